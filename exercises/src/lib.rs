@@ -1,0 +1,1 @@
+//! Exercices du cours « Réseau en Rust » (remplis par l'issue des exercices).

@@ -1,0 +1,273 @@
+//! Tests de la leçon 01, sur de vraies sockets TCP en boucle locale (127.0.0.1, port 0).
+//! Chaque lecture a un délai maximal : un serveur cassé fait échouer un test, jamais bloquer.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::process::{Command, Output, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use lesson01_echo::{ClientEnd, listen, run_client, serve};
+
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Démarre un vrai serveur sur un port libre choisi par le noyau (port 0).
+fn start_server() -> io::Result<SocketAddr> {
+    let listener = listen("127.0.0.1:0".parse().unwrap())?;
+    let addr = listener.local_addr()?;
+    thread::spawn(move || serve(&listener));
+    Ok(addr)
+}
+
+fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    let stream = TcpStream::connect_timeout(&addr, TIMEOUT)?;
+    stream.set_read_timeout(Some(TIMEOUT))?;
+    stream.set_write_timeout(Some(TIMEOUT))?;
+    Ok(stream)
+}
+
+/// Envoie `payload` depuis un thread (pendant qu'on lit, pour que les tampons ne se
+/// remplissent pas des deux côtés), ferme l'envoi, puis lit tout jusqu'à la fin.
+fn echo_roundtrip(addr: SocketAddr, payload: Vec<u8>) -> io::Result<Vec<u8>> {
+    let mut stream = connect(addr)?;
+    let mut writer = stream.try_clone()?;
+    let sender = thread::spawn(move || -> io::Result<()> {
+        writer.write_all(&payload)?;
+        writer.shutdown(Shutdown::Write)
+    });
+    let mut received = Vec::new();
+    stream.read_to_end(&mut received)?;
+    sender.join().expect("le thread d'envoi a paniqué")?;
+    Ok(received)
+}
+
+#[test]
+fn le_texte_est_renvoye_a_l_identique() -> io::Result<()> {
+    let addr = start_server()?;
+    let received = echo_roundtrip(addr, b"bonjour\n".to_vec())?;
+    assert_eq!(
+        received, b"bonjour\n",
+        "l'écho doit être identique à l'envoi"
+    );
+    Ok(())
+}
+
+#[test]
+fn les_octets_binaires_et_non_utf8_sont_renvoyes_intacts() -> io::Result<()> {
+    let addr = start_server()?;
+    let payload: Vec<u8> = (0..=255u8).chain([0xff, 0xfe, 0x00, 0xc3]).collect();
+    let received = echo_roundtrip(addr, payload.clone())?;
+    assert_eq!(
+        received, payload,
+        "le serveur ne doit ni décoder ni modifier les octets"
+    );
+    Ok(())
+}
+
+#[test]
+fn un_mebioctet_revient_entier_malgre_les_lectures_partielles() -> io::Result<()> {
+    let addr = start_server()?;
+    let payload: Vec<u8> = (0..1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let received = echo_roundtrip(addr, payload.clone())?;
+    assert_eq!(
+        received.len(),
+        payload.len(),
+        "il manque des octets dans l'écho"
+    );
+    assert!(received == payload, "l'écho de 1 Mio diffère de l'envoi");
+    Ok(())
+}
+
+#[test]
+fn plusieurs_clients_sont_servis_l_un_apres_l_autre() -> io::Result<()> {
+    let addr = start_server()?;
+    for i in 0..5 {
+        let message = format!("client numéro {i}\n").into_bytes();
+        let received = echo_roundtrip(addr, message.clone())?;
+        assert_eq!(received, message, "le client {i} n'a pas reçu son écho");
+    }
+    Ok(())
+}
+
+#[test]
+fn le_deuxieme_client_attend_que_le_premier_parte() -> io::Result<()> {
+    let addr = start_server()?;
+    let mut first = connect(addr)?;
+    first.write_all(b"premier\n")?;
+    let mut reply = [0u8; 8];
+    first.read_exact(&mut reply)?; // le serveur est maintenant occupé avec le premier client
+
+    // La connexion du second réussit : c'est le noyau qui a fait la poignée de main.
+    let mut second = connect(addr)?;
+    second.write_all(b"second\n")?;
+    second.set_read_timeout(Some(Duration::from_millis(300)))?;
+    let mut buffer = [0u8; 7];
+    let early = second.read(&mut buffer);
+    assert!(
+        matches!(&early, Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)),
+        "le second client ne doit rien recevoir tant que le premier est servi, reçu : {early:?}"
+    );
+
+    drop(first); // le premier part : le serveur rappelle accept() et prend le second
+    second.set_read_timeout(Some(TIMEOUT))?;
+    second.read_exact(&mut buffer)?;
+    assert_eq!(
+        &buffer, b"second\n",
+        "le second client doit être servi après le départ du premier"
+    );
+    Ok(())
+}
+
+#[test]
+fn un_client_qui_coupe_brutalement_ne_derange_pas_le_serveur() -> io::Result<()> {
+    let addr = start_server()?;
+    let rude = connect(addr)?;
+    (&rude).write_all(b"je pars sans dire au revoir")?;
+    // SO_LINGER à 0 : la fermeture envoie un RST au lieu du FIN poli.
+    socket2::SockRef::from(&rude).set_linger(Some(Duration::ZERO))?;
+    drop(rude);
+
+    let received = echo_roundtrip(addr, b"toujours la ?\n".to_vec())?;
+    assert_eq!(
+        received, b"toujours la ?\n",
+        "le serveur doit continuer après un RST"
+    );
+    Ok(())
+}
+
+#[test]
+fn le_client_affiche_l_echo_et_s_arrete_sur_exit() -> io::Result<()> {
+    let addr = start_server()?;
+    let input = io::Cursor::new("bonjour\r\nça va ?\nexit\nignoré\n");
+    let mut output = Vec::new();
+    let end = run_client(connect(addr)?, input, &mut output)?;
+    assert_eq!(end, ClientEnd::Exit, "`exit` doit terminer la session");
+    assert_eq!(
+        String::from_utf8_lossy(&output),
+        "bonjour\nça va ?\n",
+        "le client doit afficher chaque écho, et rien après `exit`"
+    );
+    Ok(())
+}
+
+#[test]
+fn le_client_s_arrete_a_la_fin_de_l_entree() -> io::Result<()> {
+    let addr = start_server()?;
+    let mut output = Vec::new();
+    let end = run_client(connect(addr)?, io::Cursor::new("une ligne"), &mut output)?;
+    assert_eq!(end, ClientEnd::EndOfInput);
+    assert_eq!(
+        output, b"une ligne\n",
+        "la dernière ligne sans retour à la ligne est envoyée"
+    );
+    Ok(())
+}
+
+#[test]
+fn le_client_previent_quand_le_serveur_ferme() -> io::Result<()> {
+    // Un « serveur » qui accepte puis ferme aussitôt.
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    thread::spawn(move || listener.accept().map(|(stream, _)| drop(stream)));
+
+    let mut output = Vec::new();
+    let end = run_client(connect(addr)?, io::Cursor::new("allô ?\n"), &mut output)?;
+    assert_eq!(end, ClientEnd::ServerClosed);
+    let shown = String::from_utf8_lossy(&output);
+    assert!(
+        shown.contains("fermé la connexion"),
+        "message affiché : {shown:?}"
+    );
+    Ok(())
+}
+
+/// Lance le vrai programme et attend sa fin, au plus TIMEOUT (sinon on le tue).
+fn run_binary(args: &[&str]) -> io::Result<Output> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lesson01-echo"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let deadline = Instant::now() + TIMEOUT;
+    while child.try_wait()?.is_none() {
+        if Instant::now() > deadline {
+            child.kill()?;
+            break;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output()
+}
+
+#[test]
+fn l_aide_est_en_francais() -> io::Result<()> {
+    let output = run_binary(&["--help"])?;
+    assert!(output.status.success(), "--help doit réussir");
+    let help = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "Utilisation",
+        "serveur",
+        "client",
+        "--addr",
+        "Affiche cette aide",
+    ] {
+        assert!(
+            help.contains(expected),
+            "l'aide doit mentionner « {expected} » :\n{help}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
+    let occupied = TcpListener::bind("127.0.0.1:0")?;
+    let addr = occupied.local_addr()?.to_string();
+    let output = run_binary(&["server", "--addr", &addr])?;
+    assert!(
+        !output.status.success(),
+        "le programme doit échouer si le port est pris"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("déjà utilisée"),
+        "message attendu en français : {stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked"),
+        "une erreur attendue ne doit pas paniquer : {stderr}"
+    );
+    Ok(())
+}
+
+#[test]
+fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
+    // On réserve un port puis on le libère : plus personne n'y écoute.
+    let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?.to_string();
+    let output = run_binary(&["client", "--addr", &addr])?;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("connexion refusée"),
+        "message attendu en français : {stderr}"
+    );
+    Ok(())
+}
+
+#[test]
+fn une_ecoute_sur_ipv6_toutes_interfaces_accepte_ipv4_et_ipv6() -> io::Result<()> {
+    // `[::]` écoute sur toutes les interfaces : on ne s'y connecte que par la boucle locale.
+    let listener = listen("[::]:0".parse().unwrap())?;
+    let port = listener.local_addr()?.port();
+    thread::spawn(move || serve(&listener));
+    for client in ["127.0.0.1", "[::1]"] {
+        let addr: SocketAddr = format!("{client}:{port}").parse().unwrap();
+        let received = echo_roundtrip(addr, b"double pile\n".to_vec())?;
+        assert_eq!(
+            received, b"double pile\n",
+            "client {client} sur un serveur [::]"
+        );
+    }
+    Ok(())
+}

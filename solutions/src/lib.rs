@@ -1,0 +1,1 @@
+//! Solutions de référence des exercices (remplies par l'issue des exercices).

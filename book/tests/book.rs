@@ -1,0 +1,1 @@
+//! Vérifications du livre (écrites avec le livre).

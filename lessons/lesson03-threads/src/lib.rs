@@ -1,1 +1,150 @@
-//! En construction.
+//! # Leçon 03 — un thread par client
+//!
+//! Le serveur de la leçon 01 ne servait qu'un client à la fois. Ici, la boucle d'`accept()`
+//! confie chaque nouvelle connexion à un thread et retourne aussitôt attendre la suivante :
+//! pendant qu'un client réfléchit, les autres sont servis. Deux serveurs le montrent :
+//!
+//! - `server` (commande par défaut, module [`echo`]) : l'écho, un thread par client, avec une
+//!   limite `--max-clients` au-delà de laquelle le nouveau venu reçoit un refus poli ;
+//! - `chat` (module [`chat`]) : chaque ligne reçue est relayée à tous les AUTRES clients.
+//!   Partager la liste des clients entre threads est le piège de ce serveur (le TP 04, §2.2,
+//!   le signale : deux messages traités en même temps, une liste pas à jour). Ici, un seul
+//!   thread, le « hub », possède cette liste ; les autres lui parlent par un canal.
+//!
+//! Le client (module [`client`]) sert pour les deux : un thread lit le clavier, un autre affiche
+//! ce que le serveur envoie, si bien que les messages des autres apparaissent pendant qu'on tape.
+//!
+//! - Lancer le serveur d'écho : `cargo run -p lesson03-threads`
+//! - ou le chat : `cargo run -p lesson03-threads -- chat`
+//! - Dans d'autres terminaux : `cargo run -p lesson03-threads -- client` ou `nc 127.0.0.1 7777`
+//!
+//! À observer : avec trois clients ouverts, chacun reçoit son écho immédiatement (comparez avec
+//! la leçon 01). `ps -L -o tid,comm -p <pid du serveur>` montre un thread par client, nommé
+//! d'après le port du client (`echo-54321`). Dans le chat, un `nc` suspendu par Ctrl+Z ne lit
+//! plus rien : au bout de quelques centaines de lignes, il est déconnecté sans gêner les autres.
+
+use std::io::{self, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+pub mod chat;
+pub mod client;
+pub mod echo;
+
+pub use chat::{ChatConfig, serve_chat};
+pub use client::{ClientEnd, run_chat_client};
+pub use echo::serve_echo;
+
+/// Adresse d'écoute par défaut : la boucle locale, joignable seulement depuis cette machine.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:7777";
+
+/// Nombre de clients servis en même temps, par défaut.
+pub const DEFAULT_MAX_CLIENTS: usize = 100;
+
+/// Taille de la file d'attente des connexions établies mais pas encore acceptées.
+pub const BACKLOG: i32 = 128;
+
+/// Pause après un `accept()` en échec (par exemple « trop de fichiers ouverts ») : sans elle,
+/// la boucle réessaierait des milliers de fois par seconde en inondant le terminal.
+const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
+
+// ANCHOR: listen
+/// Crée la socket d'écoute : `socket` → `setsockopt` → `bind` → `listen`, comme en leçon 01.
+pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    // Relancer le serveur aussitôt après l'avoir arrêté doit marcher malgré les connexions en
+    // TIME_WAIT. Sous Windows, SO_REUSEADDR permettrait à un autre programme de voler le port :
+    // on ne l'active que sous Unix (c'est aussi le choix de `TcpListener::bind`).
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    // `[::]` accepte aussi IPv4 quand IPV6_V6ONLY est désactivé (pas le défaut sous Windows).
+    if addr.is_ipv6() {
+        socket.set_only_v6(false)?;
+    }
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
+}
+// ANCHOR_END: listen
+
+// ANCHOR: client_limit
+/// Compte les clients servis en ce moment, et refuse d'en servir plus de `max`.
+///
+/// Un thread par client a un coût (une pile, une entrée dans l'ordonnanceur du noyau) : sans
+/// limite, mille connexions ouvertes par un plaisantin créeraient mille threads.
+#[derive(Clone)]
+pub struct ClientLimit {
+    active: Arc<AtomicUsize>,
+    max: usize,
+}
+
+/// Une place occupée. C'est son `Drop` qui la rend : quelle que soit la façon dont le thread du
+/// client se termine (retour normal, erreur propagée par `?`, panique), la place est libérée.
+/// Un compteur décrémenté « à la main » en fin de fonction serait oublié au premier `?`.
+pub struct ClientSlot {
+    active: Arc<AtomicUsize>,
+}
+
+impl ClientLimit {
+    pub fn new(max: usize) -> Self {
+        ClientLimit {
+            active: Arc::new(AtomicUsize::new(0)),
+            max,
+        }
+    }
+
+    /// Réserve une place s'il en reste une.
+    pub fn try_acquire(&self) -> Option<ClientSlot> {
+        // « Lire, comparer, incrémenter » en UNE opération atomique : deux threads qui feraient
+        // `load` puis `store` chacun de leur côté pourraient prendre la dernière place à deux.
+        self.active
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| ClientSlot {
+                active: Arc::clone(&self.active),
+            })
+    }
+
+    /// Nombre de places occupées en ce moment.
+    pub fn active(&self) -> usize {
+        self.active.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        self.active.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Message envoyé au client de trop avant de le déconnecter.
+pub fn refusal_message(max_clients: usize) -> String {
+    format!("*** Serveur plein ({max_clients} clients maximum), réessayez plus tard.\n")
+}
+
+/// Refuse poliment une connexion : un message, puis la fermeture.
+///
+/// L'écriture ne bloque pas la boucle d'accept : une socket toute neuve a un tampon d'envoi
+/// vide, qui contient largement ces quelques dizaines d'octets.
+pub fn refuse(mut stream: TcpStream, max_clients: usize) {
+    // Le client est peut-être déjà parti : on ne peut rien y faire, et ce n'est pas grave.
+    let _ = stream.write_all(refusal_message(max_clients).as_bytes());
+    let _ = stream.shutdown(Shutdown::Write);
+}
+// ANCHOR_END: client_limit
+
+/// Signale un `accept()` en échec, puis laisse souffler la boucle avant de réessayer.
+///
+/// Ces échecs concernent UNE connexion (partie avant d'être acceptée) ou une ressource
+/// épuisée pour un temps (descripteurs de fichiers) : le serveur continue.
+fn accept_failed(err: &io::Error) {
+    eprintln!("accept() a échoué : {err} ; on continue.");
+    thread::sleep(ACCEPT_RETRY_DELAY);
+}

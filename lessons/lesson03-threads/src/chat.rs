@@ -1,0 +1,448 @@
+//! Le serveur de chat : chaque ligne reçue est relayée à tous les autres clients.
+//!
+//! ## Le piège : la liste des clients partagée
+//!
+//! Le chat Python du cours (§6) partage une liste `clients` entre tous les threads, sans
+//! verrou : un thread la parcourt pour diffuser pendant qu'un autre y retire un client qui
+//! part. Selon le moment, le message part vers une socket fermée, ou un client est sauté.
+//! Le TP 04 (§2.2) le remarque : « il peut y avoir des éléments qui ne sont pas à jour ».
+//!
+//! En Rust, ce programme ne compile même pas : un `Vec<TcpStream>` modifié par plusieurs
+//! threads devrait être partagé par `&mut` depuis plusieurs threads à la fois, ce que le
+//! vérificateur d'emprunts interdit. Il faut choisir une vraie solution :
+//!
+//! 1. un registre partagé derrière un verrou, `Arc<Mutex<HashMap<..>>>` ;
+//! 2. un seul thread propriétaire de la liste, le **hub**, à qui les autres envoient des
+//!    événements (arrivée, ligne, départ) par un canal.
+//!
+//! Nous prenons la seconde. Avec un verrou, un thread qui diffuse tient le verrou pendant ses
+//! écritures : un seul client lent bloque alors la diffusion, et tous les autres threads
+//! attendent le verrou. Avec le hub, personne d'autre que lui ne touche la liste : la course
+//! du TP 04 ne peut pas se produire, par construction. Et le hub n'écrit jamais sur une socket :
+//! il dépose les lignes dans une file bornée par client, vidée par un thread écrivain propre à
+//! ce client. Un client qui ne lit plus remplit SA file ; le hub le constate (`try_send` ne
+//! bloque jamais) et le déconnecte. Les autres ne l'attendent jamais.
+//!
+//! Chaque client a donc deux threads : un **lecteur** (socket → hub) et un **écrivain**
+//! (file → socket).
+//!
+//! ```text
+//!   lecteur A ──┐                          ┌──▶ file A ──▶ écrivain A ──▶ socket A
+//!   lecteur B ──┼──▶ canal ──▶ hub (liste) ┼──▶ file B ──▶ écrivain B ──▶ socket B
+//!   accept()  ──┘                          └──▶ file C ──▶ écrivain C ──▶ socket C
+//! ```
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+
+use crate::{ClientLimit, ClientSlot, DEFAULT_MAX_CLIENTS, accept_failed, refuse};
+
+/// Longueur maximale d'une ligne, en octets, par défaut.
+pub const DEFAULT_MAX_LINE: usize = 1024;
+
+/// Nombre de lignes en attente pour un client, par défaut, avant qu'il soit jugé trop lent.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 256;
+
+/// Capacité du canal des événements vers le hub. Borné lui aussi : si le hub prend du retard,
+/// les lecteurs attendent, cessent de lire leur socket, et TCP freine les clients bavards
+/// (c'est la contre-pression). La mémoire du serveur reste bornée.
+const EVENT_QUEUE_CAPACITY: usize = 1024;
+
+/// Un écrivain bloqué plus longtemps que cela sur une écriture abandonne le client.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Réglages du serveur de chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChatConfig {
+    /// Nombre maximal de clients connectés en même temps.
+    pub max_clients: usize,
+    /// Longueur maximale d'une ligne reçue, en octets (sans le `\n`).
+    pub max_line: usize,
+    /// Nombre de lignes en attente d'envoi pour un client avant de le déconnecter.
+    pub queue_capacity: usize,
+}
+
+impl Default for ChatConfig {
+    fn default() -> Self {
+        ChatConfig {
+            max_clients: DEFAULT_MAX_CLIENTS,
+            max_line: DEFAULT_MAX_LINE,
+            queue_capacity: DEFAULT_QUEUE_CAPACITY,
+        }
+    }
+}
+
+/// Identifiant d'un client, attribué par la boucle d'accept. L'adresse ne suffirait pas :
+/// un client parti puis revenu peut retrouver le même port.
+type ClientId = u64;
+
+/// Une ligne prête à envoyer. `Arc` : diffusée à cent clients, elle n'est pas copiée cent
+/// fois ; chaque file ne reçoit qu'un pointeur vers la même ligne.
+type Line = Arc<str>;
+
+/// Ce que les autres threads disent au hub.
+enum Event {
+    /// Un client arrive : sa file d'envoi, et une poignée sur sa socket pour pouvoir la couper.
+    Join {
+        id: ClientId,
+        addr: SocketAddr,
+        queue: Sender<Line>,
+        stream: TcpStream,
+    },
+    /// Une ligne à diffuser à tous les autres (déjà préfixée et nettoyée).
+    Say { id: ClientId, line: Line },
+    /// Une ligne pour ce client seulement (un message d'erreur).
+    Notice { id: ClientId, line: Line },
+    /// Le client est parti (ou sa connexion est rompue).
+    Leave { id: ClientId },
+}
+
+// ANCHOR: serve_chat
+/// Accepte les clients pour toujours ; chacun reçoit un lecteur et un écrivain.
+pub fn serve_chat(listener: TcpListener, config: ChatConfig) -> io::Result<()> {
+    let (events, inbox) = crossbeam_channel::bounded(EVENT_QUEUE_CAPACITY);
+    let hub = thread::Builder::new()
+        .name("hub".into())
+        .spawn(move || Hub::default().run(inbox))?;
+
+    let limit = ClientLimit::new(config.max_clients);
+    let mut next_id: ClientId = 0;
+    loop {
+        let (stream, peer) = match listener.accept() {
+            Ok(connection) => connection,
+            Err(err) => {
+                accept_failed(&err);
+                continue;
+            }
+        };
+        let Some(slot) = limit.try_acquire() else {
+            println!("Refusé : {peer} (déjà {} clients).", config.max_clients);
+            refuse(stream, config.max_clients);
+            continue;
+        };
+        println!("Client connecté : {peer} ({} en cours).", limit.active());
+        next_id += 1;
+        if let Err(err) = start_client(next_id, stream, peer, slot, &events, config) {
+            eprintln!("Impossible de servir {peer} : {err}");
+            // Le hub ne s'arrête que s'il a paniqué : sans lui, plus de chat possible.
+            if hub.is_finished() {
+                return Err(io::Error::other("le hub du chat s'est arrêté"));
+            }
+        }
+    }
+}
+
+/// Présente le client au hub et lance ses deux threads.
+fn start_client(
+    id: ClientId,
+    stream: TcpStream,
+    peer: SocketAddr,
+    slot: ClientSlot,
+    events: &Sender<Event>,
+    config: ChatConfig,
+) -> io::Result<()> {
+    let (queue, pending) = crossbeam_channel::bounded(config.queue_capacity);
+    // try_clone() : trois poignées sur la MÊME connexion (lecteur, écrivain, hub).
+    let writer_stream = stream.try_clone()?;
+    let hub_stream = stream.try_clone()?;
+    writer_stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+
+    thread::Builder::new()
+        .name(format!("écrivain-{}", peer.port()))
+        .spawn(move || write_queued(writer_stream, pending))?;
+
+    // Le hub apprend l'arrivée AVANT que le lecteur existe : il connaît donc toujours le
+    // client quand arrive sa première ligne. (Si le hub a disparu, l'écrivain s'arrête seul :
+    // sa file est détruite avec l'événement refusé.)
+    let join = Event::Join {
+        id,
+        addr: peer,
+        queue,
+        stream: hub_stream,
+    };
+    if events.send(join).is_err() {
+        return Err(io::Error::other("le hub du chat s'est arrêté"));
+    }
+
+    let reader_events = events.clone();
+    let spawned = thread::Builder::new()
+        .name(format!("lecteur-{}", peer.port()))
+        .spawn(move || read_lines(id, stream, peer, slot, reader_events, config.max_line));
+    if let Err(err) = spawned {
+        // Pas de lecteur, donc personne pour annoncer le départ : on le fait à sa place.
+        let _ = events.send(Event::Leave { id });
+        return Err(err);
+    }
+    Ok(())
+}
+// ANCHOR_END: serve_chat
+
+// ANCHOR: hub
+/// Le seul propriétaire de la liste des clients. Aucun verrou : personne d'autre n'y accède.
+#[derive(Default)]
+struct Hub {
+    members: HashMap<ClientId, Member>,
+}
+
+struct Member {
+    addr: SocketAddr,
+    queue: Sender<Line>,
+    stream: TcpStream,
+}
+
+impl Hub {
+    /// Traite les événements un par un, dans l'ordre d'arrivée : deux lignes ne sont jamais
+    /// diffusées « en même temps », et la liste est toujours à jour.
+    fn run(mut self, inbox: Receiver<Event>) {
+        for event in inbox {
+            match event {
+                Event::Join {
+                    id,
+                    addr,
+                    queue,
+                    stream,
+                } => {
+                    let others = self.members.len();
+                    let member = Member {
+                        addr,
+                        queue,
+                        stream,
+                    };
+                    self.members.insert(id, member);
+                    let welcome = format!(
+                        "*** Bienvenue {addr} ! Autres personnes dans le salon : {others}.\n"
+                    );
+                    self.send_to(id, welcome.into());
+                    self.broadcast(Some(id), format!("*** {addr} a rejoint le salon\n").into());
+                }
+                Event::Say { id, line } => self.broadcast(Some(id), line),
+                Event::Notice { id, line } => self.send_to(id, line),
+                Event::Leave { id } => {
+                    // Absent de la liste s'il a déjà été déconnecté pour lenteur : pas de
+                    // second avis de départ.
+                    if let Some(member) = self.members.remove(&id) {
+                        let notice = format!("*** {} a quitté le salon\n", member.addr);
+                        self.broadcast(None, notice.into());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Envoie une ligne à un seul client.
+    fn send_to(&mut self, id: ClientId, line: Line) {
+        let full = match self.members.get(&id) {
+            Some(member) => matches!(member.queue.try_send(line), Err(TrySendError::Full(_))),
+            None => false,
+        };
+        if full {
+            self.broadcast_all(Vec::new(), vec![id]);
+        }
+    }
+
+    /// Envoie une ligne à tous, sauf à `except` (l'auteur de la ligne).
+    fn broadcast(&mut self, except: Option<ClientId>, line: Line) {
+        self.broadcast_all(vec![(except, line)], Vec::new());
+    }
+
+    /// Diffuse les lignes de `pending` ; chaque client trop lent est déconnecté, ce qui produit
+    /// un nouvel avis à diffuser. Une liste de travail plutôt qu'une récursion : même avec des
+    /// milliers de clients lents d'un coup, la pile du hub ne grandit pas.
+    fn broadcast_all(&mut self, pending: Vec<(Option<ClientId>, Line)>, slow: Vec<ClientId>) {
+        let mut pending = VecDeque::from(pending);
+        let mut slow = slow;
+        loop {
+            for id in slow.drain(..) {
+                if let Some(notice) = self.disconnect_slow(id) {
+                    pending.push_back((None, notice));
+                }
+            }
+            let Some((except, line)) = pending.pop_front() else {
+                return;
+            };
+            for (&id, member) in &self.members {
+                if Some(id) == except {
+                    continue;
+                }
+                // try_send ne bloque JAMAIS : une file pleine est un verdict, pas une attente.
+                // (Disconnected : l'écrivain est mort, son lecteur annoncera bientôt le départ.)
+                if let Err(TrySendError::Full(_)) = member.queue.try_send(Line::clone(&line)) {
+                    slow.push(id);
+                }
+            }
+        }
+    }
+
+    /// Retire un client dont la file est pleine ; renvoie l'avis à diffuser aux autres.
+    fn disconnect_slow(&mut self, id: ClientId) -> Option<Line> {
+        let member = self.members.remove(&id)?;
+        // shutdown() agit sur la connexion elle-même, donc sur toutes ses poignées : le lecteur
+        // lit 0 octet, l'écrivain échoue sur sa prochaine écriture. Les deux threads se
+        // terminent seuls ; retirer le client de la liste a détruit l'émetteur de sa file.
+        let _ = member.stream.shutdown(Shutdown::Both);
+        println!("Client {} trop lent : déconnecté.", member.addr);
+        Some(format!("*** {} est trop lent, déconnecté\n", member.addr).into())
+    }
+}
+// ANCHOR_END: hub
+
+// ANCHOR: reader
+/// Le lecteur d'un client : découpe ce qu'il envoie en lignes et les passe au hub.
+fn read_lines(
+    id: ClientId,
+    stream: TcpStream,
+    peer: SocketAddr,
+    slot: ClientSlot,
+    events: Sender<Event>,
+    max_line: usize,
+) {
+    let mut reader = BufReader::new(&stream);
+    let mut line = Vec::new();
+    let outcome = loop {
+        let event = match read_line_bounded(&mut reader, max_line, &mut line) {
+            Ok(LineRead::Line) if line.is_empty() => continue,
+            Ok(LineRead::Line) => Event::Say {
+                id,
+                line: format_line(peer, &line),
+            },
+            Ok(LineRead::TooLong) => {
+                let error = format!("*** Ligne trop longue (plus de {max_line} octets), ignorée.\n");
+                // On prévient tout de suite, puis on jette la suite de la ligne au fil de
+                // l'eau : le reste n'est jamais gardé en mémoire.
+                let _ = events.send(Event::Notice {
+                    id,
+                    line: error.into(),
+                });
+                match skip_until_newline(&mut reader) {
+                    Ok(()) => continue,
+                    Err(err) => break Err(err),
+                }
+            }
+            Ok(LineRead::End) => break Ok(()),
+            Err(err) => break Err(err),
+        };
+        if events.send(event).is_err() {
+            break Ok(()); // le hub a disparu : le serveur s'arrête
+        }
+    };
+    drop(slot); // la place est rendue avant que la connexion se ferme (voir echo.rs)
+    let _ = events.send(Event::Leave { id });
+    match outcome {
+        Ok(()) => println!("Client {peer} parti."),
+        Err(err) => println!("Connexion avec {peer} interrompue : {err}"),
+    }
+}
+
+/// Préfixe une ligne par son auteur et neutralise les caractères de contrôle.
+///
+/// Sans ce nettoyage, un client pourrait envoyer `\x1b[2J` (effacer l'écran) ou d'autres
+/// séquences d'échappement que le terminal des AUTRES interpréterait. Seule la tabulation
+/// passe. Les octets qui ne sont pas de l'UTF-8 valide deviennent « � ».
+pub fn format_line(author: SocketAddr, raw: &[u8]) -> Arc<str> {
+    let text: String = String::from_utf8_lossy(raw)
+        .chars()
+        .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+        .collect();
+    format!("[{author}] {text}\n").into()
+}
+// ANCHOR_END: reader
+
+// ANCHOR: bounded_line
+/// Résultat d'une lecture de ligne bornée.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineRead {
+    /// Une ligne complète est dans le tampon (sans `\n` ni `\r` final).
+    Line,
+    /// La ligne dépasse la limite ; son début a été jeté, la suite reste à jeter.
+    TooLong,
+    /// Le client a fermé sa connexion.
+    End,
+}
+
+/// Lit une ligne d'au plus `max_line` octets dans `line`.
+///
+/// `read_until` seul lirait jusqu'au `\n`, même s'il n'arrive jamais : un client malveillant
+/// ferait grossir le tampon jusqu'à épuiser la mémoire. `take(max_line + 1)` l'arrête au plus
+/// tard après `max_line + 1` octets : s'il n'y a toujours pas de `\n`, la ligne est trop longue.
+pub fn read_line_bounded(
+    reader: &mut impl BufRead,
+    max_line: usize,
+    line: &mut Vec<u8>,
+) -> io::Result<LineRead> {
+    line.clear();
+    let limit = max_line as u64 + 1;
+    if reader.by_ref().take(limit).read_until(b'\n', line)? == 0 {
+        return Ok(LineRead::End);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop(); // `nc -C` et telnet terminent les lignes par \r\n
+        }
+        return Ok(LineRead::Line);
+    }
+    if line.len() <= max_line {
+        return Ok(LineRead::Line); // dernière ligne, sans `\n`, juste avant la fermeture
+    }
+    line.clear();
+    Ok(LineRead::TooLong)
+}
+
+/// Jette tout jusqu'au prochain `\n` inclus, morceau par morceau, sans rien garder.
+pub fn skip_until_newline(reader: &mut impl BufRead) -> io::Result<()> {
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(err) if err.kind() == ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        if available.is_empty() {
+            return Ok(()); // fermeture : la prochaine lecture le dira
+        }
+        match available.iter().position(|&byte| byte == b'\n') {
+            Some(newline) => {
+                reader.consume(newline + 1);
+                return Ok(());
+            }
+            None => {
+                let len = available.len();
+                reader.consume(len);
+            }
+        }
+    }
+}
+// ANCHOR_END: bounded_line
+
+// ANCHOR: writer
+/// L'écrivain d'un client : vide sa file et écrit sur la socket.
+///
+/// C'est le seul thread qui écrit sur cette socket : deux lignes ne peuvent pas s'y mélanger.
+/// S'il est bloqué parce que le client ne lit plus, il est le seul à attendre.
+fn write_queued(mut stream: TcpStream, pending: Receiver<Line>) {
+    let mut batch = Vec::new();
+    // recv() échoue quand le hub a retiré le client de la liste (l'émetteur de la file est
+    // détruit) ET que la file est vide : tout ce qui était prévu a été écrit.
+    while let Ok(line) = pending.recv() {
+        // Regrouper ce qui attend déjà : une seule écriture (un seul appel système, souvent un
+        // seul paquet) pour N lignes, au lieu de N. Sous forte charge, cela change tout.
+        // `take(len)` : ce qui attend MAINTENANT, pas ce qui arrivera pendant qu'on copie.
+        batch.clear();
+        batch.extend_from_slice(line.as_bytes());
+        for line in pending.try_iter().take(pending.len()) {
+            batch.extend_from_slice(line.as_bytes());
+        }
+        if stream.write_all(&batch).is_err() {
+            // Connexion rompue ou client bloqué depuis WRITE_TIMEOUT : on coupe tout, ce qui
+            // réveille aussi le lecteur, qui annoncera le départ au hub.
+            let _ = stream.shutdown(Shutdown::Both);
+            return;
+        }
+    }
+}
+// ANCHOR_END: writer

@@ -50,7 +50,7 @@ enum Command {
     /// Démarre le serveur ; vous répondez aux clients au clavier (commande par défaut)
     #[command(visible_alias = "serveur", help_template = HELP_TEMPLATE)]
     Server,
-    /// Se connecte au serveur et converse avec son opérateur (`exit` pour quitter)
+    /// Se connecte au serveur et converse avec son opérateur (« exit » pour quitter)
     #[command(help_template = HELP_TEMPLATE)]
     Client,
 }

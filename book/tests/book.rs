@@ -1,1 +1,589 @@
-//! Vérifications du livre (écrites avec le livre).
+//! Vérification automatique du livre (`book/src`), lancée par `cargo test` à la racine.
+//!
+//! mdBook ne signale ni les liens internes cassés ni les ancres d'inclusion disparues : une
+//! ancre renommée dans une leçon donnerait en silence un extrait vide. Ces tests, écrits avec la
+//! seule bibliothèque standard, vérifient donc que :
+//! - chaque entrée du sommaire (`SUMMARY.md`) correspond à un fichier, et chaque page est au
+//!   sommaire ;
+//! - chaque `{{#include chemin:ancre}}` (et `#rustdoc_include`) désigne un fichier qui existe et
+//!   une ancre présente dans ce fichier (`ANCHOR: nom` et `ANCHOR_END: nom`) ;
+//! - chaque leçon de `lessons/` et chaque exercice de `exercises/src/` a sa page au sommaire ;
+//! - les liens entre pages aboutissent, jusqu'au titre visé quand le lien en donne un.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+/// Racine de l'espace de travail (le dossier parent de `book/`).
+fn workspace_root() -> PathBuf {
+    let book = Path::new(env!("CARGO_MANIFEST_DIR"));
+    book.parent()
+        .expect("le paquet book-check doit être dans un sous-dossier de l'espace de travail")
+        .to_path_buf()
+}
+
+fn book_src() -> PathBuf {
+    workspace_root().join("book").join("src")
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path)
+        .unwrap_or_else(|err| panic!("impossible de lire {} : {err}", path.display()))
+}
+
+/// Chemin affiché dans les messages : relatif à la racine du dépôt, plus lisible.
+fn shown(path: &Path) -> String {
+    let root = workspace_root();
+    path.strip_prefix(&root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Supprime les `.` et `..` d'un chemin sans toucher au disque (le fichier peut manquer).
+fn normalize(path: &Path) -> PathBuf {
+    let mut result = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                result.pop();
+            }
+            other => result.push(other),
+        }
+    }
+    result
+}
+
+/// Une entrée du sommaire : `[titre](chemin)`.
+struct Entry {
+    title: String,
+    path: String,
+}
+
+fn summary_entries() -> Vec<Entry> {
+    let summary = read(&book_src().join("SUMMARY.md"));
+    let mut entries = Vec::new();
+    for line in summary.lines() {
+        let Some(open) = line.find('[') else { continue };
+        let Some(middle) = line[open..].find("](").map(|i| open + i) else {
+            continue;
+        };
+        let Some(close) = line[middle..].find(')').map(|i| middle + i) else {
+            continue;
+        };
+        let path = line[middle + 2..close].trim();
+        // `[Brouillon]()` est un chapitre sans fichier, permis par mdBook.
+        if !path.is_empty() {
+            entries.push(Entry {
+                title: line[open + 1..middle].to_string(),
+                path: path.to_string(),
+            });
+        }
+    }
+    entries
+}
+
+/// Toutes les pages Markdown du livre, récursivement.
+fn markdown_files() -> Vec<PathBuf> {
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+        let entries = fs::read_dir(dir)
+            .unwrap_or_else(|err| panic!("impossible de lister {} : {err}", dir.display()));
+        for entry in entries {
+            let path = entry.expect("entrée de dossier illisible").path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else if path.extension().is_some_and(|ext| ext == "md") {
+                files.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&book_src(), &mut files);
+    files.sort();
+    files
+}
+
+/// Les lignes hors des blocs de code délimités (``` ou ~~~), avec leur numéro (à partir de 1).
+fn prose_lines(text: &str) -> Vec<(usize, &str)> {
+    let mut fence: Option<&str> = None;
+    let mut lines = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let marker = ["```", "~~~"]
+            .into_iter()
+            .find(|marker| trimmed.starts_with(marker));
+        match (fence, marker) {
+            (None, Some(marker)) => fence = Some(marker),
+            (Some(open), Some(marker)) if open == marker => fence = None,
+            (None, None) => lines.push((index + 1, line)),
+            _ => {}
+        }
+    }
+    lines
+}
+
+/// Retire les portions de code en ligne (`...`) : un lien écrit dans du code n'en est pas un.
+fn without_inline_code(line: &str) -> String {
+    let mut result = String::new();
+    let mut in_code = false;
+    for ch in line.chars() {
+        if ch == '`' {
+            in_code = !in_code;
+        } else if !in_code {
+            result.push(ch);
+        }
+    }
+    result
+}
+
+// ---------------------------------------------------------------------------------------------
+// Le sommaire
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn chaque_entree_du_sommaire_designe_un_fichier_existant() {
+    let entries = summary_entries();
+    assert!(
+        !entries.is_empty(),
+        "SUMMARY.md ne contient aucune entrée [titre](fichier.md)"
+    );
+    let missing: Vec<String> = entries
+        .iter()
+        .filter(|entry| !book_src().join(&entry.path).is_file())
+        .map(|entry| format!("« {} » → book/src/{}", entry.title, entry.path))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "ces entrées de SUMMARY.md désignent des fichiers absents :\n  {}",
+        missing.join("\n  ")
+    );
+}
+
+#[test]
+fn chaque_page_du_livre_est_au_sommaire() {
+    let listed: BTreeSet<PathBuf> = summary_entries()
+        .iter()
+        .map(|entry| normalize(&book_src().join(&entry.path)))
+        .collect();
+    let src = book_src();
+    let orphans: Vec<String> = markdown_files()
+        .into_iter()
+        .filter(|path| path != &src.join("SUMMARY.md"))
+        // `bench/` contient les résultats écrits par la leçon 06 : ils sont inclus dans sa page.
+        .filter(|path| !path.starts_with(src.join("bench")))
+        .filter(|path| !listed.contains(&normalize(path)))
+        .map(|path| shown(&path))
+        .collect();
+    assert!(
+        orphans.is_empty(),
+        "ces pages ne sont pas dans SUMMARY.md, mdBook ne les publierait pas :\n  {}",
+        orphans.join("\n  ")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Les inclusions de code : {{#include fichier:ancre}}
+// ---------------------------------------------------------------------------------------------
+
+/// Une directive d'inclusion trouvée dans une page.
+struct Include {
+    page: PathBuf,
+    line: usize,
+    file: String,
+    anchor: Option<String>,
+}
+
+/// Trouve les `{{#include ...}}`, `{{#rustdoc_include ...}}` et `{{#playground ...}}` d'une
+/// page. mdBook les traite partout, y compris dans les blocs de code ; `\{{#include}}` est la
+/// forme échappée, affichée telle quelle.
+fn includes_of(page: &Path) -> Vec<Include> {
+    let text = read(page);
+    let mut includes = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let mut rest = line;
+        while let Some(start) = rest.find("{{") {
+            let escaped = rest[..start].ends_with('\\');
+            let after = &rest[start + 2..];
+            let Some(end) = after.find("}}") else { break };
+            let directive = after[..end].trim();
+            rest = &after[end + 2..];
+            if escaped {
+                continue;
+            }
+            let Some(body) = ["#include", "#rustdoc_include", "#playground"]
+                .into_iter()
+                .find_map(|name| directive.strip_prefix(name))
+            else {
+                continue;
+            };
+            let body = body.trim();
+            let (file, selector) = match body.split_once(':') {
+                Some((file, selector)) => (file, Some(selector)),
+                None => (body, None),
+            };
+            // Après le `:`, soit des numéros de lignes (`10`, `10:20`, `:20`), soit une ancre.
+            let anchor = selector
+                .filter(|s| !s.chars().all(|c| c.is_ascii_digit() || c == ':'))
+                .map(|s| s.trim().to_string());
+            includes.push(Include {
+                page: page.to_path_buf(),
+                line: index + 1,
+                file: file.trim().to_string(),
+                anchor,
+            });
+        }
+    }
+    includes
+}
+
+/// L'ancre est-elle ouverte puis fermée dans ce fichier ? (comme mdBook : `ANCHOR: nom` suivi,
+/// plus loin, de `ANCHOR_END: nom`).
+fn has_anchor(source: &str, anchor: &str) -> bool {
+    let marker_line = |line: &str, marker: &str| {
+        line.split_once(marker)
+            .map(|(_, rest)| {
+                let name: String = rest
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+                    .collect();
+                name == anchor
+            })
+            .unwrap_or(false)
+    };
+    let lines: Vec<&str> = source.lines().collect();
+    let start = lines.iter().position(|line| marker_line(line, "ANCHOR:"));
+    let end = lines
+        .iter()
+        .rposition(|line| marker_line(line, "ANCHOR_END:"));
+    matches!((start, end), (Some(start), Some(end)) if start < end)
+}
+
+#[test]
+fn chaque_inclusion_designe_un_fichier_et_une_ancre_existants() {
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for page in markdown_files() {
+        for include in includes_of(&page) {
+            count += 1;
+            let dir = include.page.parent().expect("une page a un dossier parent");
+            let target = normalize(&dir.join(&include.file));
+            let place = format!("{}:{}", shown(&include.page), include.line);
+            if !target.is_file() {
+                problems.push(format!(
+                    "{place} : le fichier inclus « {} » n'existe pas (chemin relatif à la page : {})",
+                    include.file,
+                    shown(&target)
+                ));
+                continue;
+            }
+            if let Some(anchor) = &include.anchor {
+                if !has_anchor(&read(&target), anchor) {
+                    problems.push(format!(
+                        "{place} : l'ancre « {anchor} » est absente de {} (il faut `// ANCHOR: {anchor}` puis `// ANCHOR_END: {anchor}`)",
+                        shown(&target)
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} inclusion(s) cassée(s) sur {count} :\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Une page par leçon, une page par exercice
+// ---------------------------------------------------------------------------------------------
+
+/// Le nom du paquet déclaré dans un Cargo.toml (`name = "..."` de la section [package]).
+fn package_name(manifest: &Path) -> Option<String> {
+    read(manifest).lines().find_map(|line| {
+        let value = line
+            .trim()
+            .strip_prefix("name")?
+            .trim_start()
+            .strip_prefix('=')?;
+        Some(value.trim().trim_matches('"').to_string())
+    })
+}
+
+#[test]
+fn chaque_lecon_a_son_chapitre_au_sommaire() {
+    let lessons_dir = workspace_root().join("lessons");
+    let entries = summary_entries();
+    let mut problems = Vec::new();
+    let mut lessons = fs::read_dir(&lessons_dir)
+        .unwrap_or_else(|err| panic!("impossible de lister lessons/ : {err}"))
+        .map(|entry| entry.expect("entrée de dossier illisible").path())
+        .filter(|dir| dir.join("Cargo.toml").is_file())
+        .collect::<Vec<_>>();
+    lessons.sort();
+    assert!(!lessons.is_empty(), "aucune leçon trouvée dans lessons/");
+    for dir in lessons {
+        let Some(name) = package_name(&dir.join("Cargo.toml")) else {
+            problems.push(format!("{} : pas de `name` dans Cargo.toml", shown(&dir)));
+            continue;
+        };
+        // lesson03-threads → « Leçon 03 » dans le titre de l'entrée du sommaire.
+        let number: String = name
+            .trim_start_matches("lesson")
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let wanted = format!("Leçon {number}");
+        let chapter = entries
+            .iter()
+            .find(|entry| entry.title.starts_with(&wanted));
+        match chapter {
+            None => problems.push(format!(
+                "la leçon `{name}` n'a pas d'entrée « {wanted} : … » dans SUMMARY.md"
+            )),
+            Some(entry) => {
+                let page = book_src().join(&entry.path);
+                if page.is_file() && !read(&page).contains(&name) {
+                    problems.push(format!(
+                        "la page book/src/{} (« {} ») ne mentionne pas le crate `{name}`",
+                        entry.path, entry.title
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "leçons sans chapitre :\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+#[test]
+fn chaque_exercice_a_sa_page_au_sommaire() {
+    let exercises_src = workspace_root().join("exercises").join("src");
+    let Ok(dir) = fs::read_dir(&exercises_src) else {
+        // Pas encore d'exercices dans le dépôt : rien à vérifier.
+        return;
+    };
+    // exNN_nom.rs ou exNN_nom/ (module dossier) → « exNN ».
+    let mut numbers: BTreeSet<String> = BTreeSet::new();
+    for entry in dir {
+        let name = entry
+            .expect("entrée de dossier illisible")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        let Some(rest) = name.strip_prefix("ex") else {
+            continue;
+        };
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        if !digits.is_empty() && rest[digits.len()..].starts_with('_') {
+            numbers.insert(format!("ex{digits}"));
+        }
+    }
+    let pages: Vec<String> = summary_entries()
+        .into_iter()
+        .filter_map(|entry| {
+            Path::new(&entry.path)
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+        })
+        .collect();
+    let missing: Vec<&String> = numbers
+        .iter()
+        .filter(|number| {
+            !pages.iter().any(|stem| {
+                stem == *number
+                    || stem
+                        .strip_prefix(number.as_str())
+                        .is_some_and(|rest| rest.starts_with(['-', '_']))
+            })
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "ces exercices de exercises/src/ n'ont pas de page exercices/exNN….md dans SUMMARY.md : {missing:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Les liens internes
+// ---------------------------------------------------------------------------------------------
+
+/// Cibles des liens Markdown d'une page : `[texte](cible)` et `[réf]: cible`, hors code.
+fn links_of(text: &str) -> Vec<(usize, String)> {
+    let mut links = Vec::new();
+    for (number, line) in prose_lines(text) {
+        let line = without_inline_code(line);
+        let trimmed = line.trim_start();
+        // Définition de lien par référence : `[nom]: cible`.
+        if trimmed.starts_with('[') {
+            if let Some((_, target)) = trimmed.split_once("]:") {
+                if let Some(target) = target.split_whitespace().next() {
+                    links.push((number, target.to_string()));
+                }
+                continue;
+            }
+        }
+        let mut rest = line.as_str();
+        while let Some(start) = rest.find("](") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find(')') else { break };
+            let target = after[..end].split_whitespace().next().unwrap_or("");
+            links.push((number, target.trim_matches(['<', '>']).to_string()));
+            rest = &after[end + 1..];
+        }
+    }
+    links
+}
+
+/// L'identifiant HTML que mdBook donne à un titre : minuscules, espaces → `-`, ponctuation
+/// retirée ; les doublons reçoivent `-1`, `-2`…
+fn heading_ids(text: &str) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    for (_, line) in prose_lines(text) {
+        let hashes = line.chars().take_while(|c| *c == '#').count();
+        if hashes == 0 || hashes > 6 || !line[hashes..].starts_with(' ') {
+            continue;
+        }
+        let mut title = line[hashes..]
+            .trim()
+            .trim_end_matches('#')
+            .trim()
+            .to_string();
+        // `## Titre {#mon-id}` : identifiant explicite.
+        if let Some(open) = title.rfind("{#") {
+            if title.ends_with('}') {
+                ids.insert(title[open + 2..title.len() - 1].to_string());
+                continue;
+            }
+            title.truncate(open);
+        }
+        let base = heading_id(&title);
+        let mut id = base.clone();
+        let mut counter = 1;
+        while ids.contains(&id) {
+            id = format!("{base}-{counter}");
+            counter += 1;
+        }
+        ids.insert(id);
+    }
+    ids
+}
+
+/// Le texte affiché d'un titre (sans `[lien](cible)`, `**`, `` ` ``) transformé en identifiant.
+fn heading_id(title: &str) -> String {
+    let mut visible = String::new();
+    let mut rest = title;
+    while let Some(start) = rest.find("](") {
+        visible.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        rest = after.find(')').map_or("", |end| &after[end + 1..]);
+    }
+    visible.push_str(rest);
+    visible
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | '*' | '`'))
+        .filter_map(|c| {
+            if c.is_alphanumeric() || c == '_' || c == '-' {
+                Some(c.to_lowercase().collect::<String>())
+            } else if c.is_whitespace() {
+                Some("-".to_string())
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn les_liens_internes_aboutissent() {
+    let src = book_src();
+    let mut problems = Vec::new();
+    for page in markdown_files() {
+        let text = read(&page);
+        let dir = page.parent().expect("une page a un dossier parent");
+        for (line, target) in links_of(&text) {
+            let place = format!("{}:{line}", shown(&page));
+            if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            let (file, fragment) = match target.split_once('#') {
+                Some((file, fragment)) => (file, Some(fragment)),
+                None => (target.as_str(), None),
+            };
+            let file_path = if file.is_empty() {
+                page.clone()
+            } else {
+                normalize(&dir.join(file))
+            };
+            if !file_path.starts_with(&src) {
+                problems.push(format!(
+                    "{place} : « {target} » sort du livre (book/src) : ce lien serait cassé une fois publié"
+                ));
+                continue;
+            }
+            // Un lien vers une page s'écrit avec son nom .md ; mdBook le change en .html.
+            let file_path = if file_path.extension().is_some_and(|ext| ext == "html") {
+                file_path.with_extension("md")
+            } else {
+                file_path
+            };
+            if !file_path.is_file() {
+                problems.push(format!(
+                    "{place} : le lien « {target} » vise {} qui n'existe pas",
+                    shown(&file_path)
+                ));
+                continue;
+            }
+            let Some(fragment) = fragment else { continue };
+            if file_path.extension().is_some_and(|ext| ext == "md")
+                && !heading_ids(&read(&file_path)).contains(fragment)
+            {
+                problems.push(format!(
+                    "{place} : le lien « {target} » vise le titre « #{fragment} », absent de {}",
+                    shown(&file_path)
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "liens internes cassés :\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Les outils de vérification eux-mêmes
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn les_identifiants_de_titres_suivent_mdbook() {
+    assert_eq!(heading_id("Le 3-way handshake"), "le-3-way-handshake");
+    assert_eq!(
+        heading_id("`write` contre `write_all`"),
+        "write-contre-write_all"
+    );
+    assert_eq!(heading_id("Étape 1 : socket()"), "étape-1--socket");
+    assert_eq!(heading_id("Voir [la leçon](x.md) !"), "voir-la-leçon-");
+    let ids = heading_ids("# A\n## A\n```\n# pas un titre\n```\n## B {#perso}\n");
+    let expected: BTreeSet<String> = ["a", "a-1", "perso"].map(String::from).into();
+    assert_eq!(
+        ids, expected,
+        "doublons numérotés, titres dans le code ignorés"
+    );
+}
+
+#[test]
+fn les_inclusions_et_les_ancres_sont_bien_reconnues() {
+    let source = "// ANCHOR: listen\nfn listen() {}\n// ANCHOR_END: listen\n// ANCHOR: vide\n";
+    assert!(has_anchor(source, "listen"), "ancre ouverte puis fermée");
+    assert!(!has_anchor(source, "vide"), "ancre jamais fermée");
+    assert!(!has_anchor(source, "list"), "un préfixe n'est pas l'ancre");
+    let links = links_of("Voir [ici](a.md#b) et `[pas](un lien)`.\n```\n[non](c.md)\n```\n");
+    assert_eq!(links, vec![(1, "a.md#b".to_string())]);
+}

@@ -1,1 +1,166 @@
-fn main() {}
+//! Programme de la leçon 04 : lit la ligne de commande, puis appelle la bibliothèque.
+//! Toute la partie réseau est dans `lib.rs` ; ici, on ne fait que traduire les erreurs
+//! attendues en phrases françaises.
+
+use std::io::{self, ErrorKind, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::process::ExitCode;
+
+use clap::{ArgAction, Parser, Subcommand};
+use lesson04_select::{
+    ClientEnd, Config, DEFAULT_ADDR, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_LINE, listen, run_client,
+    serve_chat, serve_echo,
+};
+
+/// Gabarit d'aide en français (celui de clap est en anglais).
+const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
+
+/// Leçon 04 : serveurs d'écho et de chat à boucle d'événements (mio), sur un seul thread.
+#[derive(Parser)]
+#[command(
+    name = "lesson04-select",
+    version,
+    help_template = HELP_TEMPLATE,
+    override_usage = "lesson04-select [OPTIONS] [COMMANDE]",
+    subcommand_help_heading = "Commandes",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    after_help = "Sans commande, le serveur d'écho démarre.\n\
+                  Exemple : cargo run -p lesson04-select -- chat, puis dans d'autres terminaux\n\
+                  cargo run -p lesson04-select -- client (ou nc 127.0.0.1 7777)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777, [::]:7777…
+    #[arg(long, global = true, default_value = DEFAULT_ADDR, hide_default_value = true)]
+    addr: String,
+
+    /// Nombre maximal de clients connectés en même temps (défaut : 1024)
+    #[arg(long, global = true, default_value_t = DEFAULT_MAX_CLIENTS, hide_default_value = true)]
+    max_clients: usize,
+
+    /// Chat : longueur maximale d'une ligne, en octets (défaut : 1024)
+    #[arg(long, global = true, default_value_t = DEFAULT_MAX_LINE, hide_default_value = true)]
+    max_line: usize,
+
+    /// Affiche chaque arrivée et chaque départ de client
+    #[arg(short, long, global = true)]
+    verbose: bool,
+
+    /// Affiche cette aide
+    #[arg(short, long, global = true, action = ArgAction::Help)]
+    help: Option<bool>,
+
+    /// Affiche la version
+    #[arg(short = 'V', long, action = ArgAction::Version)]
+    version: Option<bool>,
+}
+
+#[derive(Subcommand, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    /// Démarre le serveur d'écho (commande par défaut)
+    #[command(visible_alias = "serveur", help_template = HELP_TEMPLATE)]
+    Server,
+    /// Démarre le serveur de chat : chaque ligne est relayée à tous les autres clients
+    #[command(help_template = HELP_TEMPLATE)]
+    Chat,
+    /// Envoie chaque ligne tapée et affiche ce qu'envoie le serveur (`exit` pour quitter)
+    #[command(help_template = HELP_TEMPLATE)]
+    Client,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Server);
+    let result = match command {
+        Command::Server | Command::Chat => run_server(command, &cli),
+        Command::Client => run_client_cli(&cli.addr),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("Erreur : {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_server(command: Command, cli: &Cli) -> Result<(), String> {
+    let addr = resolve(&cli.addr)?;
+    let listener = listen(addr).map_err(|err| explain(&err, addr))?;
+    let local = listener.local_addr().map_err(|err| explain(&err, addr))?;
+    let kind = if command == Command::Chat {
+        "de chat"
+    } else {
+        "d'écho"
+    };
+    // La première ligne donne l'adresse réelle (utile avec le port 0) : le banc d'essai de la
+    // leçon 06 la lit. On vide la sortie tout de suite, car elle peut être un tube.
+    println!("Serveur {kind} en écoute sur {local} (un seul thread, Ctrl+C pour l'arrêter).");
+    println!("Pour s'y connecter, dans un autre terminal :");
+    println!("  cargo run -p lesson04-select -- client --addr {local}");
+    println!("  nc {} {}", local.ip(), local.port());
+    let _ = io::stdout().flush();
+    let config = Config {
+        max_clients: cli.max_clients,
+        max_line: cli.max_line,
+        verbose: cli.verbose,
+        ..Config::default()
+    };
+    let served = if command == Command::Chat {
+        serve_chat(listener, config)
+    } else {
+        serve_echo(listener, config)
+    };
+    served.map_err(|err| explain(&err, addr))
+}
+
+fn run_client_cli(addr: &str) -> Result<(), String> {
+    let addr = resolve(addr)?;
+    let stream = TcpStream::connect(addr).map_err(|err| explain(&err, addr))?;
+    println!("Connecté à {addr}. Tapez une ligne, `exit` pour quitter.");
+    let input = io::BufReader::new(io::stdin());
+    let end = run_client(stream, input, io::stdout()).map_err(|err| explain(&err, addr))?;
+    if end != ClientEnd::ServerClosed {
+        println!("Au revoir !");
+    }
+    Ok(())
+}
+
+/// Transforme « hôte:port » en adresse de socket, avec un message clair en cas d'échec.
+fn resolve(addr: &str) -> Result<SocketAddr, String> {
+    let unresolvable = || {
+        format!(
+            "impossible de résoudre l'adresse « {addr} » : hôte inconnu ou format invalide (attendu hôte:port, par exemple 127.0.0.1:7777 ou [::1]:7777)."
+        )
+    };
+    addr.to_socket_addrs()
+        .map_err(|_| unresolvable())?
+        .next()
+        .ok_or_else(unresolvable)
+}
+
+/// Traduit les erreurs réseau attendues en une phrase française.
+fn explain(err: &io::Error, addr: SocketAddr) -> String {
+    match err.kind() {
+        ErrorKind::AddrInUse => format!(
+            "l'adresse {addr} est déjà utilisée : un autre serveur y écoute-t-il déjà ? Choisissez un autre port avec --addr."
+        ),
+        ErrorKind::PermissionDenied => format!(
+            "permission refusée pour {addr} : les ports inférieurs à 1024 sont réservés à l'administrateur, choisissez-en un plus grand."
+        ),
+        ErrorKind::AddrNotAvailable => {
+            format!("l'adresse {addr} n'appartient à aucune interface de cette machine.")
+        }
+        ErrorKind::ConnectionRefused => {
+            format!("connexion refusée par {addr} : aucun serveur n'y écoute. L'avez-vous lancé ?")
+        }
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => {
+            format!("la connexion avec {addr} a été coupée brutalement.")
+        }
+        _ => format!("erreur réseau avec {addr} : {err}."),
+    }
+}

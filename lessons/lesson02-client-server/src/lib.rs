@@ -144,7 +144,8 @@ pub fn send_line(mut stream: &TcpStream, line: &str) -> io::Result<()> {
     stream.write_all(format!("{line}\n").as_bytes())
 }
 
-/// `exit` termine la conversation, qu'il soit tapé par le client ou par l'opérateur.
+/// `exit` termine la conversation, qu'il soit tapé par le client ou par l'opérateur
+/// (on tolère des espaces autour, invisibles pour qui tape).
 pub fn is_exit(line: &str) -> bool {
     line.trim() == EXIT
 }

@@ -32,6 +32,8 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
+    // Les scripts de la séance 02 codent l'adresse en dur (10.100.21.60) : il faut modifier
+    // le code pour changer de salle. Ici, c'est un paramètre.
     /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777, [::]:7777…
     #[arg(long, global = true, default_value = DEFAULT_ADDR, hide_default_value = true)]
     addr: String,
@@ -92,6 +94,9 @@ fn run_client_cli(addr: &str) -> Result<(), String> {
     let stream = TcpStream::connect(addr).map_err(|err| explain(&err, addr))?;
     println!("Connecté à {addr}. Chacun son tour : après votre ligne, attendez la réponse.");
     println!("Tapez « exit » pour quitter.");
+    // La connexion est établie dès que le noyau du serveur a fait la poignée de main, même si
+    // le programme serveur, occupé avec un autre client, ne l'a pas encore acceptée.
+    println!("(Pas encore d'accueil ? Le serveur converse avec un autre client : patientez.)");
     let end =
         run_client(stream, io::stdin().lock(), io::stdout()).map_err(|err| explain(&err, addr))?;
     if matches!(end, ClientEnd::Exit | ClientEnd::EndOfInput) {

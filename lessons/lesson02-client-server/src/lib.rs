@@ -227,6 +227,9 @@ pub fn converse(
     if let ControlFlow::Break(end) = send_to_client(&stream, GREETING, screen, &peer)? {
         return Ok(end);
     }
+    // Chaque tour dit s'il faut continuer (`ControlFlow::Continue`) ou s'arrêter, et pourquoi
+    // (`ControlFlow::Break`). En sortant par `return`, `stream` est détruit : close() envoie
+    // un FIN au client, qui lira 0 octet.
     loop {
         if let ControlFlow::Break(end) = client_turn(&stream, &mut from_client, screen, &peer)? {
             return Ok(end);
@@ -235,7 +238,6 @@ pub fn converse(
             return Ok(end);
         }
     }
-    // En sortant, `stream` est détruit : close() envoie un FIN au client, qui lira 0 octet.
 }
 // ANCHOR_END: converse
 

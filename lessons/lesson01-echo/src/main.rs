@@ -19,7 +19,8 @@ const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all
     version,
     help_template = HELP_TEMPLATE,
     override_usage = "lesson01-echo [OPTIONS] [COMMANDE]",
-    subcommand_help_heading = "Commandes",
+    subcommand_help_heading = "Commandes ",
+    next_help_heading = "Options ",
     disable_help_flag = true,
     disable_version_flag = true,
     disable_help_subcommand = true,
@@ -46,8 +47,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Démarre le serveur d'écho (commande par défaut)
-    #[command(visible_alias = "serveur", help_template = HELP_TEMPLATE)]
+    /// Démarre le serveur d'écho (commande par défaut ; alias : serveur)
+    #[command(alias = "serveur", help_template = HELP_TEMPLATE)]
     Server,
     /// Envoie chaque ligne tapée au serveur et affiche l'écho (`exit` pour quitter)
     #[command(help_template = HELP_TEMPLATE)]

@@ -7,21 +7,24 @@
 //! part. Selon le moment, le message part vers une socket fermée, ou un client est sauté.
 //! Le TP 04 (§2.2) le remarque : « il peut y avoir des éléments qui ne sont pas à jour ».
 //!
-//! En Rust, ce programme ne compile même pas : un `Vec<TcpStream>` modifié par plusieurs
-//! threads devrait être partagé par `&mut` depuis plusieurs threads à la fois, ce que le
-//! vérificateur d'emprunts interdit. Il faut choisir une vraie solution :
+//! En Rust, la traduction directe ne compile même pas. Pour que plusieurs threads voient la
+//! même liste, il faut la partager, par exemple dans un `Arc<Vec<TcpStream>>` ; or un `Arc`
+//! ne donne qu'un accès partagé (`&`), et `push` ou `remove` exigent un accès exclusif
+//! (`&mut`). Le compilateur refuse : la course de données est une erreur de compilation. Il
+//! oblige à choisir une vraie solution :
 //!
 //! 1. un registre partagé derrière un verrou, `Arc<Mutex<HashMap<..>>>` ;
 //! 2. un seul thread propriétaire de la liste, le **hub**, à qui les autres envoient des
 //!    événements (arrivée, ligne, départ) par un canal.
 //!
-//! Nous prenons la seconde. Avec un verrou, un thread qui diffuse tient le verrou pendant ses
-//! écritures : un seul client lent bloque alors la diffusion, et tous les autres threads
-//! attendent le verrou. Avec le hub, personne d'autre que lui ne touche la liste : la course
-//! du TP 04 ne peut pas se produire, par construction. Et le hub n'écrit jamais sur une socket :
-//! il dépose les lignes dans une file bornée par client, vidée par un thread écrivain propre à
-//! ce client. Un client qui ne lit plus remplit SA file ; le hub le constate (`try_send` ne
-//! bloque jamais) et le déconnecte. Les autres ne l'attendent jamais.
+//! Nous prenons la seconde. Avec un verrou, il faut penser à ne jamais écrire sur une socket
+//! en le tenant, sinon un seul client lent bloque la diffusion et tous les threads qui
+//! attendent le verrou. Avec le hub, il n'y a pas de verrou à oublier : lui seul touche la
+//! liste et il traite les événements l'un après l'autre, donc la course du TP 04 ne peut pas
+//! se produire, par construction. Et le hub n'écrit jamais sur une socket : il dépose les
+//! lignes dans une file bornée par client, vidée par un thread écrivain propre à ce client.
+//! Un client qui ne lit plus remplit SA file ; le hub le constate (`try_send` ne bloque
+//! jamais) et le déconnecte. Les autres ne l'attendent jamais.
 //!
 //! Chaque client a donc deux threads : un **lecteur** (socket → hub) et un **écrivain**
 //! (file → socket).
@@ -31,6 +34,10 @@
 //!   lecteur B ──┼──▶ canal ──▶ hub (liste) ┼──▶ file B ──▶ écrivain B ──▶ socket B
 //!   accept()  ──┘                          └──▶ file C ──▶ écrivain C ──▶ socket C
 //! ```
+//!
+//! Limite honnête : un bavard qui inonde le salon peut aussi remplir la file d'un client qui
+//! lit normalement mais qui, à ce moment-là, n'a pas eu le processeur. La capacité par défaut
+//! (256 lignes) laisse de la marge ; un vrai serveur limiterait en plus le débit de chacun.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
@@ -41,7 +48,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
-use crate::{ClientLimit, ClientSlot, DEFAULT_MAX_CLIENTS, accept_failed, refuse};
+use crate::{ClientLimit, ClientSlot, DEFAULT_MAX_CLIENTS, accept_failed, refuse_and_log};
 
 /// Longueur maximale d'une ligne, en octets, par défaut.
 pub const DEFAULT_MAX_LINE: usize = 1024;
@@ -122,8 +129,7 @@ pub fn serve_chat(listener: TcpListener, config: ChatConfig) -> io::Result<()> {
             }
         };
         let Some(slot) = limit.try_acquire() else {
-            println!("Refusé : {peer} (déjà {} clients).", config.max_clients);
-            refuse(stream, config.max_clients);
+            refuse_and_log(stream, peer, config.max_clients);
             continue;
         };
         println!("Client connecté : {peer} ({} en cours).", limit.active());
@@ -312,7 +318,8 @@ fn read_lines(
                 line: format_line(peer, &line),
             },
             Ok(LineRead::TooLong) => {
-                let error = format!("*** Ligne trop longue (plus de {max_line} octets), ignorée.\n");
+                let error =
+                    format!("*** Ligne trop longue (plus de {max_line} octets), ignorée.\n");
                 // On prévient tout de suite, puis on jette la suite de la ligne au fil de
                 // l'eau : le reste n'est jamais gardé en mémoire.
                 let _ = events.send(Event::Notice {

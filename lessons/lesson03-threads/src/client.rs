@@ -88,23 +88,25 @@ fn spawn_keyboard(
     input: impl BufRead + Send + 'static,
 ) -> io::Result<Receiver<io::Result<Vec<u8>>>> {
     let (lines, typed) = crossbeam_channel::bounded(1);
-    thread::Builder::new().name("clavier".into()).spawn(move || {
-        // split(b'\n') plutôt que lines() : une ligne qui n'est pas de l'UTF-8 valide est
-        // envoyée telle quelle au lieu d'arrêter le client.
-        for line in input.split(b'\n') {
-            let line = line.map(|mut line| {
-                if line.ends_with(b"\r") {
-                    line.pop();
+    thread::Builder::new()
+        .name("clavier".into())
+        .spawn(move || {
+            // split(b'\n') plutôt que lines() : une ligne qui n'est pas de l'UTF-8 valide est
+            // envoyée telle quelle au lieu d'arrêter le client.
+            for line in input.split(b'\n') {
+                let line = line.map(|mut line| {
+                    if line.ends_with(b"\r") {
+                        line.pop();
+                    }
+                    line
+                });
+                let failed = line.is_err();
+                // Si le thread principal est parti, send() échoue : plus personne n'écoute.
+                if lines.send(line).is_err() || failed {
+                    return;
                 }
-                line
-            });
-            let failed = line.is_err();
-            // Si le thread principal est parti, send() échoue : plus personne n'écoute.
-            if lines.send(line).is_err() || failed {
-                return;
             }
-        }
-    })?;
+        })?;
     Ok(typed)
 }
 
@@ -115,23 +117,25 @@ fn spawn_receiver<W: Write + Send + 'static>(
     output: Arc<Mutex<W>>,
 ) -> io::Result<Receiver<()>> {
     let (done, server_gone) = crossbeam_channel::bounded(1);
-    thread::Builder::new().name("réception".into()).spawn(move || {
-        let mut buffer = [0u8; 4096];
-        loop {
-            let received = match stream.read(&mut buffer) {
-                Ok(0) => break, // FIN du serveur
-                Ok(received) => received,
-                Err(err) if err.kind() == ErrorKind::Interrupted => continue,
-                Err(_) => break, // RST, ou notre propre shutdown()
-            };
-            let mut screen = lock(&output);
-            // flush() : sinon la ligne resterait dans le tampon de stdout jusqu'à la suivante.
-            if screen.write_all(&buffer[..received]).is_err() || screen.flush().is_err() {
-                break;
+    thread::Builder::new()
+        .name("réception".into())
+        .spawn(move || {
+            let mut buffer = [0u8; 4096];
+            loop {
+                let received = match stream.read(&mut buffer) {
+                    Ok(0) => break, // FIN du serveur
+                    Ok(received) => received,
+                    Err(err) if err.kind() == ErrorKind::Interrupted => continue,
+                    Err(_) => break, // RST, ou notre propre shutdown()
+                };
+                let mut screen = lock(&output);
+                // flush() : sinon la ligne resterait dans le tampon de stdout jusqu'à la suivante.
+                if screen.write_all(&buffer[..received]).is_err() || screen.flush().is_err() {
+                    break;
+                }
             }
-        }
-        let _ = done.send(());
-    })?;
+            let _ = done.send(());
+        })?;
     Ok(server_gone)
 }
 // ANCHOR_END: client_threads

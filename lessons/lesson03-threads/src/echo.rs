@@ -7,7 +7,7 @@ use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
 
-use crate::{ClientLimit, ClientSlot, accept_failed, refuse};
+use crate::{ClientLimit, ClientSlot, accept_failed, refuse_and_log};
 
 // ANCHOR: serve_echo
 /// Accepte les clients pour toujours et sert chacun dans son propre thread,
@@ -25,8 +25,7 @@ pub fn serve_echo(listener: TcpListener, max_clients: usize) -> io::Result<()> {
         // On réserve la place AVANT de créer le thread : c'est la boucle d'accept, et elle
         // seule, qui décide d'accepter ou non un client de plus.
         let Some(slot) = limit.try_acquire() else {
-            println!("Refusé : {peer} (déjà {max_clients} clients).");
-            refuse(stream, max_clients);
+            refuse_and_log(stream, peer, max_clients);
             continue;
         };
         println!("Client connecté : {peer} ({} en cours).", limit.active());

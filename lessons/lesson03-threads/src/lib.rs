@@ -126,19 +126,41 @@ impl Drop for ClientSlot {
 
 /// Message envoyé au client de trop avant de le déconnecter.
 pub fn refusal_message(max_clients: usize) -> String {
-    format!("*** Serveur plein ({max_clients} clients maximum), réessayez plus tard.\n")
+    format!(
+        "*** Serveur plein ({}), réessayez plus tard.\n",
+        clients_maximum(max_clients)
+    )
+}
+
+/// « 1 client maximum », « 100 clients maximum » : l'accord, c'est aussi de la politesse.
+fn clients_maximum(max_clients: usize) -> String {
+    let plural = if max_clients > 1 { "s" } else { "" };
+    format!("{max_clients} client{plural} maximum")
 }
 
 /// Refuse poliment une connexion : un message, puis la fermeture.
 ///
 /// L'écriture ne bloque pas la boucle d'accept : une socket toute neuve a un tampon d'envoi
 /// vide, qui contient largement ces quelques dizaines d'octets.
+///
+/// Limite connue : si le client a déjà envoyé des données, fermer une socket qui a des octets
+/// reçus non lus envoie un RST au lieu d'un FIN, et le client peut perdre le message. Le
+/// refus reste garanti (la connexion est fermée), seul le message est « au mieux ».
 pub fn refuse(mut stream: TcpStream, max_clients: usize) {
     // Le client est peut-être déjà parti : on ne peut rien y faire, et ce n'est pas grave.
     let _ = stream.write_all(refusal_message(max_clients).as_bytes());
     let _ = stream.shutdown(Shutdown::Write);
 }
 // ANCHOR_END: client_limit
+
+/// Note le refus dans le journal du serveur, puis refuse.
+fn refuse_and_log(stream: TcpStream, peer: SocketAddr, max_clients: usize) {
+    println!(
+        "Refusé : {peer}, serveur plein ({}).",
+        clients_maximum(max_clients)
+    );
+    refuse(stream, max_clients);
+}
 
 /// Signale un `accept()` en échec, puis laisse souffler la boucle avant de réessayer.
 ///

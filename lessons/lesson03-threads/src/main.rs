@@ -153,7 +153,9 @@ fn run_client(addr: &str) -> Result<(), String> {
 fn positive(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(value) if value > 0 => Ok(value),
-        _ => Err(format!("« {text} » n'est pas un entier strictement positif")),
+        _ => Err(format!(
+            "« {text} » n'est pas un entier strictement positif"
+        )),
     }
 }
 

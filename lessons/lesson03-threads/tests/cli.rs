@@ -1,0 +1,142 @@
+//! Tests du vrai programme : aide en français, erreurs attendues, démarrage tel que la leçon 06
+//! le lance. Chaque processus a une échéance et il est tué à la fin du test.
+
+mod common;
+
+use std::io::{self, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener};
+
+use common::{RunningServer, any_local_port, connect, read_line, run_binary};
+
+#[test]
+fn l_aide_est_en_francais_pour_chaque_commande() -> io::Result<()> {
+    let cases: [(&[&str], &[&str]); 4] = [
+        (
+            &["--help"],
+            &[
+                "Utilisation",
+                "Commandes",
+                "serveur",
+                "chat",
+                "client",
+                "--addr",
+            ],
+        ),
+        (
+            &["server", "--help"],
+            &["Utilisation", "--max-clients", "défaut : 100"],
+        ),
+        (
+            &["chat", "--help"],
+            &["--max-clients", "--max-line", "défaut : 1024"],
+        ),
+        (
+            &["client", "-h"],
+            &["Utilisation", "--addr", "Affiche cette aide"],
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = run_binary(args)?;
+        assert!(output.status.success(), "{args:?} doit réussir");
+        let help = String::from_utf8_lossy(&output.stdout);
+        for word in expected {
+            assert!(
+                help.contains(word),
+                "l'aide de {args:?} doit mentionner « {word} » :\n{help}"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
+    let occupied = TcpListener::bind(any_local_port())?;
+    let addr = occupied.local_addr()?.to_string();
+    for command in ["server", "chat"] {
+        let output = run_binary(&[command, "--addr", &addr])?;
+        assert!(
+            !output.status.success(),
+            "`{command}` doit échouer si le port est pris"
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("déjà utilisée"),
+            "`{command}` : message attendu en français : {stderr}"
+        );
+        assert!(
+            !stderr.contains("panicked"),
+            "une erreur attendue ne doit pas paniquer : {stderr}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
+    // On réserve un port puis on le libère : plus personne n'y écoute.
+    let addr = TcpListener::bind(any_local_port())?
+        .local_addr()?
+        .to_string();
+    let output = run_binary(&["client", "--addr", &addr])?;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("connexion refusée"),
+        "message attendu en français : {stderr}"
+    );
+    Ok(())
+}
+
+#[test]
+fn une_limite_nulle_est_refusee() -> io::Result<()> {
+    let output = run_binary(&["chat", "--max-line", "0"])?;
+    assert!(!output.status.success(), "--max-line 0 n'a pas de sens");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("strictement positif"),
+        "message attendu en français : {stderr}"
+    );
+    Ok(())
+}
+
+#[test]
+fn le_serveur_d_echo_annonce_son_adresse_puis_sert() -> io::Result<()> {
+    // Exactement comme la leçon 06 le lancera.
+    let server =
+        RunningServer::start(&["server", "--addr", "127.0.0.1:0", "--max-clients", "20000"])?;
+    let mut stream = connect(server.announced_addr())?;
+    stream.write_all(b"ping\n")?;
+    stream.shutdown(Shutdown::Write)?;
+    let mut echoed = Vec::new();
+    stream.read_to_end(&mut echoed)?;
+    assert_eq!(
+        echoed, b"ping\n",
+        "le programme doit servir l'écho à l'adresse annoncée"
+    );
+    Ok(())
+}
+
+#[test]
+fn le_serveur_de_chat_annonce_son_adresse_puis_sert() -> io::Result<()> {
+    let server =
+        RunningServer::start(&["chat", "--addr", "127.0.0.1:0", "--max-clients", "20000"])?;
+    assert!(
+        server
+            .first_line
+            .starts_with("Serveur de chat en écoute sur 127.0.0.1:"),
+        "première ligne : {:?}",
+        server.first_line
+    );
+    let mut alice = BufReader::new(connect(server.announced_addr())?);
+    assert!(read_line(&mut alice)?.starts_with("*** Bienvenue"));
+    let mut bob = BufReader::new(connect(server.announced_addr())?);
+    assert!(read_line(&mut bob)?.starts_with("*** Bienvenue"));
+    assert!(read_line(&mut alice)?.ends_with("a rejoint le salon\n"));
+    bob.get_mut().write_all(b"ohe\n")?;
+    assert!(
+        read_line(&mut alice)?.ends_with("] ohe\n"),
+        "le programme doit relayer les lignes"
+    );
+    Ok(())
+}

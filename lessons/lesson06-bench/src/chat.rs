@@ -1,0 +1,471 @@
+//! Charge de chat en boucle OUVERTE : les messages partent à heure fixe, que le serveur
+//! suive ou non. C'est ainsi qu'un serveur débordé se voit : la file d'attente grossit et
+//! la latence explose, au lieu que le client ralentisse poliment (boucle fermée).
+//!
+//! Chaque message porte un marqueur `~essai:émetteur:numéro:horodatage~`, cherché n'importe
+//! où dans la ligne reçue : peu importe le préfixe ajouté par le serveur (`[adresse]`,
+//! `alice:` ou `<alice>`). Chaque livraison est vérifiée (rien de perdu, ordre de chaque
+//! émetteur respecté) et chronométrée de l'envoi à la réception. Les lignes qui
+//! commencent par `***` (annonces du serveur) sont ignorées.
+
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use mio::net::TcpStream;
+use mio::{Events, Interest, Poll, Token};
+
+use crate::echo::{connect_many, new_histogram};
+use crate::servers::Protocol;
+use crate::system;
+
+/// Longueur des lignes de chat envoyées, fin de ligne comprise (un message court réaliste).
+pub const CHAT_LINE_LEN: usize = 100;
+
+/// Un client du salon simulé.
+struct Member {
+    stream: TcpStream,
+    /// Octets en attente d'envoi (le serveur ne lit pas assez vite).
+    unsent: Vec<u8>,
+    /// Début de ligne reçu, pas encore terminé.
+    partial: Vec<u8>,
+    /// Le client muet ne lit jamais : ses tampons se remplissent.
+    reads: bool,
+    open: bool,
+    /// Pendant la synchronisation : a-t-il reçu un message de l'essai 0 ?
+    synced: bool,
+}
+
+/// Le résultat d'un palier de débit.
+#[derive(Debug, Clone)]
+pub struct ChatStep {
+    /// Livraisons par seconde demandées (messages × destinataires).
+    pub offered: f64,
+    /// Messages réellement envoyés.
+    pub sent: u64,
+    /// Livraisons attendues : chaque message, à chaque client qui lit sauf l'émetteur.
+    pub expected: u64,
+    /// Livraisons reçues dans l'ordre.
+    pub delivered: u64,
+    /// Messages reçus hors de l'ordre de leur émetteur (ou dupliqués).
+    pub disordered: u64,
+    /// Durée de l'envoi.
+    pub window: Duration,
+    /// Envoi + vidange.
+    pub total: Duration,
+    /// Latence de livraison, en nanosecondes.
+    pub latency: Histogram<u64>,
+    /// Temps CPU du serveur pendant l'envoi et la vidange.
+    pub server_cpu: Option<Duration>,
+    /// Plus grand retard du générateur sur son horaire : s'il dépasse quelques
+    /// millisecondes, c'est le générateur, pas le serveur, qui limite.
+    pub max_lag: Duration,
+    /// Connexions fermées par le serveur.
+    pub closed: u64,
+}
+
+impl ChatStep {
+    pub fn lost(&self) -> u64 {
+        self.expected.saturating_sub(self.delivered)
+    }
+
+    pub fn deliveries_per_second(&self) -> f64 {
+        self.delivered as f64 / self.window.as_secs_f64().max(1e-9)
+    }
+
+    pub fn cpu_per_delivery_us(&self) -> Option<f64> {
+        let cpu = self.server_cpu?;
+        (self.delivered > 0).then(|| cpu.as_secs_f64() * 1e6 / self.delivered as f64)
+    }
+
+    pub fn p99_ms(&self) -> f64 {
+        self.latency.value_at_quantile(0.99) as f64 / 1e6
+    }
+
+    pub fn p50_ms(&self) -> f64 {
+        self.latency.value_at_quantile(0.50) as f64 / 1e6
+    }
+
+    /// Le générateur a-t-il tenu son horaire ?
+    pub fn generator_kept_up(&self) -> bool {
+        self.max_lag < Duration::from_millis(20)
+    }
+}
+
+/// Un salon de chat simulé : `clients` connexions au même serveur.
+pub struct ChatRoom {
+    poll: Poll,
+    members: Vec<Member>,
+    /// Index des clients qui parlent et lisent.
+    speakers: Vec<usize>,
+    epoch: Instant,
+    run: u32,
+    server_pid: Option<u32>,
+    /// Numéro attendu du prochain message de chaque émetteur, pour chaque destinataire :
+    /// `expected_seq[destinataire * n + émetteur]`.
+    expected_seq: Vec<u32>,
+    events: Events,
+    buffer: Vec<u8>,
+}
+
+/// Combien de temps on attend les dernières livraisons après l'envoi.
+const DRAIN: Duration = Duration::from_secs(2);
+
+impl ChatRoom {
+    /// Connecte `clients` clients (dont un muet si `silent`), entre dans le salon selon
+    /// `protocol`, puis vérifie que chacun reçoit bien les messages des autres.
+    pub fn join(
+        addr: SocketAddr,
+        clients: usize,
+        protocol: Protocol,
+        silent: bool,
+        server_pid: Option<u32>,
+    ) -> io::Result<ChatRoom> {
+        let poll = Poll::new()?;
+        let mut members = Vec::with_capacity(clients);
+        for (index, stream) in connect_many(addr, clients)?.into_iter().enumerate() {
+            // Le client muet a le plus petit tampon de réception possible : il sature vite.
+            let reads = !(silent && index == 0);
+            if !reads {
+                let socket = socket2::SockRef::from(&stream);
+                let _ = socket.set_recv_buffer_size(1);
+            }
+            members.push(Member {
+                stream,
+                unsent: Vec::new(),
+                partial: Vec::new(),
+                reads,
+                open: true,
+                synced: false,
+            });
+        }
+        for (index, member) in members.iter_mut().enumerate() {
+            let interest = if member.reads {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::WRITABLE
+            };
+            poll.registry()
+                .register(&mut member.stream, Token(index), interest)?;
+        }
+        let speakers = (0..clients).filter(|&i| members[i].reads).collect();
+        let mut room = ChatRoom {
+            poll,
+            members,
+            speakers,
+            epoch: Instant::now(),
+            run: 0,
+            server_pid,
+            expected_seq: vec![0; clients * clients],
+            events: Events::with_capacity(1024),
+            buffer: vec![0u8; 256 * 1024],
+        };
+        if protocol == Protocol::Nickname {
+            for index in 0..clients {
+                room.queue(index, format!("b{index}\n").as_bytes());
+            }
+        }
+        room.synchronize()?;
+        Ok(room)
+    }
+
+    /// Tant qu'un client qui lit n'a rien reçu, le dernier client envoie un message de
+    /// l'essai 0 toutes les 50 ms : quand tous l'ont reçu, le serveur les connaît tous.
+    fn synchronize(&mut self) -> io::Result<()> {
+        let Some(&pinger) = self.speakers.last() else {
+            return Ok(());
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut seq = 0;
+        let mut next_ping = Instant::now();
+        loop {
+            let waiting = self
+                .speakers
+                .iter()
+                .filter(|&&i| i != pinger && !self.members[i].synced)
+                .count();
+            if waiting == 0 {
+                return Ok(());
+            }
+            let now = Instant::now();
+            if now > deadline {
+                return Err(io::Error::new(
+                    ErrorKind::TimedOut,
+                    format!("{waiting} clients n'ont jamais reçu les messages des autres"),
+                ));
+            }
+            if now >= next_ping {
+                self.send_marked(pinger, seq);
+                seq += 1;
+                next_ping = now + Duration::from_millis(50);
+            }
+            self.poll_once(Duration::from_millis(10))?;
+        }
+    }
+
+    /// Un palier : chaque client qui parle envoie à tour de rôle, pour un total de
+    /// `deliveries_per_second` livraisons par seconde, pendant `duration`.
+    pub fn step(&mut self, deliveries_per_second: f64, duration: Duration) -> io::Result<ChatStep> {
+        self.run += 1;
+        self.expected_seq.fill(0);
+        let listeners = self.speakers.len().saturating_sub(1).max(1) as f64;
+        let messages_per_second = deliveries_per_second / listeners;
+        let interval = Duration::from_secs_f64(1.0 / messages_per_second.max(1e-3));
+        let mut step = ChatStep {
+            offered: deliveries_per_second,
+            sent: 0,
+            expected: 0,
+            delivered: 0,
+            disordered: 0,
+            window: duration,
+            total: duration,
+            latency: new_histogram(),
+            server_cpu: None,
+            max_lag: Duration::ZERO,
+            closed: 0,
+        };
+        let cpu_start = self.server_pid.and_then(system::cpu_time);
+        let start = Instant::now();
+        let end = start + duration;
+        let mut scheduled = start;
+        let mut counter: u64 = 0;
+        let speakers = self.speakers.len().max(1) as u64;
+        loop {
+            let now = Instant::now();
+            if now >= end {
+                break;
+            }
+            // Boucle ouverte : on envoie tout ce que l'horaire demande, même en retard.
+            while scheduled <= now && scheduled < end {
+                step.max_lag = step.max_lag.max(now - scheduled);
+                let sender = self.speakers[(counter % speakers) as usize];
+                self.send_marked(sender, (counter / speakers) as u32);
+                counter += 1;
+                scheduled += interval;
+            }
+            let until = scheduled.min(end).saturating_duration_since(Instant::now());
+            self.poll_into(until.min(Duration::from_millis(5)), &mut step)?;
+        }
+        step.sent = counter;
+        let open_listeners = self
+            .speakers
+            .iter()
+            .filter(|&&i| self.members[i].open)
+            .count()
+            .saturating_sub(1) as u64;
+        step.expected = counter * open_listeners;
+        let drain_end = Instant::now() + DRAIN;
+        while step.delivered < step.expected && Instant::now() < drain_end {
+            self.poll_into(Duration::from_millis(10), &mut step)?;
+        }
+        step.total = start.elapsed();
+        let cpu_end = self.server_pid.and_then(system::cpu_time);
+        if let (Some(begin), Some(end)) = (cpu_start, cpu_end) {
+            step.server_cpu = Some(end.saturating_sub(begin));
+        }
+        step.closed = self
+            .speakers
+            .iter()
+            .filter(|&&i| !self.members[i].open)
+            .count() as u64;
+        Ok(step)
+    }
+
+    /// Envoie depuis `sender` une ligne marquée de l'essai courant.
+    fn send_marked(&mut self, sender: usize, seq: u32) {
+        let micros = self.epoch.elapsed().as_micros();
+        let mut line = Vec::with_capacity(CHAT_LINE_LEN);
+        let _ = write!(line, "bench ~{}:{sender}:{seq}:{micros}~ ", self.run);
+        line.resize(CHAT_LINE_LEN - 1, b'x');
+        line.push(b'\n');
+        self.queue(sender, &line);
+    }
+
+    /// Ajoute `bytes` à la file d'envoi de `index` et tente de l'écrire tout de suite.
+    fn queue(&mut self, index: usize, bytes: &[u8]) {
+        let member = &mut self.members[index];
+        member.unsent.extend_from_slice(bytes);
+        flush(member);
+    }
+
+    fn poll_once(&mut self, timeout: Duration) -> io::Result<()> {
+        let mut ignored = ChatStep {
+            offered: 0.0,
+            sent: 0,
+            expected: 0,
+            delivered: 0,
+            disordered: 0,
+            window: Duration::ZERO,
+            total: Duration::ZERO,
+            latency: new_histogram(),
+            server_cpu: None,
+            max_lag: Duration::ZERO,
+            closed: 0,
+        };
+        self.poll_into(timeout, &mut ignored)
+    }
+
+    /// Attend des événements au plus `timeout`, écrit ce qui attend, lit et vérifie tout
+    /// ce qui est arrivé.
+    fn poll_into(&mut self, timeout: Duration, step: &mut ChatStep) -> io::Result<()> {
+        match self.poll.poll(&mut self.events, Some(timeout)) {
+            Err(err) if err.kind() == ErrorKind::Interrupted => return Ok(()),
+            other => other?,
+        }
+        let ready: Vec<usize> = self.events.iter().map(|event| event.token().0).collect();
+        let clients = self.members.len();
+        for index in ready {
+            let member = &mut self.members[index];
+            if !member.open {
+                continue;
+            }
+            flush(member);
+            if !member.reads {
+                continue;
+            }
+            let now_micros = self.epoch.elapsed().as_micros() as u64;
+            let seqs = &mut self.expected_seq[index * clients..(index + 1) * clients];
+            read_lines(member, &mut self.buffer, |line| {
+                check_line(line, self.run, now_micros, seqs, step)
+            });
+        }
+        Ok(())
+    }
+}
+
+fn flush(member: &mut Member) {
+    while member.open && !member.unsent.is_empty() {
+        match member.stream.write(&member.unsent) {
+            Ok(written) => {
+                member.unsent.drain(..written);
+            }
+            Err(err) if err.kind() == ErrorKind::WouldBlock => return,
+            Err(err) if err.kind() == ErrorKind::Interrupted => {}
+            Err(_) => member.open = false,
+        }
+    }
+}
+
+/// Lit tout ce qui est arrivé et appelle `on_line` pour chaque ligne complète.
+fn read_lines(member: &mut Member, buffer: &mut [u8], mut on_line: impl FnMut(&[u8]) -> bool) {
+    loop {
+        let received = match member.stream.read(buffer) {
+            Ok(0) => {
+                member.open = false;
+                return;
+            }
+            Ok(received) => received,
+            Err(err) if err.kind() == ErrorKind::WouldBlock => return,
+            Err(err) if err.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => {
+                member.open = false;
+                return;
+            }
+        };
+        let mut data = &buffer[..received];
+        while let Some(end) = data.iter().position(|&b| b == b'\n') {
+            if member.partial.is_empty() {
+                member.synced |= on_line(&data[..end]);
+            } else {
+                member.partial.extend_from_slice(&data[..end]);
+                let line = std::mem::take(&mut member.partial);
+                member.synced |= on_line(&line);
+            }
+            data = &data[end + 1..];
+        }
+        member.partial.extend_from_slice(data);
+    }
+}
+
+/// Un marqueur trouvé dans une ligne reçue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Marker {
+    pub run: u32,
+    pub sender: usize,
+    pub seq: u32,
+    pub micros: u64,
+}
+
+/// Cherche `~essai:émetteur:numéro:horodatage~` n'importe où dans la ligne.
+pub fn find_marker(line: &[u8]) -> Option<Marker> {
+    if line.starts_with(b"***") {
+        return None;
+    }
+    let start = line.iter().position(|&b| b == b'~')? + 1;
+    let len = line[start..].iter().position(|&b| b == b'~')?;
+    let text = std::str::from_utf8(&line[start..start + len]).ok()?;
+    let mut fields = text.split(':');
+    let marker = Marker {
+        run: fields.next()?.parse().ok()?,
+        sender: fields.next()?.parse().ok()?,
+        seq: fields.next()?.parse().ok()?,
+        micros: fields.next()?.parse().ok()?,
+    };
+    fields.next().is_none().then_some(marker)
+}
+
+/// Vérifie une ligne reçue. Renvoie `true` si elle porte un marqueur de l'essai 0
+/// (la synchronisation).
+fn check_line(
+    line: &[u8],
+    run: u32,
+    now_micros: u64,
+    seqs: &mut [u32],
+    step: &mut ChatStep,
+) -> bool {
+    let Some(marker) = find_marker(line) else {
+        return false;
+    };
+    if marker.run != run || marker.sender >= seqs.len() {
+        // Un message d'un palier précédent, arrivé en retard : il ne compte pas.
+        return marker.run == 0;
+    }
+    let expected = &mut seqs[marker.sender];
+    if marker.seq == *expected {
+        step.delivered += 1;
+        let nanos = now_micros.saturating_sub(marker.micros) * 1000;
+        let _ = step.latency.record(nanos.max(1));
+    } else {
+        step.disordered += 1;
+    }
+    if marker.seq >= *expected {
+        *expected = marker.seq + 1;
+    }
+    run == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn le_marqueur_est_trouve_quel_que_soit_le_prefixe() {
+        let expected = Some(Marker {
+            run: 3,
+            sender: 42,
+            seq: 7,
+            micros: 123456,
+        });
+        for line in [
+            &b"bench ~3:42:7:123456~ xxx"[..],
+            b"[127.0.0.1:54321] bench ~3:42:7:123456~ xxx",
+            b"alice: bench ~3:42:7:123456~ xxx",
+            b"<b42> bench ~3:42:7:123456~",
+        ] {
+            assert_eq!(
+                find_marker(line),
+                expected,
+                "marqueur introuvable dans {:?}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    #[test]
+    fn les_annonces_et_les_lignes_sans_marqueur_sont_ignorees() {
+        assert_eq!(find_marker(b"*** b1 ~1:2:3:4~ est parti"), None);
+        assert_eq!(find_marker(b"bonjour"), None);
+        assert_eq!(find_marker(b"~1:2:3~"), None, "il faut quatre champs");
+    }
+}

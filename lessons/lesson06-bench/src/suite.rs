@@ -1,0 +1,601 @@
+//! Le déroulé complet du banc d'essai : quels serveurs, quelles charges, dans quel ordre.
+//! Chaque serveur est démarré dans son propre processus, mesuré, puis arrêté.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::capacity::run_capacity;
+use crate::chat::{ChatRoom, ChatStep};
+use crate::echo::{EchoLoad, run_echo};
+use crate::servers::{self, Role, RunningServer, Server};
+use crate::system;
+
+/// Latence maximale (p99) pour qu'un débit de chat compte comme « soutenu ».
+pub const P99_LIMIT_MS: f64 = 50.0;
+
+/// Ce qu'il faut mesurer. [`Plan::full`] et [`Plan::quick`] donnent les deux réglages usuels.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub quick: bool,
+    pub servers: Vec<Server>,
+    pub echo: bool,
+    pub chat: bool,
+    pub capacity: bool,
+    pub echo_connections: Vec<usize>,
+    pub echo_line_lens: Vec<usize>,
+    pub echo_warmup: Duration,
+    pub echo_measure: Duration,
+    pub rooms: Vec<usize>,
+    /// Paliers de débit de chat, en livraisons par seconde.
+    pub chat_rates: Vec<f64>,
+    pub chat_step: Duration,
+    /// Salon où l'on rejoue le palier avec un client qui ne lit jamais.
+    pub stalled_room: usize,
+    pub capacity_connections: usize,
+}
+
+impl Plan {
+    /// La mesure complète : quelques minutes sur deux cœurs.
+    pub fn full() -> Plan {
+        Plan {
+            quick: false,
+            servers: Server::ALL.to_vec(),
+            echo: true,
+            chat: true,
+            capacity: true,
+            echo_connections: vec![1, 10, 50, 100, 1000],
+            echo_line_lens: vec![64, 512],
+            echo_warmup: Duration::from_millis(500),
+            echo_measure: Duration::from_secs(2),
+            rooms: vec![10, 100, 500],
+            chat_rates: (0..7).map(|i| 20_000.0 * f64::powi(2.0, i)).collect(),
+            chat_step: Duration::from_secs(2),
+            stalled_room: 100,
+            capacity_connections: 10_000,
+        }
+    }
+
+    /// La mesure rapide, pour l'intégration continue : moins de points, fenêtres courtes.
+    pub fn quick() -> Plan {
+        Plan {
+            quick: true,
+            echo_connections: vec![1, 50, 1000],
+            echo_line_lens: vec![64],
+            echo_warmup: Duration::from_millis(200),
+            echo_measure: Duration::from_millis(500),
+            rooms: vec![10, 100],
+            chat_rates: vec![20_000.0, 80_000.0, 320_000.0],
+            chat_step: Duration::from_millis(500),
+            capacity_connections: 2_000,
+            ..Plan::full()
+        }
+    }
+}
+
+/// La machine et les conditions de la mesure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Machine {
+    pub cores: usize,
+    pub cpu_model: String,
+    pub os: String,
+    /// Serveur et générateur épinglés sur deux cœurs différents ?
+    pub pinned: bool,
+    /// Temps CPU et mémoire du serveur lus dans /proc ?
+    pub proc_available: bool,
+    pub file_limit: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EchoRow {
+    pub server: String,
+    pub label: String,
+    pub connections: usize,
+    pub line_len: usize,
+    pub messages_per_second: f64,
+    pub p50_us: f64,
+    pub p99_us: f64,
+    pub cpu_per_message_us: Option<f64>,
+    /// Coût CPU par message divisé par celui de la référence epoll, même charge.
+    pub vs_reference: Option<f64>,
+    pub errors: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRow {
+    pub offered: f64,
+    pub delivered_per_second: f64,
+    pub lost: u64,
+    pub disordered: u64,
+    pub closed: u64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub cpu_per_delivery_us: Option<f64>,
+    pub generator_kept_up: bool,
+    pub passed: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChatRow {
+    pub server: String,
+    pub label: String,
+    pub room: usize,
+    /// Plus haut palier tenu : rien de perdu, ordre respecté, p99 < 50 ms.
+    pub sustained: Option<f64>,
+    /// Pourquoi le palier suivant a échoué (ou « plafond des paliers »).
+    pub limit: String,
+    pub steps: Vec<StepRow>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StalledRow {
+    pub server: String,
+    pub label: String,
+    pub room: usize,
+    pub offered: f64,
+    pub healthy_p99_ms: Option<f64>,
+    pub stalled_p50_ms: f64,
+    pub stalled_p99_ms: f64,
+    pub lost: u64,
+    pub verdict: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CapacityRow {
+    pub server: String,
+    pub label: String,
+    pub target: usize,
+    pub connected: usize,
+    pub bytes_per_connection: Option<f64>,
+    pub threads: Option<u64>,
+    pub rss_before: Option<u64>,
+    pub rss_after: Option<u64>,
+    pub stopped_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetRow {
+    pub target: String,
+    pub measured: String,
+    /// `None` : pas mesurable dans ce passage (serveur absent, /proc indisponible…).
+    pub met: Option<bool>,
+}
+
+/// Tout ce qu'a mesuré un passage, prêt à écrire en Markdown, SVG et JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub date: String,
+    pub command: String,
+    pub mode: String,
+    pub machine: Machine,
+    pub notes: Vec<String>,
+    pub echo: Vec<EchoRow>,
+    pub chat: Vec<ChatRow>,
+    pub stalled: Vec<StalledRow>,
+    pub capacity: Vec<CapacityRow>,
+    pub targets: Vec<TargetRow>,
+}
+
+/// Le déroulé : garde le fil des serveurs, des cœurs et de la progression.
+pub struct Suite<'a> {
+    plan: Plan,
+    exe: PathBuf,
+    server_core: Option<usize>,
+    progress: &'a mut dyn FnMut(&str),
+    report: Report,
+}
+
+impl<'a> Suite<'a> {
+    /// Prépare un passage. `exe` est le binaire du banc d'essai (relancé pour chaque serveur
+    /// Rust), `command` la ligne de commande à citer dans les résultats.
+    pub fn new(
+        plan: Plan,
+        exe: PathBuf,
+        command: String,
+        progress: &'a mut dyn FnMut(&str),
+    ) -> Self {
+        let (cores, cpu_model) = system::machine_description();
+        let limit = system::raise_file_limit(plan.capacity_connections as u64 + 1_000);
+        // Le générateur sur le cœur 0, le serveur seul sur le cœur 1.
+        let pinned = cores >= 2 && system::pin_current_thread(0) && cfg!(target_os = "linux");
+        let server_core = pinned.then_some(1);
+        let proc_available = system::cpu_time(std::process::id()).is_some();
+        let mut notes = Vec::new();
+        if !proc_available {
+            notes.push(
+                "Ce système n'a pas de /proc : temps CPU et mémoire du serveur indisponibles."
+                    .to_string(),
+            );
+        }
+        if !pinned {
+            notes.push(
+                "Serveur et générateur NON épinglés sur des cœurs distincts : ils se partagent le processeur."
+                    .to_string(),
+            );
+        }
+        let machine = Machine {
+            cores,
+            cpu_model,
+            os: std::env::consts::OS.to_string(),
+            pinned,
+            proc_available,
+            file_limit: limit.map(|limit| limit.current),
+        };
+        let report = Report {
+            date: utc_now(),
+            command,
+            mode: if plan.quick { "rapide" } else { "complet" }.to_string(),
+            machine,
+            notes,
+            echo: Vec::new(),
+            chat: Vec::new(),
+            stalled: Vec::new(),
+            capacity: Vec::new(),
+            targets: Vec::new(),
+        };
+        Suite {
+            plan,
+            exe,
+            server_core,
+            progress,
+            report,
+        }
+    }
+
+    /// Lance tout le plan et rend le rapport.
+    pub fn run(mut self) -> Report {
+        let servers = self.available_servers();
+        if self.plan.echo {
+            for &server in servers.iter().filter(|s| s.role() == Role::Echo) {
+                self.echo_server(server);
+            }
+            self.compare_echo_to_reference();
+        }
+        if self.plan.chat {
+            for &room in &self.plan.rooms.clone() {
+                for &server in servers.iter().filter(|s| s.role() == Role::Chat) {
+                    self.chat_server(server, room);
+                }
+            }
+            if self.plan.rooms.contains(&self.plan.stalled_room) {
+                for &server in servers.iter().filter(|s| s.role() == Role::Chat) {
+                    self.stalled_server(server);
+                }
+            }
+        }
+        if self.plan.capacity {
+            for &server in servers.iter().filter(|s| capacity_candidate(**s)) {
+                self.capacity_server(server);
+            }
+        }
+        self.report.targets = crate::targets::evaluate(&self.report);
+        self.report
+    }
+
+    fn available_servers(&mut self) -> Vec<Server> {
+        let python = servers::python_available();
+        if !python && self.plan.servers.iter().any(|s| s.is_python()) {
+            self.report
+                .notes
+                .push("python3 absent : serveurs Python non mesurés.".to_string());
+        }
+        self.plan
+            .servers
+            .iter()
+            .copied()
+            .filter(|s| python || !s.is_python())
+            .collect()
+    }
+
+    fn start(&mut self, server: Server) -> Option<RunningServer> {
+        match servers::spawn(&self.exe, server, self.server_core) {
+            Ok(running) => Some(running),
+            Err(err) => {
+                self.report.notes.push(format!(
+                    "{} ({}) n'a pas démarré : {err}",
+                    server.label(),
+                    server.name()
+                ));
+                None
+            }
+        }
+    }
+
+    fn echo_server(&mut self, server: Server) {
+        let Some(running) = self.start(server) else {
+            return;
+        };
+        for &line_len in &self.plan.echo_line_lens.clone() {
+            for &connections in &self.plan.echo_connections.clone() {
+                (self.progress)(&format!(
+                    "écho {:<11} {connections:>5} connexions, lignes de {line_len} o",
+                    server.name()
+                ));
+                let load = EchoLoad {
+                    connections,
+                    line_len,
+                    warmup: self.plan.echo_warmup,
+                    measure: self.plan.echo_measure,
+                };
+                match run_echo(running.addr, load, Some(running.pid())) {
+                    Ok(outcome) => self.report.echo.push(EchoRow {
+                        server: server.name().to_string(),
+                        label: server.label().to_string(),
+                        connections,
+                        line_len,
+                        messages_per_second: outcome.messages_per_second(),
+                        p50_us: outcome.latency.value_at_quantile(0.5) as f64 / 1e3,
+                        p99_us: outcome.latency.value_at_quantile(0.99) as f64 / 1e3,
+                        cpu_per_message_us: outcome.cpu_per_message_us(),
+                        vs_reference: None,
+                        errors: outcome.corrupted + outcome.closed,
+                    }),
+                    Err(err) => self.report.notes.push(format!(
+                        "écho {} avec {connections} connexions : {err}",
+                        server.name()
+                    )),
+                }
+            }
+        }
+    }
+
+    fn compare_echo_to_reference(&mut self) {
+        let reference: Vec<EchoRow> = self
+            .report
+            .echo
+            .iter()
+            .filter(|row| row.server == Server::RefMio.name())
+            .cloned()
+            .collect();
+        for row in &mut self.report.echo {
+            let same_load = reference
+                .iter()
+                .find(|r| r.connections == row.connections && r.line_len == row.line_len);
+            row.vs_reference = match (
+                row.cpu_per_message_us,
+                same_load.and_then(|r| r.cpu_per_message_us),
+            ) {
+                (Some(cost), Some(base)) if base > 0.0 => Some(cost / base),
+                _ => None,
+            };
+        }
+    }
+
+    fn chat_server(&mut self, server: Server, room: usize) {
+        let Some(running) = self.start(server) else {
+            return;
+        };
+        (self.progress)(&format!(
+            "chat {:<11} salon de {room} : connexion",
+            server.name()
+        ));
+        let mut row = ChatRow {
+            server: server.name().to_string(),
+            label: server.label().to_string(),
+            room,
+            sustained: None,
+            limit: "plafond des paliers".to_string(),
+            steps: Vec::new(),
+            error: None,
+        };
+        let mut chat = match ChatRoom::join(
+            running.addr,
+            room,
+            server.protocol(),
+            false,
+            Some(running.pid()),
+        ) {
+            Ok(chat) => chat,
+            Err(err) => {
+                row.error = Some(format!("entrée dans le salon impossible : {err}"));
+                row.limit = "salon injoignable".to_string();
+                self.report.chat.push(row);
+                return;
+            }
+        };
+        for &rate in &self.plan.chat_rates.clone() {
+            (self.progress)(&format!(
+                "chat {:<11} salon de {room}, {} livraisons/s",
+                server.name(),
+                rate as u64
+            ));
+            let step = match chat.step(rate, self.plan.chat_step) {
+                Ok(step) => step,
+                Err(err) => {
+                    row.error = Some(err.to_string());
+                    break;
+                }
+            };
+            let step_row = step_row(&step);
+            let passed = step_row.passed;
+            row.steps.push(step_row);
+            if passed {
+                row.sustained = Some(rate);
+            } else {
+                row.limit = failure_reason(&step);
+                break;
+            }
+        }
+        self.report.chat.push(row);
+    }
+
+    /// Rejoue le plus haut palier tenu avec, en plus, un client qui ne lit jamais.
+    fn stalled_server(&mut self, server: Server) {
+        let room = self.plan.stalled_room;
+        let healthy = self
+            .report
+            .chat
+            .iter()
+            .find(|row| row.server == server.name() && row.room == room)
+            .and_then(|row| {
+                let rate = row.sustained?;
+                let p99 = row.steps.iter().find(|s| s.offered == rate)?.p99_ms;
+                Some((rate, p99))
+            });
+        let (rate, healthy_p99) = match healthy {
+            Some((rate, p99)) => (rate, Some(p99)),
+            None => (self.plan.chat_rates[0], None),
+        };
+        let Some(running) = self.start(server) else {
+            return;
+        };
+        (self.progress)(&format!(
+            "chat {:<11} salon de {room} + 1 client muet, {} livraisons/s",
+            server.name(),
+            rate as u64
+        ));
+        let result = ChatRoom::join(
+            running.addr,
+            room + 1,
+            server.protocol(),
+            true,
+            Some(running.pid()),
+        )
+        .and_then(|mut chat| {
+            // Le premier palier remplit les tampons du client muet ; on mesure le second.
+            chat.step(rate, self.plan.chat_step * 2)?;
+            chat.step(rate, self.plan.chat_step)
+        });
+        let row = match result {
+            Ok(step) => {
+                let flat = step.lost() == 0 && step.disordered == 0 && step.p99_ms() < P99_LIMIT_MS;
+                let verdict = if flat {
+                    "les autres ne voient rien".to_string()
+                } else if step.delivered == 0 {
+                    "tout le salon est bloqué".to_string()
+                } else {
+                    failure_reason(&step)
+                };
+                StalledRow {
+                    server: server.name().to_string(),
+                    label: server.label().to_string(),
+                    room,
+                    offered: rate,
+                    healthy_p99_ms: healthy_p99,
+                    stalled_p50_ms: step.p50_ms(),
+                    stalled_p99_ms: step.p99_ms(),
+                    lost: step.lost(),
+                    verdict,
+                }
+            }
+            Err(err) => StalledRow {
+                server: server.name().to_string(),
+                label: server.label().to_string(),
+                room,
+                offered: rate,
+                healthy_p99_ms: healthy_p99,
+                stalled_p50_ms: f64::NAN,
+                stalled_p99_ms: f64::NAN,
+                lost: 0,
+                verdict: format!("échec : {err}"),
+            },
+        };
+        self.report.stalled.push(row);
+    }
+
+    fn capacity_server(&mut self, server: Server) {
+        let Some(running) = self.start(server) else {
+            return;
+        };
+        let target = self.plan.capacity_connections;
+        (self.progress)(&format!(
+            "capacité {:<11} {target} connexions inactives",
+            server.name()
+        ));
+        let outcome = run_capacity(
+            running.addr,
+            target,
+            server.role(),
+            server.protocol(),
+            Some(running.pid()),
+        );
+        self.report.capacity.push(CapacityRow {
+            server: server.name().to_string(),
+            label: server.label().to_string(),
+            target,
+            connected: outcome.connected,
+            bytes_per_connection: outcome.bytes_per_connection(),
+            threads: outcome.after.map(|m| m.threads),
+            rss_before: outcome.before.map(|m| m.rss_bytes),
+            rss_after: outcome.after.map(|m| m.rss_bytes),
+            stopped_by: outcome.stopped_by,
+        });
+    }
+}
+
+/// Les serveurs dont on mesure la capacité : ceux qui répondent à une connexion inactive
+/// sans prévenir tout le salon (un chat qui annonce chaque arrivée enverrait 50 millions
+/// de lignes pour 10 000 connexions).
+pub fn capacity_candidate(server: Server) -> bool {
+    matches!(
+        server,
+        Server::RefMio
+            | Server::TokioEcho
+            | Server::Lesson03Echo
+            | Server::Lesson04Echo
+            | Server::Lesson05Chat
+    )
+}
+
+fn step_row(step: &ChatStep) -> StepRow {
+    StepRow {
+        offered: step.offered,
+        delivered_per_second: step.deliveries_per_second(),
+        lost: step.lost(),
+        disordered: step.disordered,
+        closed: step.closed,
+        p50_ms: step.p50_ms(),
+        p99_ms: step.p99_ms(),
+        cpu_per_delivery_us: step.cpu_per_delivery_us(),
+        generator_kept_up: step.generator_kept_up(),
+        passed: step_passed(step),
+    }
+}
+
+/// Un palier est tenu si tout est arrivé, dans l'ordre, vite, et que le générateur a suivi.
+pub fn step_passed(step: &ChatStep) -> bool {
+    step.lost() == 0
+        && step.disordered == 0
+        && step.closed == 0
+        && step.p99_ms() < P99_LIMIT_MS
+        && step.generator_kept_up()
+}
+
+fn failure_reason(step: &ChatStep) -> String {
+    if step.closed > 0 {
+        format!("{} connexions fermées par le serveur", step.closed)
+    } else if step.lost() > 0 {
+        format!("{} livraisons perdues", step.lost())
+    } else if step.disordered > 0 {
+        format!("{} messages dans le désordre", step.disordered)
+    } else if step.p99_ms() >= P99_LIMIT_MS {
+        format!("p99 de {:.1} ms", step.p99_ms())
+    } else {
+        "limite du générateur de charge".to_string()
+    }
+}
+
+/// Date et heure UTC au format ISO 8601, sans dépendance.
+pub fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Conversion jours → date civile (algorithme de Howard Hinnant).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}

@@ -1,0 +1,162 @@
+//! Les objectifs chiffrés des serveurs des leçons, vérifiés sur les mesures du passage.
+
+use crate::servers::Server;
+use crate::suite::{ChatRow, Report, TargetRow};
+
+/// Salon et charge d'écho sur lesquels portent les objectifs.
+const TARGET_ROOM: usize = 100;
+const TARGET_CONNECTIONS: usize = 50;
+const TARGET_LINE_LEN: usize = 64;
+
+pub fn evaluate(report: &Report) -> Vec<TargetRow> {
+    let mut targets = Vec::new();
+    for (server, limit) in [
+        (Server::Lesson04Echo, 1.15),
+        (Server::TokioEcho, 1.15),
+        (Server::Lesson03Echo, 1.5),
+    ] {
+        targets.push(echo_target(report, server, limit));
+    }
+    targets.extend(chat_targets(report));
+    for (server, limit) in [
+        (Server::Lesson04Echo, 1024.0),
+        (Server::Lesson05Chat, 4096.0),
+    ] {
+        targets.push(capacity_target(report, server, limit));
+    }
+    targets
+}
+
+fn echo_target(report: &Report, server: Server, limit: f64) -> TargetRow {
+    let target = format!(
+        "écho {TARGET_LINE_LEN} o, {TARGET_CONNECTIONS} connexions : CPU par message de {} ≤ {limit}× la référence epoll",
+        server.name()
+    );
+    let row = report.echo.iter().find(|row| {
+        row.server == server.name()
+            && row.connections == TARGET_CONNECTIONS
+            && row.line_len == TARGET_LINE_LEN
+    });
+    match row.and_then(|row| Some((row.vs_reference?, row.cpu_per_message_us?))) {
+        Some((ratio, cost)) => TargetRow {
+            target,
+            measured: format!("{ratio:.2}× ({cost:.2} µs par message)"),
+            met: Some(ratio <= limit),
+        },
+        None => TargetRow {
+            target,
+            measured: "non mesuré".to_string(),
+            met: None,
+        },
+    }
+}
+
+fn chat_row(report: &Report, server: Server) -> Option<&ChatRow> {
+    report
+        .chat
+        .iter()
+        .find(|row| row.server == server.name() && row.room == TARGET_ROOM)
+}
+
+/// Coût CPU par livraison au palier `rate`.
+fn cpu_at(row: &ChatRow, rate: f64) -> Option<f64> {
+    row.steps
+        .iter()
+        .find(|step| step.offered == rate && step.passed)?
+        .cpu_per_delivery_us
+}
+
+fn chat_targets(report: &Report) -> Vec<TargetRow> {
+    let lesson = chat_row(report, Server::Lesson05Chat);
+    let mut targets = Vec::new();
+    for other in [Server::PythonChat, Server::TokioChat] {
+        let target = format!(
+            "chat, salon de {TARGET_ROOM} : l05-chat soutient au moins le débit de {} sans perte",
+            other.name()
+        );
+        let (measured, met) = match (lesson, chat_row(report, other)) {
+            (Some(lesson), Some(other_row)) => {
+                let ours = lesson.sustained.unwrap_or(0.0);
+                let theirs = other_row.sustained.unwrap_or(0.0);
+                (
+                    format!("{ours:.0} contre {theirs:.0} livraisons/s"),
+                    Some(ours >= theirs && ours > 0.0),
+                )
+            }
+            _ => ("non mesuré".to_string(), None),
+        };
+        targets.push(TargetRow {
+            target,
+            measured,
+            met,
+        });
+        let target = format!(
+            "chat, salon de {TARGET_ROOM} : l05-chat dépense moins de CPU par livraison que {} (même débit)",
+            other.name()
+        );
+        // On compare au plus haut palier tenu par les deux serveurs.
+        let common = match (lesson, chat_row(report, other)) {
+            (Some(lesson), Some(other_row)) => match (lesson.sustained, other_row.sustained) {
+                (Some(a), Some(b)) => {
+                    let rate = a.min(b);
+                    cpu_at(lesson, rate)
+                        .zip(cpu_at(other_row, rate))
+                        .map(|(ours, theirs)| (rate, ours, theirs))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        targets.push(match common {
+            Some((rate, ours, theirs)) => TargetRow {
+                target,
+                measured: format!(
+                    "{ours:.2} contre {theirs:.2} µs par livraison à {rate:.0} livraisons/s"
+                ),
+                met: Some(ours < theirs),
+            },
+            None => TargetRow {
+                target,
+                measured: "non mesuré".to_string(),
+                met: None,
+            },
+        });
+    }
+    targets
+}
+
+fn capacity_target(report: &Report, server: Server, limit: f64) -> TargetRow {
+    let row = report
+        .capacity
+        .iter()
+        .find(|row| row.server == server.name());
+    let wanted = row.map_or(10_000, |row| row.target);
+    let target = format!(
+        "capacité : {wanted} connexions inactives sur {}, ≤ {} Kio par connexion",
+        server.name(),
+        limit / 1024.0
+    );
+    match row {
+        Some(row) => match row.bytes_per_connection {
+            Some(bytes) => TargetRow {
+                target,
+                measured: format!(
+                    "{} connexions, {:.2} Kio par connexion",
+                    row.connected,
+                    bytes / 1024.0
+                ),
+                met: Some(row.connected == row.target && bytes <= limit),
+            },
+            None => TargetRow {
+                target,
+                measured: format!("{} connexions, mémoire non mesurée", row.connected),
+                met: None,
+            },
+        },
+        None => TargetRow {
+            target,
+            measured: "non mesuré".to_string(),
+            met: None,
+        },
+    }
+}

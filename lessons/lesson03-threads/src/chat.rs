@@ -100,7 +100,7 @@ enum Event {
         id: ClientId,
         addr: SocketAddr,
         queue: Sender<Line>,
-        stream: TcpStream,
+        stream: Arc<TcpStream>,
     },
     /// Une ligne à diffuser à tous les autres (déjà préfixée et nettoyée).
     Say { id: ClientId, line: Line },
@@ -154,10 +154,15 @@ fn start_client(
     config: ChatConfig,
 ) -> io::Result<()> {
     let (queue, pending) = crossbeam_channel::bounded(config.queue_capacity);
-    // try_clone() : trois poignées sur la MÊME connexion (lecteur, écrivain, hub).
-    let writer_stream = stream.try_clone()?;
-    let hub_stream = stream.try_clone()?;
-    writer_stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    // Trois threads se partagent la MÊME socket : le lecteur, l'écrivain et le hub (qui doit
+    // pouvoir la couper). Un `Arc` plutôt que `try_clone()`, qui dupliquerait le descripteur
+    // de fichier : un seul descripteur par client, c'est trois fois plus de clients possibles
+    // avant d'atteindre la limite du système (`ulimit -n`). La connexion se ferme quand le
+    // dernier des trois lâche son `Arc`.
+    let stream = Arc::new(stream);
+    let writer_stream = Arc::clone(&stream);
+    let hub_stream = Arc::clone(&stream);
 
     thread::Builder::new()
         .name(format!("écrivain-{}", peer.port()))
@@ -199,7 +204,7 @@ struct Hub {
 struct Member {
     addr: SocketAddr,
     queue: Sender<Line>,
-    stream: TcpStream,
+    stream: Arc<TcpStream>,
 }
 
 impl Hub {
@@ -302,13 +307,14 @@ impl Hub {
 /// Le lecteur d'un client : découpe ce qu'il envoie en lignes et les passe au hub.
 fn read_lines(
     id: ClientId,
-    stream: TcpStream,
+    stream: Arc<TcpStream>,
     peer: SocketAddr,
     slot: ClientSlot,
     events: Sender<Event>,
     max_line: usize,
 ) {
-    let mut reader = BufReader::new(&stream);
+    // `&TcpStream` implémente `Read` : pas besoin de posséder la socket pour la lire.
+    let mut reader = BufReader::new(&*stream);
     let mut line = Vec::new();
     let outcome = loop {
         let event = match read_line_bounded(&mut reader, max_line, &mut line) {
@@ -431,7 +437,8 @@ pub fn skip_until_newline(reader: &mut impl BufRead) -> io::Result<()> {
 ///
 /// C'est le seul thread qui écrit sur cette socket : deux lignes ne peuvent pas s'y mélanger.
 /// S'il est bloqué parce que le client ne lit plus, il est le seul à attendre.
-fn write_queued(mut stream: TcpStream, pending: Receiver<Line>) {
+fn write_queued(stream: Arc<TcpStream>, pending: Receiver<Line>) {
+    let mut socket: &TcpStream = &stream; // `&TcpStream` implémente aussi `Write`
     let mut batch = Vec::new();
     // recv() échoue quand le hub a retiré le client de la liste (l'émetteur de la file est
     // détruit) ET que la file est vide : tout ce qui était prévu a été écrit.
@@ -444,7 +451,7 @@ fn write_queued(mut stream: TcpStream, pending: Receiver<Line>) {
         for line in pending.try_iter().take(pending.len()) {
             batch.extend_from_slice(line.as_bytes());
         }
-        if stream.write_all(&batch).is_err() {
+        if socket.write_all(&batch).is_err() {
             // Connexion rompue ou client bloqué depuis WRITE_TIMEOUT : on coupe tout, ce qui
             // réveille aussi le lecteur, qui annoncera le départ au hub.
             let _ = stream.shutdown(Shutdown::Both);

@@ -286,3 +286,29 @@ fn une_derniere_ligne_sans_retour_a_la_ligne_est_relayee() -> io::Result<()> {
     alice.expect(&format!("*** {} a quitté le salon\n", bob.name), "départ")?;
     Ok(())
 }
+
+#[test]
+fn la_limite_de_longueur_est_exacte() -> io::Result<()> {
+    let config = ChatConfig {
+        max_line: 8,
+        ..ChatConfig::default()
+    };
+    let addr = start_server(config)?;
+    let mut alice = Chatter::join(addr)?;
+    let mut bob = Chatter::join(addr)?;
+    alice.read_line()?; // arrivée de bob
+
+    bob.say("12345678")?; // 8 octets : exactement la limite
+    alice.expect(&format!("[{}] 12345678\n", bob.name), "8 octets passent")?;
+    bob.say("123456789")?; // 9 octets : un de trop
+    bob.expect(
+        "*** Ligne trop longue (plus de 8 octets), ignorée.\n",
+        "un octet de trop suffit à refuser la ligne",
+    )?;
+    bob.reader.get_mut().write_all(b"1234567\r\n")?; // \r\n (telnet, nc -C) : \r retiré
+    alice.expect(
+        &format!("[{}] 1234567\n", bob.name),
+        "la ligne suivante passe, et le \\r final est retiré",
+    )?;
+    Ok(())
+}

@@ -29,7 +29,10 @@ fn le_client_affiche_l_echo_et_s_arrete_sur_exit() -> io::Result<()> {
     let addr = start_echo_server()?;
     let (screen, mut shown) = Shown::new();
     let input = io::Cursor::new("bonjour\r\nça va ?\nexit\nignoré\n");
-    let end = run_chat_client(connect(addr)?, input, screen)?;
+    let stream = connect(addr)?;
+    let end = spawn_with_deadline(move || run_chat_client(stream, input, screen))
+        .recv_timeout(TIMEOUT)
+        .expect("`exit` doit terminer la session sans attendre")?;
     assert_eq!(end, ClientEnd::Exit, "`exit` doit terminer la session");
     // Le client attend que le serveur ferme après son départ : tout l'écho est déjà affiché.
     assert_eq!(
@@ -44,7 +47,11 @@ fn le_client_affiche_l_echo_et_s_arrete_sur_exit() -> io::Result<()> {
 fn le_client_s_arrete_a_la_fin_de_l_entree() -> io::Result<()> {
     let addr = start_echo_server()?;
     let (screen, mut shown) = Shown::new();
-    let end = run_chat_client(connect(addr)?, io::Cursor::new("une ligne"), screen)?;
+    let stream = connect(addr)?;
+    let input = io::Cursor::new("une ligne");
+    let end = spawn_with_deadline(move || run_chat_client(stream, input, screen))
+        .recv_timeout(TIMEOUT)
+        .expect("la fin de l'entrée doit terminer la session sans attendre")?;
     assert_eq!(
         end,
         ClientEnd::EndOfInput,

@@ -21,7 +21,8 @@
 //! À observer : avec trois clients ouverts, chacun reçoit son écho immédiatement (comparez avec
 //! la leçon 01). `ps -L -o tid,comm -p <pid du serveur>` montre un thread par client, nommé
 //! d'après le port du client (`echo-54321`). Dans le chat, un `nc` suspendu par Ctrl+Z ne lit
-//! plus rien : au bout de quelques centaines de lignes, il est déconnecté sans gêner les autres.
+//! plus rien : une fois pleins les tampons TCP puis sa file de 256 lignes (quelques mégaoctets
+//! de discussion plus tard), il est déconnecté, sans avoir jamais ralenti les autres.
 
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};

@@ -23,8 +23,8 @@
 //! liste et il traite les événements l'un après l'autre, donc la course du TP 04 ne peut pas
 //! se produire, par construction. Et le hub n'écrit jamais sur une socket : il dépose les
 //! lignes dans une file bornée par client, vidée par un thread écrivain propre à ce client.
-//! Un client qui ne lit plus remplit SA file ; le hub le constate (`try_send` ne bloque
-//! jamais) et le déconnecte. Les autres ne l'attendent jamais.
+//! Un client qui ne lit plus remplit SA file ; le hub le constate et le déconnecte. Les
+//! autres ne l'attendent jamais plus d'un court délai de grâce (voir [`SLOW_CLIENT_GRACE`]).
 //!
 //! Chaque client a donc deux threads : un **lecteur** (socket → hub) et un **écrivain**
 //! (file → socket).
@@ -35,9 +35,13 @@
 //!   accept()  ──┘                          └──▶ file C ──▶ écrivain C ──▶ socket C
 //! ```
 //!
-//! Limite honnête : un bavard qui inonde le salon peut aussi remplir la file d'un client qui
-//! lit normalement mais qui, à ce moment-là, n'a pas eu le processeur. La capacité par défaut
-//! (256 lignes) laisse de la marge ; un vrai serveur limiterait en plus le débit de chacun.
+//! Pourquoi un délai de grâce, et pas un verdict immédiat dès que la file est pleine ? Parce
+//! qu'un bavard qui inonde le salon remplit en une fraction de milliseconde la file d'un client
+//! honnête dont l'écrivain n'a simplement pas eu le processeur à ce moment-là (essayé : sur
+//! deux cœurs, `yes | nc` suffisait à faire déconnecter un `nc` qui lisait normalement).
+//! Attendre un peu laisse l'écrivain rattraper son retard ; pendant ce temps, le hub ne lit
+//! plus ses événements, les lecteurs attendent, et TCP freine le bavard : c'est lui qui ralentit,
+//! pas les autres. Un client vraiment bloqué ne coûte ce délai qu'une fois : il est déconnecté.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
@@ -46,7 +50,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, SendTimeoutError, Sender};
 
 use crate::{ClientLimit, ClientSlot, DEFAULT_MAX_CLIENTS, accept_failed, refuse_and_log};
 
@@ -60,6 +64,10 @@ pub const DEFAULT_QUEUE_CAPACITY: usize = 256;
 /// les lecteurs attendent, cessent de lire leur socket, et TCP freine les clients bavards
 /// (c'est la contre-pression). La mémoire du serveur reste bornée.
 const EVENT_QUEUE_CAPACITY: usize = 1024;
+
+/// Temps accordé à un client dont la file est pleine pour en libérer une place, avant d'être
+/// jugé trop lent et déconnecté. Court, car le hub, et donc tout le salon, attend pendant ce temps.
+pub const SLOW_CLIENT_GRACE: Duration = Duration::from_millis(100);
 
 /// Un écrivain bloqué plus longtemps que cela sur une écriture abandonne le client.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -207,6 +215,19 @@ struct Member {
     stream: Arc<TcpStream>,
 }
 
+impl Member {
+    /// Dépose une ligne dans la file du client ; renvoie `false` s'il est trop lent.
+    fn push(&self, line: Line) -> bool {
+        // Place libre : la ligne est déposée aussitôt. File pleine : on attend au plus
+        // SLOW_CLIENT_GRACE qu'une place se libère ; au-delà, le verdict tombe.
+        // (Disconnected : l'écrivain est mort, son lecteur annoncera bientôt le départ.)
+        !matches!(
+            self.queue.send_timeout(line, SLOW_CLIENT_GRACE),
+            Err(SendTimeoutError::Timeout(_))
+        )
+    }
+}
+
 impl Hub {
     /// Traite les événements un par un, dans l'ordre d'arrivée : deux lignes ne sont jamais
     /// diffusées « en même temps », et la liste est toujours à jour.
@@ -248,11 +269,11 @@ impl Hub {
 
     /// Envoie une ligne à un seul client.
     fn send_to(&mut self, id: ClientId, line: Line) {
-        let full = match self.members.get(&id) {
-            Some(member) => matches!(member.queue.try_send(line), Err(TrySendError::Full(_))),
+        let too_slow = match self.members.get(&id) {
+            Some(member) => !member.push(line),
             None => false,
         };
-        if full {
+        if too_slow {
             self.broadcast_all(Vec::new(), vec![id]);
         }
     }
@@ -281,16 +302,14 @@ impl Hub {
                 if Some(id) == except {
                     continue;
                 }
-                // try_send ne bloque JAMAIS : une file pleine est un verdict, pas une attente.
-                // (Disconnected : l'écrivain est mort, son lecteur annoncera bientôt le départ.)
-                if let Err(TrySendError::Full(_)) = member.queue.try_send(Line::clone(&line)) {
+                if !member.push(Line::clone(&line)) {
                     slow.push(id);
                 }
             }
         }
     }
 
-    /// Retire un client dont la file est pleine ; renvoie l'avis à diffuser aux autres.
+    /// Retire un client dont la file est restée pleine ; renvoie l'avis à diffuser aux autres.
     fn disconnect_slow(&mut self, id: ClientId) -> Option<Line> {
         let member = self.members.remove(&id)?;
         // shutdown() agit sur la connexion elle-même, donc sur toutes ses poignées : le lecteur

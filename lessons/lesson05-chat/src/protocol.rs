@@ -1,0 +1,539 @@
+//! Le protocole du salon, sans aucune socket : découper le flux en lignes, reconnaître les
+//! commandes, valider les pseudos, neutraliser les caractères dangereux, mettre en forme les
+//! lignes envoyées. Ce sont des fonctions pures, testées une par une en bas du fichier : tout
+//! ce que le serveur écrit sur le réseau passe par ici, si bien que ce fichier EST la
+//! documentation exacte du protocole.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io;
+
+use tokio_util::bytes::BytesMut;
+use tokio_util::codec::Decoder;
+
+/// Longueur maximale d'un pseudo, en caractères (ASCII, donc aussi en octets).
+pub const MAX_NICK_LEN: usize = 16;
+
+/// Lignes envoyées dès la connexion, avant de demander le pseudo.
+pub const GREETING: &str =
+    "*** Salon de discussion « Réseau en Rust ». Une fois inscrit, tapez /help pour l'aide.\n";
+
+/// La question posée à la connexion, puis après chaque pseudo refusé.
+pub const NICK_PROMPT: &str =
+    "*** Votre pseudo ? (1 à 16 caractères : lettres sans accent, chiffres, _ ou -)\n";
+
+/// Préfixe de toutes les notices du serveur. Un pseudo ne peut pas contenir `*` : aucune ligne
+/// d'utilisateur (toujours préfixée par `pseudo: `) ne peut donc commencer ainsi.
+pub const NOTICE_PREFIX: &str = "***";
+
+// ANCHOR: line_codec
+/// Ce que le découpeur de lignes extrait du flux d'octets.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    /// Une ligne complète, sans son `\n` ni son éventuel `\r` final. Ce sont des octets
+    /// bruts : la validité UTF-8 est vérifiée ensuite, pour pouvoir répondre par une erreur
+    /// au lieu de couper la connexion.
+    Bytes(BytesMut),
+    /// Une ligne plus longue que la limite : elle est jetée, octet par octet s'il le faut.
+    TooLong,
+}
+
+/// Découpe un flux TCP en lignes, avec une longueur maximale.
+///
+/// TCP transporte des octets, pas des messages : une ligne peut arriver en dix morceaux et dix
+/// lignes dans un seul morceau. Le découpeur garde les octets reçus dans un tampon et ne rend
+/// une ligne que lorsque son `\n` est arrivé. Sans limite, un client qui n'envoie jamais de
+/// `\n` ferait grossir ce tampon sans fin : au-delà de `max_len` octets, on signale
+/// [`Line::TooLong`] une fois et on jette tout jusqu'au prochain `\n`.
+///
+/// On pourrait utiliser `LinesCodec::new_with_max_length` de tokio-util, mais il rend des
+/// `String` : de l'UTF-8 invalide y devient une erreur qui termine le flux, donc la connexion.
+#[derive(Debug)]
+pub struct LineCodec {
+    max_len: usize,
+    /// Où reprendre la recherche du `\n` : les octets d'avant ont déjà été examinés. Sans cela,
+    /// un client qui envoie un octet à la fois ferait relire tout le tampon à chaque octet.
+    searched: usize,
+    /// Vrai quand on jette la fin d'une ligne trop longue.
+    discarding: bool,
+}
+
+impl LineCodec {
+    /// Un découpeur qui refuse les lignes de plus de `max_len` octets (sans compter `\r\n`).
+    pub fn new(max_len: usize) -> Self {
+        LineCodec {
+            max_len,
+            searched: 0,
+            discarding: false,
+        }
+    }
+}
+
+impl Decoder for LineCodec {
+    type Item = Line;
+    type Error = io::Error;
+
+    fn decode(&mut self, buffer: &mut BytesMut) -> io::Result<Option<Line>> {
+        loop {
+            let newline = buffer[self.searched..].iter().position(|&b| b == b'\n');
+            let Some(offset) = newline else {
+                // Pas encore de fin de ligne. On garde au plus max_len + 1 octets (la ligne
+                // et un éventuel `\r`) : au-delà, la ligne est trop longue de toute façon.
+                if self.discarding || buffer.len() > self.max_len + 1 {
+                    buffer.clear();
+                    self.searched = 0;
+                    if !self.discarding {
+                        self.discarding = true;
+                        return Ok(Some(Line::TooLong));
+                    }
+                    return Ok(None);
+                }
+                self.searched = buffer.len();
+                return Ok(None);
+            };
+            let end = self.searched + offset;
+            self.searched = 0;
+            let mut line = buffer.split_to(end + 1);
+            if self.discarding {
+                // Fin de la ligne trop longue, déjà signalée : on reprend normalement.
+                self.discarding = false;
+                continue;
+            }
+            line.truncate(end);
+            if line.last() == Some(&b'\r') {
+                line.truncate(end - 1); // `\r\n` (telnet, Windows) : on enlève aussi le `\r`.
+            }
+            if line.len() > self.max_len {
+                return Ok(Some(Line::TooLong));
+            }
+            return Ok(Some(Line::Bytes(line)));
+        }
+    }
+
+    fn decode_eof(&mut self, buffer: &mut BytesMut) -> io::Result<Option<Line>> {
+        if let Some(line) = self.decode(buffer)? {
+            return Ok(Some(line));
+        }
+        // Le client a fermé sans `\n` final (Ctrl+D au milieu d'une ligne dans `nc`) : la
+        // dernière ligne compte quand même.
+        if buffer.is_empty() || self.discarding {
+            buffer.clear();
+            return Ok(None);
+        }
+        let line = buffer.split();
+        self.searched = 0;
+        Ok(Some(Line::Bytes(line)))
+    }
+}
+// ANCHOR_END: line_codec
+
+// ANCHOR: nick
+/// Pourquoi un pseudo est refusé.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NickError {
+    Empty,
+    TooLong,
+    InvalidChar(char),
+}
+
+impl fmt::Display for NickError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NickError::Empty => write!(f, "le pseudo est vide"),
+            NickError::TooLong => {
+                write!(f, "le pseudo dépasse {MAX_NICK_LEN} caractères")
+            }
+            NickError::InvalidChar(c) => write!(
+                f,
+                "le caractère « {} » est interdit (seulement des lettres sans accent, des chiffres, _ et -)",
+                c.escape_debug()
+            ),
+        }
+    }
+}
+
+/// Vérifie un pseudo : 1 à 16 caractères parmi les lettres ASCII, les chiffres, `_` et `-`.
+///
+/// ASCII seulement : avec Unicode, « аlice » (dont le « а » est cyrillique) s'afficherait
+/// exactement comme « alice » et pourrait se faire passer pour elle. L'unicité, elle, est
+/// vérifiée par le serveur sans tenir compte de la casse (voir [`nick_key`]).
+pub fn validate_nick(nick: &str) -> Result<(), NickError> {
+    if let Some(bad) = nick
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+    {
+        return Err(NickError::InvalidChar(bad));
+    }
+    match nick.len() {
+        0 => Err(NickError::Empty),
+        len if len > MAX_NICK_LEN => Err(NickError::TooLong),
+        _ => Ok(()),
+    }
+}
+
+/// La clé sous laquelle le serveur range un pseudo : « Alice » et « alice » sont la même
+/// personne, sinon on pourrait se faire passer pour quelqu'un en changeant une majuscule.
+pub fn nick_key(nick: &str) -> String {
+    nick.to_ascii_lowercase()
+}
+// ANCHOR_END: nick
+
+// ANCHOR: command
+/// Une ligne reçue d'un utilisateur inscrit, une fois interprétée.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command<'a> {
+    /// Un message public (une ligne ordinaire, ou `//texte` pour écrire `/texte`).
+    Say(&'a str),
+    /// `/nick NOUVEAU`
+    Nick(&'a str),
+    /// `/msg PSEUDO TEXTE`
+    Msg { to: &'a str, text: &'a str },
+    /// `/who`
+    Who,
+    /// `/history [N]`
+    History(Option<usize>),
+    /// `/help`
+    Help,
+    /// `/quit [raison]`, ou `exit` seul sur sa ligne.
+    Quit(Option<&'a str>),
+    /// `/oper MOT_DE_PASSE`
+    Oper(&'a str),
+    /// `/kill PSEUDO [raison]`
+    Kill {
+        target: &'a str,
+        reason: Option<&'a str>,
+    },
+}
+
+/// Une commande mal formée, à signaler à son seul auteur.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandError {
+    /// Une commande qui n'existe pas.
+    Unknown(String),
+    /// Une commande connue, mal utilisée : on rappelle sa syntaxe.
+    Usage(&'static str),
+}
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CommandError::Unknown(name) => write!(
+                f,
+                "Commande inconnue : /{name}. Tapez /help pour la liste des commandes."
+            ),
+            CommandError::Usage(usage) => write!(f, "Utilisation : {usage}"),
+        }
+    }
+}
+
+/// Interprète une ligne. `Ok(None)` pour une ligne vide (ou faite d'espaces), qu'on ignore.
+///
+/// Les noms de commande ne tiennent pas compte de la casse : `/MSG` vaut `/msg`.
+pub fn parse_line(line: &str) -> Result<Option<Command<'_>>, CommandError> {
+    let line = line.trim_end();
+    if line.trim_start().is_empty() {
+        return Ok(None);
+    }
+    // `exit` seul sur sa ligne, comme dans le document 02 : c'est un `/quit`.
+    if line.trim_start() == "exit" {
+        return Ok(Some(Command::Quit(None)));
+    }
+    let Some(command) = line.strip_prefix('/') else {
+        return Ok(Some(Command::Say(line)));
+    };
+    if command.starts_with('/') {
+        return Ok(Some(Command::Say(command))); // `//help` envoie « /help » au salon.
+    }
+    let (name, args) = split_word(command);
+    let command = match name.to_ascii_lowercase().as_str() {
+        "nick" => match split_word(args) {
+            (nick, "") if !nick.is_empty() => Command::Nick(nick),
+            _ => return Err(CommandError::Usage("/nick NOUVEAU_PSEUDO")),
+        },
+        "msg" => match split_word(args) {
+            (to, text) if !to.is_empty() && !text.is_empty() => Command::Msg { to, text },
+            _ => return Err(CommandError::Usage("/msg PSEUDO TEXTE")),
+        },
+        "who" => Command::Who,
+        "history" => match args {
+            "" => Command::History(None),
+            count => match count.parse() {
+                Ok(count) => Command::History(Some(count)),
+                Err(_) => return Err(CommandError::Usage("/history [N] (N entier positif)")),
+            },
+        },
+        "help" => Command::Help,
+        "quit" => Command::Quit(non_empty(args)),
+        "oper" => match args {
+            "" => return Err(CommandError::Usage("/oper MOT_DE_PASSE")),
+            password => Command::Oper(password),
+        },
+        "kill" => match split_word(args) {
+            ("", _) => return Err(CommandError::Usage("/kill PSEUDO [raison]")),
+            (target, reason) => Command::Kill {
+                target,
+                reason: non_empty(reason),
+            },
+        },
+        _ => return Err(CommandError::Unknown(sanitize(name).into_owned())),
+    };
+    Ok(Some(command))
+}
+
+/// Sépare le premier mot du reste (sans les espaces qui les séparent).
+fn split_word(text: &str) -> (&str, &str) {
+    let text = text.trim_start();
+    match text.split_once(char::is_whitespace) {
+        Some((word, rest)) => (word, rest.trim_start()),
+        None => (text, ""),
+    }
+}
+
+fn non_empty(text: &str) -> Option<&str> {
+    Some(text).filter(|text| !text.is_empty())
+}
+
+/// Le texte de `/help`, une notice par ligne.
+pub const HELP: &str = "\
+*** Commandes (les majuscules sont permises : /MSG vaut /msg) :
+***   texte               envoie « texte » à tout le salon
+***   /msg PSEUDO TEXTE   message privé à une seule personne
+***   /nick NOUVEAU       change de pseudo
+***   /who                liste les personnes connectées
+***   /history [N]        les N derniers messages publics (tous sans N)
+***   /oper MOT_DE_PASSE  devient opérateur
+***   /kill PSEUDO [RAISON]  (opérateurs) déconnecte quelqu'un
+***   /quit [RAISON] ou exit  quitte le salon
+***   //texte             envoie « /texte » au salon
+";
+// ANCHOR_END: command
+
+// ANCHOR: sanitize
+/// Neutralise ce qui pourrait piloter le terminal des autres au lieu de s'y afficher.
+///
+/// Un terminal interprète certains octets : ESC (`\x1b`) ouvre une séquence qui change les
+/// couleurs, efface l'écran ou déplace le curseur ; un `\r` seul ramène au début de la ligne,
+/// si bien que « salut\rbob: je mens » s'afficherait « bob: je mens » ; NUL, BEL (la cloche)…
+/// Les caractères de contrôle (sauf la tabulation) et les caractères Unicode qui inversent le
+/// sens d'affichage (U+202A–U+202E, U+2066–U+2069) sont remplacés par `�` (U+FFFD). Le
+/// message passe, mais inoffensif.
+pub fn sanitize(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_dangerous) {
+        return Cow::Borrowed(text); // le cas courant : aucune copie
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| if is_dangerous(c) { '\u{FFFD}' } else { c })
+            .collect(),
+    )
+}
+
+fn is_dangerous(c: char) -> bool {
+    (c.is_control() && c != '\t') || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+// ANCHOR_END: sanitize
+
+// ANCHOR: format
+// Les lignes que le serveur envoie. Chaque ligne d'un utilisateur commence par le pseudo que le
+// SERVEUR connaît, suivi de « : » ; un pseudo ne contient ni espace, ni `:`, ni `*`, ni `[` :
+// aucun texte tapé ne peut donc imiter la ligne d'un autre ou une notice.
+
+/// `alice: texte` : un message public, tel que les autres le reçoivent.
+pub fn public_line(from: &str, text: &str) -> String {
+    format!("{from}: {text}\n")
+}
+
+/// `[privé] alice: texte` : un message privé, tel que son destinataire le reçoit.
+pub fn private_line(from: &str, text: &str) -> String {
+    format!("[privé] {from}: {text}\n")
+}
+
+/// `*** texte` : une notice du serveur.
+pub fn notice(text: &str) -> String {
+    format!("{NOTICE_PREFIX} {text}\n")
+}
+
+/// `[il y a 5 min] alice: texte` : un message rejoué depuis l'historique.
+pub fn history_line(age_secs: u64, from: &str, text: &str) -> String {
+    format!("[il y a {}] {from}: {text}\n", format_age(age_secs))
+}
+
+/// Une durée lisible : « 12 s », « 5 min », « 3 h », « 2 j ». On affiche une durée plutôt
+/// qu'une heure : le serveur ne connaît pas le fuseau horaire de chaque client.
+pub fn format_age(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        3600..86400 => format!("{} h", secs / 3600),
+        _ => format!("{} j", secs / 86400),
+    }
+}
+// ANCHOR_END: format
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Passe `chunks` au découpeur comme s'ils arrivaient en plusieurs lectures.
+    fn decode_all(max_len: usize, chunks: &[&[u8]]) -> Vec<Line> {
+        let mut codec = LineCodec::new(max_len);
+        let mut buffer = BytesMut::new();
+        let mut lines = Vec::new();
+        for chunk in chunks {
+            buffer.extend_from_slice(chunk);
+            while let Some(line) = codec.decode(&mut buffer).unwrap() {
+                lines.push(line);
+            }
+        }
+        while let Some(line) = codec.decode_eof(&mut buffer).unwrap() {
+            lines.push(line);
+        }
+        lines
+    }
+
+    fn text(line: &str) -> Line {
+        Line::Bytes(BytesMut::from(line))
+    }
+
+    #[test]
+    fn plusieurs_lignes_dans_un_paquet_et_crlf() {
+        let lines = decode_all(100, &[b"un\r\ndeux\n\ntrois\n"]);
+        assert_eq!(lines, [text("un"), text("deux"), text(""), text("trois")]);
+    }
+
+    #[test]
+    fn une_ligne_en_morceaux_octet_par_octet() {
+        let bytes = b"bonjour\n";
+        let chunks: Vec<&[u8]> = bytes.chunks(1).collect();
+        assert_eq!(decode_all(100, &chunks), [text("bonjour")]);
+    }
+
+    #[test]
+    fn la_derniere_ligne_sans_retour_compte() {
+        assert_eq!(decode_all(100, &[b"a\nfin"]), [text("a"), text("fin")]);
+    }
+
+    #[test]
+    fn une_ligne_trop_longue_est_signalee_une_fois_puis_jetee() {
+        let lines = decode_all(4, &[b"abcdefgh", b"ijkl", b"mn\nok\n"]);
+        assert_eq!(
+            lines,
+            [Line::TooLong, text("ok")],
+            "signalée une seule fois"
+        );
+        let lines = decode_all(4, &[b"abcdefgh\nok\n"]);
+        assert_eq!(lines, [Line::TooLong, text("ok")], "en un seul paquet");
+        let lines = decode_all(4, &[b"abcd\r\n"]);
+        assert_eq!(
+            lines,
+            [text("abcd")],
+            "le \\r\\n ne compte pas dans la limite"
+        );
+    }
+
+    #[test]
+    fn le_tampon_reste_borne_sans_retour_a_la_ligne() {
+        let mut codec = LineCodec::new(10);
+        let mut buffer = BytesMut::new();
+        for _ in 0..1000 {
+            buffer.extend_from_slice(b"xxxxxxx");
+            while codec.decode(&mut buffer).unwrap().is_some() {}
+            assert!(buffer.len() <= 11, "le tampon grossit : {}", buffer.len());
+        }
+    }
+
+    #[test]
+    fn les_pseudos_valides_et_invalides() {
+        for nick in ["alice", "Bob_2", "a", "x-y", "abcdefghijklmnop"] {
+            assert_eq!(validate_nick(nick), Ok(()), "{nick} devrait être accepté");
+        }
+        assert_eq!(validate_nick(""), Err(NickError::Empty));
+        assert_eq!(validate_nick("abcdefghijklmnopq"), Err(NickError::TooLong));
+        assert_eq!(validate_nick("élodie"), Err(NickError::InvalidChar('é')));
+        assert_eq!(validate_nick("аlice"), Err(NickError::InvalidChar('а')));
+        assert_eq!(validate_nick("a b"), Err(NickError::InvalidChar(' ')));
+        assert_eq!(validate_nick("***"), Err(NickError::InvalidChar('*')));
+        assert_eq!(nick_key("AlIcE"), "alice");
+    }
+
+    #[test]
+    fn les_commandes_sont_reconnues() {
+        let parse = |line| parse_line(line).unwrap().unwrap();
+        assert_eq!(parse("bonjour à tous"), Command::Say("bonjour à tous"));
+        assert_eq!(parse("//help"), Command::Say("/help"));
+        assert_eq!(parse("/NICK bob"), Command::Nick("bob"));
+        assert_eq!(
+            parse("/msg  bob  salut toi "),
+            Command::Msg {
+                to: "bob",
+                text: "salut toi"
+            }
+        );
+        assert_eq!(parse("/who"), Command::Who);
+        assert_eq!(parse("/history"), Command::History(None));
+        assert_eq!(parse("/history 3"), Command::History(Some(3)));
+        assert_eq!(parse("/help"), Command::Help);
+        assert_eq!(parse("/quit"), Command::Quit(None));
+        assert_eq!(parse("/Quit à demain"), Command::Quit(Some("à demain")));
+        assert_eq!(parse("exit"), Command::Quit(None));
+        assert_eq!(parse("exit maintenant"), Command::Say("exit maintenant"));
+        assert_eq!(parse("/oper secret"), Command::Oper("secret"));
+        assert_eq!(
+            parse("/kill bob trop bavard"),
+            Command::Kill {
+                target: "bob",
+                reason: Some("trop bavard")
+            }
+        );
+        assert_eq!(parse_line("   "), Ok(None), "une ligne vide est ignorée");
+    }
+
+    #[test]
+    fn les_commandes_mal_formees_sont_expliquees() {
+        assert_eq!(
+            parse_line("/danse"),
+            Err(CommandError::Unknown("danse".into()))
+        );
+        for bad in [
+            "/msg bob",
+            "/msg",
+            "/nick",
+            "/nick a b",
+            "/history x",
+            "/oper",
+            "/kill",
+        ] {
+            assert!(
+                matches!(parse_line(bad), Err(CommandError::Usage(_))),
+                "{bad} devrait rappeler la syntaxe"
+            );
+        }
+        let message = CommandError::Unknown("danse".into()).to_string();
+        assert!(message.contains("Commande inconnue"), "{message}");
+    }
+
+    #[test]
+    fn les_caracteres_de_controle_sont_neutralises() {
+        assert_eq!(sanitize("bonjour\tà tous"), "bonjour\tà tous");
+        assert_eq!(sanitize("\x1b[2Jvide"), "\u{FFFD}[2Jvide");
+        assert_eq!(sanitize("a\0b\rc\x07"), "a\u{FFFD}b\u{FFFD}c\u{FFFD}");
+        assert_eq!(
+            sanitize("\u{9b}31m"),
+            "\u{FFFD}31m",
+            "CSI sur un octet (C1)"
+        );
+        assert_eq!(sanitize("abc\u{202E}cba"), "abc\u{FFFD}cba");
+        assert!(matches!(sanitize("rien à changer"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn les_lignes_envoyees_ont_le_format_documente() {
+        assert_eq!(public_line("alice", "salut"), "alice: salut\n");
+        assert_eq!(private_line("alice", "psst"), "[privé] alice: psst\n");
+        assert_eq!(notice("coucou"), "*** coucou\n");
+        assert_eq!(history_line(300, "bob", "hé"), "[il y a 5 min] bob: hé\n");
+        assert_eq!(format_age(59), "59 s");
+        assert_eq!(format_age(7200), "2 h");
+        assert_eq!(format_age(200_000), "2 j");
+    }
+}

@@ -1,0 +1,60 @@
+//! # Exercice 06 — un thread par client (solution)
+//!
+//! Le `serveur_multi.py` du document 01 (§ 5) : la boucle d'acceptation confie chaque socket à
+//! un thread. Deux différences avec le Python : on lit des LIGNES (le Python accusait
+//! réception de chaque `recv(1024)`, qui n'a rien à voir avec un message), et une erreur sur
+//! un client n'arrête jamais le serveur.
+
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::thread;
+
+/// Première ligne envoyée à chaque client (suivie de `\n`).
+pub const WELCOME: &str = "Bienvenue sur le serveur !";
+
+// ANCHOR: serve
+/// Sert tous les clients, chacun dans son thread, pour toujours.
+pub fn serve(listener: TcpListener) -> io::Result<()> {
+    loop {
+        // accept() rend une NOUVELLE socket, dédiée à ce client ; la socket d'écoute reste
+        // libre et la boucle revient aussitôt l'attendre.
+        let (stream, peer) = match listener.accept() {
+            Ok(connection) => connection,
+            // Par exemple « trop de fichiers ouverts » : on le signale et on continue.
+            Err(err) => {
+                eprintln!("accept() a échoué : {err} ; on continue.");
+                continue;
+            }
+        };
+        // `move` : le thread devient propriétaire de la socket. Le JoinHandle est ignoré :
+        // le thread vit sa vie et se termine quand son client part.
+        thread::spawn(move || {
+            if let Err(err) = handle_client(stream) {
+                eprintln!("connexion avec {peer} interrompue : {err}");
+            }
+        });
+    }
+}
+// ANCHOR_END: serve
+
+// ANCHOR: handle_client
+/// Converse avec UN client : accueil, puis un accusé de réception par ligne.
+pub fn handle_client(mut stream: TcpStream) -> io::Result<()> {
+    // try_clone() : une deuxième poignée sur la MÊME socket, l'une pour lire (avec un
+    // tampon, pour découper en lignes), l'autre pour écrire.
+    let mut reader = BufReader::new(stream.try_clone()?);
+    writeln!(stream, "{WELCOME}")?;
+    let mut raw = Vec::new();
+    loop {
+        raw.clear();
+        if reader.read_until(b'\n', &mut raw)? == 0 {
+            return Ok(()); // le client a fermé : fin normale
+        }
+        match std::str::from_utf8(&raw) {
+            Ok(line) => writeln!(stream, "reçu : {}", line.trim_end_matches(['\n', '\r']))?,
+            Err(_) => writeln!(stream, "ERREUR: texte non UTF-8")?,
+        }
+        // Pas de flush() : écrire sur un TcpStream est un appel système direct, sans tampon.
+    }
+}
+// ANCHOR_END: handle_client

@@ -1,0 +1,3 @@
+//! Tests cachés de l'exercice 09.
+
+tests![];

@@ -1,0 +1,3 @@
+//! Tests cachés de l'exercice 12.
+
+tests![];

@@ -60,6 +60,13 @@ pub fn run_capacity(
             stopped_by = Some(explain(&err, streams.len()));
         }
     }
+    if stopped_by.is_none() && role == Role::Chat && protocol == Protocol::Plain {
+        if let Err(err) = broadcast_reaches_last(&mut streams) {
+            stopped_by = Some(format!(
+                "le dernier client n'a pas reçu le message du premier : {err}"
+            ));
+        }
+    }
     let after = pid.and_then(system::memory_use);
     CapacityOutcome {
         target,
@@ -103,6 +110,37 @@ fn open_batch(
         }
     }
     Ok(())
+}
+
+/// Un chat muet à l'arrivée : on vérifie que le DERNIER client connecté reçoit un message
+/// du premier. Le serveur les a donc tous acceptés et inscrits.
+fn broadcast_reaches_last(streams: &mut [TcpStream]) -> io::Result<()> {
+    let Some((first, rest)) = streams.split_first_mut() else {
+        return Ok(());
+    };
+    let Some(last) = rest.last_mut() else {
+        return Ok(());
+    };
+    first.write_all(b"capacite ~cap~\n")?;
+    let deadline = Instant::now() + TIMEOUT;
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while Instant::now() < deadline {
+        if last.read(&mut byte)? == 0 {
+            break;
+        }
+        if byte[0] != b'\n' {
+            line.push(byte[0]);
+        } else if line.windows(5).any(|w| w == b"~cap~") {
+            return Ok(());
+        } else {
+            line.clear();
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::TimedOut,
+        "message jamais reçu",
+    ))
 }
 
 fn read_line(stream: &mut TcpStream) -> io::Result<()> {

@@ -35,6 +35,8 @@ struct Member {
     open: bool,
     /// Pendant la synchronisation : a-t-il reçu un message de l'essai 0 ?
     synced: bool,
+    /// Lignes de l'essai 0 reçues (synchronisation et remplissage).
+    warmup_lines: u64,
 }
 
 /// Le résultat d'un palier de débit.
@@ -89,7 +91,7 @@ impl ChatStep {
 
     /// Le générateur a-t-il tenu son horaire ?
     pub fn generator_kept_up(&self) -> bool {
-        self.max_lag < Duration::from_millis(20)
+        self.max_lag < Duration::from_millis(50)
     }
 }
 
@@ -109,6 +111,11 @@ pub struct ChatRoom {
     buffer: Vec<u8>,
 }
 
+/// Longueur des lignes de remplissage (sous la limite de 1 024 octets des leçons).
+const FILL_LINE_LEN: usize = 800;
+/// Lignes de remplissage en vol au plus.
+const FILL_WINDOW: u64 = 64;
+
 /// Combien de temps on attend les dernières livraisons après l'envoi.
 const DRAIN: Duration = Duration::from_secs(2);
 
@@ -124,13 +131,13 @@ impl ChatRoom {
     ) -> io::Result<ChatRoom> {
         let poll = Poll::new()?;
         let mut members = Vec::with_capacity(clients);
-        for (index, stream) in connect_many(addr, clients)?.into_iter().enumerate() {
-            // Le client muet a le plus petit tampon de réception possible : il sature vite.
+        let mut streams = Vec::with_capacity(clients);
+        if silent {
+            streams.push(connect_silent(addr)?);
+        }
+        streams.extend(connect_many(addr, clients - streams.len())?);
+        for (index, stream) in streams.into_iter().enumerate() {
             let reads = !(silent && index == 0);
-            if !reads {
-                let socket = socket2::SockRef::from(&stream);
-                let _ = socket.set_recv_buffer_size(1);
-            }
             members.push(Member {
                 stream,
                 unsent: Vec::new(),
@@ -138,6 +145,7 @@ impl ChatRoom {
                 reads,
                 open: true,
                 synced: false,
+                warmup_lines: 0,
             });
         }
         for (index, member) in members.iter_mut().enumerate() {
@@ -202,6 +210,45 @@ impl ChatRoom {
             }
             self.poll_once(Duration::from_millis(10))?;
         }
+    }
+
+    /// Remplit les tampons du client muet : un client envoie `bytes` octets de longues
+    /// lignes (essai 0, non comptées), que les autres lisent au fur et à mesure. Entre le
+    /// tampon de réception du muet et le tampon d'envoi du serveur vers lui, le noyau garde
+    /// environ 1,6 Mo en boucle locale : il faut les remplir pour que le test ait un sens.
+    /// L'envoi se fait par fenêtre de [`FILL_WINDOW`] lignes, pour que les clients qui lisent
+    /// ne prennent jamais de retard (un serveur aurait le droit de les juger trop lents).
+    /// Renvoie `false` si les autres n'ont pas tout reçu avant `timeout` (serveur bloqué).
+    pub fn fill_silent(&mut self, bytes: usize, timeout: Duration) -> io::Result<bool> {
+        let Some(&filler) = self.speakers.first() else {
+            return Ok(true);
+        };
+        let lines = bytes.div_ceil(FILL_LINE_LEN) as u64;
+        let start_counts: Vec<u64> = self.members.iter().map(|m| m.warmup_lines).collect();
+        let mut sent = 0;
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            let slowest = self
+                .speakers
+                .iter()
+                .filter(|&&i| i != filler && self.members[i].open)
+                .map(|&i| self.members[i].warmup_lines - start_counts[i])
+                .min()
+                .unwrap_or(lines);
+            if slowest >= lines {
+                return Ok(true);
+            }
+            while sent < lines && sent < slowest + FILL_WINDOW {
+                let mut line = Vec::with_capacity(FILL_LINE_LEN);
+                let _ = write!(line, "bench ~0:{filler}:{sent}:0~ ");
+                line.resize(FILL_LINE_LEN - 1, b'f');
+                line.push(b'\n');
+                self.queue(filler, &line);
+                sent += 1;
+            }
+            self.poll_once(Duration::from_millis(10))?;
+        }
+        Ok(false)
     }
 
     /// Un palier : chaque client qui parle envoie à tour de rôle, pour un total de
@@ -334,6 +381,21 @@ impl ChatRoom {
     }
 }
 
+/// Le client muet a le plus petit tampon de réception possible, fixé AVANT la connexion
+/// (la fenêtre TCP annoncée en dépend) : il sature vite.
+fn connect_silent(addr: SocketAddr) -> io::Result<TcpStream> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket.set_recv_buffer_size(1)?;
+    socket.connect_timeout(&addr.into(), Duration::from_secs(10))?;
+    socket.set_tcp_nodelay(true)?;
+    socket.set_nonblocking(true)?;
+    Ok(TcpStream::from_std(socket.into()))
+}
+
 fn flush(member: &mut Member) {
     while member.open && !member.unsent.is_empty() {
         match member.stream.write(&member.unsent) {
@@ -365,13 +427,15 @@ fn read_lines(member: &mut Member, buffer: &mut [u8], mut on_line: impl FnMut(&[
         };
         let mut data = &buffer[..received];
         while let Some(end) = data.iter().position(|&b| b == b'\n') {
-            if member.partial.is_empty() {
-                member.synced |= on_line(&data[..end]);
+            let warmup = if member.partial.is_empty() {
+                on_line(&data[..end])
             } else {
                 member.partial.extend_from_slice(&data[..end]);
                 let line = std::mem::take(&mut member.partial);
-                member.synced |= on_line(&line);
-            }
+                on_line(&line)
+            };
+            member.synced |= warmup;
+            member.warmup_lines += u64::from(warmup);
             data = &data[end + 1..];
         }
         member.partial.extend_from_slice(data);

@@ -66,6 +66,7 @@ impl Plan {
             echo_warmup: Duration::from_millis(200),
             echo_measure: Duration::from_millis(500),
             rooms: vec![10, 100],
+            stalled_room: 10,
             chat_rates: vec![20_000.0, 80_000.0, 320_000.0],
             chat_step: Duration::from_millis(500),
             capacity_connections: 2_000,
@@ -454,14 +455,16 @@ impl<'a> Suite<'a> {
             Some(running.pid()),
         )
         .and_then(|mut chat| {
-            // Le premier palier remplit les tampons du client muet ; on mesure le second.
-            chat.step(rate, self.plan.chat_step * 2)?;
-            chat.step(rate, self.plan.chat_step)
+            // On remplit d'abord les tampons du client muet, puis on mesure un palier.
+            let filled = chat.fill_silent(2 * 1024 * 1024, Duration::from_secs(10))?;
+            Ok((filled, chat.step(rate, self.plan.chat_step)?))
         });
         let row = match result {
-            Ok(step) => {
-                let flat = step.lost() == 0 && step.disordered == 0 && step.p99_ms() < P99_LIMIT_MS;
-                let verdict = if flat {
+            Ok((filled, step)) => {
+                let flat = step_passed(&step);
+                let verdict = if !filled {
+                    format!("bloqué dès le remplissage ; {}", failure_reason(&step))
+                } else if flat {
                     "les autres ne voient rien".to_string()
                 } else if step.delivered == 0 {
                     "tout le salon est bloqué".to_string()
@@ -526,8 +529,9 @@ impl<'a> Suite<'a> {
 }
 
 /// Les serveurs dont on mesure la capacité : ceux qui répondent à une connexion inactive
-/// sans prévenir tout le salon (un chat qui annonce chaque arrivée enverrait 50 millions
-/// de lignes pour 10 000 connexions).
+/// sans prévenir tout le salon : le chat de la leçon 03 annonce chaque arrivée à tous, soit
+/// 50 millions de lignes pour 10 000 connexions (celui de la leçon 04 cesse d'annoncer
+/// au-delà de 100 participants, celui de la leçon 05 n'annonce qu'après le pseudo).
 pub fn capacity_candidate(server: Server) -> bool {
     matches!(
         server,
@@ -535,6 +539,7 @@ pub fn capacity_candidate(server: Server) -> bool {
             | Server::TokioEcho
             | Server::Lesson03Echo
             | Server::Lesson04Echo
+            | Server::Lesson04Chat
             | Server::Lesson05Chat
     )
 }

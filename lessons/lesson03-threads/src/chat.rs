@@ -103,13 +103,8 @@ type Line = Arc<str>;
 
 /// Ce que les autres threads disent au hub.
 enum Event {
-    /// Un client arrive : sa file d'envoi, et une poignée sur sa socket pour pouvoir la couper.
-    Join {
-        id: ClientId,
-        addr: SocketAddr,
-        queue: Sender<Line>,
-        stream: Arc<TcpStream>,
-    },
+    /// Un client arrive : son adresse, sa file d'envoi, sa socket (pour pouvoir la couper).
+    Join { id: ClientId, member: Member },
     /// Une ligne à diffuser à tous les autres (déjà préfixée et nettoyée).
     Say { id: ClientId, line: Line },
     /// Une ligne pour ce client seulement (un message d'erreur).
@@ -179,13 +174,12 @@ fn start_client(
     // Le hub apprend l'arrivée AVANT que le lecteur existe : il connaît donc toujours le
     // client quand arrive sa première ligne. (Si le hub a disparu, l'écrivain s'arrête seul :
     // sa file est détruite avec l'événement refusé.)
-    let join = Event::Join {
-        id,
+    let member = Member {
         addr: peer,
         queue,
         stream: hub_stream,
     };
-    if events.send(join).is_err() {
+    if events.send(Event::Join { id, member }).is_err() {
         return Err(io::Error::other("le hub du chat s'est arrêté"));
     }
 
@@ -234,36 +228,30 @@ impl Hub {
     fn run(mut self, inbox: Receiver<Event>) {
         for event in inbox {
             match event {
-                Event::Join {
-                    id,
-                    addr,
-                    queue,
-                    stream,
-                } => {
-                    let others = self.members.len();
-                    let member = Member {
-                        addr,
-                        queue,
-                        stream,
-                    };
-                    self.members.insert(id, member);
-                    let welcome = format!(
-                        "*** Bienvenue {addr} ! Autres personnes dans le salon : {others}.\n"
-                    );
-                    self.send_to(id, welcome.into());
-                    self.broadcast(Some(id), format!("*** {addr} a rejoint le salon\n").into());
-                }
+                Event::Join { id, member } => self.join(id, member),
                 Event::Say { id, line } => self.broadcast(Some(id), line),
                 Event::Notice { id, line } => self.send_to(id, line),
-                Event::Leave { id } => {
-                    // Absent de la liste s'il a déjà été déconnecté pour lenteur : pas de
-                    // second avis de départ.
-                    if let Some(member) = self.members.remove(&id) {
-                        let notice = format!("*** {} a quitté le salon\n", member.addr);
-                        self.broadcast(None, notice.into());
-                    }
-                }
+                Event::Leave { id } => self.leave(id),
             }
+        }
+        // La boucle s'arrête quand tous les émetteurs du canal ont disparu : le serveur s'arrête.
+    }
+
+    fn join(&mut self, id: ClientId, member: Member) {
+        let addr = member.addr;
+        let others = self.members.len();
+        self.members.insert(id, member);
+        let welcome =
+            format!("*** Bienvenue {addr} ! Autres personnes dans le salon : {others}.\n");
+        self.send_to(id, welcome.into());
+        self.broadcast(Some(id), format!("*** {addr} a rejoint le salon\n").into());
+    }
+
+    fn leave(&mut self, id: ClientId) {
+        // Absent de la liste s'il a déjà été déconnecté pour lenteur : pas de second avis.
+        if let Some(member) = self.members.remove(&id) {
+            let notice = format!("*** {} a quitté le salon\n", member.addr);
+            self.broadcast(None, notice.into());
         }
     }
 
@@ -274,6 +262,7 @@ impl Hub {
             None => false,
         };
         if too_slow {
+            // Déconnecté, et les autres sont prévenus.
             self.broadcast_all(Vec::new(), vec![id]);
         }
     }

@@ -66,7 +66,7 @@ pub const DEFAULT_QUEUE_CAPACITY: usize = 256;
 const EVENT_QUEUE_CAPACITY: usize = 1024;
 
 /// Temps accordé à un client dont la file est pleine pour en libérer une place, avant d'être
-/// jugé trop lent et déconnecté. Court, car le hub, et donc tout le salon, attend pendant ce temps.
+/// jugé trop lent et déconnecté. Court, car le hub, donc tout le salon, attend pendant ce temps.
 pub const SLOW_CLIENT_GRACE: Duration = Duration::from_millis(100);
 
 /// Un écrivain bloqué plus longtemps que cela sur une écriture abandonne le client.
@@ -79,7 +79,8 @@ pub struct ChatConfig {
     pub max_clients: usize,
     /// Longueur maximale d'une ligne reçue, en octets (sans le `\n`).
     pub max_line: usize,
-    /// Nombre de lignes en attente d'envoi pour un client avant de le déconnecter.
+    /// Nombre de lignes en attente d'envoi pour un client. File pleine plus de
+    /// [`SLOW_CLIENT_GRACE`] : le client est déconnecté.
     pub queue_capacity: usize,
 }
 

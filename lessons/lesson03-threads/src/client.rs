@@ -57,7 +57,9 @@ pub fn run_chat_client(
         // l'utilisateur appuie sur Entrée.
         select! {
             recv(typed) -> line => match line {
-                Ok(Ok(line)) if line == b"exit" => return leave(&stream, &server_gone, ClientEnd::Exit),
+                Ok(Ok(line)) if line == b"exit" => {
+                    return leave(&stream, &server_gone, ClientEnd::Exit);
+                }
                 Ok(Ok(line)) => {
                     if let Err(err) = send_line(&stream, line) {
                         if !is_disconnection(&err) {

@@ -143,6 +143,7 @@ impl fmt::Display for NickError {
             NickError::TooLong => {
                 write!(f, "le pseudo dépasse {MAX_NICK_LEN} caractères")
             }
+            NickError::InvalidChar(' ') => write!(f, "un pseudo ne contient pas d'espace"),
             NickError::InvalidChar(c) => write!(
                 f,
                 "le caractère « {} » est interdit (seulement des lettres sans accent, des chiffres, _ et -)",

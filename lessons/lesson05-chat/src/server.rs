@@ -487,8 +487,8 @@ impl Session {
             Ok(Err(end)) => return end,
             Err(_elapsed) => {
                 let text = format!(
-                    "Délai dépassé : aucun pseudo reçu en {} s. Au revoir.",
-                    delay.as_secs_f32()
+                    "Délai dépassé : aucun pseudo reçu en {}. Au revoir.",
+                    french_duration(delay)
                 );
                 let _ = self.reply(notice(&text));
                 return End::Timeout;
@@ -609,6 +609,14 @@ impl Session {
         info!("{} s'inscrit sous le pseudo {nick}", self.peer);
         self.nick = Some(nick.to_owned());
         Ok(true)
+    }
+}
+
+/// « 30 s », ou « 200 ms » pour les délais courts des tests.
+fn french_duration(delay: Duration) -> String {
+    match delay.subsec_millis() {
+        0 => format!("{} s", delay.as_secs()),
+        _ => format!("{} ms", delay.as_millis()),
     }
 }
 

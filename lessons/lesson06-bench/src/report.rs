@@ -228,11 +228,14 @@ fn color(server: &str) -> &'static str {
     }
 }
 
-/// Un panneau de barres horizontales groupées : (groupe, [(serveur, libellé, valeur)]).
+/// Une barre : (nom court du serveur, pour la couleur ; libellé ; valeur).
+type Bar = (String, String, f64);
+
+/// Un panneau de barres horizontales groupées.
 struct Panel {
     title: String,
     unit: &'static str,
-    groups: Vec<(String, Vec<(String, String, f64)>)>,
+    groups: Vec<(String, Vec<Bar>)>,
 }
 
 const WIDTH: f64 = 900.0;

@@ -201,9 +201,7 @@ pub fn spawn(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    if let Some(core) = core {
-        crate::system::pin_child(&mut command, core);
-    }
+    crate::system::prepare_child(&mut command, core);
     let mut child = command.spawn()?;
     let stdout = child
         .stdout

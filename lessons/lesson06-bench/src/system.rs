@@ -80,6 +80,7 @@ pub struct FileLimit {
 /// Chaque socket est un descripteur de fichier : 10 000 connexions en demandent 10 000 de
 /// chaque côté, alors que la limite par défaut est souvent de 1 024.
 #[cfg(unix)]
+#[allow(clippy::unnecessary_cast)] // rlim_t n'est pas u64 sur toutes les plateformes Unix.
 pub fn raise_file_limit(wanted: u64) -> Option<FileLimit> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
@@ -121,25 +122,30 @@ pub fn pin_current_thread(core: usize) -> bool {
         .is_some_and(core_affinity::set_for_current)
 }
 
-/// Épingle un processus enfant sur `core` juste après `fork`, avant `exec` : tous ses
-/// threads, y compris ceux de Python ou de tokio, hériteront de ce cœur.
+/// Prépare un processus enfant juste après `fork`, avant `exec` :
+/// - il est épinglé sur `core` (tous ses threads, y compris ceux de Python ou de tokio,
+///   hériteront de ce cœur) ;
+/// - il est tué si le banc d'essai meurt (Ctrl+C, délai dépassé) : pas de serveur orphelin.
 #[cfg(target_os = "linux")]
-pub fn pin_child(command: &mut std::process::Command, core: usize) {
+pub fn prepare_child(command: &mut std::process::Command, core: Option<usize>) {
     use std::os::unix::process::CommandExt;
-    // SAFETY: entre fork et exec, on ne fait qu'un appel système sans allocation
-    // (sched_setaffinity), ce qui est permis dans un processus tout juste forké.
+    // SAFETY: entre fork et exec, on ne fait que des appels système sans allocation
+    // (prctl, sched_setaffinity), ce qui est permis dans un processus tout juste forké.
     unsafe {
         command.pre_exec(move || {
-            let mut set: libc::cpu_set_t = std::mem::zeroed();
-            libc::CPU_SET(core, &mut set);
-            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if let Some(core) = core {
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                libc::CPU_SET(core, &mut set);
+                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+            }
             Ok(())
         });
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn pin_child(_command: &mut std::process::Command, _core: usize) {}
+pub fn prepare_child(_command: &mut std::process::Command, _core: Option<usize>) {}
 
 /// Nombre de cœurs et modèle du processeur, pour dater et situer chaque mesure.
 pub fn machine_description() -> (usize, String) {

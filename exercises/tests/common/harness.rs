@@ -62,6 +62,12 @@ static RESULTS: Mutex<Vec<(usize, bool)>> = Mutex::new(Vec::new());
 
 /// Lance les tests `visible[i]` et `hidden[i]` de l'exercice `EXERCISES[i]`, puis le bilan.
 pub fn main(visible: [TestList; 15], hidden: [TestList; 15]) -> ! {
+    // Le chemin du bilan est retiré de l'environnement avant de lancer le moindre test : le
+    // code testé ne peut pas le lire pour y écrire un faux bilan.
+    let summary_path = std::env::var_os(SUMMARY_ENV);
+    // SAFETY : tout début de `main`, aucun autre thread n'existe encore pour lire
+    // l'environnement en même temps.
+    unsafe { std::env::remove_var(SUMMARY_ENV) };
     let exercises: Vec<Exercise> = EXERCISES
         .iter()
         .zip(visible.into_iter().zip(hidden))
@@ -100,7 +106,9 @@ pub fn main(visible: [TestList; 15], hidden: [TestList; 15]) -> ! {
         if !report.is_empty() {
             println!("{report}");
         }
-        write_summary(&exercises);
+        if let Some(path) = summary_path {
+            write_summary(&exercises, std::path::Path::new(&path));
+        }
     }
     conclusion.exit()
 }
@@ -228,18 +236,15 @@ fn report(exercises: &[Exercise]) -> String {
     out
 }
 
-fn write_summary(exercises: &[Exercise]) {
-    let Some(path) = std::env::var_os(SUMMARY_ENV) else {
-        return;
-    };
+fn write_summary(exercises: &[Exercise], path: &std::path::Path) {
     let mut tsv = String::new();
     for (index, passed, total) in tally(exercises) {
         let _ = writeln!(tsv, "{}\t{passed}\t{total}", exercises[index].id);
     }
-    if let Err(err) = std::fs::write(&path, tsv) {
+    if let Err(err) = std::fs::write(path, tsv) {
         eprintln!(
             "impossible d'écrire le bilan dans {} : {err}",
-            std::path::Path::new(&path).display()
+            path.display()
         );
     }
 }

@@ -1,0 +1,139 @@
+//! `teacher` : les commandes de l'enseignant pour les exercices.
+//!
+//! - `teacher grade CHEMIN...` corrige le travail d'un ou plusieurs élèves : seul leur dossier
+//!   `exercises/src` est repris, dans une copie neuve de l'espace de travail, avec les tests
+//!   visibles ORIGINAUX et les tests cachés de `solutions/tests/hidden/`.
+//! - `teacher kit DESTINATION` fabrique le kit de l'élève : une copie de l'espace de travail
+//!   sans `solutions/`.
+//!
+//! Lancer : `cargo run -p solutions --bin teacher -- --help`. Voir `solutions/ENSEIGNANT.md`.
+
+mod files;
+mod grade;
+mod kit;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{ArgAction, Parser, Subcommand};
+
+/// Gabarit d'aide en français (celui de clap est en anglais).
+const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
+
+/// Commandes de l'enseignant : corriger des copies, fabriquer le kit des élèves.
+#[derive(Parser)]
+#[command(
+    name = "teacher",
+    version,
+    help_template = HELP_TEMPLATE,
+    override_usage = "teacher [OPTIONS] <COMMANDE>",
+    subcommand_help_heading = "Commandes ",
+    next_help_heading = "Options ",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    after_help = "Exemples :\n  \
+                  cargo run -p solutions --bin teacher -- grade copies/ --csv bilan.csv\n  \
+                  cargo run -p solutions --bin teacher -- kit ../kit-eleves"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// Espace de travail de référence (défaut : celui d'où ce programme a été compilé)
+    #[arg(long, global = true, value_name = "DOSSIER")]
+    workspace: Option<PathBuf>,
+
+    /// Affiche cette aide
+    #[arg(short, long, global = true, action = ArgAction::Help)]
+    help: Option<bool>,
+
+    /// Affiche la version
+    #[arg(short = 'V', long, action = ArgAction::Version)]
+    version: Option<bool>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Corrige une copie ou une classe (alias : corriger)
+    #[command(
+        visible_alias = "corriger",
+        help_template = HELP_TEMPLATE,
+        after_help = "Chaque CHEMIN est le dossier `src` d'un élève, son dossier `exercises`, sa \
+                      copie du dépôt,\nou un dossier de classe contenant un sous-dossier par élève."
+    )]
+    Grade {
+        /// Copies à corriger
+        #[arg(required = true, value_name = "CHEMIN")]
+        paths: Vec<PathBuf>,
+
+        /// Fichier CSV du bilan de la classe (défaut : bilan.csv)
+        #[arg(long, default_value = "bilan.csv", hide_default_value = true)]
+        csv: PathBuf,
+
+        /// Dossier de compilation partagé entre les élèves (défaut : target/correction de
+        /// l'espace de travail) : les dépendances n'y sont compilées qu'une fois
+        #[arg(long, value_name = "DOSSIER")]
+        target_dir: Option<PathBuf>,
+
+        /// Délai maximal par élève, compilation comprise, en secondes (défaut : 600)
+        #[arg(
+            long,
+            default_value_t = 600,
+            hide_default_value = true,
+            value_name = "SECONDES"
+        )]
+        timeout: u64,
+
+        /// Autorise cargo à utiliser le réseau (par défaut : --offline, dépendances déjà
+        /// téléchargées)
+        #[arg(long)]
+        online: bool,
+    },
+    /// Fabrique le kit des élèves : l'espace de travail sans solutions/
+    #[command(help_template = HELP_TEMPLATE)]
+    Kit {
+        /// Dossier à créer (il doit ne pas exister, ou être vide)
+        #[arg(value_name = "DESTINATION")]
+        destination: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let workspace = cli.workspace.unwrap_or_else(default_workspace);
+    let result = match cli.command {
+        Command::Grade {
+            paths,
+            csv,
+            target_dir,
+            timeout,
+            online,
+        } => {
+            let options = grade::Options {
+                target_dir: target_dir
+                    .unwrap_or_else(|| workspace.join("target").join("correction")),
+                workspace,
+                csv,
+                timeout: Duration::from_secs(timeout),
+                offline: !online,
+            };
+            grade::run(&paths, &options)
+        }
+        Command::Kit { destination } => kit::run(&workspace, &destination),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("Erreur : {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Le dossier parent de `solutions/`, tel qu'il était à la compilation.
+fn default_workspace() -> PathBuf {
+    let solutions = Path::new(env!("CARGO_MANIFEST_DIR"));
+    solutions.parent().unwrap_or(solutions).to_path_buf()
+}

@@ -1,0 +1,269 @@
+//! Tests du serveur de chat à boucle d'événements, sur de vraies sockets TCP (127.0.0.1).
+
+mod common;
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::thread;
+use std::time::Duration;
+
+use common::{Chatter, TIMEOUT, connect, start_chat};
+use lesson04_select::Config;
+
+#[test]
+fn une_ligne_arrive_chez_tous_les_autres_mais_pas_chez_l_expediteur() -> io::Result<()> {
+    let addr = start_chat(Config::default())?;
+    let mut alice = Chatter::join(addr)?;
+    let mut bob = Chatter::join(addr)?;
+    let mut carol = Chatter::join(addr)?;
+    let joined = alice.line()?;
+    assert_eq!(
+        joined,
+        format!("*** {} a rejoint le chat.\n", bob.name),
+        "les arrivées sont annoncées aux autres"
+    );
+
+    alice.say("bonjour à tous\n")?;
+    for other in [&mut bob, &mut carol] {
+        assert_eq!(
+            other.message()?,
+            format!("{} bonjour à tous\n", alice.name),
+            "chaque autre participant reçoit la ligne, préfixée par l'expéditeur"
+        );
+    }
+    // Un marqueur plutôt qu'une attente : si Alice avait reçu sa propre ligne, elle la lirait
+    // avant celle de Bob.
+    bob.say("marqueur\n")?;
+    assert_eq!(
+        alice.message()?,
+        format!("{} marqueur\n", bob.name),
+        "l'expéditeur ne doit pas recevoir sa propre ligne"
+    );
+    Ok(())
+}
+
+#[test]
+fn une_ligne_arrivee_en_morceaux_est_relayee_entiere() -> io::Result<()> {
+    let addr = start_chat(Config::default())?;
+    let mut alice = Chatter::join(addr)?;
+    let mut bob = Chatter::join(addr)?;
+    alice.line()?; // annonce de l'arrivée de Bob
+    // Trois envois pour une ligne et demie, puis la fin : TCP ne connaît pas les lignes.
+    bob.say("une ligne ")?;
+    bob.writer.flush()?;
+    bob.say("en morceaux\r\net une ")?;
+    bob.say("deuxième\n")?;
+    assert_eq!(alice.message()?, format!("{} une ligne en morceaux\n", bob.name));
+    assert_eq!(alice.message()?, format!("{} et une deuxième\n", bob.name));
+    Ok(())
+}
+
+#[test]
+fn les_caracteres_de_controle_sont_neutralises() -> io::Result<()> {
+    let addr = start_chat(Config::default())?;
+    let mut alice = Chatter::join(addr)?;
+    let mut bob = Chatter::join(addr)?;
+    alice.say("\x1b[2J\x1b]0;piège\x07efface\tl'écran\x08\x7f\n")?;
+    let received = bob.message()?;
+    let body = received.trim_end_matches('\n');
+    assert!(
+        !body.chars().any(|c| c.is_control() && c != '\t'),
+        "aucun caractère de contrôle (sauf la tabulation) ne doit passer : {received:?}"
+    );
+    assert!(
+        body.contains("efface\tl'écran"),
+        "le texte lisible et la tabulation restent : {received:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn une_ligne_de_la_longueur_maximale_passe_et_une_de_plus_est_refusee() -> io::Result<()> {
+    let config = Config {
+        max_line: 10,
+        ..Config::default()
+    };
+    let addr = start_chat(config)?;
+    let mut alice = Chatter::join(addr)?;
+    let mut bob = Chatter::join(addr)?;
+    alice.line()?; // annonce de l'arrivée de Bob
+    bob.say("0123456789\n01234567890\nfin\n")?;
+    assert_eq!(alice.message()?, format!("{} 0123456789\n", bob.name));
+    assert_eq!(
+        bob.line()?,
+        "*** Ligne trop longue (10 octets maximum), ignorée.\n",
+        "l'expéditeur d'une ligne trop longue est prévenu en français"
+    );
+    assert_eq!(
+        alice.message()?,
+        format!("{} fin\n", bob.name),
+        "la ligne trop longue n'est pas relayée, la suivante oui"
+    );
+    Ok(())
+}
+
+#[test]
+fn une_ligne_sans_fin_de_plusieurs_mebioctets_est_refusee_et_le_serveur_continue()
+-> io::Result<()> {
+    let addr = start_chat(Config::default())?;
+    let mut alice = Chatter::join(addr)?;
+    let mut bob = Chatter::join(addr)?;
+    alice.line()?; // annonce de l'arrivée de Bob
+
+    // 8 Mio sans `\n`, envoyés depuis un thread : le serveur doit les jeter au fil de l'eau,
+    // sans jamais les garder en entier.
+    let mut writer = bob.writer.try_clone()?;
+    let flood = thread::spawn(move || -> io::Result<()> {
+        let chunk = vec![b'a'; 64 * 1024];
+        for _ in 0..128 {
+            writer.write_all(&chunk)?;
+        }
+        writer.write_all(b"\nrevenu\n")
+    });
+    assert_eq!(
+        bob.line()?,
+        "*** Ligne trop longue (1024 octets maximum), ignorée.\n",
+        "l'expéditeur est prévenu dès que la limite est dépassée"
+    );
+    flood.join().expect("le thread d'envoi a paniqué")?;
+    assert_eq!(
+        alice.message()?,
+        format!("{} revenu\n", bob.name),
+        "rien de la ligne géante n'est relayé, et la ligne suivante passe"
+    );
+    let mut carol = Chatter::join(addr)?;
+    alice.say("toujours là\n")?;
+    assert_eq!(
+        carol.message()?,
+        format!("{} toujours là\n", alice.name),
+        "le serveur sert encore"
+    );
+    Ok(())
+}
+
+/// Un client qui ne lit jamais, avec un tout petit tampon de réception pour qu'il sature vite.
+fn join_without_reading(addr: std::net::SocketAddr) -> io::Result<TcpStream> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    socket.set_recv_buffer_size(4096)?;
+    socket.connect_timeout(&addr.into(), TIMEOUT)?;
+    let stream: TcpStream = socket.into();
+    stream.set_read_timeout(Some(TIMEOUT))?;
+    Ok(stream)
+}
+
+#[test]
+fn un_client_qui_ne_lit_plus_est_deconnecte_et_les_autres_continuent() -> io::Result<()> {
+    let addr = start_chat(Config::default())?;
+    let mut talker = Chatter::join(addr)?;
+    let mut listener = Chatter::join(addr)?;
+    let mut sleeper = join_without_reading(addr)?;
+    let sleeper_name = format!("[{}]", sleeper.local_addr()?);
+    listener.wait_for(&sleeper_name, 2)?; // son arrivée : il est inscrit
+
+    // Par lots de 64 lignes de 1 Kio : l'auditeur lit chaque lot avant le suivant, il ne prend
+    // donc jamais de retard, tandis que le dormeur accumule.
+    let line = format!("{}\n", "z".repeat(1000));
+    let kicked = format!("*** {sleeper_name} a été déconnecté : il ne lisait plus ses messages.\n");
+    let mut seen_kick = false;
+    for _batch in 0..400 {
+        talker.say(&line.repeat(64))?;
+        let mut relayed = 0;
+        while relayed < 64 {
+            let received = listener.line()?;
+            if received == kicked {
+                seen_kick = true;
+            } else {
+                assert!(received.ends_with(&line), "ligne inattendue : {received:.80}");
+                relayed += 1;
+            }
+        }
+        if seen_kick {
+            break;
+        }
+    }
+    assert!(seen_kick, "le client qui ne lit pas aurait dû être déconnecté");
+    // Après les annonces d'arrivée de l'auditeur et du dormeur, celle de la déconnexion.
+    assert_eq!(
+        talker.wait_for("déconnecté", 3)?,
+        kicked,
+        "l'expéditeur aussi est prévenu de la déconnexion"
+    );
+
+    // Les autres continuent de discuter.
+    talker.say("on continue ?\n")?;
+    assert_eq!(listener.message()?, format!("{} on continue ?\n", talker.name));
+
+    // Le dormeur a bien été fermé : après ce qui était déjà en route, la fin du flux.
+    let mut rest = Vec::new();
+    match sleeper.read_to_end(&mut rest) {
+        Ok(_) => {}
+        Err(err) if err.kind() == io::ErrorKind::ConnectionReset => {}
+        Err(err) => panic!("la connexion du dormeur aurait dû être fermée : {err}"),
+    }
+    Ok(())
+}
+
+#[test]
+fn une_coupure_brutale_est_annoncee_et_ne_derange_pas_les_autres() -> io::Result<()> {
+    let addr = start_chat(Config::default())?;
+    let mut alice = Chatter::join(addr)?;
+    let mut bob = Chatter::join(addr)?;
+    let rude = Chatter::join(addr)?;
+    let rude_name = rude.name.clone();
+    (&rude.writer).write_all(b"une ligne jamais finie")?;
+    // SO_LINGER à 0 : la fermeture envoie un RST au lieu du FIN poli.
+    socket2::SockRef::from(&rude.writer).set_linger(Some(Duration::ZERO))?;
+    drop(rude);
+
+    let notice = alice.wait_for(&format!("*** {rude_name} a été déconnecté"), 3)?;
+    assert!(notice.starts_with("***"), "annonce : {notice:?}");
+    bob.say("et nous ?\n")?;
+    assert_eq!(
+        alice.message()?,
+        format!("{} et nous ?\n", bob.name),
+        "les autres continuent"
+    );
+    Ok(())
+}
+
+#[test]
+fn un_depart_poli_est_annonce_avec_la_derniere_ligne_sans_fin() -> io::Result<()> {
+    let addr = start_chat(Config::default())?;
+    let mut alice = Chatter::join(addr)?;
+    let mut bob = Chatter::join(addr)?;
+    alice.line()?; // annonce de l'arrivée de Bob
+    bob.say("au revoir")?;
+    bob.writer.shutdown(Shutdown::Write)?;
+    assert_eq!(alice.message()?, format!("{} au revoir\n", bob.name));
+    assert_eq!(alice.line()?, format!("*** {} a quitté le chat.\n", bob.name));
+    Ok(())
+}
+
+#[test]
+fn au_dela_du_maximum_un_client_est_refuse_avec_un_message() -> io::Result<()> {
+    let config = Config {
+        max_clients: 2,
+        ..Config::default()
+    };
+    let addr = start_chat(config)?;
+    let mut alice = Chatter::join(addr)?;
+    let mut bob = Chatter::join(addr)?;
+
+    let mut refused = connect(addr)?;
+    let mut answer = String::new();
+    refused.read_to_string(&mut answer)?;
+    assert_eq!(
+        answer, "*** Serveur complet (2 clients au maximum), réessayez plus tard.\n",
+        "le troisième client doit recevoir une ligne de refus en français"
+    );
+
+    // Bob part ; quand il lit la fin du flux, le serveur l'a déjà retiré : une place est libre.
+    bob.writer.shutdown(Shutdown::Write)?;
+    let mut rest = Vec::new();
+    bob.reader.read_to_end(&mut rest)?;
+    let mut carol = Chatter::join(addr)?;
+    alice.say("bienvenue Carol\n")?;
+    assert_eq!(carol.message()?, format!("{} bienvenue Carol\n", alice.name));
+    Ok(())
+}

@@ -1,0 +1,238 @@
+//! Tests du serveur d'écho à boucle d'événements, sur de vraies sockets TCP (127.0.0.1).
+
+mod common;
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use common::{TIMEOUT, connect, start_echo};
+use lesson04_select::{Config, listen, serve_echo};
+
+/// Envoie `payload` depuis un thread (pendant qu'on lit, pour que les tampons ne se
+/// remplissent pas des deux côtés), ferme l'envoi, puis lit tout jusqu'à la fin.
+fn echo_roundtrip(addr: SocketAddr, payload: Vec<u8>) -> io::Result<Vec<u8>> {
+    let mut stream = connect(addr)?;
+    let mut writer = stream.try_clone()?;
+    let sender = thread::spawn(move || -> io::Result<()> {
+        writer.write_all(&payload)?;
+        writer.shutdown(Shutdown::Write)
+    });
+    let mut received = Vec::new();
+    stream.read_to_end(&mut received)?;
+    sender.join().expect("le thread d'envoi a paniqué")?;
+    Ok(received)
+}
+
+/// Un motif reconnaissable : un octet manquant ou déplacé se voit à la comparaison.
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+#[test]
+fn les_octets_binaires_et_non_utf8_sont_renvoyes_intacts() -> io::Result<()> {
+    let addr = start_echo(Config::default())?;
+    let payload: Vec<u8> = (0..=255u8).chain([0xff, 0xfe, 0x00, 0xc3]).collect();
+    let received = echo_roundtrip(addr, payload.clone())?;
+    assert_eq!(
+        received, payload,
+        "le serveur ne doit ni décoder ni modifier les octets"
+    );
+    Ok(())
+}
+
+#[test]
+fn un_mebioctet_revient_entier_malgre_les_ecritures_partielles() -> io::Result<()> {
+    let addr = start_echo(Config::default())?;
+    let payload = pattern(1024 * 1024);
+    let received = echo_roundtrip(addr, payload.clone())?;
+    assert_eq!(
+        received.len(),
+        payload.len(),
+        "il manque des octets : les écritures partielles sont-elles gardées dans le tampon ?"
+    );
+    assert!(received == payload, "l'écho de 1 Mio diffère de l'envoi");
+    Ok(())
+}
+
+#[test]
+fn l_echo_revient_a_l_expediteur_et_pas_au_dernier_client_accepte() -> io::Result<()> {
+    // Le bogue du TP (§ 1.2) : `sclient.sendall(data)` renvoyait l'écho au DERNIER client
+    // accepté. On connecte A puis B ; c'est A qui parle.
+    let addr = start_echo(Config::default())?;
+    let mut first = connect(addr)?;
+    let mut last = connect(addr)?;
+    // B fait un aller-retour : il est donc accepté, c'est bien le dernier arrivé.
+    last.write_all(b"B est la\n")?;
+    let mut reply = [0u8; 9];
+    last.read_exact(&mut reply)?;
+
+    first.write_all(b"pour A\n")?;
+    let mut reply = [0u8; 7];
+    first.read_exact(&mut reply)?;
+    assert_eq!(&reply, b"pour A\n", "A doit recevoir son propre écho");
+
+    // Un marqueur plutôt qu'une attente : si l'écho de A était parti chez B, B le lirait
+    // AVANT son marqueur.
+    last.write_all(b"marqueur\n")?;
+    let mut reply = [0u8; 9];
+    last.read_exact(&mut reply)?;
+    assert_eq!(
+        String::from_utf8_lossy(&reply),
+        "marqueur\n",
+        "B ne doit recevoir que son propre écho, pas celui de A (le bogue `sclient` du TP)"
+    );
+    Ok(())
+}
+
+#[test]
+fn cinquante_clients_sont_servis_en_meme_temps() -> io::Result<()> {
+    let addr = start_echo(Config::default())?;
+    // Tous connectés d'abord : les 50 connexions sont ouvertes en même temps.
+    let streams = (0..50).map(|_| connect(addr)).collect::<io::Result<Vec<_>>>()?;
+    let (results_tx, results) = mpsc::channel();
+    for (index, mut stream) in streams.into_iter().enumerate() {
+        let results_tx = results_tx.clone();
+        thread::spawn(move || {
+            let result = (|| -> io::Result<bool> {
+                let message = format!("client {index} : {}\n", "x".repeat(index * 100));
+                for _ in 0..10 {
+                    stream.write_all(message.as_bytes())?;
+                    let mut reply = vec![0u8; message.len()];
+                    stream.read_exact(&mut reply)?;
+                    if reply != message.as_bytes() {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            })();
+            let _ = results_tx.send((index, result));
+        });
+    }
+    for _ in 0..50 {
+        let (index, result) = results
+            .recv_timeout(TIMEOUT)
+            .expect("un client n'a pas fini à temps : le serveur en bloque-t-il un ?");
+        assert!(
+            result?,
+            "le client {index} a reçu l'écho de quelqu'un d'autre"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn une_coupure_brutale_en_plein_envoi_ne_derange_pas_le_serveur() -> io::Result<()> {
+    let addr = start_echo(Config::default())?;
+    let mut witness = connect(addr)?;
+    witness.write_all(b"avant\n")?;
+    let mut reply = [0u8; 6];
+    witness.read_exact(&mut reply)?;
+
+    let rude = connect(addr)?;
+    (&rude).write_all(&pattern(256 * 1024))?;
+    // SO_LINGER à 0 : la fermeture envoie un RST au lieu du FIN poli, en plein échange.
+    socket2::SockRef::from(&rude).set_linger(Some(Duration::ZERO))?;
+    drop(rude);
+
+    witness.write_all(b"apres\n")?;
+    witness.read_exact(&mut reply)?;
+    assert_eq!(&reply, b"apres\n", "le client déjà connecté doit être encore servi");
+    let received = echo_roundtrip(addr, b"nouveau\n".to_vec())?;
+    assert_eq!(received, b"nouveau\n", "le serveur doit accepter de nouveaux clients");
+    Ok(())
+}
+
+#[test]
+fn un_client_qui_ne_lit_pas_est_freine_sans_perte_et_les_autres_sont_servis() -> io::Result<()> {
+    let addr = start_echo(Config::default())?;
+    let mut greedy = connect(addr)?;
+    // Il envoie sans jamais lire. Ses `write()` finissent par bloquer : le délai court nous
+    // le signale. Si le serveur gardait tout en mémoire, les 64 Mio passeraient.
+    greedy.set_write_timeout(Some(Duration::from_millis(500)))?;
+    let payload = pattern(64 * 1024 * 1024);
+    let mut sent = 0;
+    while sent < payload.len() {
+        match greedy.write(&payload[sent..(sent + 64 * 1024).min(payload.len())]) {
+            Ok(count) => sent += count,
+            Err(err) if matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                break;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    assert!(
+        sent < 40 * 1024 * 1024,
+        "le serveur a accepté {sent} octets sans qu'on lise l'écho : il doit cesser de lire \
+         ce client quand son tampon d'envoi est plein (contre-pression)"
+    );
+
+    // Pendant ce temps, les autres sont servis normalement.
+    let received = echo_roundtrip(addr, b"je ne suis pas ralenti\n".to_vec())?;
+    assert_eq!(received, b"je ne suis pas ralenti\n");
+
+    // Et rien n'est perdu : quand il lit enfin, il reçoit exactement ce qu'il a envoyé.
+    let mut echoed = vec![0u8; sent];
+    greedy.read_exact(&mut echoed)?;
+    assert!(
+        echoed == payload[..sent],
+        "l'écho différé doit être complet et dans l'ordre"
+    );
+    Ok(())
+}
+
+#[test]
+fn au_dela_du_maximum_un_client_est_refuse_avec_un_message() -> io::Result<()> {
+    let config = Config {
+        max_clients: 2,
+        ..Config::default()
+    };
+    let addr = start_echo(config)?;
+    let mut present = Vec::new();
+    for name in ["un\n", "deux\n"] {
+        let mut stream = connect(addr)?;
+        stream.write_all(name.as_bytes())?;
+        let mut reply = vec![0u8; name.len()];
+        stream.read_exact(&mut reply)?; // accepté et servi
+        present.push(stream);
+    }
+
+    let mut refused = connect(addr)?;
+    let mut answer = String::new();
+    refused.read_to_string(&mut answer)?;
+    assert!(
+        answer.starts_with("*** Serveur complet (2 clients au maximum)"),
+        "le troisième client doit recevoir une ligne de refus en français : {answer:?}"
+    );
+
+    // Un client part poliment ; quand il lit la fin du flux, le serveur l'a déjà retiré.
+    let mut leaving = present.remove(0);
+    leaving.shutdown(Shutdown::Write)?;
+    let mut rest = Vec::new();
+    leaving.read_to_end(&mut rest)?;
+    let received = echo_roundtrip(addr, b"une place libre\n".to_vec())?;
+    assert_eq!(
+        received, b"une place libre\n",
+        "une place libérée doit servir au suivant"
+    );
+    Ok(())
+}
+
+#[test]
+fn une_ecoute_sur_ipv6_toutes_interfaces_accepte_ipv4_et_ipv6() -> io::Result<()> {
+    // `[::]` écoute sur toutes les interfaces : on ne s'y connecte que par la boucle locale.
+    let listener = listen("[::]:0".parse().unwrap())?;
+    let port = listener.local_addr()?.port();
+    thread::spawn(move || serve_echo(listener, Config::default()));
+    for client in ["127.0.0.1", "[::1]"] {
+        let addr: SocketAddr = format!("{client}:{port}").parse().unwrap();
+        let received = echo_roundtrip(addr, b"double pile\n".to_vec())?;
+        assert_eq!(
+            received, b"double pile\n",
+            "client {client} sur un serveur [::]"
+        );
+    }
+    Ok(())
+}

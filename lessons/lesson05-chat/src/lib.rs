@@ -78,7 +78,7 @@
 //! `*** Le serveur s'arrête. Au revoir !`.
 //!
 //! **Limites.** `--max-clients` connexions (au-delà : `*** Serveur complet …` et fermeture),
-//! `--max-rate` lignes par seconde et par client (`*** Doucement ! …`), et une file de 256
+//! `--max-rate` lignes par seconde et par client (`*** Doucement ! …`), et une file de 1024
 //! lignes par client : un client qui ne lit plus est déconnecté, sans ralentir les autres.
 //!
 //! ## Organisation

@@ -105,8 +105,8 @@ struct ServerArgs {
     )]
     max_rate: u32,
 
-    /// Lignes en attente pour un client qui ne lit pas, avant de le déconnecter (défaut : 256)
-    #[arg(long, value_name = "N", default_value_t = 256, hide_default_value = true, value_parser = at_least_one)]
+    /// Lignes en attente pour un client qui ne lit pas, avant de le déconnecter (défaut : 1024)
+    #[arg(long, value_name = "N", default_value_t = 1024, hide_default_value = true, value_parser = at_least_one)]
     max_queue: usize,
 
     /// Secondes laissées à un nouveau venu pour donner son pseudo (défaut : 30)

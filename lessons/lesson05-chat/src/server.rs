@@ -65,6 +65,10 @@ pub struct Config {
     /// Longueur maximale d'une ligne reçue, en octets.
     pub max_line: usize,
     /// Lignes en attente pour un client ; file pleine = client trop lent, déconnecté.
+    ///
+    /// Une place coûte 16 octets (un pointeur vers une ligne partagée par toutes les files) :
+    /// on peut être généreux. Il le faut : quand 500 clients s'inscrivent d'un coup, chacun
+    /// reçoit 499 avis d'arrivée avant que sa tâche ait pu les écrire.
     pub queue_len: usize,
     /// Lignes par seconde qu'un client peut envoyer (0 : pas de limite).
     pub max_rate: u32,
@@ -82,7 +86,7 @@ impl Default for Config {
             history_file: None,
             oper_password: None,
             max_line: 1024,
-            queue_len: 256,
+            queue_len: 1024,
             max_rate: 100,
             register_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(1),

@@ -273,7 +273,7 @@ async fn au_dela_de_max_clients_le_nouveau_venu_est_refuse() -> io::Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn un_client_qui_ne_lit_plus_est_deconnecte_sans_ralentir_les_autres() -> io::Result<()> {
-    // La file par défaut (256 lignes) : bob, qui lit, ne doit jamais la remplir.
+    // La file par défaut (1024 lignes) : bob, qui lit, ne doit jamais la remplir.
     let server = start_server(test_config()).await?;
     let mut deaf = Client::connect_small_buffer(server.addr).await?;
     deaf.read_prompt().await?;

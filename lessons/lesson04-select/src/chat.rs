@@ -102,8 +102,9 @@ pub fn serve_chat(listener: TcpListener, config: Config) -> io::Result<()> {
         let retries = retries.into_iter().map(|token| (token, (true, false)));
         for (token, (readable, writable)) in ready.chain(retries) {
             if token == LISTENER {
-                server.accept_failed =
-                    accept_all(&listener, |stream, peer| server.admit(stream, peer, registry));
+                server.accept_failed = accept_all(&listener, |stream, peer| {
+                    server.admit(stream, peer, registry)
+                });
             } else {
                 server.on_event(token, readable, writable, &mut read_buffer);
             }
@@ -132,7 +133,10 @@ impl ChatServer {
         }
         let others = self.clients.len();
         if others < self.config.announce_limit {
-            self.broadcast(None, format!("*** [{peer}] a rejoint le chat.\n").as_bytes());
+            self.broadcast(
+                None,
+                format!("*** [{peer}] a rejoint le chat.\n").as_bytes(),
+            );
         }
         self.clients.insert(
             token,
@@ -147,9 +151,8 @@ impl ChatServer {
                 leaving: false,
             },
         );
-        let welcome = format!(
-            "*** Bienvenue, vous êtes [{peer}]. Autres personnes connectées : {others}.\n"
-        );
+        let welcome =
+            format!("*** Bienvenue, vous êtes [{peer}]. Autres personnes connectées : {others}.\n");
         self.send_to(token, welcome.as_bytes());
     }
     // ANCHOR_END: admit
@@ -158,7 +161,11 @@ impl ChatServer {
     /// Un client est prêt : on note qu'il faut lui écrire, et on lit ce qu'il a envoyé.
     fn on_event(&mut self, token: Token, readable: bool, writable: bool, read_buffer: &mut [u8]) {
         // Client déjà parti (ou sur le départ) plus tôt dans ce tour : événement périmé.
-        let Some(client) = self.clients.get_mut(&token).filter(|client| !client.leaving) else {
+        let Some(client) = self
+            .clients
+            .get_mut(&token)
+            .filter(|client| !client.leaving)
+        else {
             return;
         };
         if writable && !client.queued {
@@ -174,7 +181,10 @@ impl ChatServer {
     /// Lit jusqu'à `WouldBlock` (déclenchement par front !) ou jusqu'à épuisement du budget.
     fn read_lines(&mut self, token: Token, read_buffer: &mut [u8]) {
         for _ in 0..READS_PER_WAKEUP {
-            let Some(client) = self.clients.get_mut(&token).filter(|client| !client.leaving)
+            let Some(client) = self
+                .clients
+                .get_mut(&token)
+                .filter(|client| !client.leaving)
             else {
                 return;
             };
@@ -282,7 +292,11 @@ impl ChatServer {
     // ANCHOR_END: broadcast
 
     fn schedule_departure(&mut self, token: Token, departure: Departure) {
-        if let Some(client) = self.clients.get_mut(&token).filter(|client| !client.leaving) {
+        if let Some(client) = self
+            .clients
+            .get_mut(&token)
+            .filter(|client| !client.leaving)
+        {
             client.leaving = true;
             self.work.to_disconnect.push((token, departure));
         }
@@ -307,7 +321,11 @@ impl ChatServer {
     /// Écrit à un client tout ce que le noyau accepte, et ne surveille WRITABLE que s'il reste
     /// quelque chose : on sera réveillé quand la place reviendra.
     fn flush(&mut self, registry: &Registry, token: Token) {
-        let Some(client) = self.clients.get_mut(&token).filter(|client| !client.leaving) else {
+        let Some(client) = self
+            .clients
+            .get_mut(&token)
+            .filter(|client| !client.leaving)
+        else {
             return;
         };
         client.queued = false;

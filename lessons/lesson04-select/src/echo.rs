@@ -9,8 +9,8 @@ use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Registry, Token};
 
 use crate::{
-    Config, EVENTS_CAPACITY, LISTENER, Outgoing, READ_BUFFER_SIZE, READS_PER_WAKEUP,
-    accept_all, into_mio_listener, readiness, refuse, wait_for_events,
+    Config, EVENTS_CAPACITY, LISTENER, Outgoing, READ_BUFFER_SIZE, READS_PER_WAKEUP, accept_all,
+    into_mio_listener, readiness, refuse, wait_for_events,
 };
 
 // ANCHOR: connection
@@ -91,18 +91,26 @@ pub fn serve_echo(listener: TcpListener, config: Config) -> io::Result<()> {
         let registry = poll.registry();
         for event in events.iter() {
             if event.token() == LISTENER {
-                server.accept_failed =
-                    accept_all(&listener, |stream, peer| server.admit(registry, stream, peer));
+                server.accept_failed = accept_all(&listener, |stream, peer| {
+                    server.admit(registry, stream, peer)
+                });
             } else {
                 let (readable, writable) = readiness(event);
-                server.on_event(registry, event.token(), readable, writable, &mut read_buffer);
+                server.on_event(
+                    registry,
+                    event.token(),
+                    readable,
+                    writable,
+                    &mut read_buffer,
+                );
             }
         }
         // Les connexions interrompues au tour précédent reprennent là où elles en étaient.
         for token in retries {
             if token == LISTENER {
-                server.accept_failed =
-                    accept_all(&listener, |stream, peer| server.admit(registry, stream, peer));
+                server.accept_failed = accept_all(&listener, |stream, peer| {
+                    server.admit(registry, stream, peer)
+                });
             } else {
                 server.on_event(registry, token, true, false, &mut read_buffer);
             }

@@ -38,7 +38,7 @@ struct Cli {
     #[arg(long, global = true, default_value = DEFAULT_ADDR, hide_default_value = true)]
     addr: String,
 
-    /// Nombre maximal de clients connectés en même temps (défaut : 1024)
+    /// Serveurs : nombre maximal de clients connectés en même temps (défaut : 1024)
     #[arg(long, global = true, default_value_t = DEFAULT_MAX_CLIENTS, hide_default_value = true)]
     max_clients: usize,
 
@@ -46,7 +46,7 @@ struct Cli {
     #[arg(long, global = true, default_value_t = DEFAULT_MAX_LINE, hide_default_value = true)]
     max_line: usize,
 
-    /// Affiche chaque arrivée et chaque départ de client
+    /// Serveurs : affiche chaque arrivée et chaque départ de client
     #[arg(short, long, global = true)]
     verbose: bool,
 

@@ -53,7 +53,10 @@ fn une_ligne_arrivee_en_morceaux_est_relayee_entiere() -> io::Result<()> {
     bob.writer.flush()?;
     bob.say("en morceaux\r\net une ")?;
     bob.say("deuxième\n")?;
-    assert_eq!(alice.message()?, format!("{} une ligne en morceaux\n", bob.name));
+    assert_eq!(
+        alice.message()?,
+        format!("{} une ligne en morceaux\n", bob.name)
+    );
     assert_eq!(alice.message()?, format!("{} et une deuxième\n", bob.name));
     Ok(())
 }
@@ -103,8 +106,8 @@ fn une_ligne_de_la_longueur_maximale_passe_et_une_de_plus_est_refusee() -> io::R
 }
 
 #[test]
-fn une_ligne_sans_fin_de_plusieurs_mebioctets_est_refusee_et_le_serveur_continue()
--> io::Result<()> {
+fn une_ligne_sans_fin_de_plusieurs_mebioctets_est_refusee_et_le_serveur_continue() -> io::Result<()>
+{
     let addr = start_chat(Config::default())?;
     let mut alice = Chatter::join(addr)?;
     let mut bob = Chatter::join(addr)?;
@@ -174,7 +177,10 @@ fn un_client_qui_ne_lit_plus_est_deconnecte_et_les_autres_continuent() -> io::Re
             if received == kicked {
                 seen_kick = true;
             } else {
-                assert!(received.ends_with(&line), "ligne inattendue : {received:.80}");
+                assert!(
+                    received.ends_with(&line),
+                    "ligne inattendue : {received:.80}"
+                );
                 relayed += 1;
             }
         }
@@ -182,7 +188,10 @@ fn un_client_qui_ne_lit_plus_est_deconnecte_et_les_autres_continuent() -> io::Re
             break;
         }
     }
-    assert!(seen_kick, "le client qui ne lit pas aurait dû être déconnecté");
+    assert!(
+        seen_kick,
+        "le client qui ne lit pas aurait dû être déconnecté"
+    );
     // Après les annonces d'arrivée de l'auditeur et du dormeur, celle de la déconnexion.
     assert_eq!(
         talker.wait_for("déconnecté", 3)?,
@@ -192,7 +201,10 @@ fn un_client_qui_ne_lit_plus_est_deconnecte_et_les_autres_continuent() -> io::Re
 
     // Les autres continuent de discuter.
     talker.say("on continue ?\n")?;
-    assert_eq!(listener.message()?, format!("{} on continue ?\n", talker.name));
+    assert_eq!(
+        listener.message()?,
+        format!("{} on continue ?\n", talker.name)
+    );
 
     // Le dormeur a bien été fermé : après ce qui était déjà en route, la fin du flux.
     let mut rest = Vec::new();
@@ -236,7 +248,10 @@ fn un_depart_poli_est_annonce_avec_la_derniere_ligne_sans_fin() -> io::Result<()
     bob.say("au revoir")?;
     bob.writer.shutdown(Shutdown::Write)?;
     assert_eq!(alice.message()?, format!("{} au revoir\n", bob.name));
-    assert_eq!(alice.line()?, format!("*** {} a quitté le chat.\n", bob.name));
+    assert_eq!(
+        alice.line()?,
+        format!("*** {} a quitté le chat.\n", bob.name)
+    );
     Ok(())
 }
 
@@ -264,6 +279,9 @@ fn au_dela_du_maximum_un_client_est_refuse_avec_un_message() -> io::Result<()> {
     bob.reader.read_to_end(&mut rest)?;
     let mut carol = Chatter::join(addr)?;
     alice.say("bienvenue Carol\n")?;
-    assert_eq!(carol.message()?, format!("{} bienvenue Carol\n", alice.name));
+    assert_eq!(
+        carol.message()?,
+        format!("{} bienvenue Carol\n", alice.name)
+    );
     Ok(())
 }

@@ -91,7 +91,9 @@ fn l_echo_revient_a_l_expediteur_et_pas_au_dernier_client_accepte() -> io::Resul
 fn cinquante_clients_sont_servis_en_meme_temps() -> io::Result<()> {
     let addr = start_echo(Config::default())?;
     // Tous connectés d'abord : les 50 connexions sont ouvertes en même temps.
-    let streams = (0..50).map(|_| connect(addr)).collect::<io::Result<Vec<_>>>()?;
+    let streams = (0..50)
+        .map(|_| connect(addr))
+        .collect::<io::Result<Vec<_>>>()?;
     let (results_tx, results) = mpsc::channel();
     for (index, mut stream) in streams.into_iter().enumerate() {
         let results_tx = results_tx.clone();
@@ -139,9 +141,15 @@ fn une_coupure_brutale_en_plein_envoi_ne_derange_pas_le_serveur() -> io::Result<
 
     witness.write_all(b"apres\n")?;
     witness.read_exact(&mut reply)?;
-    assert_eq!(&reply, b"apres\n", "le client déjà connecté doit être encore servi");
+    assert_eq!(
+        &reply, b"apres\n",
+        "le client déjà connecté doit être encore servi"
+    );
     let received = echo_roundtrip(addr, b"nouveau\n".to_vec())?;
-    assert_eq!(received, b"nouveau\n", "le serveur doit accepter de nouveaux clients");
+    assert_eq!(
+        received, b"nouveau\n",
+        "le serveur doit accepter de nouveaux clients"
+    );
     Ok(())
 }
 
@@ -157,7 +165,12 @@ fn un_client_qui_ne_lit_pas_est_freine_sans_perte_et_les_autres_sont_servis() ->
     while sent < payload.len() {
         match greedy.write(&payload[sent..(sent + 64 * 1024).min(payload.len())]) {
             Ok(count) => sent += count,
-            Err(err) if matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 break;
             }
             Err(err) => return Err(err),

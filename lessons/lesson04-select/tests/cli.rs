@@ -1,0 +1,212 @@
+//! Tests du programme lui-même : aide en français, erreurs attendues, et le serveur lancé
+//! comme le fera le banc d'essai de la leçon 06 (`server --addr … --max-clients …`).
+
+mod common;
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{Chatter, TIMEOUT, connect};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_lesson04-select");
+
+/// Lance le vrai programme et attend sa fin, au plus TIMEOUT (sinon on le tue).
+fn run_binary(args: &[&str]) -> io::Result<Output> {
+    let mut child = Command::new(BINARY)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let deadline = Instant::now() + TIMEOUT;
+    while child.try_wait()?.is_none() {
+        if Instant::now() > deadline {
+            child.kill()?;
+            break;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output()
+}
+
+/// Un serveur lancé comme programme à part, tué quand le test se termine (même en échec).
+struct ServerProcess {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Lance `lesson04-select <args> --addr 127.0.0.1:0` et lit l'adresse réelle sur la première
+/// ligne de sa sortie, comme le banc d'essai.
+fn spawn_server(args: &[&str]) -> io::Result<ServerProcess> {
+    let mut child = Command::new(BINARY)
+        .args(args)
+        .args(["--addr", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().expect("sortie standard redirigée");
+    let (line_tx, line) = mpsc::channel();
+    thread::spawn(move || {
+        let mut first = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut first);
+        let _ = line_tx.send(first);
+    });
+    let mut server = ServerProcess {
+        child,
+        addr: "127.0.0.1:0".parse().unwrap(),
+    };
+    let first = line
+        .recv_timeout(TIMEOUT)
+        .expect("le serveur doit annoncer son adresse dès le démarrage");
+    let announced = first
+        .split_whitespace()
+        .find_map(|word| word.parse::<SocketAddr>().ok())
+        .unwrap_or_else(|| panic!("pas d'adresse dans la première ligne : {first:?}"));
+    assert!(
+        first.contains("en écoute sur"),
+        "première ligne : {first:?}"
+    );
+    server.addr = announced;
+    Ok(server)
+}
+
+#[test]
+fn l_aide_est_en_francais_pour_chaque_commande() -> io::Result<()> {
+    for (args, expected) in [
+        (
+            &["--help"][..],
+            &["Utilisation", "Commandes", "serveur", "chat", "client"][..],
+        ),
+        (&["server", "--help"], &["écho"]),
+        (&["serveur", "--help"], &["écho"]),
+        (&["chat", "--help"], &["chat", "--max-line"]),
+        (&["client", "--help"], &["exit"]),
+    ] {
+        let output = run_binary(args)?;
+        assert!(output.status.success(), "{args:?} doit réussir");
+        let help = String::from_utf8_lossy(&output.stdout);
+        let common = [
+            "Utilisation",
+            "--addr",
+            "--max-clients",
+            "Affiche cette aide",
+        ];
+        for needle in expected.iter().chain(&common) {
+            assert!(
+                help.contains(needle),
+                "l'aide de {args:?} doit mentionner « {needle} » :\n{help}"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
+    let occupied = TcpListener::bind("127.0.0.1:0")?;
+    let addr = occupied.local_addr()?.to_string();
+    for command in ["server", "chat"] {
+        let output = run_binary(&[command, "--addr", &addr])?;
+        assert!(
+            !output.status.success(),
+            "`{command}` doit échouer si le port est pris"
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("déjà utilisée"),
+            "message attendu en français : {stderr}"
+        );
+        assert!(
+            !stderr.contains("panicked"),
+            "une erreur attendue ne doit pas paniquer : {stderr}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
+    // On réserve un port puis on le libère : plus personne n'y écoute.
+    let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?.to_string();
+    let output = run_binary(&["client", "--addr", &addr])?;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("connexion refusée"),
+        "message attendu en français : {stderr}"
+    );
+    Ok(())
+}
+
+#[test]
+fn le_programme_annonce_son_adresse_et_respecte_max_clients() -> io::Result<()> {
+    let server = spawn_server(&["server", "--max-clients", "1"])?;
+    let mut first = connect(server.addr)?;
+    first.write_all(b"ping\n")?;
+    let mut reply = [0u8; 5];
+    first.read_exact(&mut reply)?;
+    assert_eq!(&reply, b"ping\n", "l'écho du programme");
+
+    let mut second = connect(server.addr)?;
+    let mut answer = String::new();
+    second.read_to_string(&mut answer)?;
+    assert!(
+        answer.contains("1 clients au maximum"),
+        "--max-clients 1 : le deuxième client est refusé : {answer:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn le_programme_de_chat_respecte_max_line() -> io::Result<()> {
+    let server = spawn_server(&["chat", "--max-line", "5"])?;
+    let mut alice = Chatter::join(server.addr)?;
+    alice.say("trop longue\n")?;
+    assert_eq!(
+        alice.line()?,
+        "*** Ligne trop longue (5 octets maximum), ignorée.\n"
+    );
+    Ok(())
+}
+
+#[test]
+fn le_client_du_programme_dit_au_revoir_a_la_fin_de_l_entree() -> io::Result<()> {
+    let server = spawn_server(&["server"])?;
+    let mut child = Command::new(BINARY)
+        .args(["client", "--addr", &server.addr.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdin = child.stdin.take().expect("entrée standard redirigée");
+    stdin.write_all("salut\n".as_bytes())?;
+    drop(stdin); // fin de l'entrée
+    let deadline = Instant::now() + TIMEOUT;
+    while child.try_wait()?.is_none() {
+        if Instant::now() > deadline {
+            child.kill()?;
+            break;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "le client doit finir sans erreur");
+    assert!(
+        stdout.contains("salut\n") && stdout.contains("Au revoir"),
+        "le client affiche l'écho puis dit au revoir : {stdout:?}"
+    );
+    Ok(())
+}

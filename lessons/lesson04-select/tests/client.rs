@@ -1,0 +1,140 @@
+//! Tests du client : il affiche ce qui arrive pendant qu'on tape, et s'arrête proprement sur
+//! `exit`, à la fin de l'entrée et quand le serveur ferme.
+
+mod common;
+
+use std::io::{self, Write};
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::thread;
+
+use common::{
+    ChannelOutput, Chatter, TIMEOUT, channel_input, connect, screen_until, start_chat, start_echo,
+};
+use lesson04_select::{ClientEnd, Config, run_client};
+
+#[test]
+fn le_client_affiche_l_echo_et_s_arrete_sur_exit() -> io::Result<()> {
+    let addr = start_echo(Config::default())?;
+    let input = io::Cursor::new("bonjour\r\nça va ?\nexit\nignoré\n");
+    let mut output = Vec::new();
+    let end = run_client(connect(addr)?, input, &mut output)?;
+    assert_eq!(end, ClientEnd::Exit, "`exit` doit terminer la session");
+    assert_eq!(
+        String::from_utf8_lossy(&output),
+        "bonjour\nça va ?\n",
+        "le client doit afficher chaque écho, et rien après `exit`"
+    );
+    Ok(())
+}
+
+#[test]
+fn le_client_s_arrete_a_la_fin_de_l_entree() -> io::Result<()> {
+    let addr = start_echo(Config::default())?;
+    let mut output = Vec::new();
+    let end = run_client(connect(addr)?, io::Cursor::new("une ligne"), &mut output)?;
+    assert_eq!(end, ClientEnd::EndOfInput);
+    assert_eq!(
+        output, b"une ligne\n",
+        "la dernière ligne sans retour à la ligne est envoyée, et son écho affiché"
+    );
+    Ok(())
+}
+
+#[test]
+fn le_client_s_arrete_quand_le_serveur_ferme_meme_si_l_utilisateur_ne_tape_rien() -> io::Result<()>
+{
+    // Un « serveur » qui accepte, dit une ligne, puis ferme.
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    thread::spawn(move || {
+        listener
+            .accept()
+            .and_then(|(mut stream, _)| stream.write_all(b"*** Au revoir.\n"))
+    });
+
+    // L'utilisateur ne tape rien : l'entrée reste bloquée (on garde l'émetteur).
+    let (_keyboard, input) = channel_input();
+    let (screen_tx, screen) = mpsc::channel();
+    let stream = connect(addr)?;
+    let (done_tx, done) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = done_tx.send(run_client(stream, input, ChannelOutput(screen_tx)));
+    });
+
+    let end = done
+        .recv_timeout(TIMEOUT)
+        .expect("le client doit s'arrêter quand le serveur ferme, sans attendre le clavier")?;
+    assert_eq!(end, ClientEnd::ServerClosed);
+    let mut shown = String::new();
+    screen_until(&screen, &mut shown, "Le serveur a fermé la connexion.");
+    assert!(
+        shown.starts_with("*** Au revoir.\n"),
+        "ce qui est arrivé avant la fermeture est affiché : {shown:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn le_client_de_chat_affiche_les_messages_pendant_que_l_utilisateur_tape() -> io::Result<()> {
+    let addr = start_chat(Config::default())?;
+    let (keyboard, input) = channel_input();
+    let (screen_tx, screen) = mpsc::channel();
+    let stream = connect(addr)?;
+    let (done_tx, done) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = done_tx.send(run_client(stream, input, ChannelOutput(screen_tx)));
+    });
+    let mut shown = String::new();
+    screen_until(&screen, &mut shown, "*** Bienvenue");
+
+    // Quelqu'un d'autre parle alors que « notre » utilisateur n'a rien tapé.
+    let mut bob = Chatter::join(addr)?;
+    bob.say("tu es là ?\n")?;
+    screen_until(&screen, &mut shown, &format!("{} tu es là ?\n", bob.name));
+
+    // L'utilisateur tape une réponse, puis `exit`.
+    keyboard.send(b"oui !\n".to_vec()).unwrap();
+    assert!(
+        bob.message()?.ends_with("] oui !\n"),
+        "la ligne tapée part au serveur"
+    );
+    keyboard.send(b"exit\n".to_vec()).unwrap();
+    let end = done
+        .recv_timeout(TIMEOUT)
+        .expect("le client doit s'arrêter après `exit`")?;
+    assert_eq!(end, ClientEnd::Exit);
+    assert!(
+        bob.line()?.contains("a quitté le chat"),
+        "le départ est annoncé aux autres"
+    );
+    Ok(())
+}
+
+#[test]
+fn le_client_s_arrete_si_le_serveur_coupe_pendant_l_envoi() -> io::Result<()> {
+    // Un « serveur » qui accepte puis ferme aussitôt, sans rien dire.
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    thread::spawn(move || listener.accept().map(|(stream, _)| drop(stream)));
+
+    // L'utilisateur tape beaucoup, et son entrée ne se termine pas : seule la fermeture du
+    // serveur peut arrêter le client.
+    let (keyboard, input) = channel_input();
+    keyboard.send("allô ?\n".repeat(1000).into_bytes()).unwrap();
+    let (screen_tx, screen) = mpsc::channel();
+    let stream = connect(addr)?;
+    let (done_tx, done) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = done_tx.send(run_client(stream, input, ChannelOutput(screen_tx)));
+    });
+    let end = done
+        .recv_timeout(TIMEOUT)
+        .expect("le client doit s'arrêter quand le serveur coupe")?;
+    assert_eq!(end, ClientEnd::ServerClosed);
+    let mut shown = String::new();
+    screen_until(&screen, &mut shown, "Le serveur a fermé la connexion.\n");
+    assert_eq!(shown, "Le serveur a fermé la connexion.\n");
+    drop(keyboard);
+    Ok(())
+}

@@ -217,9 +217,11 @@ fn print_banner(local: SocketAddr) {
         DEFAULT_ADDR => String::new(),
         other => format!(" --addr {other}"),
     };
-    let nc_host = match local.ip().is_unspecified() {
-        true => "127.0.0.1".to_owned(),
-        false => local.ip().to_string(),
+    // On écoute sur toutes les interfaces (0.0.0.0) : depuis cette machine, 127.0.0.1 marche.
+    let nc_host = if local.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        local.ip().to_string()
     };
     println!("Pour le rejoindre, dans un autre terminal :");
     println!("  cargo run -p lesson05-chat -- client --nick alice{addr_option}");

@@ -41,7 +41,8 @@ pub enum Line {
 /// Découpe un flux TCP en lignes, avec une longueur maximale.
 ///
 /// TCP transporte des octets, pas des messages : une ligne peut arriver en dix morceaux et dix
-/// lignes dans un seul morceau. Le découpeur garde les octets reçus dans un tampon et ne rend
+/// lignes dans un seul morceau. Les serveurs des documents traitent chaque `recv(1024)` comme
+/// UN message : ils coupent les longues lignes et collent les rafales. Le découpeur garde les octets reçus dans un tampon et ne rend
 /// une ligne que lorsque son `\n` est arrivé. Sans limite, un client qui n'envoie jamais de
 /// `\n` ferait grossir ce tampon sans fin : au-delà de `max_len` octets, on signale
 /// [`Line::TooLong`] une fois et on jette tout jusqu'au prochain `\n`.
@@ -235,7 +236,9 @@ pub fn parse_line(line: &str) -> Result<Option<Command<'_>>, CommandError> {
     if line.trim_start().is_empty() {
         return Ok(None);
     }
-    // `exit` seul sur sa ligne, comme dans le document 02 : c'est un `/quit`.
+    // `exit` seul sur sa ligne, comme dans le document 02 : c'est un `/quit`. Le document
+    // compare `recv(1024).decode() == 'exit'` : avec `nc`, qui envoie « exit\n », l'égalité
+    // n'est jamais vraie. On compare ici la LIGNE, sans son `\n`.
     if line.trim_start() == "exit" {
         return Ok(Some(Command::Quit(None)));
     }

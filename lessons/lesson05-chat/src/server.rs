@@ -6,7 +6,7 @@
 //!    la file de chaque client (un canal borné) ;
 //! 2. personne n'attend personne : on ne fait jamais `.await` en tenant le verrou, et on
 //!    n'attend jamais un client lent (sa file pleine, il est déconnecté) ;
-//! 3. chaque fin de connexion passe par le même chemin ([`Session::leave`]), si bien que les
+//! 3. chaque fin de connexion passe par le même chemin (`Session::leave`), si bien que les
 //!    autres sont prévenus exactement une fois, quelle que soit la raison du départ.
 
 use std::collections::HashMap;
@@ -32,12 +32,12 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::history::{Entry, History, unix_time};
-
-mod commands;
 use crate::protocol::{
     Command, GREETING, Line, LineCodec, NICK_PROMPT, history_line, nick_key, notice, parse_line,
     validate_nick,
 };
+
+mod commands;
 use commands::RateLimit;
 
 /// Taille de la file d'attente des connexions établies mais pas encore acceptées.
@@ -126,6 +126,12 @@ struct Shared {
 }
 
 /// L'état du salon, protégé par un verrou.
+///
+/// Le serveur du document 01 (§ 6) modifie sa liste `clients` depuis plusieurs threads sans
+/// verrou, et le document 04 (§ 2.2) remarque que deux messages peuvent alors être traités en
+/// même temps sur une liste pas à jour. Ici, chaque opération sur l'état (inscrire, renommer,
+/// diffuser, retirer) se fait d'un bloc, verrou tenu : les autres la voient entière ou pas du
+/// tout.
 ///
 /// `std::sync::Mutex` et non celui de tokio : on ne garde jamais le verrou pendant un
 /// `.await` (on n'y fait que des opérations immédiates, comme `try_send`), et le verrou de la
@@ -341,8 +347,10 @@ enum End {
     Timeout,
     /// Sa propre file est pleine : il envoie mais ne lit pas ce qu'on lui répond.
     TooSlow,
-    /// Expulsé, trop lent pour les autres, ou arrêt du serveur.
+    /// Expulsé, ou trop lent pour les autres.
     Cancelled,
+    /// Arrêt du serveur (Ctrl+C).
+    Shutdown,
 }
 
 impl fmt::Display for End {
@@ -354,7 +362,8 @@ impl fmt::Display for End {
             End::Error(err) => write!(f, "a perdu la connexion : {err}"),
             End::Timeout => write!(f, "n'a pas donné de pseudo à temps"),
             End::TooSlow => write!(f, "ne lisait plus ses réponses"),
-            End::Cancelled => write!(f, "a été déconnecté par le serveur"),
+            End::Cancelled => write!(f, "a été déconnecté (expulsé, ou trop lent)"),
+            End::Shutdown => write!(f, "a été prévenu de l'arrêt du serveur"),
         }
     }
 }
@@ -398,7 +407,9 @@ async fn handle_connection(
             Ok(()) => End::Closed,
             Err(err) => End::Error(err),
         },
-        () = cancel.cancelled() => End::Cancelled,
+        () = cancel.cancelled() => {
+            if shared.shutdown.is_cancelled() { End::Shutdown } else { End::Cancelled }
+        }
     };
     let who = match &session.nick {
         Some(nick) => format!("{nick} ({peer})"),
@@ -653,7 +664,7 @@ impl Session {
     /// ailleurs pour une expulsion ou un client trop lent. Le retrait se fait sous le verrou,
     /// une seule fois : les autres sont donc prévenus exactement une fois.
     fn leave(&mut self, end: &End) {
-        let shutting_down = self.shared.shutdown.is_cancelled();
+        let shutting_down = matches!(end, End::Shutdown);
         if shutting_down {
             let _ = self.reply(notice("Le serveur s'arrête. Au revoir !"));
         }

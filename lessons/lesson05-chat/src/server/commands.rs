@@ -153,9 +153,10 @@ impl Session {
     /// `/history [N]` : les N derniers messages publics gardés (tous sans N).
     fn history(&mut self, count: Option<usize>) -> Result<(), End> {
         let state = self.shared.lock();
-        let block = match state.history.is_empty() {
-            true => notice("L'historique est vide."),
-            false => history_block(&state.history, count),
+        let block = if state.history.is_empty() {
+            notice("L'historique est vide.")
+        } else {
+            history_block(&state.history, count)
         };
         drop(state);
         self.reply(block)

@@ -11,6 +11,7 @@
 //!
 //! - Lancer le serveur : `cargo run -p lesson05-chat`
 //! - Le rejoindre : `cargo run -p lesson05-chat -- client --nick alice`, ou `nc 127.0.0.1 7777`
+//!   (sans `--nick`, le client laisse répondre à la question du serveur)
 //! - L'ouvrir au réseau local : `cargo run -p lesson05-chat -- --addr 0.0.0.0:7777`
 //!
 //! À observer : ouvrez trois terminaux, discutez, tapez `/help`, `/who`, `/msg`. Le terminal

@@ -235,7 +235,11 @@ pub async fn serve(
 
 impl ChatServer {
     /// Prépare le serveur. Échoue si le fichier d'historique ne peut être ouvert.
-    pub fn new(config: Config) -> io::Result<ChatServer> {
+    pub fn new(mut config: Config) -> io::Result<ChatServer> {
+        // Des réglages absurdes (0 place dans la file, des milliards de clients) feraient
+        // paniquer tokio : on les ramène dans les limites.
+        config.queue_len = config.queue_len.max(1);
+        config.max_clients = config.max_clients.clamp(1, Semaphore::MAX_PERMITS);
         let history = match &config.history_file {
             Some(path) => History::open(config.history_len, path)?,
             None => History::in_memory(config.history_len),

@@ -374,3 +374,36 @@ async fn le_serveur_sert_les_clients_ipv6_sur_une_ecoute_double_pile() -> io::Re
     alice.expect("bob: en IPv6").await;
     Ok(())
 }
+
+#[tokio::test]
+async fn rejouer_un_gros_historique_ne_bloque_personne() -> io::Result<()> {
+    let server = start_server(Config {
+        history_len: 500,
+        ..test_config()
+    })
+    .await?;
+    let mut alice = Client::join(server.addr, "alice").await?;
+    let mut bob = Client::join(server.addr, "bob").await?;
+    alice.expect("*** bob a rejoint le salon.").await;
+    let line = "h".repeat(1000);
+    for _ in 0..500 {
+        alice.send(&line).await?; // 500 Ko d'historique
+    }
+    for _ in 0..500 {
+        bob.expect(&format!("alice: {line}")).await;
+    }
+
+    // Un nouveau venu aux tampons minuscules reçoit la bienvenue… et ne lit plus rien.
+    let mut newcomer = Client::connect_small_buffer(server.addr).await?;
+    newcomer.read_prompt().await?;
+    newcomer.send("lent").await?;
+    let welcome = newcomer.line().await?;
+    assert!(welcome.starts_with("*** Bienvenue, lent !"), "{welcome}");
+    bob.expect("*** lent a rejoint le salon.").await;
+    // La discussion continue sans attendre qu'il ait tout lu.
+    alice.send("on continue").await?;
+    bob.expect("alice: on continue").await;
+    bob.send("/who").await?;
+    bob.expect("*** Connectés (3) : alice, bob, lent").await;
+    Ok(())
+}

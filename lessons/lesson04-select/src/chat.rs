@@ -125,11 +125,15 @@ impl ChatServer {
         let token = Token(self.next_token);
         self.next_token += 1;
         if let Err(err) = registry.register(&mut stream, token, Interest::READABLE) {
-            eprintln!("Impossible de surveiller {peer} : {err}");
+            log_error!("Impossible de surveiller {peer} : {err}");
             return;
         }
+        // On regroupe déjà nous-mêmes les lignes d'un tour en un seul envoi : l'algorithme de
+        // Nagle, qui retient un petit envoi tant que le précédent n'est pas acquitté,
+        // n'ajouterait que du retard (jusqu'à 40 ms avec l'acquittement différé du client).
+        let _ = stream.set_nodelay(true);
         if self.config.verbose {
-            println!("Client connecté : {peer}");
+            log_info!("Client connecté : {peer}");
         }
         let others = self.clients.len();
         if others < self.config.announce_limit {
@@ -273,6 +277,11 @@ impl ChatServer {
     ///
     /// Rien n'est écrit ici : un `write()` pourrait ne prendre qu'une partie du message, et il
     /// ne faut surtout pas attendre. Les envois se font en fin de tour, dans `settle`.
+    ///
+    /// Le script du TP (§ 2.1) choisissait bien les destinataires (`soc != sc`), mais il
+    /// faisait `sc.sendall(data)` : `sendall` attend que le destinataire ait de la place, si
+    /// bien qu'un seul client qui ne lit plus figeait tout le salon. Et il relayait des
+    /// morceaux de `recv(1500)`, pas des lignes : une ligne pouvait arriver coupée en deux.
     fn broadcast(&mut self, sender: Option<Token>, message: &[u8]) {
         let cap = self.config.chat_buffer_cap;
         for (&token, client) in &mut self.clients {
@@ -353,21 +362,26 @@ impl ChatServer {
         };
         let _ = registry.deregister(&mut client.stream);
         let peer = client.peer;
-        // Un départ volontaire n'est annoncé que dans un petit salon ; une déconnexion forcée
-        // l'est toujours, pour que chacun sache pourquoi un participant a disparu.
-        let announce = self.clients.len() < self.config.announce_limit;
-        let notice = match departure {
-            Departure::Left if !announce => String::new(),
-            Departure::Left => format!("*** [{peer}] a quitté le chat.\n"),
-            Departure::Failed(err) => format!("*** [{peer}] a été déconnecté ({err}).\n"),
-            Departure::TooSlow => {
-                format!("*** [{peer}] a été déconnecté : il ne lisait plus ses messages.\n")
-            }
-        };
         if self.config.verbose {
-            println!("Client {peer} parti ({} restants).", self.clients.len());
+            match &departure {
+                Departure::Failed(err) => log_info!("Connexion avec {peer} interrompue : {err}"),
+                _ => log_info!("Client {peer} parti ({} restants).", self.clients.len()),
+            }
         }
-        if !notice.is_empty() {
+        // Une déconnexion forcée est toujours annoncée, pour que chacun sache pourquoi un
+        // participant a disparu. Les autres départs, seulement dans un salon assez petit.
+        let small_room = self.clients.len() < self.config.announce_limit;
+        let notice = match departure {
+            Departure::TooSlow => Some(format!(
+                "*** [{peer}] a été déconnecté : il ne lisait plus ses messages.\n"
+            )),
+            _ if !small_room => None,
+            Departure::Left => Some(format!("*** [{peer}] a quitté le chat.\n")),
+            Departure::Failed(_) => Some(format!(
+                "*** [{peer}] a été déconnecté (connexion coupée).\n"
+            )),
+        };
+        if let Some(notice) = notice {
             self.broadcast(None, notice.as_bytes());
         }
         if self.accept_failed {

@@ -25,6 +25,25 @@ use std::net::{SocketAddr, TcpListener};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+/// Journal du serveur, sur la sortie standard. Contrairement à `println!`, il ne panique pas
+/// si personne ne lit plus la sortie (un tube fermé) : un serveur ne doit pas s'arrêter pour
+/// tout le monde à cause de son journal. Attention : un `write` sur un terminal ou un tube
+/// plein BLOQUE, et avec lui toute la boucle ; c'est pourquoi le journal détaillé est optionnel.
+macro_rules! log_info {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// Comme `log_info!`, sur la sortie d'erreur.
+macro_rules! log_error {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod chat;
 mod client;
 mod echo;
@@ -275,7 +294,7 @@ fn accept_all(
                 // serveur. Boucler ne servirait à rien : les connexions restent dans la file du
                 // noyau et l'on réessaiera à la prochaine arrivée ou au prochain départ.
                 _ => {
-                    eprintln!("accept() a échoué : {err} ; on réessaiera plus tard.");
+                    log_error!("accept() a échoué : {err} ; on réessaiera plus tard.");
                     return true;
                 }
             },

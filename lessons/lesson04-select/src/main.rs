@@ -98,12 +98,20 @@ fn run_server(command: Command, cli: &Cli) -> Result<(), String> {
         "d'écho"
     };
     // La première ligne donne l'adresse réelle (utile avec le port 0) : le banc d'essai de la
-    // leçon 06 la lit. On vide la sortie tout de suite, car elle peut être un tube.
-    println!("Serveur {kind} en écoute sur {local} (un seul thread, Ctrl+C pour l'arrêter).");
-    println!("Pour s'y connecter, dans un autre terminal :");
-    println!("  cargo run -p lesson04-select -- client --addr {local}");
-    println!("  nc {} {}", local.ip(), local.port());
-    let _ = io::stdout().flush();
+    // leçon 06 la lit. On vide la sortie tout de suite, car elle peut être un tube, et l'on
+    // ignore les erreurs d'écriture : si le lecteur a fermé le tube, `println!` paniquerait.
+    let mut out = io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "Serveur {kind} en écoute sur {local} (un seul thread, Ctrl+C pour l'arrêter).\n\
+         Pour s'y connecter, dans un autre terminal :\n  \
+         cargo run -p lesson04-select -- client --addr {local}\n  \
+         nc {} {}",
+        local.ip(),
+        local.port()
+    );
+    let _ = out.flush();
+    drop(out);
     let config = Config {
         max_clients: cli.max_clients,
         max_line: cli.max_line,

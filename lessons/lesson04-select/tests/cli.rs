@@ -210,3 +210,18 @@ fn le_client_du_programme_dit_au_revoir_a_la_fin_de_l_entree() -> io::Result<()>
     );
     Ok(())
 }
+
+#[test]
+fn le_serveur_survit_a_une_sortie_standard_fermee() -> io::Result<()> {
+    // `spawn_server` ferme le tube de sortie après la première ligne. Avec `--verbose`, le
+    // serveur écrit une ligne par client : `println!` paniquerait sur ce tube fermé.
+    let server = spawn_server(&["server", "--verbose"])?;
+    for round in 0..3 {
+        let mut stream = connect(server.addr)?;
+        stream.write_all(b"encore\n")?;
+        let mut reply = [0u8; 7];
+        stream.read_exact(&mut reply)?;
+        assert_eq!(&reply, b"encore\n", "tour {round} : le serveur doit servir encore");
+    }
+    Ok(())
+}

@@ -159,7 +159,7 @@ fn un_client_qui_ne_lit_pas_est_freine_sans_perte_et_les_autres_sont_servis() ->
     let mut greedy = connect(addr)?;
     // Il envoie sans jamais lire. Ses `write()` finissent par bloquer : le délai court nous
     // le signale. Si le serveur gardait tout en mémoire, les 64 Mio passeraient.
-    greedy.set_write_timeout(Some(Duration::from_millis(500)))?;
+    greedy.set_write_timeout(Some(Duration::from_millis(300)))?;
     let payload = pattern(64 * 1024 * 1024);
     let mut sent = 0;
     while sent < payload.len() {

@@ -44,8 +44,9 @@ use commands::RateLimit;
 pub const BACKLOG: i32 = 1024;
 
 /// Capacité initiale du tampon de lecture de chaque connexion. Petite exprès : 10 000
-/// clients inactifs ne doivent coûter que quelques Mio. Le tampon grandit si besoin.
-const READ_BUFFER: usize = 512;
+/// clients inactifs ne doivent coûter que quelques Mio. Le tampon double quand une lecture
+/// le remplit, et garde ensuite sa taille : un client bavard a vite un grand tampon.
+const READ_BUFFER: usize = 64;
 
 /// Au-delà de cette taille, on envoie le lot et on reprend la file ensuite.
 const MAX_BATCH: usize = 64 * 1024;
@@ -441,9 +442,15 @@ async fn write_queue(
     writer: &mut WriteHalf<'_>,
     queue: &mut mpsc::Receiver<Arc<str>>,
 ) -> io::Result<()> {
-    let mut batch = Vec::new();
     while let Some(first) = queue.recv().await {
-        batch.extend_from_slice(first.as_bytes());
+        if queue.is_empty() {
+            // Une seule ligne en attente (le cas d'un salon calme) : on l'écrit telle quelle.
+            writer.write_all(first.as_bytes()).await?;
+            continue;
+        }
+        // Plusieurs lignes : on les copie à la suite dans un tampon, libéré après l'envoi
+        // (un client inactif ne garde aucun tampon).
+        let mut batch = first.as_bytes().to_vec();
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
                 Ok(line) => batch.extend_from_slice(line.as_bytes()),
@@ -451,8 +458,6 @@ async fn write_queue(
             }
         }
         writer.write_all(&batch).await?;
-        batch.clear();
-        batch.shrink_to(4096); // un client calme ne garde pas un gros tampon
     }
     Ok(())
 }

@@ -86,33 +86,21 @@ pub fn serve_echo(listener: TcpListener, config: Config) -> io::Result<()> {
     let mut read_buffer = vec![0u8; READ_BUFFER_SIZE];
 
     loop {
+        // Le seul endroit où le thread attend : le noyau le réveille quand au moins une des
+        // sockets inscrites est prête. Chaque événement porte le jeton donné à l'inscription.
         wait_for_events(&mut poll, &mut events, !server.ready_again.is_empty())?;
         let retries = mem::take(&mut server.ready_again);
         let registry = poll.registry();
-        for event in events.iter() {
-            if event.token() == LISTENER {
-                server.accept_failed = accept_all(&listener, |stream, peer| {
-                    server.admit(registry, stream, peer)
-                });
-            } else {
-                let (readable, writable) = readiness(event);
-                server.on_event(
-                    registry,
-                    event.token(),
-                    readable,
-                    writable,
-                    &mut read_buffer,
-                );
-            }
-        }
-        // Les connexions interrompues au tour précédent reprennent là où elles en étaient.
-        for token in retries {
+        let ready = events.iter().map(|event| (event.token(), readiness(event)));
+        // Les connexions interrompues au tour précédent reprennent comme si elles étaient lisibles.
+        let retries = retries.into_iter().map(|token| (token, (true, false)));
+        for (token, (readable, writable)) in ready.chain(retries) {
             if token == LISTENER {
                 server.accept_failed = accept_all(&listener, |stream, peer| {
                     server.admit(registry, stream, peer)
                 });
             } else {
-                server.on_event(registry, token, true, false, &mut read_buffer);
+                server.on_event(registry, token, readable, writable, &mut read_buffer);
             }
         }
     }

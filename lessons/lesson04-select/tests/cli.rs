@@ -221,7 +221,10 @@ fn le_serveur_survit_a_une_sortie_standard_fermee() -> io::Result<()> {
         stream.write_all(b"encore\n")?;
         let mut reply = [0u8; 7];
         stream.read_exact(&mut reply)?;
-        assert_eq!(&reply, b"encore\n", "tour {round} : le serveur doit servir encore");
+        assert_eq!(
+            &reply, b"encore\n",
+            "tour {round} : le serveur doit servir encore"
+        );
     }
     Ok(())
 }

@@ -70,12 +70,13 @@ pub fn write(path: &Path, contents: &str) -> Result<(), String> {
         .map_err(|err| format!("impossible d'écrire {} : {err}", path.display()))
 }
 
+/// Comment modifier une liste de membres : `(clé, membres) -> nouvelle liste` (`None` : la
+/// ligne est supprimée).
+pub type MembersEdit<'a> = &'a dyn Fn(&str, Vec<String>) -> Option<Vec<String>>;
+
 /// Réécrit les listes `members = [...]` et `default-members = [...]` du Cargo.toml racine.
 /// `edit(clé, membres)` rend la nouvelle liste, ou `None` pour supprimer la ligne.
-pub fn rewrite_members(
-    manifest: &str,
-    edit: &dyn Fn(&str, Vec<String>) -> Option<Vec<String>>,
-) -> Result<String, String> {
+pub fn rewrite_members(manifest: &str, edit: MembersEdit<'_>) -> Result<String, String> {
     let mut output = String::new();
     let mut found = false;
     for line in manifest.lines() {

@@ -150,8 +150,9 @@ struct User {
     id: u64,
     /// Le pseudo tel qu'il l'a écrit (avec ses majuscules).
     nick: String,
-    /// La file des lignes à lui envoyer, bornée. `Arc<str>` : un message public est mis en
-    /// forme une fois puis partagé entre toutes les files, sans copie.
+    /// La file des lignes à lui envoyer, BORNÉE : la file sans limite de l'exemple `chat.rs`
+    /// de tokio grossit sans fin pour un client qui ne lit pas. `Arc<str>` : un message public
+    /// est mis en forme une fois puis partagé entre toutes les files, sans copie.
     outgoing: mpsc::Sender<Arc<str>>,
     operator: bool,
     /// Annuler ce jeton termine sa connexion (expulsion, client trop lent).

@@ -66,7 +66,11 @@ fn les_caracteres_de_controle_sont_neutralises() -> io::Result<()> {
     let addr = start_chat(Config::default())?;
     let mut alice = Chatter::join(addr)?;
     let mut bob = Chatter::join(addr)?;
-    alice.say("\x1b[2J\x1b]0;piège\x07efface\tl'écran\x08\x7f\n")?;
+    // ESC (séquences du terminal), BEL, retour arrière, DEL, un octet non UTF-8 et le
+    // caractère de contrôle C1 « CSI » (U+009B) encodé en UTF-8.
+    alice
+        .writer
+        .write_all(b"\x1b[2J\x1b]0;pi\xc3\xa8ge\x07efface\tl'\xc3\xa9cran\x08\x7f\xff\xc2\x9b\n")?;
     let received = bob.message()?;
     let body = received.trim_end_matches('\n');
     assert!(
@@ -282,6 +286,32 @@ fn au_dela_du_maximum_un_client_est_refuse_avec_un_message() -> io::Result<()> {
     assert_eq!(
         carol.message()?,
         format!("{} bienvenue Carol\n", alice.name)
+    );
+    Ok(())
+}
+
+#[test]
+fn dans_un_grand_salon_les_arrivees_ne_sont_plus_annoncees() -> io::Result<()> {
+    // Chaque annonce part chez tout le monde : N arrivées coûtent N² lignes. Au-delà de
+    // `announce_limit` participants, on se tait.
+    let config = Config {
+        announce_limit: 2,
+        ..Config::default()
+    };
+    let addr = start_chat(config)?;
+    let mut alice = Chatter::join(addr)?;
+    let mut bob = Chatter::join(addr)?;
+    let _carol = Chatter::join(addr)?; // deux présents avant elle : pas d'annonce
+    bob.say("marqueur\n")?;
+    assert_eq!(
+        alice.line()?,
+        format!("*** {} a rejoint le chat.\n", bob.name),
+        "dans un petit salon, l'arrivée est annoncée"
+    );
+    assert_eq!(
+        alice.line()?,
+        format!("{} marqueur\n", bob.name),
+        "au-delà de la limite, l'arrivée de Carol n'est pas annoncée"
     );
     Ok(())
 }

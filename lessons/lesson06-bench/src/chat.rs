@@ -37,6 +37,8 @@ struct Member {
     synced: bool,
     /// Lignes de l'essai 0 reçues (synchronisation et remplissage).
     warmup_lines: u64,
+    /// A reçu « *** Bienvenue » (leçon 05, après son pseudo).
+    welcomed: bool,
 }
 
 /// Le résultat d'un palier de débit.
@@ -60,9 +62,11 @@ pub struct ChatStep {
     pub latency: Histogram<u64>,
     /// Temps CPU du serveur pendant l'envoi et la vidange.
     pub server_cpu: Option<Duration>,
-    /// Plus grand retard du générateur sur son horaire : s'il dépasse quelques
-    /// millisecondes, c'est le générateur, pas le serveur, qui limite.
+    /// Plus grand retard du générateur sur son horaire (un à-coup de l'ordonnanceur suffit).
     pub max_lag: Duration,
+    /// Retard du générateur au dernier envoi : s'il reste grand, le générateur n'a pas
+    /// suivi l'horaire et c'est lui, pas le serveur, qui limite.
+    pub final_lag: Duration,
     /// Connexions fermées par le serveur.
     pub closed: u64,
 }
@@ -91,7 +95,7 @@ impl ChatStep {
 
     /// Le générateur a-t-il tenu son horaire ?
     pub fn generator_kept_up(&self) -> bool {
-        self.max_lag < Duration::from_millis(50)
+        self.final_lag < Duration::from_millis(50)
     }
 }
 
@@ -113,6 +117,8 @@ pub struct ChatRoom {
 
 /// Longueur des lignes de remplissage (sous la limite de 1 024 octets des leçons).
 const FILL_LINE_LEN: usize = 800;
+/// Clients qui donnent leur pseudo ensemble (leçon 05).
+const JOIN_BATCH: usize = 25;
 /// Lignes de remplissage en vol au plus.
 const FILL_WINDOW: u64 = 64;
 
@@ -146,6 +152,7 @@ impl ChatRoom {
                 open: true,
                 synced: false,
                 warmup_lines: 0,
+                welcomed: false,
             });
         }
         for (index, member) in members.iter_mut().enumerate() {
@@ -170,12 +177,43 @@ impl ChatRoom {
             buffer: vec![0u8; 256 * 1024],
         };
         if protocol == Protocol::Nickname {
-            for index in 0..clients {
-                room.queue(index, format!("b{index}\n").as_bytes());
-            }
+            room.register()?;
         }
         room.synchronize()?;
         Ok(room)
+    }
+
+    /// Donne un pseudo à chaque client, par groupes de [`JOIN_BATCH`], en attendant le
+    /// « *** Bienvenue » de chaque groupe : de vrais clients arrivent au fil de l'eau, pas
+    /// 500 d'un coup (chaque arrivée est annoncée à tout le salon).
+    fn register(&mut self) -> io::Result<()> {
+        let clients = self.members.len();
+        for first in (0..clients).step_by(JOIN_BATCH) {
+            let batch = first..(first + JOIN_BATCH).min(clients);
+            for index in batch.clone() {
+                self.queue(index, format!("b{index}\n").as_bytes());
+            }
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let waiting = batch
+                    .clone()
+                    .filter(|&i| self.members[i].reads && !self.members[i].welcomed)
+                    .count();
+                if waiting == 0 {
+                    break;
+                }
+                if Instant::now() > deadline {
+                    return Err(io::Error::new(
+                        ErrorKind::TimedOut,
+                        format!(
+                            "{waiting} clients n'ont pas reçu « *** Bienvenue » après leur pseudo"
+                        ),
+                    ));
+                }
+                self.poll_once(Duration::from_millis(10))?;
+            }
+        }
+        Ok(())
     }
 
     /// Tant qu'un client qui lit n'a rien reçu, le dernier client envoie un message de
@@ -251,6 +289,7 @@ impl ChatRoom {
         Ok(false)
     }
 
+    // ANCHOR: open_loop
     /// Un palier : chaque client qui parle envoie à tour de rôle, pour un total de
     /// `deliveries_per_second` livraisons par seconde, pendant `duration`.
     pub fn step(&mut self, deliveries_per_second: f64, duration: Duration) -> io::Result<ChatStep> {
@@ -270,6 +309,7 @@ impl ChatRoom {
             latency: new_histogram(),
             server_cpu: None,
             max_lag: Duration::ZERO,
+            final_lag: Duration::ZERO,
             closed: 0,
         };
         let cpu_start = self.server_pid.and_then(system::cpu_time);
@@ -285,7 +325,8 @@ impl ChatRoom {
             }
             // Boucle ouverte : on envoie tout ce que l'horaire demande, même en retard.
             while scheduled <= now && scheduled < end {
-                step.max_lag = step.max_lag.max(now - scheduled);
+                step.final_lag = now - scheduled;
+                step.max_lag = step.max_lag.max(step.final_lag);
                 let sender = self.speakers[(counter % speakers) as usize];
                 self.send_marked(sender, (counter / speakers) as u32);
                 counter += 1;
@@ -319,6 +360,8 @@ impl ChatRoom {
         Ok(step)
     }
 
+    // ANCHOR_END: open_loop
+
     /// Envoie depuis `sender` une ligne marquée de l'essai courant.
     fn send_marked(&mut self, sender: usize, seq: u32) {
         let micros = self.epoch.elapsed().as_micros();
@@ -348,6 +391,7 @@ impl ChatRoom {
             latency: new_histogram(),
             server_cpu: None,
             max_lag: Duration::ZERO,
+            final_lag: Duration::ZERO,
             closed: 0,
         };
         self.poll_into(timeout, &mut ignored)
@@ -427,15 +471,18 @@ fn read_lines(member: &mut Member, buffer: &mut [u8], mut on_line: impl FnMut(&[
         };
         let mut data = &buffer[..received];
         while let Some(end) = data.iter().position(|&b| b == b'\n') {
-            let warmup = if member.partial.is_empty() {
-                on_line(&data[..end])
+            let whole;
+            let line = if member.partial.is_empty() {
+                &data[..end]
             } else {
                 member.partial.extend_from_slice(&data[..end]);
-                let line = std::mem::take(&mut member.partial);
-                on_line(&line)
+                whole = std::mem::take(&mut member.partial);
+                &whole[..]
             };
+            let warmup = on_line(line);
             member.synced |= warmup;
             member.warmup_lines += u64::from(warmup);
+            member.welcomed |= line.starts_with(b"*** Bienvenue");
             data = &data[end + 1..];
         }
         member.partial.extend_from_slice(data);
@@ -469,6 +516,7 @@ pub fn find_marker(line: &[u8]) -> Option<Marker> {
     fields.next().is_none().then_some(marker)
 }
 
+// ANCHOR: check_delivery
 /// Vérifie une ligne reçue. Renvoie `true` si elle porte un marqueur de l'essai 0
 /// (la synchronisation).
 fn check_line(
@@ -498,6 +546,8 @@ fn check_line(
     }
     run == 0
 }
+
+// ANCHOR_END: check_delivery
 
 #[cfg(test)]
 mod tests {

@@ -211,6 +211,7 @@ fn flush(connection: &mut Connection) {
     }
 }
 
+// ANCHOR: closed_loop
 fn receive(
     connection: &mut Connection,
     index: usize,
@@ -250,6 +251,8 @@ fn receive(
         }
     }
 }
+
+// ANCHOR_END: closed_loop
 
 #[cfg(test)]
 mod tests {

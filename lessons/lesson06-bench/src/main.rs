@@ -48,6 +48,10 @@ struct Cli {
     #[arg(long, value_delimiter = ',', value_name = "LISTE")]
     servers: Vec<String>,
 
+    /// Tailles des salons de chat, séparées par des virgules (défaut : 10,100,500 ; 10,100 avec --quick)
+    #[arg(long, value_delimiter = ',', value_name = "LISTE")]
+    rooms: Vec<usize>,
+
     /// Nombre de connexions inactives du scénario capacité (défaut : 10000, 2000 avec --quick)
     #[arg(long, value_name = "N")]
     connections: Option<usize>,
@@ -190,6 +194,12 @@ fn build_plan(cli: &Cli) -> Result<Plan, String> {
                 })
             })
             .collect::<Result<_, _>>()?;
+    }
+    if !cli.rooms.is_empty() {
+        if cli.rooms.iter().any(|&room| room < 2) {
+            return Err("un salon de chat compte au moins 2 clients.".to_string());
+        }
+        plan.rooms = cli.rooms.clone();
     }
     if let Some(connections) = cli.connections {
         plan.capacity_connections = connections;

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
-use crate::suite::{P99_LIMIT_MS, Report};
+use crate::suite::{CEILING, P99_LIMIT_MS, Report};
 
 /// Écrit `results.md`, `results.svg` et `results.json` dans `dir`.
 pub fn write_all(report: &Report, dir: &Path) -> io::Result<()> {
@@ -130,7 +130,11 @@ fn chat_table(report: &Report, md: &mut String) {
             "| {} | {} | {} | {} | {} | {} | {} | {limit} |",
             row.label,
             row.room,
-            row.sustained.map_or("aucun".to_string(), thousands),
+            match row.sustained {
+                Some(rate) if row.limit == CEILING => format!("≥ {}", thousands(rate)),
+                Some(rate) => thousands(rate),
+                None => "aucun".to_string(),
+            },
             opt(at_sustained.map(|s| s.p50_ms), 2),
             opt(at_sustained.map(|s| s.p99_ms), 2),
             opt(at_sustained.and_then(|s| s.cpu_per_delivery_us), 2),
@@ -353,7 +357,7 @@ fn panels(report: &Report) -> Vec<Panel> {
                         (
                             r.server.clone(),
                             r.label.clone(),
-                            r.sustained.unwrap_or(0.0),
+                            r.sustained.unwrap_or(f64::NAN),
                         )
                     })
                     .collect();

@@ -12,6 +12,9 @@ use crate::echo::{EchoLoad, run_echo};
 use crate::servers::{self, Role, RunningServer, Server};
 use crate::system;
 
+/// Raison d'arrêt quand tous les paliers ont été tenus : le débit soutenu est un minimum.
+pub const CEILING: &str = "plafond des paliers";
+
 /// Latence maximale (p99) pour qu'un débit de chat compte comme « soutenu ».
 pub const P99_LIMIT_MS: f64 = 50.0;
 
@@ -47,11 +50,11 @@ impl Plan {
             capacity: true,
             echo_connections: vec![1, 10, 50, 100, 1000],
             echo_line_lens: vec![64, 512],
-            echo_warmup: Duration::from_millis(500),
-            echo_measure: Duration::from_secs(2),
+            echo_warmup: Duration::from_millis(300),
+            echo_measure: Duration::from_secs(1),
             rooms: vec![10, 100, 500],
             chat_rates: (0..7).map(|i| 20_000.0 * f64::powi(2.0, i)).collect(),
-            chat_step: Duration::from_secs(2),
+            chat_step: Duration::from_millis(1500),
             stalled_room: 100,
             capacity_connections: 10_000,
         }
@@ -64,11 +67,11 @@ impl Plan {
             echo_connections: vec![1, 50, 1000],
             echo_line_lens: vec![64],
             echo_warmup: Duration::from_millis(200),
-            echo_measure: Duration::from_millis(500),
+            echo_measure: Duration::from_millis(400),
             rooms: vec![10, 100],
             stalled_room: 10,
             chat_rates: vec![20_000.0, 80_000.0, 320_000.0],
-            chat_step: Duration::from_millis(500),
+            chat_step: Duration::from_millis(400),
             capacity_connections: 2_000,
             ..Plan::full()
         }
@@ -377,7 +380,7 @@ impl<'a> Suite<'a> {
             label: server.label().to_string(),
             room,
             sustained: None,
-            limit: "plafond des paliers".to_string(),
+            limit: CEILING.to_string(),
             steps: Vec::new(),
             error: None,
         };

@@ -7,10 +7,36 @@
 
 use std::time::Duration;
 
+// ANCHOR: cpu_time
 /// Temps CPU consommé par un processus (utilisateur + système), tous threads compris,
 /// même ceux qui sont déjà terminés.
+///
+/// On demande d'abord au noyau l'horloge CPU du processus (`clock_getcpuclockid`), précise
+/// à la nanoseconde ; à défaut, on lit `utime` et `stime` dans `/proc/<pid>/stat`, comptés
+/// en « tops » de 10 ms : il faut alors des fenêtres de mesure de plusieurs secondes.
 #[cfg(target_os = "linux")]
 pub fn cpu_time(pid: u32) -> Option<Duration> {
+    process_clock(pid).or_else(|| stat_cpu_time(pid))
+}
+
+#[cfg(target_os = "linux")]
+fn process_clock(pid: u32) -> Option<Duration> {
+    let mut clock: libc::clockid_t = 0;
+    // SAFETY: les deux appels n'écrivent que dans les variables que nous leur passons.
+    unsafe {
+        if libc::clock_getcpuclockid(pid as libc::pid_t, &mut clock) != 0 {
+            return None;
+        }
+        let mut now: libc::timespec = std::mem::zeroed();
+        if libc::clock_gettime(clock, &mut now) != 0 {
+            return None;
+        }
+        Some(Duration::new(now.tv_sec as u64, now.tv_nsec as u32))
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn stat_cpu_time(pid: u32) -> Option<Duration> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Le 2e champ est le nom du programme entre parenthèses et peut contenir des espaces :
     // on repart après la DERNIÈRE parenthèse fermante.
@@ -24,6 +50,7 @@ pub fn cpu_time(pid: u32) -> Option<Duration> {
         (utime + stime) as f64 / ticks_per_second as f64,
     ))
 }
+// ANCHOR_END: cpu_time
 
 #[cfg(not(target_os = "linux"))]
 pub fn cpu_time(_pid: u32) -> Option<Duration> {

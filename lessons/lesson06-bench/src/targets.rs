@@ -20,6 +20,7 @@ pub fn evaluate(report: &Report) -> Vec<TargetRow> {
     targets.extend(chat_targets(report));
     for (server, limit) in [
         (Server::Lesson04Echo, 1024.0),
+        (Server::Lesson04Chat, 1024.0),
         (Server::Lesson05Chat, 4096.0),
     ] {
         targets.push(capacity_target(report, server, limit));

@@ -255,3 +255,40 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
         }
     }
 }
+
+#[test]
+fn chaque_squelette_a_un_todo_et_un_indice_et_chaque_solution_est_complete() {
+    let root = workspace();
+    let lib = fs::read_to_string(root.join("exercises").join("src").join("lib.rs"))
+        .expect("exercises/src/lib.rs");
+    let modules: Vec<&str> = lib
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("pub mod "))
+        .map(|module| module.trim_end_matches(';'))
+        .collect();
+    assert_eq!(modules.len(), 15, "15 exercices attendus : {modules:?}");
+    for module in modules {
+        let file = format!("{module}.rs");
+        let stub = fs::read_to_string(root.join("exercises").join("src").join(&file))
+            .unwrap_or_else(|err| panic!("exercises/src/{file} : {err}"));
+        assert!(
+            stub.contains("todo!(\""),
+            "{file} : le squelette doit contenir un todo!(\"...\")"
+        );
+        let number = &module[2..4];
+        assert!(
+            stub.contains("Indice") && stub.contains(&format!("book/src/exercices/ex{number}-")),
+            "{file} : il faut un indice qui renvoie au chapitre book/src/exercices/ex{number}-…"
+        );
+        assert!(
+            stub.contains("lessons/lesson0"),
+            "{file} : l'indice doit citer une leçon"
+        );
+        let solution = fs::read_to_string(root.join("solutions").join("src").join(&file))
+            .unwrap_or_else(|err| panic!("solutions/src/{file} : {err}"));
+        assert!(
+            !solution.contains("todo!(") && !solution.contains("unimplemented!("),
+            "solutions/src/{file} : la solution ne doit pas contenir de todo!"
+        );
+    }
+}

@@ -58,18 +58,24 @@ struct Cli {
 enum Command {
     /// Corrige une copie ou une classe (alias : corriger)
     #[command(
-        visible_alias = "corriger",
+        alias = "corriger",
         help_template = HELP_TEMPLATE,
+        next_help_heading = "Options ",
         after_help = "Chaque CHEMIN est le dossier `src` d'un élève, son dossier `exercises`, sa \
                       copie du dépôt,\nou un dossier de classe contenant un sous-dossier par élève."
     )]
     Grade {
         /// Copies à corriger
-        #[arg(required = true, value_name = "CHEMIN")]
+        #[arg(required = true, value_name = "CHEMIN", help_heading = "Arguments ")]
         paths: Vec<PathBuf>,
 
         /// Fichier CSV du bilan de la classe (défaut : bilan.csv)
-        #[arg(long, default_value = "bilan.csv", hide_default_value = true)]
+        #[arg(
+            long,
+            default_value = "bilan.csv",
+            hide_default_value = true,
+            value_name = "FICHIER"
+        )]
         csv: PathBuf,
 
         /// Dossier de compilation partagé entre les élèves (défaut : target/correction de
@@ -92,10 +98,10 @@ enum Command {
         online: bool,
     },
     /// Fabrique le kit des élèves : l'espace de travail sans solutions/
-    #[command(help_template = HELP_TEMPLATE)]
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Kit {
         /// Dossier à créer (il doit ne pas exister, ou être vide)
-        #[arg(value_name = "DESTINATION")]
+        #[arg(value_name = "DESTINATION", help_heading = "Arguments ")]
         destination: PathBuf,
     },
 }

@@ -206,7 +206,7 @@ impl<'a> Suite<'a> {
         let pinned = cores >= 2 && system::pin_current_thread(0) && cfg!(target_os = "linux");
         let server_core = pinned.then_some(1);
         let proc_available = system::cpu_time(std::process::id()).is_some();
-        let mut notes = Vec::new();
+        let mut notes = vec![grid_note(&plan)];
         if !proc_available {
             notes.push(
                 "Ce système n'a pas de /proc : temps CPU et mémoire du serveur indisponibles."
@@ -529,6 +529,33 @@ impl<'a> Suite<'a> {
             stopped_by: outcome.stopped_by,
         });
     }
+}
+
+/// Ce que couvre ce passage, pour qu'on ne lise pas un passage rapide comme une mesure.
+fn grid_note(plan: &Plan) -> String {
+    let list = |values: &[usize]| {
+        values
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let kind = if plan.quick {
+        "Mode rapide (intégration continue) : grille réduite et fenêtres courtes, des ordres de grandeur seulement"
+    } else {
+        "Mode complet"
+    };
+    format!(
+        "{kind}. Écho : {} connexions, lignes de {} octets, chauffe {} ms puis {} ms mesurées. \
+         Chat : salons de {} clients, paliers de {} s. Capacité : {} connexions.",
+        list(&plan.echo_connections),
+        list(&plan.echo_line_lens),
+        plan.echo_warmup.as_millis(),
+        plan.echo_measure.as_millis(),
+        list(&plan.rooms),
+        plan.chat_step.as_secs_f64(),
+        plan.capacity_connections,
+    )
 }
 
 /// Les serveurs dont on mesure la capacité : ceux qui répondent à une connexion inactive

@@ -148,6 +148,7 @@ fn bench(cli: &Cli) -> Result<(), String> {
             out.display()
         )
     })?;
+    let out = out.canonicalize().unwrap_or(out);
     println!("{}", report::markdown(&report));
     println!(
         "Résultats écrits dans {} (results.md, results.svg, results.json) en {} s.",

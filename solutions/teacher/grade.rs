@@ -9,7 +9,7 @@
 //! Les tests modifiés par l'élève ne sont donc jamais compilés. Le même dossier sert à tous les
 //! élèves : seul `exercises/src` change, la compilation des dépendances est faite une fois.
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::thread;
@@ -35,10 +35,19 @@ struct Student {
     src: PathBuf,
 }
 
+/// Le résultat d'un exercice.
+struct Row {
+    id: String,
+    passed: u32,
+    total: u32,
+    /// Le programme de test est mort pendant cet exercice (abort, process::exit...).
+    crashed: bool,
+}
+
 /// Le résultat d'un élève.
 enum Verdict {
-    /// (exercice, réussis, total) pour chaque exercice.
-    Graded(Vec<(String, u32, u32)>),
+    /// Une ligne par exercice.
+    Graded(Vec<Row>),
     /// La copie ne compile pas, ou le programme de test s'est arrêté avant son bilan.
     Failed(String),
 }
@@ -58,8 +67,8 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<(), String> {
     for student in &students {
         println!("\n##### {} ({})", student.name, student.src.display());
         let log = logs.join(format!("{}.txt", student.name));
-        let verdict = grade_one(student, &space, &log, options)?;
-        print_verdict(&verdict, &log);
+        let verdict = grade_one(student, &space, &log, &exercise_ids, options)?;
+        print_verdict(&verdict, &log, &exercise_ids);
         results.push((student.name.clone(), verdict));
     }
     write_csv(&options.csv, &exercise_ids, &results)?;
@@ -240,19 +249,81 @@ fn grade_one(
     student: &Student,
     space: &Path,
     log: &Path,
+    ids: &[String],
     options: &Options,
 ) -> Result<Verdict, String> {
     let src = space.join("exercises").join("src");
     files::remove_dir(&src)?;
     files::copy_dir(&student.src, &src, &|_| false)?;
+    let _ = fs::remove_file(log);
+
+    let verdict = match run_tests(space, log, None, options)? {
+        Run::TimedOut => Verdict::Failed(format!(
+            "délai dépassé ({} s) : compilation ou tests trop longs",
+            options.timeout.as_secs()
+        )),
+        Run::Finished(Some(rows)) => Verdict::Graded(rows),
+        Run::Finished(None) => {
+            let excerpt = failure_excerpt(log);
+            if excerpt.starts_with("la copie ne compile pas") {
+                Verdict::Failed(excerpt)
+            } else {
+                // Le programme de test est mort avant son bilan (abort, dépassement de pile,
+                // process::exit...) : on relance exercice par exercice, pour que seul
+                // l'exercice fautif compte zéro.
+                Verdict::Graded(one_by_one(space, log, ids, options)?)
+            }
+        }
+    };
+    Ok(verdict)
+}
+// ANCHOR_END: grade_one
+
+fn one_by_one(
+    space: &Path,
+    log: &Path,
+    ids: &[String],
+    options: &Options,
+) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    for id in ids {
+        match run_tests(space, log, Some(id), options)? {
+            Run::Finished(Some(mut found)) => rows.append(&mut found),
+            Run::Finished(None) | Run::TimedOut => rows.push(Row {
+                id: id.clone(),
+                passed: 0,
+                total: 0,
+                crashed: true,
+            }),
+        }
+    }
+    Ok(rows)
+}
+
+/// Le résultat d'un `cargo test` : le bilan s'il a été écrit.
+enum Run {
+    Finished(Option<Vec<Row>>),
+    TimedOut,
+}
+
+/// Lance `cargo test` dans l'espace de correction (un seul exercice si `exercise` est donné)
+/// et ajoute sa sortie au journal.
+fn run_tests(
+    space: &Path,
+    log: &Path,
+    exercise: Option<&str>,
+    options: &Options,
+) -> Result<Run, String> {
     // Un nom que le code de l'élève ne peut pas deviner d'avance.
     let summary = options
         .target_dir
         .join(format!("bilan-{:016x}.tsv", rand_seed()));
     let _ = fs::remove_file(&summary);
-
-    let log_file =
-        File::create(log).map_err(|err| format!("création de {} : {err}", log.display()))?;
+    let log_file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(|err| format!("ouverture de {} : {err}", log.display()))?;
     let log_err = log_file
         .try_clone()
         .map_err(|err| format!("journal {} : {err}", log.display()))?;
@@ -270,36 +341,36 @@ fn grade_one(
         command.arg("--offline");
     }
     command.args(["--", "--color", "never"]);
+    if let Some(id) = exercise {
+        command.arg(format!("{id}::"));
+    }
     let mut child = command
         .spawn()
         .map_err(|err| format!("impossible de lancer cargo : {err}"))?;
 
     // Le banc de correction borne chaque test ; ce délai-ci couvre la compilation.
     let start = Instant::now();
-    let status = loop {
+    let run = loop {
         match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
+            Ok(Some(_)) => {
+                break Run::Finished(
+                    fs::read_to_string(&summary)
+                        .ok()
+                        .map(|tsv| parse_summary(&tsv)),
+                );
+            }
             Ok(None) if start.elapsed() > options.timeout => {
                 let _ = child.kill();
                 let _ = child.wait();
-                break None;
+                break Run::TimedOut;
             }
             Ok(None) => thread::sleep(Duration::from_millis(100)),
             Err(err) => return Err(format!("attente de cargo : {err}")),
         }
     };
-    let verdict = match (status, fs::read_to_string(&summary)) {
-        (None, _) => Verdict::Failed(format!(
-            "délai dépassé ({} s) : compilation ou tests trop longs",
-            options.timeout.as_secs()
-        )),
-        (Some(_), Ok(tsv)) => Verdict::Graded(parse_summary(&tsv)),
-        (Some(_), Err(_)) => Verdict::Failed(failure_excerpt(log)),
-    };
     let _ = fs::remove_file(&summary);
-    Ok(verdict)
+    Ok(run)
 }
-// ANCHOR_END: grade_one
 
 /// Un peu d'aléa sans dépendance : l'adresse d'une variable locale et l'heure.
 fn rand_seed() -> u64 {
@@ -312,42 +383,54 @@ fn rand_seed() -> u64 {
     address ^ now
 }
 
-fn parse_summary(tsv: &str) -> Vec<(String, u32, u32)> {
+fn parse_summary(tsv: &str) -> Vec<Row> {
     tsv.lines()
         .filter_map(|line| {
             let mut fields = line.split('\t');
-            let id = fields.next()?.to_string();
-            let passed = fields.next()?.parse().ok()?;
-            let total = fields.next()?.parse().ok()?;
-            Some((id, passed, total))
+            Some(Row {
+                id: fields.next()?.to_string(),
+                passed: fields.next()?.parse().ok()?,
+                total: fields.next()?.parse().ok()?,
+                crashed: false,
+            })
         })
         .collect()
 }
 
-/// Les premières erreurs de compilation du journal, ou la fin du journal.
+/// Les premières erreurs de compilation du journal, ou sa fin si le programme de test est mort.
 fn failure_excerpt(log: &Path) -> String {
     let text = fs::read_to_string(log).unwrap_or_default();
-    let errors: Vec<&str> = text
-        .lines()
-        .skip_while(|line| !line.starts_with("error"))
-        .take(15)
-        .collect();
-    if errors.is_empty() {
-        let tail: Vec<&str> = text.lines().rev().take(10).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
-        format!(
-            "le programme de test s'est arrêté avant le bilan :\n{}",
-            tail.join("\n")
-        )
-    } else {
-        format!("la copie ne compile pas :\n{}", errors.join("\n"))
+    if text.contains("could not compile") {
+        let errors: Vec<&str> = text
+            .lines()
+            .skip_while(|line| !line.starts_with("error"))
+            .take(15)
+            .collect();
+        return format!("la copie ne compile pas :\n{}", errors.join("\n"));
     }
+    let tail: Vec<&str> = text.lines().rev().take(10).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    format!(
+        "le programme de test s'est arrêté avant le bilan :\n{}",
+        tail.join("\n")
+    )
 }
 
-fn print_verdict(verdict: &Verdict, log: &Path) {
+fn print_verdict(verdict: &Verdict, log: &Path, ids: &[String]) {
     match verdict {
-        Verdict::Graded(_) => {
+        Verdict::Graded(rows) => {
             let text = fs::read_to_string(log).unwrap_or_default();
+            let crashed: Vec<&str> = rows
+                .iter()
+                .filter(|row| row.crashed)
+                .map(|row| row.id.as_str())
+                .collect();
+            if !crashed.is_empty() {
+                println!(
+                    "⚠ le programme de test s'est arrêté net pendant : {} (0 pour ces exercices)",
+                    crashed.join(", ")
+                );
+            }
             let failed: Vec<&str> = text
                 .lines()
                 .filter(|line| line.starts_with("test ") && line.ends_with("FAILED"))
@@ -359,17 +442,28 @@ fn print_verdict(verdict: &Verdict, log: &Path) {
                 1..=12 => println!("Tests échoués : {}", failed.join(", ")),
                 count => println!("{count} tests échoués (le détail est dans le journal)."),
             }
-            // Le tableau affiché par le banc de correction lui-même.
-            if let Some(start) = text.find("===== Bilan") {
-                let table: Vec<&str> = text[start..]
-                    .lines()
-                    .take_while(|line| !line.starts_with("error:"))
-                    .collect();
-                println!("{}", table.join("\n").trim_end());
+            println!("{:<6}{:>9}", "Ex.", "Tests");
+            for row in rows {
+                let tests = match row.crashed {
+                    true => "plantage".to_string(),
+                    false => format!("{}/{}", row.passed, row.total),
+                };
+                let mark = if !row.crashed && row.passed == row.total {
+                    "✅"
+                } else {
+                    "❌"
+                };
+                println!("{:<6}{tests:>9}  {mark}", row.id);
             }
         }
         Verdict::Failed(reason) => println!("❌ {reason}\n(journal : {})", log.display()),
     }
+    let (solved, grade) = score(verdict, ids);
+    println!(
+        "Exercices réussis : {solved}/{} — note : {}/20",
+        ids.len(),
+        french_number(grade)
+    );
 }
 
 /// (exercices réussis, note sur 20) ; un exercice absent compte 0.
@@ -380,13 +474,11 @@ fn score(verdict: &Verdict, ids: &[String]) -> (usize, f64) {
     let mut solved = 0;
     let mut points = 0.0;
     for id in ids {
-        if let Some((_, passed, total)) = rows.iter().find(|(row, _, _)| row == id) {
-            if passed == total && *total > 0 {
+        if let Some(row) = rows.iter().find(|row| &row.id == id && row.total > 0) {
+            if row.passed == row.total {
                 solved += 1;
             }
-            if *total > 0 {
-                points += f64::from(*passed) / f64::from(*total);
-            }
+            points += f64::from(row.passed) / f64::from(row.total);
         }
     }
     (solved, 20.0 * points / ids.len() as f64)
@@ -408,13 +500,14 @@ fn write_csv(path: &Path, ids: &[String], results: &[(String, Verdict)]) -> Resu
             Verdict::Graded(rows) => (
                 "corrigé",
                 ids.iter()
-                    .map(|id| match rows.iter().find(|(row, _, _)| row == id) {
-                        Some((_, passed, total)) => format!("{passed}/{total}"),
+                    .map(|id| match rows.iter().find(|row| &row.id == id) {
+                        Some(row) if row.crashed => "plantage".to_string(),
+                        Some(row) => format!("{}/{}", row.passed, row.total),
                         None => String::new(),
                     })
                     .collect(),
             ),
-            Verdict::Failed(reason) if reason.contains("ne compile pas") => {
+            Verdict::Failed(reason) if reason.starts_with("la copie ne compile pas") => {
                 ("ne compile pas", vec![String::new(); ids.len()])
             }
             Verdict::Failed(_) => ("erreur", vec![String::new(); ids.len()]),

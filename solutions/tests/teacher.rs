@@ -93,6 +93,8 @@ fn csv_row(csv: &str, student: &str) -> Vec<String> {
 
 #[test]
 fn corriger_les_solutions_donne_20_les_squelettes_0_et_les_tests_modifies_ne_changent_rien() {
+    // La correction de 4 copies : alice (solutions), bob (squelettes), chloé (squelettes et
+    // tests trafiqués), david (solutions, mais un exercice qui fait planter les tests).
     let _guard = SHARED_TARGET.lock().unwrap_or_else(PoisonError::into_inner);
     let work = scratch("classe");
     let class = work.join("classe");
@@ -122,6 +124,22 @@ fn corriger_les_solutions_donne_20_les_squelettes_0_et_les_tests_modifies_ne_cha
         "[package]\nname = \"exercises\"\n",
     )
     .expect("manifeste");
+    // david rend les solutions, sauf l'exercice 10 qui tue le programme de test (abort) :
+    // seul l'exercice 10 doit compter zéro.
+    let david = class.join("david").join("src");
+    copy_dir(&root.join("solutions").join("src"), &david);
+    let ex10 = david.join("ex10_chat_command.rs");
+    let code = fs::read_to_string(&ex10).expect("ex10 de david");
+    let signature = "pub fn parse_command(line: &str) -> Command {";
+    assert!(
+        code.contains(signature),
+        "signature de parse_command introuvable"
+    );
+    let code = code.replace(
+        signature,
+        &format!("{signature}\n    std::process::abort();"),
+    );
+    fs::write(&ex10, code).expect("ex10 de david");
 
     let csv_path = work.join("bilan.csv");
     let mut command = Command::new(env!("CARGO_BIN_EXE_teacher"));
@@ -165,6 +183,17 @@ fn corriger_les_solutions_donne_20_les_squelettes_0_et_les_tests_modifies_ne_cha
         alice[17..],
         ["15", "20,0"],
         "les solutions de référence ont 20/20"
+    );
+
+    let david = csv_row(&csv, "david");
+    assert_eq!(
+        david[11], "plantage",
+        "l'exercice 10 de david plante : {david:?}"
+    );
+    assert_eq!(
+        david[17..],
+        ["14", "18,7"],
+        "david : 14 exercices sur 15 : {david:?}"
     );
 
     for student in ["bob", "chloe"] {

@@ -19,7 +19,8 @@ const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all
     version,
     help_template = HELP_TEMPLATE,
     override_usage = "lesson02-client-server [OPTIONS] [COMMANDE]",
-    subcommand_help_heading = "Commandes",
+    subcommand_help_heading = "Commandes ",
+    next_help_heading = "Options ",
     disable_help_flag = true,
     disable_version_flag = true,
     disable_help_subcommand = true,
@@ -50,10 +51,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Démarre le serveur ; vous répondez aux clients au clavier (commande par défaut)
-    #[command(visible_alias = "serveur", help_template = HELP_TEMPLATE)]
+    #[command(visible_alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Server,
     /// Se connecte au serveur et converse avec son opérateur (« exit » pour quitter)
-    #[command(help_template = HELP_TEMPLATE)]
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Client,
 }
 

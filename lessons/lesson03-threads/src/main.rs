@@ -23,7 +23,8 @@ const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all
     version,
     help_template = HELP_TEMPLATE,
     override_usage = "lesson03-threads [OPTIONS] [COMMANDE]",
-    subcommand_help_heading = "Commandes",
+    subcommand_help_heading = "Commandes ",
+    next_help_heading = "Options ",
     disable_help_flag = true,
     disable_version_flag = true,
     disable_help_subcommand = true,
@@ -51,7 +52,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Démarre le serveur d'écho, un thread par client (commande par défaut)
-    #[command(visible_alias = "serveur", help_template = HELP_TEMPLATE)]
+    #[command(visible_alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Server {
         /// Nombre maximal de clients servis en même temps (défaut : 100)
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS,
@@ -59,7 +60,7 @@ enum Command {
         max_clients: usize,
     },
     /// Démarre le serveur de chat : chaque ligne est relayée à tous les autres clients
-    #[command(help_template = HELP_TEMPLATE)]
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Chat {
         /// Nombre maximal de clients connectés en même temps (défaut : 100)
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS,
@@ -71,7 +72,7 @@ enum Command {
         max_line: usize,
     },
     /// Envoie chaque ligne tapée au serveur et affiche tout ce qu'il envoie (`exit` pour quitter)
-    #[command(help_template = HELP_TEMPLATE)]
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Client,
 }
 

@@ -22,7 +22,8 @@ const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all
     version,
     help_template = HELP_TEMPLATE,
     override_usage = "lesson04-select [OPTIONS] [COMMANDE]",
-    subcommand_help_heading = "Commandes",
+    subcommand_help_heading = "Commandes ",
+    next_help_heading = "Options ",
     disable_help_flag = true,
     disable_version_flag = true,
     disable_help_subcommand = true,
@@ -62,13 +63,13 @@ struct Cli {
 #[derive(Subcommand, Clone, Copy, PartialEq, Eq)]
 enum Command {
     /// Démarre le serveur d'écho (commande par défaut)
-    #[command(visible_alias = "serveur", help_template = HELP_TEMPLATE)]
+    #[command(visible_alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Server,
     /// Démarre le serveur de chat : chaque ligne est relayée à tous les autres clients
-    #[command(help_template = HELP_TEMPLATE)]
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Chat,
     /// Envoie chaque ligne tapée et affiche ce qu'envoie le serveur (`exit` pour quitter)
-    #[command(help_template = HELP_TEMPLATE)]
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Client,
 }
 

@@ -27,7 +27,8 @@ const OPER_PASSWORD_VAR: &str = "CHAT_OPER_PASSWORD";
     version,
     help_template = HELP_TEMPLATE,
     override_usage = "lesson05-chat [OPTIONS DU SERVEUR]\n       lesson05-chat <COMMANDE> [OPTIONS]",
-    subcommand_help_heading = "Commandes",
+    subcommand_help_heading = "Commandes ",
+    next_help_heading = "Options ",
     disable_help_flag = true,
     disable_version_flag = true,
     disable_help_subcommand = true,
@@ -55,10 +56,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Démarre le serveur du salon (commande par défaut)
-    #[command(visible_alias = "serveur", help_template = HELP_TEMPLATE)]
+    #[command(visible_alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Server(ServerArgs),
     /// Rejoint un salon : ce que vous tapez part, ce qui arrive s'affiche (/quit pour partir)
-    #[command(help_template = HELP_TEMPLATE)]
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Client(ClientArgs),
 }
 

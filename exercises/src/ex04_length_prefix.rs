@@ -2,7 +2,7 @@
 //!
 //! Seconde façon de délimiter des messages dans un flux : écrire d'abord la longueur du
 //! message sur 4 octets (u32 gros-boutiste, « big-endian », l'ordre réseau), puis le message.
-//! Le récepteur lit 4 octets, puis exactement autant d'octets que annoncé. C'est le
+//! Le récepteur lit 4 octets, puis exactement autant d'octets qu'annoncé. C'est le
 //! « protocole avec longueur » du cours (document 03).
 
 use std::io::{self, Read, Write};

@@ -41,8 +41,8 @@ pub fn is_valid_nick(nick: &str) -> bool {
 /// - ligne vide ou faite d'espaces : `Invalid` ;
 /// - `exit` seul (espaces autour tolérés) : `Quit(None)` ;
 /// - ne commence pas par `/` : `Say(ligne)` telle quelle ;
-/// - `/nick P` (un seul argument, pseudo valide), `/msg P TEXTE` (texte non vide, espaces au
-///   début retirés), `/who` (sans argument), `/quit [raison]`, `/kill P [raison]` (raison :
+/// - `/nick P` (un seul argument, pseudo valide), `/msg P TEXTE` (texte non vide, sans les
+///   espaces autour), `/who` (sans argument), `/quit [raison]`, `/kill P [raison]` (raison :
 ///   le reste de la ligne sans les espaces autour, `None` si vide) ;
 /// - argument manquant, en trop, ou pseudo invalide : `Invalid` avec une raison qui aide ;
 /// - commande inconnue : `Invalid` dont la raison cite la commande (`/danse`).

@@ -33,7 +33,7 @@ pub fn route_message(users: &[String], sender: &str, text: &str) -> Vec<Delivery
     todo!("ex11 : une ligne préfixée par l'expéditeur pour chacun des autres")
 }
 
-/// La ligne d'un message privé `/msg`: `<sender> (privé): <text>\n` pour `to` seulement.
+/// La ligne d'un message privé (`/msg`) : `<sender> (privé): <text>\n`, pour `to` seulement.
 ///
 /// Erreurs (texte en français, pour l'expéditeur) : destinataire inconnu (la raison cite son
 /// pseudo), expéditeur inconnu, ou message à soi-même. Mêmes remplacements des caractères de

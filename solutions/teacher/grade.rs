@@ -222,7 +222,9 @@ fn prepare_space(workspace: &Path, space: &Path) -> Result<(), String> {
 // ANCHOR_END: prepare_space
 
 /// Le paquet `grader` : `solutions/tests/grade.rs` dit `extern crate solutions as exercises`,
-/// on lui donne donc le crate de l'élève sous le nom `solutions`.
+/// on lui donne donc le crate de l'élève sous le nom `solutions`. Les tests (visibles et
+/// cachés) peuvent utiliser les mêmes bibliothèques que les exercices : socket2, mio,
+/// crossbeam-channel (et libtest-mimic pour le banc de correction).
 const GRADER_MANIFEST: &str = r#"[package]
 name = "grader"
 version = "0.1.0"
@@ -233,6 +235,8 @@ autotests = false
 [dependencies]
 solutions = { path = "../exercises", package = "exercises" }
 socket2.workspace = true
+mio.workspace = true
+crossbeam-channel.workspace = true
 
 [dev-dependencies]
 libtest-mimic.workspace = true

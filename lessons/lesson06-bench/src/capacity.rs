@@ -67,7 +67,13 @@ pub fn run_capacity(
             ));
         }
     }
-    let after = pid.and_then(system::memory_use);
+    let mut after = pid.and_then(system::memory_use);
+    if after.is_none() && stopped_by.is_some() {
+        // Sans descripteur libre, même /proc/<pid>/status ne s'ouvre plus : on en rend
+        // quelques-uns avant de relire.
+        streams.truncate(streams.len().saturating_sub(16));
+        after = pid.and_then(system::memory_use);
+    }
     CapacityOutcome {
         target,
         connected: streams.len(),

@@ -43,7 +43,9 @@ fn provenance(report: &Report) -> String {
     format!(
         "Mesuré le {} sur {} cœurs ({}, {}), mode {}, avec :\n`{}`\n\n\
          Serveur épinglé seul sur un cœur, générateur de charge sur un autre : {}. \
-         TCP_NODELAY activé des deux côtés pour les serveurs du banc (Nagle désactivé).\n",
+         Le générateur active TCP_NODELAY (pas d'algorithme de Nagle) sur toutes ses connexions ; \
+         côté serveur, c'est le choix de chaque serveur (les références et les scripts Python \
+         l'activent).\n",
         report.date,
         m.cores,
         m.cpu_model,

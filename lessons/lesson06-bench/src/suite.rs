@@ -207,6 +207,20 @@ impl<'a> Suite<'a> {
         let server_core = pinned.then_some(1);
         let proc_available = system::cpu_time(std::process::id()).is_some();
         let mut notes = vec![grid_note(&plan)];
+        let needed = plan.capacity_connections as u64 + 1_000;
+        match limit {
+            Some(limit) if limit.current < needed => notes.push(format!(
+                "Le système refuse plus de {} fichiers ouverts (plafond {}) : il en faudrait {needed}. \
+                 Le scénario capacité s'arrêtera avant {} connexions ; l'administrateur peut \
+                 relever le plafond (ulimit -Hn, /etc/security/limits.conf).",
+                limit.current, limit.hard, plan.capacity_connections
+            )),
+            Some(_) => {}
+            None => notes.push(
+                "Limite de fichiers ouverts inconnue sur ce système : le scénario capacité peut s'arrêter tôt."
+                    .to_string(),
+            ),
+        }
         if !proc_available {
             notes.push(
                 "Ce système n'a pas de /proc : temps CPU et mémoire du serveur indisponibles."

@@ -156,6 +156,34 @@ fn chat_table(report: &Report, md: &mut String) {
         );
     }
     md.push('\n');
+    let mut rooms: Vec<usize> = report.chat.iter().map(|row| row.room).collect();
+    rooms.sort_unstable();
+    rooms.dedup();
+    for room in rooms {
+        let Some(rate) = common_rate(report, room) else {
+            continue;
+        };
+        let costs: Vec<String> = report
+            .chat
+            .iter()
+            .filter(|row| row.room == room)
+            .filter_map(|row| {
+                let step = row.steps.iter().find(|s| s.offered == rate)?;
+                Some(format!(
+                    "{} {} µs",
+                    row.label,
+                    opt(step.cpu_per_delivery_us, 2)
+                ))
+            })
+            .collect();
+        let _ = writeln!(
+            md,
+            "- Salon de {room}, au même débit pour tous ({} livraisons/s), CPU par livraison : {}.",
+            thousands(rate),
+            costs.join(" ; ")
+        );
+    }
+    md.push('\n');
 }
 
 fn stalled_table(report: &Report, md: &mut String) {
@@ -248,8 +276,24 @@ fn color(server: &str) -> &'static str {
     }
 }
 
-/// Une barre : (nom court du serveur, pour la couleur ; libellé ; valeur).
-type Bar = (String, String, f64);
+/// Une barre du graphique.
+struct Bar {
+    /// Nom court du serveur, pour la couleur.
+    server: String,
+    label: String,
+    value: f64,
+    /// « ≥ » quand la valeur n'est qu'un minimum (tous les paliers tenus).
+    prefix: &'static str,
+}
+
+fn bar(server: &str, label: &str, value: f64) -> Bar {
+    Bar {
+        server: server.to_string(),
+        label: label.to_string(),
+        value,
+        prefix: "",
+    }
+}
 
 /// Un panneau de barres horizontales groupées.
 struct Panel {
@@ -279,7 +323,7 @@ fn draw_panel(panel: &Panel, top: f64, out: &mut String) -> f64 {
     let max = panel
         .groups
         .iter()
-        .flat_map(|(_, bars)| bars.iter().map(|b| b.2))
+        .flat_map(|(_, bars)| bars.iter().map(|b| b.value))
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max)
         .max(1e-9);
@@ -292,7 +336,13 @@ fn draw_panel(panel: &Panel, top: f64, out: &mut String) -> f64 {
             xml_escape(group)
         );
         y += 4.0;
-        for (server, label, value) in bars {
+        for Bar {
+            server,
+            label,
+            value,
+            prefix,
+        } in bars
+        {
             let width = if value.is_finite() {
                 value * scale
             } else {
@@ -300,7 +350,7 @@ fn draw_panel(panel: &Panel, top: f64, out: &mut String) -> f64 {
             };
             let _ = writeln!(
                 out,
-                r#"<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text><rect x="{LABEL_W}" y="{y}" width="{width:.1}" height="{BAR_H}" fill="{}"/><text x="{:.1}" y="{}" font-size="12">{} {}</text>"#,
+                r#"<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text><rect x="{LABEL_W}" y="{y}" width="{width:.1}" height="{BAR_H}" fill="{}"/><text x="{:.1}" y="{}" font-size="12">{prefix}{} {}</text>"#,
                 LABEL_W - 6.0,
                 y + 11.0,
                 xml_escape(label),
@@ -342,9 +392,7 @@ fn panels(report: &Report) -> Vec<Panel> {
                     .echo
                     .iter()
                     .filter(|r| r.connections == n && r.line_len == line_len)
-                    .filter_map(|r| {
-                        Some((r.server.clone(), r.label.clone(), r.cpu_per_message_us?))
-                    })
+                    .filter_map(|r| Some(bar(&r.server, &r.label, r.cpu_per_message_us?)))
                     .collect();
                 (
                     format!("{n} connexion{}", if n > 1 { "s" } else { "" }),
@@ -369,12 +417,9 @@ fn panels(report: &Report) -> Vec<Panel> {
                     .chat
                     .iter()
                     .filter(|r| r.room == room)
-                    .map(|r| {
-                        (
-                            r.server.clone(),
-                            r.label.clone(),
-                            r.sustained.unwrap_or(f64::NAN),
-                        )
+                    .map(|r| Bar {
+                        prefix: if r.limit == CEILING { "≥ " } else { "" },
+                        ..bar(&r.server, &r.label, r.sustained.unwrap_or(f64::NAN))
                     })
                     .collect();
                 (format!("salon de {room} clients"), bars)
@@ -386,17 +431,14 @@ fn panels(report: &Report) -> Vec<Panel> {
             groups,
         });
     }
+    if let Some(panel) = chat_cpu_panel(report, &rooms) {
+        panels.push(panel);
+    }
     if !report.capacity.is_empty() {
         let bars = report
             .capacity
             .iter()
-            .filter_map(|r| {
-                Some((
-                    r.server.clone(),
-                    r.label.clone(),
-                    r.bytes_per_connection? / 1024.0,
-                ))
-            })
+            .filter_map(|r| Some(bar(&r.server, &r.label, r.bytes_per_connection? / 1024.0)))
             .collect();
         let target = report.capacity.first().map_or(0, |r| r.target);
         panels.push(Panel {
@@ -406,6 +448,48 @@ fn panels(report: &Report) -> Vec<Panel> {
         });
     }
     panels
+}
+
+/// Débit commun d'un salon : le plus haut palier tenu par TOUS les serveurs mesurés.
+pub fn common_rate(report: &Report, room: usize) -> Option<f64> {
+    report
+        .chat
+        .iter()
+        .filter(|row| row.room == room)
+        .map(|row| row.sustained)
+        .collect::<Option<Vec<f64>>>()?
+        .into_iter()
+        .reduce(f64::min)
+}
+
+/// CPU par livraison de chaque serveur de chat, au même débit : l'effet du regroupement
+/// des écritures se lit ici.
+fn chat_cpu_panel(report: &Report, rooms: &[usize]) -> Option<Panel> {
+    let groups: Vec<(String, Vec<Bar>)> = rooms
+        .iter()
+        .filter_map(|&room| {
+            let rate = common_rate(report, room)?;
+            let bars = report
+                .chat
+                .iter()
+                .filter(|row| row.room == room)
+                .filter_map(|row| {
+                    let step = row.steps.iter().find(|s| s.offered == rate)?;
+                    Some(bar(&row.server, &row.label, step.cpu_per_delivery_us?))
+                })
+                .collect();
+            Some((
+                format!("salon de {room} clients, {} livraisons/s", thousands(rate)),
+                bars,
+            ))
+        })
+        .collect();
+    (!groups.is_empty()).then(|| Panel {
+        title: "Chat : CPU du serveur par livraison, au même débit (plus court = mieux)"
+            .to_string(),
+        unit: "µs",
+        groups,
+    })
 }
 
 /// Le graphique : fond blanc explicite, lisible dans les thèmes clair et sombre du livre.
@@ -420,9 +504,15 @@ pub fn svg(report: &Report) -> String {
         body,
         r##"<text x="16" y="{y}" font-size="11" fill="#555555">{}</text>"##,
         xml_escape(&format!(
-            "{} — {} cœurs, {} — {}",
-            report.date, report.machine.cores, report.machine.cpu_model, report.command
+            "Mesuré le {} sur {} cœurs ({}), mode {}",
+            report.date, report.machine.cores, report.machine.cpu_model, report.mode
         ))
+    );
+    y += 14.0;
+    let _ = writeln!(
+        body,
+        r##"<text x="16" y="{y}" font-size="11" fill="#555555">{}</text>"##,
+        xml_escape(&report.command)
     );
     let height = y + 14.0;
     format!(

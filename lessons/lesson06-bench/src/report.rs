@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
-use crate::suite::{CEILING, P99_LIMIT_MS, Report};
+use crate::suite::{CEILING, P99_LIMIT_MS, Report, common_rate};
 
 /// Écrit `results.md`, `results.svg` et `results.json` dans `dir`.
 pub fn write_all(report: &Report, dir: &Path) -> io::Result<()> {
@@ -193,14 +193,16 @@ fn stalled_table(report: &Report, md: &mut String) {
     let _ = writeln!(
         md,
         "### Chat avec un client qui ne lit jamais\n\n\
-         Même salon, au débit soutenu, plus un client dont le tampon de réception est plein.\n\n\
-         | Serveur | Salon | Débit (livraisons/s) | p99 sans lui (ms) | p50 avec (ms) | p99 avec (ms) | Pertes | Verdict |\n\
-         |---|---:|---:|---:|---:|---:|---:|---|"
+         Même salon, au débit que tous les serveurs ont tenu, plus un client qui ne lit \
+         jamais : on remplit d'abord ses tampons (environ 2 Mo de longues lignes), puis on \
+         mesure un palier.\n\n\
+         | Serveur | Salon | Débit (livraisons/s) | p99 sans lui (ms) | p50 avec (ms) | p99 avec (ms) | Pertes | VmRSS du serveur (Mio) | Verdict |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---|"
     );
     for row in &report.stalled {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             row.label,
             row.room,
             thousands(row.offered),
@@ -208,6 +210,7 @@ fn stalled_table(report: &Report, md: &mut String) {
             opt(Some(row.stalled_p50_ms), 2),
             opt(Some(row.stalled_p99_ms), 2),
             row.lost,
+            opt(row.server_rss_after.map(|b| b as f64 / 1_048_576.0), 1),
             row.verdict,
         );
     }
@@ -448,18 +451,6 @@ fn panels(report: &Report) -> Vec<Panel> {
         });
     }
     panels
-}
-
-/// Débit commun d'un salon : le plus haut palier tenu par TOUS les serveurs mesurés.
-pub fn common_rate(report: &Report, room: usize) -> Option<f64> {
-    report
-        .chat
-        .iter()
-        .filter(|row| row.room == room)
-        .map(|row| row.sustained)
-        .collect::<Option<Vec<f64>>>()?
-        .into_iter()
-        .reduce(f64::min)
 }
 
 /// CPU par livraison de chaque serveur de chat, au même débit : l'effet du regroupement

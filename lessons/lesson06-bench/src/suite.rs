@@ -143,6 +143,8 @@ pub struct StalledRow {
     pub stalled_p50_ms: f64,
     pub stalled_p99_ms: f64,
     pub lost: u64,
+    /// Mémoire du serveur à la fin : une file non bornée garde tout ce que le muet ne lit pas.
+    pub server_rss_after: Option<u64>,
     pub verdict: String,
 }
 
@@ -439,23 +441,19 @@ impl<'a> Suite<'a> {
         self.report.chat.push(row);
     }
 
-    /// Rejoue le plus haut palier tenu avec, en plus, un client qui ne lit jamais.
+    /// Rejoue un palier avec, en plus, un client qui ne lit jamais.
     fn stalled_server(&mut self, server: Server) {
         let room = self.plan.stalled_room;
-        let healthy = self
+        // Au débit que TOUS les serveurs ont tenu dans ce salon : loin de la limite de
+        // chacun, seul l'effet du client muet reste.
+        let rate = common_rate(&self.report, room).unwrap_or(self.plan.chat_rates[0]);
+        let healthy_p99 = self
             .report
             .chat
             .iter()
             .find(|row| row.server == server.name() && row.room == room)
-            .and_then(|row| {
-                let rate = row.sustained?;
-                let p99 = row.steps.iter().find(|s| s.offered == rate)?.p99_ms;
-                Some((rate, p99))
-            });
-        let (rate, healthy_p99) = match healthy {
-            Some((rate, p99)) => (rate, Some(p99)),
-            None => (self.plan.chat_rates[0], None),
-        };
+            .and_then(|row| row.steps.iter().find(|s| s.offered == rate))
+            .map(|step| step.p99_ms);
         let Some(running) = self.start(server) else {
             return;
         };
@@ -497,6 +495,7 @@ impl<'a> Suite<'a> {
                     stalled_p50_ms: step.p50_ms(),
                     stalled_p99_ms: step.p99_ms(),
                     lost: step.lost(),
+                    server_rss_after: system::memory_use(running.pid()).map(|m| m.rss_bytes),
                     verdict,
                 }
             }
@@ -509,6 +508,7 @@ impl<'a> Suite<'a> {
                 stalled_p50_ms: f64::NAN,
                 stalled_p99_ms: f64::NAN,
                 lost: 0,
+                server_rss_after: None,
                 verdict: format!("échec : {err}"),
             },
         };
@@ -624,6 +624,18 @@ fn failure_reason(step: &ChatStep) -> String {
     } else {
         "limite du générateur de charge".to_string()
     }
+}
+
+/// Débit commun d'un salon : le plus haut palier tenu par TOUS les serveurs mesurés.
+pub fn common_rate(report: &Report, room: usize) -> Option<f64> {
+    report
+        .chat
+        .iter()
+        .filter(|row| row.room == room)
+        .map(|row| row.sustained)
+        .collect::<Option<Vec<f64>>>()?
+        .into_iter()
+        .reduce(f64::min)
 }
 
 /// Date et heure UTC au format ISO 8601, sans dépendance.

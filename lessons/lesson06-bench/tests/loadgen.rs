@@ -91,7 +91,7 @@ fn chaque_serveur_de_chat_livre_tout_dans_l_ordre() {
                 server.name()
             )
         });
-        for rate in [2_000.0, 5_000.0] {
+        for rate in [1_000.0, 2_000.0] {
             let step = room
                 .step(rate, Duration::from_millis(300))
                 .unwrap_or_else(|err| panic!("{} : palier impossible : {err}", server.name()));

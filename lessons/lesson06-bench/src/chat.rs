@@ -72,6 +72,23 @@ pub struct ChatStep {
 }
 
 impl ChatStep {
+    fn new(offered: f64, window: Duration) -> ChatStep {
+        ChatStep {
+            offered,
+            sent: 0,
+            expected: 0,
+            delivered: 0,
+            disordered: 0,
+            window,
+            total: window,
+            latency: new_histogram(),
+            server_cpu: None,
+            max_lag: Duration::ZERO,
+            final_lag: Duration::ZERO,
+            closed: 0,
+        }
+    }
+
     pub fn lost(&self) -> u64 {
         self.expected.saturating_sub(self.delivered)
     }
@@ -298,20 +315,7 @@ impl ChatRoom {
         let listeners = self.speakers.len().saturating_sub(1).max(1) as f64;
         let messages_per_second = deliveries_per_second / listeners;
         let interval = Duration::from_secs_f64(1.0 / messages_per_second.max(1e-3));
-        let mut step = ChatStep {
-            offered: deliveries_per_second,
-            sent: 0,
-            expected: 0,
-            delivered: 0,
-            disordered: 0,
-            window: duration,
-            total: duration,
-            latency: new_histogram(),
-            server_cpu: None,
-            max_lag: Duration::ZERO,
-            final_lag: Duration::ZERO,
-            closed: 0,
-        };
+        let mut step = ChatStep::new(deliveries_per_second, duration);
         let cpu_start = self.server_pid.and_then(system::cpu_time);
         let start = Instant::now();
         let end = start + duration;
@@ -336,17 +340,7 @@ impl ChatRoom {
             self.poll_into(until.min(Duration::from_millis(5)), &mut step)?;
         }
         step.sent = counter;
-        let open_listeners = self
-            .speakers
-            .iter()
-            .filter(|&&i| self.members[i].open)
-            .count()
-            .saturating_sub(1) as u64;
-        step.expected = counter * open_listeners;
-        let drain_end = Instant::now() + DRAIN;
-        while step.delivered < step.expected && Instant::now() < drain_end {
-            self.poll_into(Duration::from_millis(10), &mut step)?;
-        }
+        self.drain(&mut step)?;
         step.total = start.elapsed();
         let cpu_end = self.server_pid.and_then(system::cpu_time);
         if let (Some(begin), Some(end)) = (cpu_start, cpu_end) {
@@ -361,6 +355,23 @@ impl ChatRoom {
     }
 
     // ANCHOR_END: open_loop
+
+    /// Attend les dernières livraisons (au plus [`DRAIN`]) : tout message envoyé est attendu
+    /// chez chaque autre client qui lit encore.
+    fn drain(&mut self, step: &mut ChatStep) -> io::Result<()> {
+        let open_listeners = self
+            .speakers
+            .iter()
+            .filter(|&&i| self.members[i].open)
+            .count()
+            .saturating_sub(1) as u64;
+        step.expected = step.sent * open_listeners;
+        let drain_end = Instant::now() + DRAIN;
+        while step.delivered < step.expected && Instant::now() < drain_end {
+            self.poll_into(Duration::from_millis(10), step)?;
+        }
+        Ok(())
+    }
 
     /// Envoie depuis `sender` une ligne marquée de l'essai courant.
     fn send_marked(&mut self, sender: usize, seq: u32) {
@@ -380,20 +391,7 @@ impl ChatRoom {
     }
 
     fn poll_once(&mut self, timeout: Duration) -> io::Result<()> {
-        let mut ignored = ChatStep {
-            offered: 0.0,
-            sent: 0,
-            expected: 0,
-            delivered: 0,
-            disordered: 0,
-            window: Duration::ZERO,
-            total: Duration::ZERO,
-            latency: new_histogram(),
-            server_cpu: None,
-            max_lag: Duration::ZERO,
-            final_lag: Duration::ZERO,
-            closed: 0,
-        };
+        let mut ignored = ChatStep::new(0.0, Duration::ZERO);
         self.poll_into(timeout, &mut ignored)
     }
 

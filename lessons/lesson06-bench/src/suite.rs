@@ -53,7 +53,7 @@ impl Plan {
             echo_warmup: Duration::from_millis(300),
             echo_measure: Duration::from_secs(1),
             rooms: vec![10, 100, 500],
-            chat_rates: (0..7).map(|i| 20_000.0 * f64::powi(2.0, i)).collect(),
+            chat_rates: (0..9).map(|i| 20_000.0 * f64::powi(2.0, i)).collect(),
             chat_step: Duration::from_millis(1500),
             stalled_room: 100,
             capacity_connections: 10_000,
@@ -70,7 +70,7 @@ impl Plan {
             echo_measure: Duration::from_millis(400),
             rooms: vec![10, 100],
             stalled_room: 10,
-            chat_rates: vec![20_000.0, 80_000.0, 320_000.0],
+            chat_rates: vec![20_000.0, 160_000.0, 1_280_000.0],
             chat_step: Duration::from_millis(400),
             capacity_connections: 2_000,
             ..Plan::full()
@@ -208,33 +208,7 @@ impl<'a> Suite<'a> {
         let pinned = cores >= 2 && system::pin_current_thread(0) && cfg!(target_os = "linux");
         let server_core = pinned.then_some(1);
         let proc_available = system::cpu_time(std::process::id()).is_some();
-        let mut notes = vec![grid_note(&plan)];
-        let needed = plan.capacity_connections as u64 + 1_000;
-        match limit {
-            Some(limit) if limit.current < needed => notes.push(format!(
-                "Le système refuse plus de {} fichiers ouverts (plafond {}) : il en faudrait {needed}. \
-                 Le scénario capacité s'arrêtera avant {} connexions ; l'administrateur peut \
-                 relever le plafond (ulimit -Hn, /etc/security/limits.conf).",
-                limit.current, limit.hard, plan.capacity_connections
-            )),
-            Some(_) => {}
-            None => notes.push(
-                "Limite de fichiers ouverts inconnue sur ce système : le scénario capacité peut s'arrêter tôt."
-                    .to_string(),
-            ),
-        }
-        if !proc_available {
-            notes.push(
-                "Ce système n'a pas de /proc : temps CPU et mémoire du serveur indisponibles."
-                    .to_string(),
-            );
-        }
-        if !pinned {
-            notes.push(
-                "Serveur et générateur NON épinglés sur des cœurs distincts : ils se partagent le processeur."
-                    .to_string(),
-            );
-        }
+        let notes = setup_notes(&plan, limit, proc_available, pinned);
         let machine = Machine {
             cores,
             cpu_model,
@@ -474,44 +448,27 @@ impl<'a> Suite<'a> {
             let filled = chat.fill_silent(2 * 1024 * 1024, Duration::from_secs(10))?;
             Ok((filled, chat.step(rate, self.plan.chat_step)?))
         });
-        let row = match result {
-            Ok((filled, step)) => {
-                let flat = step_passed(&step);
-                let verdict = if !filled {
-                    format!("bloqué dès le remplissage ; {}", failure_reason(&step))
-                } else if flat {
-                    "les autres ne voient rien".to_string()
-                } else if step.delivered == 0 {
-                    "tout le salon est bloqué".to_string()
-                } else {
-                    failure_reason(&step)
-                };
-                StalledRow {
-                    server: server.name().to_string(),
-                    label: server.label().to_string(),
-                    room,
-                    offered: rate,
-                    healthy_p99_ms: healthy_p99,
-                    stalled_p50_ms: step.p50_ms(),
-                    stalled_p99_ms: step.p99_ms(),
-                    lost: step.lost(),
-                    server_rss_after: system::memory_use(running.pid()).map(|m| m.rss_bytes),
-                    verdict,
-                }
-            }
-            Err(err) => StalledRow {
-                server: server.name().to_string(),
-                label: server.label().to_string(),
-                room,
-                offered: rate,
-                healthy_p99_ms: healthy_p99,
-                stalled_p50_ms: f64::NAN,
-                stalled_p99_ms: f64::NAN,
-                lost: 0,
-                server_rss_after: None,
-                verdict: format!("échec : {err}"),
-            },
+        let mut row = StalledRow {
+            server: server.name().to_string(),
+            label: server.label().to_string(),
+            room,
+            offered: rate,
+            healthy_p99_ms: healthy_p99,
+            stalled_p50_ms: f64::NAN,
+            stalled_p99_ms: f64::NAN,
+            lost: 0,
+            server_rss_after: system::memory_use(running.pid()).map(|m| m.rss_bytes),
+            verdict: String::new(),
         };
+        match result {
+            Ok((filled, step)) => {
+                row.stalled_p50_ms = step.p50_ms();
+                row.stalled_p99_ms = step.p99_ms();
+                row.lost = step.lost();
+                row.verdict = stalled_verdict(filled, &step);
+            }
+            Err(err) => row.verdict = format!("échec : {err}"),
+        }
         self.report.stalled.push(row);
     }
 
@@ -543,6 +500,43 @@ impl<'a> Suite<'a> {
             stopped_by: outcome.stopped_by,
         });
     }
+}
+
+/// Ce qu'il faut savoir pour lire les chiffres : grille, limites refusées, mesures absentes.
+fn setup_notes(
+    plan: &Plan,
+    limit: Option<system::FileLimit>,
+    proc_available: bool,
+    pinned: bool,
+) -> Vec<String> {
+    let mut notes = vec![grid_note(plan)];
+    let needed = plan.capacity_connections as u64 + 1_000;
+    match limit {
+        Some(limit) if limit.current < needed => notes.push(format!(
+            "Le système refuse plus de {} fichiers ouverts (plafond {}) : il en faudrait {needed}. \
+             Le scénario capacité s'arrêtera avant {} connexions ; l'administrateur peut \
+             relever le plafond (ulimit -Hn, /etc/security/limits.conf).",
+            limit.current, limit.hard, plan.capacity_connections
+        )),
+        Some(_) => {}
+        None => notes.push(
+            "Limite de fichiers ouverts inconnue sur ce système : le scénario capacité peut s'arrêter tôt."
+                .to_string(),
+        ),
+    }
+    if !proc_available {
+        notes.push(
+            "Ce système n'a pas de /proc : temps CPU et mémoire du serveur indisponibles."
+                .to_string(),
+        );
+    }
+    if !pinned {
+        notes.push(
+            "Serveur et générateur NON épinglés sur des cœurs distincts : ils se partagent le processeur."
+                .to_string(),
+        );
+    }
+    notes
 }
 
 /// Ce que couvre ce passage, pour qu'on ne lise pas un passage rapide comme une mesure.
@@ -610,6 +604,19 @@ pub fn step_passed(step: &ChatStep) -> bool {
         && step.closed == 0
         && step.p99_ms() < P99_LIMIT_MS
         && step.generator_kept_up()
+}
+
+/// Ce que le client muet a fait aux autres.
+fn stalled_verdict(filled: bool, step: &ChatStep) -> String {
+    if !filled {
+        format!("bloqué dès le remplissage ; {}", failure_reason(step))
+    } else if step_passed(step) {
+        "les autres ne voient rien".to_string()
+    } else if step.delivered == 0 {
+        "tout le salon est bloqué".to_string()
+    } else {
+        failure_reason(step)
+    }
 }
 
 fn failure_reason(step: &ChatStep) -> String {

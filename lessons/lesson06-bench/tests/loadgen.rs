@@ -159,7 +159,7 @@ fn le_generateur_voit_le_chat_python_bloque_par_un_client_muet() {
     let mut room = ChatRoom::join(running.addr, 4, Server::PythonChat.protocol(), true, None)
         .expect("entrée dans le salon");
     let filled = room
-        .fill_silent(4 * 1024 * 1024, Duration::from_secs(5))
+        .fill_silent(4 * 1024 * 1024, Duration::from_secs(3))
         .expect("remplissage");
     assert!(
         !filled,

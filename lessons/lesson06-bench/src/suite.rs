@@ -116,6 +116,8 @@ pub struct StepRow {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub cpu_per_delivery_us: Option<f64>,
+    /// Charge du serveur pendant le palier, en fraction d'un cœur (1,0 = saturé).
+    pub server_load: Option<f64>,
     pub generator_kept_up: bool,
     pub passed: bool,
 }
@@ -418,9 +420,9 @@ impl<'a> Suite<'a> {
     /// Rejoue un palier avec, en plus, un client qui ne lit jamais.
     fn stalled_server(&mut self, server: Server) {
         let room = self.plan.stalled_room;
-        // Au débit que TOUS les serveurs ont tenu dans ce salon : loin de la limite de
-        // chacun, seul l'effet du client muet reste.
-        let rate = common_rate(&self.report, room).unwrap_or(self.plan.chat_rates[0]);
+        // Au débit que TOUS les serveurs ont tenu sans saturer dans ce salon : loin de la
+        // limite de chacun, seul l'effet du client muet reste.
+        let rate = comparison_rate(&self.report, room, &[]).unwrap_or(self.plan.chat_rates[0]);
         let healthy_p99 = self
             .report
             .chat
@@ -592,6 +594,9 @@ fn step_row(step: &ChatStep) -> StepRow {
         p50_ms: step.p50_ms(),
         p99_ms: step.p99_ms(),
         cpu_per_delivery_us: step.cpu_per_delivery_us(),
+        server_load: step
+            .server_cpu
+            .map(|cpu| cpu.as_secs_f64() / step.total.as_secs_f64().max(1e-9)),
         generator_kept_up: step.generator_kept_up(),
         passed: step_passed(step),
     }
@@ -623,7 +628,10 @@ fn failure_reason(step: &ChatStep) -> String {
     if step.closed > 0 {
         format!("{} connexions fermées par le serveur", step.closed)
     } else if step.lost() > 0 {
-        format!("{} livraisons perdues", step.lost())
+        format!(
+            "{} livraisons manquantes 2 s après le dernier envoi",
+            step.lost()
+        )
     } else if step.disordered > 0 {
         format!("{} messages dans le désordre", step.disordered)
     } else if step.p99_ms() >= P99_LIMIT_MS {
@@ -633,16 +641,38 @@ fn failure_reason(step: &ChatStep) -> String {
     }
 }
 
-/// Débit commun d'un salon : le plus haut palier tenu par TOUS les serveurs mesurés.
-pub fn common_rate(report: &Report, room: usize) -> Option<f64> {
-    report
+/// Au-delà de cette charge, un serveur est presque saturé : il regroupe alors tout ce qui
+/// attend en une écriture, et son coût par livraison ne dit plus que « 1 / débit ».
+pub const COMFORTABLE_LOAD: f64 = 0.8;
+
+/// Débit de comparaison d'un salon, pour les serveurs `servers` (tous si vide) : le plus
+/// haut palier que tous ont tenu sans dépasser [`COMFORTABLE_LOAD`] ; à défaut, le plus bas
+/// palier tenu par tous.
+pub fn comparison_rate(report: &Report, room: usize, servers: &[&str]) -> Option<f64> {
+    let rows: Vec<&ChatRow> = report
         .chat
         .iter()
-        .filter(|row| row.room == room)
-        .map(|row| row.sustained)
-        .collect::<Option<Vec<f64>>>()?
-        .into_iter()
-        .reduce(f64::min)
+        .filter(|row| {
+            row.room == room && (servers.is_empty() || servers.contains(&row.server.as_str()))
+        })
+        .collect();
+    let first = rows.first()?;
+    let held_by_all = |rate: f64, comfortable: bool| {
+        rows.iter().all(|row| {
+            row.steps.iter().any(|step| {
+                step.offered == rate
+                    && step.passed
+                    && (!comfortable || step.server_load.is_some_and(|l| l < COMFORTABLE_LOAD))
+            })
+        })
+    };
+    let rates: Vec<f64> = first.steps.iter().map(|step| step.offered).collect();
+    rates
+        .iter()
+        .rev()
+        .find(|&&rate| held_by_all(rate, true))
+        .or_else(|| rates.iter().find(|&&rate| held_by_all(rate, false)))
+        .copied()
 }
 
 /// Date et heure UTC au format ISO 8601, sans dépendance.

@@ -1,7 +1,7 @@
 //! Les objectifs chiffrés des serveurs des leçons, vérifiés sur les mesures du passage.
 
 use crate::servers::Server;
-use crate::suite::{ChatRow, Report, TargetRow};
+use crate::suite::{ChatRow, Report, TargetRow, comparison_rate};
 
 /// Salon et charge d'écho sur lesquels portent les objectifs.
 const TARGET_ROOM: usize = 100;
@@ -95,17 +95,18 @@ fn chat_targets(report: &Report) -> Vec<TargetRow> {
             "chat, salon de {TARGET_ROOM} : l05-chat dépense moins de CPU par livraison que {} (même débit)",
             other.name()
         );
-        // On compare au plus haut palier tenu par les deux serveurs.
+        // Au même débit, le plus haut que les deux tiennent sans saturer : un serveur saturé
+        // regroupe tout et son coût par livraison ne veut plus rien dire.
         let common = match (lesson, chat_row(report, other)) {
-            (Some(lesson), Some(other_row)) => match (lesson.sustained, other_row.sustained) {
-                (Some(a), Some(b)) => {
-                    let rate = a.min(b);
-                    cpu_at(lesson, rate)
-                        .zip(cpu_at(other_row, rate))
-                        .map(|(ours, theirs)| (rate, ours, theirs))
-                }
-                _ => None,
-            },
+            (Some(lesson), Some(other_row)) => {
+                comparison_rate(report, TARGET_ROOM, &[&lesson.server, &other_row.server]).and_then(
+                    |rate| {
+                        cpu_at(lesson, rate)
+                            .zip(cpu_at(other_row, rate))
+                            .map(|(ours, theirs)| (rate, ours, theirs))
+                    },
+                )
+            }
             _ => None,
         };
         targets.push(match common {

@@ -36,6 +36,8 @@ pub struct Plan {
     pub chat_step: Duration,
     /// Salon où l'on rejoue le palier avec un client qui ne lit jamais.
     pub stalled_room: usize,
+    /// Délai pour remplir les tampons du client muet : au-delà, le serveur est bloqué.
+    pub fill_timeout: Duration,
     pub capacity_connections: usize,
 }
 
@@ -56,6 +58,7 @@ impl Plan {
             chat_rates: (0..9).map(|i| 20_000.0 * f64::powi(2.0, i)).collect(),
             chat_step: Duration::from_millis(1500),
             stalled_room: 100,
+            fill_timeout: Duration::from_secs(6),
             capacity_connections: 10_000,
         }
     }
@@ -64,12 +67,13 @@ impl Plan {
     pub fn quick() -> Plan {
         Plan {
             quick: true,
-            echo_connections: vec![1, 50, 1000],
+            echo_connections: vec![1, 50],
             echo_line_lens: vec![64],
             echo_warmup: Duration::from_millis(200),
             echo_measure: Duration::from_millis(400),
             rooms: vec![10, 100],
             stalled_room: 10,
+            fill_timeout: Duration::from_secs(3),
             chat_rates: vec![20_000.0, 160_000.0, 1_280_000.0],
             chat_step: Duration::from_millis(400),
             capacity_connections: 2_000,
@@ -447,7 +451,7 @@ impl<'a> Suite<'a> {
         )
         .and_then(|mut chat| {
             // On remplit d'abord les tampons du client muet, puis on mesure un palier.
-            let filled = chat.fill_silent(2 * 1024 * 1024, Duration::from_secs(10))?;
+            let filled = chat.fill_silent(2 * 1024 * 1024, self.plan.fill_timeout)?;
             Ok((filled, chat.step(rate, self.plan.chat_step)?))
         });
         let mut row = StalledRow {

@@ -118,8 +118,8 @@ fn un_passage_rapide_ecrit_les_trois_fichiers() -> io::Result<()> {
         serde_json::from_str(&read("results.json")).expect("results.json doit être du JSON valide");
     assert_eq!(
         json["echo"].as_array().map(Vec::len),
-        Some(3),
-        "trois charges d'écho en mode rapide (1, 50 et 1000 connexions)"
+        Some(2),
+        "deux charges d'écho en mode rapide (1 et 50 connexions)"
     );
     assert_eq!(
         json["capacity"][0]["connected"], 200,

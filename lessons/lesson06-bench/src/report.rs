@@ -79,7 +79,9 @@ fn echo_table(report: &Report, md: &mut String) {
         "### Écho : boucle fermée, un message en vol par connexion\n\n\
          CPU serveur : temps CPU (utilisateur + système) du processus serveur pendant la \
          fenêtre mesurée, divisé par le nombre de messages renvoyés. Latence : aller-retour \
-         vu par le générateur.\n\n\
+         vu par le générateur. Avec une seule connexion, le serveur s'endort entre deux \
+         messages : le coût du réveil domine ; avec beaucoup de connexions, un seul réveil \
+         sert plusieurs messages (boucle d'événements), ou non (un thread par client).\n\n\
          | Serveur | Connexions | Ligne | Messages/s | p50 (µs) | p99 (µs) | CPU serveur par message (µs) | × référence |\n\
          |---|---:|---:|---:|---:|---:|---:|---:|"
     );

@@ -19,13 +19,18 @@ pub fn write_all(report: &Report, dir: &Path) -> io::Result<()> {
 
 fn opt(value: Option<f64>, decimals: usize) -> String {
     match value {
-        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        Some(v) if v.is_finite() => decimal(v, decimals),
         _ => "—".to_string(),
     }
 }
 
+/// 5.25 → « 5,25 » : la virgule décimale, à la française.
+pub fn decimal(value: f64, decimals: usize) -> String {
+    format!("{value:.decimals$}").replace('.', ",")
+}
+
 /// 1234567 → « 1 234 567 » (espace fine insécable, à la française).
-fn thousands(value: f64) -> String {
+pub fn thousands(value: f64) -> String {
     let digits = format!("{:.0}", value.max(0.0));
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -382,9 +387,9 @@ fn format_value(value: f64) -> String {
     } else if value >= 1000.0 {
         thousands(value)
     } else if value >= 10.0 {
-        format!("{value:.1}")
+        decimal(value, 1)
     } else {
-        format!("{value:.2}")
+        decimal(value, 2)
     }
 }
 

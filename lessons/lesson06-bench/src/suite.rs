@@ -567,7 +567,7 @@ fn grid_note(plan: &Plan) -> String {
         plan.echo_warmup.as_millis(),
         plan.echo_measure.as_millis(),
         list(&plan.rooms),
-        plan.chat_step.as_secs_f64(),
+        crate::report::decimal(plan.chat_step.as_secs_f64(), 1),
         plan.capacity_connections,
     )
 }
@@ -639,7 +639,7 @@ fn failure_reason(step: &ChatStep) -> String {
     } else if step.disordered > 0 {
         format!("{} messages dans le désordre", step.disordered)
     } else if step.p99_ms() >= P99_LIMIT_MS {
-        format!("p99 de {:.1} ms", step.p99_ms())
+        format!("p99 de {} ms", crate::report::decimal(step.p99_ms(), 1))
     } else {
         "limite du générateur de charge".to_string()
     }

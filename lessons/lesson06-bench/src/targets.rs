@@ -1,5 +1,6 @@
 //! Les objectifs chiffrés des serveurs des leçons, vérifiés sur les mesures du passage.
 
+use crate::report::{decimal, thousands};
 use crate::servers::Server;
 use crate::suite::{ChatRow, Report, TargetRow, comparison_rate};
 
@@ -30,8 +31,9 @@ pub fn evaluate(report: &Report) -> Vec<TargetRow> {
 
 fn echo_target(report: &Report, server: Server, limit: f64) -> TargetRow {
     let target = format!(
-        "écho {TARGET_LINE_LEN} o, {TARGET_CONNECTIONS} connexions : CPU par message de {} ≤ {limit}× la référence epoll",
-        server.name()
+        "écho {TARGET_LINE_LEN} o, {TARGET_CONNECTIONS} connexions : CPU par message de {} ≤ {}× la référence epoll",
+        server.name(),
+        decimal(limit, 2)
     );
     let row = report.echo.iter().find(|row| {
         row.server == server.name()
@@ -41,7 +43,11 @@ fn echo_target(report: &Report, server: Server, limit: f64) -> TargetRow {
     match row.and_then(|row| Some((row.vs_reference?, row.cpu_per_message_us?))) {
         Some((ratio, cost)) => TargetRow {
             target,
-            measured: format!("{ratio:.2}× ({cost:.2} µs par message)"),
+            measured: format!(
+                "{}× ({} µs par message)",
+                decimal(ratio, 2),
+                decimal(cost, 2)
+            ),
             met: Some(ratio <= limit),
         },
         None => TargetRow {
@@ -80,7 +86,11 @@ fn chat_targets(report: &Report) -> Vec<TargetRow> {
                 let ours = lesson.sustained.unwrap_or(0.0);
                 let theirs = other_row.sustained.unwrap_or(0.0);
                 (
-                    format!("{ours:.0} contre {theirs:.0} livraisons/s"),
+                    format!(
+                        "{} contre {} livraisons/s",
+                        thousands(ours),
+                        thousands(theirs)
+                    ),
                     Some(ours >= theirs && ours > 0.0),
                 )
             }
@@ -113,7 +123,10 @@ fn chat_targets(report: &Report) -> Vec<TargetRow> {
             Some((rate, ours, theirs)) => TargetRow {
                 target,
                 measured: format!(
-                    "{ours:.2} contre {theirs:.2} µs par livraison à {rate:.0} livraisons/s"
+                    "{} contre {} µs par livraison à {} livraisons/s",
+                    decimal(ours, 2),
+                    decimal(theirs, 2),
+                    thousands(rate)
                 ),
                 met: Some(ours < theirs),
             },
@@ -143,9 +156,9 @@ fn capacity_target(report: &Report, server: Server, limit: f64) -> TargetRow {
             Some(bytes) => TargetRow {
                 target,
                 measured: format!(
-                    "{} connexions, {:.2} Kio par connexion",
+                    "{} connexions, {} Kio par connexion",
                     row.connected,
-                    bytes / 1024.0
+                    decimal(bytes / 1024.0, 2)
                 ),
                 met: Some(row.connected == row.target && bytes <= limit),
             },

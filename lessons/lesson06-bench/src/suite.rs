@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::capacity::run_capacity;
 use crate::chat::{ChatRoom, ChatStep};
-use crate::echo::{EchoLoad, run_echo};
+use crate::echo::{EchoLoad, EchoOutcome, run_echo};
 use crate::servers::{self, Role, RunningServer, Server};
 use crate::system;
 
@@ -30,6 +30,8 @@ pub struct Plan {
     pub echo_line_lens: Vec<usize>,
     pub echo_warmup: Duration,
     pub echo_measure: Duration,
+    /// Mesures de chaque charge d'écho, dont on garde la médiane.
+    pub echo_rounds: usize,
     pub rooms: Vec<usize>,
     /// Paliers de débit de chat, en livraisons par seconde.
     pub chat_rates: Vec<f64>,
@@ -52,8 +54,9 @@ impl Plan {
             capacity: true,
             echo_connections: vec![1, 10, 50, 100, 1000],
             echo_line_lens: vec![64, 512],
-            echo_warmup: Duration::from_millis(300),
-            echo_measure: Duration::from_secs(1),
+            echo_warmup: Duration::from_millis(200),
+            echo_measure: Duration::from_millis(500),
+            echo_rounds: 3,
             rooms: vec![10, 100, 500],
             chat_rates: (0..9).map(|i| 20_000.0 * f64::powi(2.0, i)).collect(),
             chat_step: Duration::from_millis(1500),
@@ -69,8 +72,9 @@ impl Plan {
             quick: true,
             echo_connections: vec![1, 50],
             echo_line_lens: vec![64],
-            echo_warmup: Duration::from_millis(200),
-            echo_measure: Duration::from_millis(400),
+            echo_warmup: Duration::from_millis(100),
+            echo_measure: Duration::from_millis(250),
+            echo_rounds: 3,
             rooms: vec![10, 100],
             stalled_room: 10,
             fill_timeout: Duration::from_secs(3),
@@ -248,9 +252,12 @@ impl<'a> Suite<'a> {
     pub fn run(mut self) -> Report {
         let servers = self.available_servers();
         if self.plan.echo {
-            for &server in servers.iter().filter(|s| s.role() == Role::Echo) {
-                self.echo_server(server);
-            }
+            let echo_servers: Vec<Server> = servers
+                .iter()
+                .copied()
+                .filter(|s| s.role() == Role::Echo)
+                .collect();
+            self.echo_all(&echo_servers);
             self.compare_echo_to_reference();
         }
         if self.plan.chat {
@@ -303,39 +310,44 @@ impl<'a> Suite<'a> {
         }
     }
 
-    fn echo_server(&mut self, server: Server) {
-        let Some(running) = self.start(server) else {
-            return;
-        };
+    /// Mesure l'écho de tous les serveurs, charge par charge. Les serveurs tournent tous en
+    /// même temps (ceux qui attendent ne coûtent rien) et chaque charge est mesurée
+    /// [`Plan::echo_rounds`] fois, un serveur après l'autre : une perturbation passagère de la
+    /// machine touche alors tous les serveurs, et la médiane l'écarte.
+    fn echo_all(&mut self, servers: &[Server]) {
+        let running: Vec<(Server, RunningServer)> = servers
+            .iter()
+            .filter_map(|&server| Some((server, self.start(server)?)))
+            .collect();
         for &line_len in &self.plan.echo_line_lens.clone() {
             for &connections in &self.plan.echo_connections.clone() {
-                (self.progress)(&format!(
-                    "écho {:<11} {connections:>5} connexions, lignes de {line_len} o",
-                    server.name()
-                ));
                 let load = EchoLoad {
                     connections,
                     line_len,
                     warmup: self.plan.echo_warmup,
                     measure: self.plan.echo_measure,
                 };
-                match run_echo(running.addr, load, Some(running.pid())) {
-                    Ok(outcome) => self.report.echo.push(EchoRow {
-                        server: server.name().to_string(),
-                        label: server.label().to_string(),
-                        connections,
-                        line_len,
-                        messages_per_second: outcome.messages_per_second(),
-                        p50_us: outcome.latency.value_at_quantile(0.5) as f64 / 1e3,
-                        p99_us: outcome.latency.value_at_quantile(0.99) as f64 / 1e3,
-                        cpu_per_message_us: outcome.cpu_per_message_us(),
-                        vs_reference: None,
-                        errors: outcome.corrupted + outcome.closed,
-                    }),
-                    Err(err) => self.report.notes.push(format!(
-                        "écho {} avec {connections} connexions : {err}",
-                        server.name()
-                    )),
+                let mut outcomes: Vec<Vec<EchoOutcome>> = vec![Vec::new(); running.len()];
+                for round in 1..=self.plan.echo_rounds {
+                    for (index, (server, server_process)) in running.iter().enumerate() {
+                        (self.progress)(&format!(
+                            "écho {:<11} {connections:>5} connexions, lignes de {line_len} o, mesure {round}/{}",
+                            server.name(),
+                            self.plan.echo_rounds
+                        ));
+                        match run_echo(server_process.addr, load, Some(server_process.pid())) {
+                            Ok(outcome) => outcomes[index].push(outcome),
+                            Err(err) => self.report.notes.push(format!(
+                                "écho {} avec {connections} connexions : {err}",
+                                server.name()
+                            )),
+                        }
+                    }
+                }
+                for ((server, _), outcomes) in running.iter().zip(outcomes) {
+                    if let Some(row) = echo_row(*server, load, &outcomes) {
+                        self.report.echo.push(row);
+                    }
                 }
             }
         }
@@ -560,16 +572,60 @@ fn grid_note(plan: &Plan) -> String {
         "Mode complet"
     };
     format!(
-        "{kind}. Écho : {} connexions, lignes de {} octets, chauffe {} ms puis {} ms mesurées. \
+        "{kind}. Écho : {} connexions, lignes de {} octets, chauffe {} ms puis {} ms mesurées, \
+         {} fois (médiane). \
          Chat : salons de {} clients, paliers de {} s. Capacité : {} connexions.",
         list(&plan.echo_connections),
         list(&plan.echo_line_lens),
         plan.echo_warmup.as_millis(),
         plan.echo_measure.as_millis(),
+        plan.echo_rounds,
         list(&plan.rooms),
         crate::report::decimal(plan.chat_step.as_secs_f64(), 1),
         plan.capacity_connections,
     )
+}
+
+/// Résume les mesures d'une charge : médiane des débits et des coûts CPU, latences de
+/// toutes les mesures réunies.
+fn echo_row(server: Server, load: EchoLoad, outcomes: &[EchoOutcome]) -> Option<EchoRow> {
+    let first = outcomes.first()?;
+    let mut latency = first.latency.clone();
+    for outcome in &outcomes[1..] {
+        let _ = latency.add(&outcome.latency);
+    }
+    let rates: Vec<f64> = outcomes
+        .iter()
+        .map(EchoOutcome::messages_per_second)
+        .collect();
+    let costs: Vec<f64> = outcomes
+        .iter()
+        .filter_map(EchoOutcome::cpu_per_message_us)
+        .collect();
+    Some(EchoRow {
+        server: server.name().to_string(),
+        label: server.label().to_string(),
+        connections: load.connections,
+        line_len: load.line_len,
+        messages_per_second: median(rates)?,
+        p50_us: latency.value_at_quantile(0.5) as f64 / 1e3,
+        p99_us: latency.value_at_quantile(0.99) as f64 / 1e3,
+        cpu_per_message_us: median(costs),
+        vs_reference: None,
+        errors: outcomes.iter().map(|o| o.corrupted + o.closed).sum(),
+    })
+}
+
+/// La médiane : insensible à une mesure isolée faussée par un autre programme.
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.retain(|v| v.is_finite());
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(values[n / 2]),
+        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+    }
 }
 
 /// Les serveurs dont on mesure la capacité : ceux qui répondent à une connexion inactive

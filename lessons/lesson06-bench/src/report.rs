@@ -523,3 +523,19 @@ pub fn svg(report: &Report) -> String {
          <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n{body}</svg>\n"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn les_nombres_sont_ecrits_a_la_francaise() {
+        assert_eq!(decimal(5.254, 2), "5,25", "virgule décimale");
+        assert_eq!(
+            thousands(1_280_000.0),
+            "1\u{202f}280\u{202f}000",
+            "espace fine entre milliers"
+        );
+        assert_eq!(thousands(999.0), "999");
+    }
+}

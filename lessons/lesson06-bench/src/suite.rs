@@ -757,3 +757,33 @@ pub fn utc_now() -> String {
         rest % 3600 / 60
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn la_mediane_ecarte_une_mesure_aberrante() {
+        assert_eq!(median(vec![5.0, 5.2, 50.0]), Some(5.2), "50 est écarté");
+        assert_eq!(
+            median(vec![1.0, 2.0, 3.0, 4.0]),
+            Some(2.5),
+            "nombre pair : la moyenne des deux du milieu"
+        );
+        assert_eq!(median(Vec::new()), None, "pas de mesure, pas de médiane");
+    }
+
+    #[test]
+    fn la_date_est_au_format_iso() {
+        let date = utc_now();
+        assert_eq!(
+            date.len(),
+            "2026-11-22 02:12 UTC".len(),
+            "format inattendu : {date}"
+        );
+        assert!(
+            date.ends_with(" UTC") && date.as_bytes()[4] == b'-',
+            "format inattendu : {date}"
+        );
+    }
+}

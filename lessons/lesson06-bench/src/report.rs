@@ -342,7 +342,7 @@ fn draw_panel(panel: &Panel, top: f64, out: &mut String) -> f64 {
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max)
         .max(1e-9);
-    let scale = (WIDTH - LABEL_W - 110.0) / max;
+    let scale = (WIDTH - LABEL_W - 140.0) / max;
     for (group, bars) in &panel.groups {
         y += 18.0;
         let _ = writeln!(

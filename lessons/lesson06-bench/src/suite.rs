@@ -413,7 +413,15 @@ impl<'a> Suite<'a> {
                 server.name(),
                 rate as u64
             ));
-            let step = match chat.step(rate, self.plan.chat_step) {
+            let mut result = chat.step(rate, self.plan.chat_step);
+            // Seule la latence est sensible à un à-coup passager de la machine (un autre
+            // programme prend le cœur 20 ms) : un palier raté pour elle seule est rejoué une fois.
+            if let Ok(step) = &result {
+                if only_latency_failed(step) {
+                    result = chat.step(rate, self.plan.chat_step);
+                }
+            }
+            let step = match result {
                 Ok(step) => step,
                 Err(err) => {
                     row.error = Some(err.to_string());
@@ -574,7 +582,8 @@ fn grid_note(plan: &Plan) -> String {
     format!(
         "{kind}. Écho : {} connexions, lignes de {} octets, chauffe {} ms puis {} ms mesurées, \
          {} fois (médiane). \
-         Chat : salons de {} clients, paliers de {} s. Capacité : {} connexions.",
+         Chat : salons de {} clients, paliers de {} s (un palier raté pour sa seule latence \
+         est rejoué une fois). Capacité : {} connexions.",
         list(&plan.echo_connections),
         list(&plan.echo_line_lens),
         plan.echo_warmup.as_millis(),
@@ -669,6 +678,11 @@ pub fn step_passed(step: &ChatStep) -> bool {
         && step.closed == 0
         && step.p99_ms() < P99_LIMIT_MS
         && step.generator_kept_up()
+}
+
+/// Tout est arrivé, dans l'ordre, mais trop lentement.
+fn only_latency_failed(step: &ChatStep) -> bool {
+    !step_passed(step) && step.lost() == 0 && step.disordered == 0 && step.closed == 0
 }
 
 /// Ce que le client muet a fait aux autres.

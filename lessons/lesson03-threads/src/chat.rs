@@ -137,6 +137,10 @@ pub fn serve_chat(listener: TcpListener, config: ChatConfig) -> io::Result<()> {
             continue;
         };
         println!("Client connecté : {peer} ({} en cours).", limit.active());
+        // L'écrivain regroupe déjà les lignes en attente en un seul envoi : l'algorithme de
+        // Nagle, qui retient un petit envoi tant que le précédent n'est pas acquitté,
+        // n'ajouterait que du retard (jusqu'à 40 ms avec l'acquittement différé du client).
+        let _ = stream.set_nodelay(true);
         next_id += 1;
         if let Err(err) = start_client(next_id, stream, peer, slot, &events, config) {
             eprintln!("Impossible de servir {peer} : {err}");

@@ -29,6 +29,9 @@ pub fn serve_echo(listener: TcpListener, max_clients: usize) -> io::Result<()> {
             continue;
         };
         println!("Client connecté : {peer} ({} en cours).", limit.active());
+        // Chaque écho part dès qu'il est prêt : sans TCP_NODELAY, l'algorithme de Nagle
+        // retiendrait un petit envoi tant que le précédent n'est pas acquitté.
+        let _ = stream.set_nodelay(true);
 
         // Un nom par thread : il apparaît dans `ps -L`, dans les débogueurs et dans le message
         // d'une éventuelle panique. Le noyau Linux tronque les noms à 15 octets : le port du

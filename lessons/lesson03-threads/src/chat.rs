@@ -136,14 +136,14 @@ pub fn serve_chat(listener: TcpListener, config: ChatConfig) -> io::Result<()> {
             refuse_and_log(stream, peer, config.max_clients);
             continue;
         };
-        println!("Client connecté : {peer} ({} en cours).", limit.active());
+        log_info!("Client connecté : {peer} ({} en cours).", limit.active());
         // L'écrivain regroupe déjà les lignes en attente en un seul envoi : l'algorithme de
         // Nagle, qui retient un petit envoi tant que le précédent n'est pas acquitté,
         // n'ajouterait que du retard (jusqu'à 40 ms avec l'acquittement différé du client).
         let _ = stream.set_nodelay(true);
         next_id += 1;
         if let Err(err) = start_client(next_id, stream, peer, slot, &events, config) {
-            eprintln!("Impossible de servir {peer} : {err}");
+            log_error!("Impossible de servir {peer} : {err}");
             // Le hub ne s'arrête que s'il a paniqué : sans lui, plus de chat possible.
             if hub.is_finished() {
                 return Err(io::Error::other("le hub du chat s'est arrêté"));
@@ -310,7 +310,7 @@ impl Hub {
         // lit 0 octet, l'écrivain échoue sur sa prochaine écriture. Les deux threads se
         // terminent seuls ; retirer le client de la liste a détruit l'émetteur de sa file.
         let _ = member.stream.shutdown(Shutdown::Both);
-        println!("Client {} trop lent : déconnecté.", member.addr);
+        log_info!("Client {} trop lent : déconnecté.", member.addr);
         Some(format!("*** {} est trop lent, déconnecté\n", member.addr).into())
     }
 }
@@ -360,8 +360,8 @@ fn read_lines(
     drop(slot); // la place est rendue avant que la connexion se ferme (voir echo.rs)
     let _ = events.send(Event::Leave { id });
     match outcome {
-        Ok(()) => println!("Client {peer} parti."),
-        Err(err) => println!("Connexion avec {peer} interrompue : {err}"),
+        Ok(()) => log_info!("Client {peer} parti."),
+        Err(err) => log_info!("Connexion avec {peer} interrompue : {err}"),
     }
 }
 

@@ -33,6 +33,25 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+/// Journal du serveur, sur la sortie standard. Pourquoi pas `println!` ? Il PANIQUE si
+/// l'écriture échoue, par exemple quand la sortie est un tube dont le lecteur est parti
+/// (`… | head -1`). Dans la boucle d'accept ou dans le hub du chat, cette panique arrêterait le
+/// serveur pour tout le monde, à cause d'un simple journal : on ignore donc l'erreur.
+macro_rules! log_info {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// Comme `log_info!`, sur la sortie d'erreur (qui peut, elle aussi, être un tube fermé).
+macro_rules! log_error {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod chat;
 pub mod client;
 pub mod echo;
@@ -156,7 +175,7 @@ pub fn refuse(mut stream: TcpStream, max_clients: usize) {
 
 /// Note le refus dans le journal du serveur, puis refuse.
 fn refuse_and_log(stream: TcpStream, peer: SocketAddr, max_clients: usize) {
-    println!(
+    log_info!(
         "Refusé : {peer}, serveur plein ({}).",
         clients_maximum(max_clients)
     );
@@ -168,6 +187,6 @@ fn refuse_and_log(stream: TcpStream, peer: SocketAddr, max_clients: usize) {
 /// Ces échecs concernent UNE connexion (partie avant d'être acceptée) ou une ressource
 /// épuisée pour un temps (descripteurs de fichiers) : le serveur continue.
 fn accept_failed(err: &io::Error) {
-    eprintln!("accept() a échoué : {err} ; on continue.");
+    log_error!("accept() a échoué : {err} ; on continue.");
     thread::sleep(ACCEPT_RETRY_DELAY);
 }

@@ -109,8 +109,8 @@ fn run_echo_server(addr: &str, max_clients: usize) -> Result<(), String> {
     let addr = resolve(addr)?;
     let listener = listen(addr).map_err(|err| explain(&err, addr))?;
     let local = listener.local_addr().map_err(|err| explain(&err, addr))?;
-    println!("Serveur d'écho en écoute sur {local} (Ctrl+C pour l'arrêter).");
-    print_how_to_connect(local, &format!("au plus {max_clients} clients à la fois"));
+    let limits = format!("au plus {max_clients} clients à la fois");
+    print_how_to_connect("d'écho", local, &limits);
     serve_echo(listener, max_clients).map_err(|err| explain(&err, addr))
 }
 
@@ -118,23 +118,32 @@ fn run_chat_server(addr: &str, config: ChatConfig) -> Result<(), String> {
     let addr = resolve(addr)?;
     let listener = listen(addr).map_err(|err| explain(&err, addr))?;
     let local = listener.local_addr().map_err(|err| explain(&err, addr))?;
-    println!("Serveur de chat en écoute sur {local} (Ctrl+C pour l'arrêter).");
     let limits = format!(
         "au plus {} clients, lignes d'au plus {} octets",
         config.max_clients, config.max_line
     );
-    print_how_to_connect(local, &limits);
+    print_how_to_connect("de chat", local, &limits);
     serve_chat(listener, config).map_err(|err| explain(&err, addr))
 }
 
-fn print_how_to_connect(local: SocketAddr, limits: &str) {
-    println!("Limites : {limits}.");
-    println!("Pour s'y connecter, dans un autre terminal :");
-    println!("  cargo run -p lesson03-threads -- client --addr {local}");
-    println!("  nc {} {}", local.ip(), local.port());
+fn print_how_to_connect(kind: &str, local: SocketAddr, limits: &str) {
+    // Les erreurs d'écriture sont ignorées : si la sortie est un tube déjà fermé
+    // (`… | head -1`), `println!` paniquerait et le serveur s'arrêterait avant d'avoir servi
+    // qui que ce soit.
+    let mut out = io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "Serveur {kind} en écoute sur {local} (Ctrl+C pour l'arrêter).\n\
+         Limites : {limits}.\n\
+         Pour s'y connecter, dans un autre terminal :\n  \
+         cargo run -p lesson03-threads -- client --addr {local}\n  \
+         nc {} {}",
+        local.ip(),
+        local.port()
+    );
     // Un programme qui lance ce serveur (la leçon 06 par exemple) lit l'adresse sur la sortie
     // standard : elle doit partir tout de suite, pas quand le tampon sera plein.
-    let _ = io::stdout().flush();
+    let _ = out.flush();
 }
 
 fn run_client(addr: &str) -> Result<(), String> {

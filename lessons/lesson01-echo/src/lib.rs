@@ -75,16 +75,22 @@ pub fn serve(listener: &TcpListener) -> io::Result<()> {
         let (stream, peer) = match listener.accept() {
             Ok(connection) => connection,
             Err(err) => {
-                eprintln!("accept() a échoué : {err} ; on continue.");
+                let _ = writeln!(io::stderr(), "accept() a échoué : {err} ; on continue.");
                 continue;
             }
         };
-        println!("Client connecté : {peer}");
+        // Le journal s'écrit avec `writeln!` en ignorant l'erreur, et non avec `println!` :
+        // `println!` PANIQUE si la sortie standard est un tube déjà fermé (`… | head -1`),
+        // et le serveur s'arrêterait pour une simple ligne de journal.
+        let _ = writeln!(io::stdout(), "Client connecté : {peer}");
 
-        match echo(stream) {
-            Ok(bytes) => println!("Client {peer} parti ({bytes} octets renvoyés)."),
-            Err(err) => println!("Connexion avec {peer} interrompue : {err}"),
-        }
+        let _ = match echo(stream) {
+            Ok(bytes) => writeln!(
+                io::stdout(),
+                "Client {peer} parti ({bytes} octets renvoyés)."
+            ),
+            Err(err) => writeln!(io::stdout(), "Connexion avec {peer} interrompue : {err}"),
+        };
         // Ce n'est qu'ICI, une fois ce client parti, que la boucle rappelle accept() :
         // pendant tout l'échange, les clients suivants patientent dans le backlog.
     }

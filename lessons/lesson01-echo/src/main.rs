@@ -2,7 +2,7 @@
 //! Toute la partie réseau est dans `lib.rs` ; ici, on ne fait que traduire les erreurs
 //! attendues en phrases françaises.
 
-use std::io::{self, ErrorKind};
+use std::io::{self, ErrorKind, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::process::ExitCode;
 
@@ -74,10 +74,17 @@ fn run_server(addr: &str) -> Result<(), String> {
     let addr = resolve(addr)?;
     let listener = listen(addr).map_err(|err| explain(&err, addr))?;
     let local = listener.local_addr().map_err(|err| explain(&err, addr))?;
-    println!("Serveur d'écho en écoute sur {local} (Ctrl+C pour l'arrêter).");
-    println!("Pour s'y connecter, dans un autre terminal :");
-    println!("  cargo run -p lesson01-echo -- client --addr {local}");
-    println!("  nc {} {}", local.ip(), local.port());
+    // Erreur d'écriture ignorée : avec `println!`, une sortie redirigée vers un tube déjà fermé
+    // (`… | head -1`) ferait paniquer le serveur avant même son premier client.
+    let _ = writeln!(
+        io::stdout(),
+        "Serveur d'écho en écoute sur {local} (Ctrl+C pour l'arrêter).\n\
+         Pour s'y connecter, dans un autre terminal :\n  \
+         cargo run -p lesson01-echo -- client --addr {local}\n  \
+         nc {} {}",
+        local.ip(),
+        local.port()
+    );
     serve(&listener).map_err(|err| explain(&err, addr))
 }
 

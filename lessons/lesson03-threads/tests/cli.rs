@@ -140,3 +140,22 @@ fn le_serveur_de_chat_annonce_son_adresse_puis_sert() -> io::Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn le_serveur_survit_a_une_sortie_standard_fermee() -> io::Result<()> {
+    // Le serveur écrit une ligne de journal par client : avec `println!`, la première écriture
+    // sur ce tube fermé ferait paniquer la boucle d'accept et arrêterait le serveur.
+    let server = RunningServer::start_then_close_stdout(&["server", "--addr", "127.0.0.1:0"])?;
+    for round in 0..3 {
+        let mut stream = connect(server.announced_addr())?;
+        stream.write_all(b"encore\n")?;
+        stream.shutdown(Shutdown::Write)?;
+        let mut echoed = Vec::new();
+        stream.read_to_end(&mut echoed)?;
+        assert_eq!(
+            echoed, b"encore\n",
+            "tour {round} : le serveur doit servir encore malgré sa sortie fermée"
+        );
+    }
+    Ok(())
+}

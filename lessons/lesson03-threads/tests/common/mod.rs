@@ -170,6 +170,16 @@ pub struct RunningServer {
 impl RunningServer {
     /// Lance le programme et attend (au plus TIMEOUT) la première ligne de sa sortie standard.
     pub fn start(args: &[&str]) -> io::Result<RunningServer> {
+        Self::spawn(args, true)
+    }
+
+    /// Comme `start`, mais ferme le tube de sortie juste après la première ligne, comme le
+    /// ferait `… | head -1` : chaque écriture suivante du serveur échoue (« broken pipe »).
+    pub fn start_then_close_stdout(args: &[&str]) -> io::Result<RunningServer> {
+        Self::spawn(args, false)
+    }
+
+    fn spawn(args: &[&str], keep_reading: bool) -> io::Result<RunningServer> {
         let mut child = binary()
             .args(args)
             .stdin(Stdio::null())
@@ -181,8 +191,14 @@ impl RunningServer {
         thread::spawn(move || {
             // On lit TOUTE la sortie : un tube plein bloquerait le serveur.
             let mut stdout = BufReader::new(stdout);
-            let _ = lines.send(read_line(&mut stdout));
-            let _ = io::copy(&mut stdout, &mut io::sink());
+            let first_line = read_line(&mut stdout);
+            if keep_reading {
+                let _ = lines.send(first_line);
+                let _ = io::copy(&mut stdout, &mut io::sink());
+            } else {
+                drop(stdout); // tube fermé AVANT que le test ne continue
+                let _ = lines.send(first_line);
+            }
         });
         let mut server = RunningServer {
             child,

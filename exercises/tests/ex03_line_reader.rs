@@ -88,7 +88,7 @@ fn les_interruptions_sont_reessayees() -> std::io::Result<()> {
 
 fn une_ligne_sans_fin_est_refusee() -> std::io::Result<()> {
     // Un pair qui n'envoie jamais de \n : la mémoire doit rester bornée.
-    let mut lines = LineReader::new(Endless(b'a'));
+    let mut lines = LineReader::new(Endless::new(b'a'));
     let err = lines
         .read_line()
         .expect_err("une ligne de plus de MAX_LINE_LEN octets doit être refusée");

@@ -183,6 +183,8 @@ pub struct ChunkedReader {
     interrupt_every: Option<usize>,
     strict: bool,
     pub reads: usize,
+    /// Nombre de `read()` qui ont rendu 0 : garde-fou contre une boucle sans fin.
+    end_reads: usize,
     /// Après les données : `None` = fin de flux (0 octet), sinon cette erreur.
     pub then_error: Option<ErrorKind>,
 }
@@ -196,6 +198,7 @@ impl ChunkedReader {
             interrupt_every: None,
             strict: false,
             reads: 0,
+            end_reads: 0,
             then_error: None,
         }
     }
@@ -238,6 +241,16 @@ impl Read for ChunkedReader {
             }
         }
         let count = end - self.position;
+        if count == 0 {
+            self.end_reads += 1;
+            // Comme le garde-fou de `ChunkedWriter` : une boucle qui ignore `Ok(0)` échoue
+            // vite, au lieu d'occuper un cœur jusqu'à la fin de la correction.
+            if self.end_reads > 1000 {
+                panic!(
+                    "read() a déjà rendu 0 (fin du flux) mille fois : la boucle s'arrête-t-elle sur Ok(0) ?"
+                );
+            }
+        }
         buf[..count].copy_from_slice(&self.data[self.position..end]);
         self.position = end;
         Ok(count)
@@ -353,11 +366,34 @@ impl Write for ChunkedWriter {
 pub mod harness;
 
 /// Un flux qui n'en finit pas : toujours le même octet, jamais de fin de ligne ni de fin.
-pub struct Endless(pub u8);
+///
+/// Il panique après [`ENDLESS_LIMIT`] octets : un lecteur qui accumule sans borne (le défaut
+/// même que le test cherche) échoue avec un message clair au lieu d'épuiser la mémoire de la
+/// machine (le thread d'un test en retard continue de tourner après l'échéance).
+pub struct Endless {
+    byte: u8,
+    served: usize,
+}
+
+/// Au-delà de ce nombre d'octets servis, [`Endless`] arrête le test.
+pub const ENDLESS_LIMIT: usize = 64 * 1024 * 1024;
+
+impl Endless {
+    pub fn new(byte: u8) -> Self {
+        Endless { byte, served: 0 }
+    }
+}
 
 impl Read for Endless {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        buf.fill(self.0);
+        if self.served >= ENDLESS_LIMIT {
+            panic!(
+                "déjà {} Mio lus sans un seul \\n : la mémoire du lecteur n'est pas bornée",
+                ENDLESS_LIMIT >> 20
+            );
+        }
+        buf.fill(self.byte);
+        self.served += buf.len();
         Ok(buf.len())
     }
 }

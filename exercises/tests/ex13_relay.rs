@@ -92,12 +92,19 @@ fn un_gros_volume_dans_les_deux_sens() -> io::Result<()> {
     };
     let user_sender = send(user.try_clone()?, upload.clone());
     let backend_sender = send(backend.try_clone()?, download.clone());
+    // Les deux bouts lisent EN MÊME TEMPS : si le client attendait la fin de l'autre sens
+    // pour lire, le sens backend → client resterait bloqué, tampons pleins, et sur une
+    // machine chargée son délai d'écriture pourrait expirer.
     let mut user = user;
+    let user_reader = spawn(move || -> io::Result<Vec<u8>> {
+        let mut at_user = Vec::new();
+        user.read_to_end(&mut at_user)?;
+        Ok(at_user)
+    });
     let mut backend = backend;
     let mut at_backend = Vec::new();
     backend.read_to_end(&mut at_backend)?;
-    let mut at_user = Vec::new();
-    user.read_to_end(&mut at_user)?;
+    let at_user = user_reader.join_within(TIMEOUT * 2, "la lecture côté client")??;
     assert!(
         at_backend == upload,
         "les 500 000 octets du client arrivent intacts au backend"
@@ -160,6 +167,9 @@ fn un_backend_injoignable_ne_tue_pas_le_repartiteur() -> io::Result<()> {
     let proxy = spawn(move || serve_proxy(listener, backends));
 
     let mut unlucky = connect(addr)?;
+    // Sous Windows, se connecter à un port fermé échoue au bout d'environ 2 s (le SYN est
+    // réessayé), autant que le délai de connexion au backend : on attend un peu plus.
+    unlucky.set_read_timeout(Some(TIMEOUT + std::time::Duration::from_secs(1)))?;
     let mut rest = Vec::new();
     match unlucky.read_to_end(&mut rest) {
         Ok(_) => assert!(

@@ -21,8 +21,8 @@ pub enum Health {
 /// Se connecte à `addr` en au plus `timeout`, et règle sur la socket obtenue des délais de
 /// lecture et d'écriture égaux à `timeout`.
 ///
-/// Indice : `TcpStream::connect_timeout`, `set_read_timeout`, `set_write_timeout` ; leçon
-/// `lessons/lesson02-client-server`, chapitre `book/src/exercices/ex07-connexion-et-sante.md`.
+/// Indice : `TcpStream::connect_timeout`, `set_read_timeout`, `set_write_timeout` (la leçon
+/// `lessons/lesson03-threads` en règle un), chapitre `book/src/exercices/ex07-connexion-et-sante.md`.
 #[allow(unused_variables)]
 pub fn connect_with_timeout(addr: SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
     todo!("ex07 : connect_timeout puis délais de lecture et d'écriture")
@@ -32,7 +32,7 @@ pub fn connect_with_timeout(addr: SocketAddr, timeout: Duration) -> io::Result<T
 /// ligne ; `Health::Up` seulement si la réponse est exactement `PONG\n`.
 ///
 /// Toute erreur (refus, délai, réponse différente, connexion fermée) donne `Health::Down`,
-/// jamais une panique. Le tout doit rendre la main en un peu plus de `timeout` au pire.
+/// jamais une panique. Chaque étape (connexion, envoi, lecture) attend au plus `timeout`.
 ///
 /// Notion réseau : « le port est ouvert » ne veut pas dire « le service répond ».
 #[allow(unused_variables)]

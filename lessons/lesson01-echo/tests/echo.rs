@@ -1,9 +1,9 @@
 //! Tests de la leçon 01, sur de vraies sockets TCP en boucle locale (127.0.0.1, port 0).
 //! Chaque lecture a un délai maximal : un serveur cassé fait échouer un test, jamais bloquer.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -267,6 +267,54 @@ fn une_ecoute_sur_ipv6_toutes_interfaces_accepte_ipv4_et_ipv6() -> io::Result<()
         assert_eq!(
             received, b"double pile\n",
             "client {client} sur un serveur [::]"
+        );
+    }
+    Ok(())
+}
+
+/// Un processus tué quand le test se termine, même en échec.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn le_serveur_survit_a_une_sortie_standard_fermee() -> io::Result<()> {
+    let mut server = Killed(
+        Command::new(env!("CARGO_BIN_EXE_lesson01-echo"))
+            .args(["--addr", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?,
+    );
+    // On lit la première ligne puis on ferme le tube, comme `… | head -1` : chaque ligne de
+    // journal suivante échoue (« broken pipe »). Avec `println!`, le serveur paniquerait.
+    let stdout = server.0.stdout.take().expect("sortie standard redirigée");
+    let (first_line, received) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let mut line = String::new();
+        let _ = io::BufReader::new(stdout).read_line(&mut line); // le tube est fermé ensuite
+        let _ = first_line.send(line);
+    });
+    let line = received
+        .recv_timeout(TIMEOUT)
+        .expect("le serveur doit annoncer son adresse dès le démarrage");
+    let addr: SocketAddr = line
+        .split("en écoute sur ")
+        .nth(1)
+        .and_then(|after| after.split_whitespace().next())
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("adresse absente de la première ligne : {line:?}"));
+    for round in 0..3 {
+        let received = echo_roundtrip(addr, b"encore\n".to_vec())?;
+        assert_eq!(
+            received, b"encore\n",
+            "tour {round} : le serveur doit servir encore malgré sa sortie fermée"
         );
     }
     Ok(())

@@ -46,7 +46,10 @@ impl<R: Read> LineReader<R> {
             }
             self.searched = self.buffer.len();
             // Pas de `\n` et déjà trop d'octets : le pair ne respecte pas le protocole.
-            if self.buffer.len() > MAX_LINE_LEN {
+            // (+ 1 : le `\r` d'un `\r\n` peut arriver sans son `\n`, dans un morceau à part ;
+            // sinon une ligne permise serait refusée ou non selon le découpage du flux.
+            // `to_line` vérifie de toute façon la longueur exacte.)
+            if self.buffer.len() > MAX_LINE_LEN + 1 {
                 return Err(io::Error::new(
                     ErrorKind::InvalidData,
                     format!("ligne de plus de {MAX_LINE_LEN} octets"),

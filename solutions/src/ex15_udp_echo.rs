@@ -74,11 +74,9 @@ pub fn udp_request(
             Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 return Ok(None);
             }
-            // « Port injoignable » : personne n'écoute, la réponse ne viendra jamais.
-            Err(err) if is_transient(&err) && err.kind() != ErrorKind::Interrupted => {
-                return Ok(None);
-            }
             Err(err) if err.kind() == ErrorKind::Interrupted => continue,
+            // « Port injoignable » : personne n'écoute, la réponse ne viendra jamais.
+            Err(err) if is_transient(&err) => return Ok(None),
             Err(err) => return Err(err),
         }
     }

@@ -52,9 +52,10 @@ pub fn parse_command(line: &str) -> Command {
         return Command::Say(line.to_string());
     };
     // « / nick » n'est pas « /nick » : le nom doit suivre immédiatement la barre.
-    let (name, args) = match command.starts_with(char::is_whitespace) {
-        true => ("", ""),
-        false => split_first_word(command),
+    let (name, args) = if command.starts_with(char::is_whitespace) {
+        ("", "")
+    } else {
+        split_first_word(command)
     };
     match name.to_ascii_lowercase().as_str() {
         "nick" => match split_first_word(args) {

@@ -27,6 +27,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::timeout;
+use tokio_util::bytes::BytesMut;
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -403,13 +404,19 @@ async fn handle_connection(
         cancel: cancel.clone(),
     };
 
+    // Ce qui reste à envoyer du lot en cours. Il vit ICI, hors de `write_queue` : voir
+    // ci-dessous pourquoi.
+    let mut pending = BytesMut::new();
+
     // Trois choses arrivent en même temps, dans la même tâche : des lignes du client, des
     // lignes à lui envoyer, et peut-être une annulation. `select!` attend la première qui se
-    // termine et abandonne les autres : une lecture ou une écriture en cours est alors
-    // simplement annulée.
+    // termine et abandonne les autres, au milieu de ce qu'elles faisaient. Pour la lecture,
+    // rien n'est perdu : les octets reçus restent dans le tampon de `lines`. Pour l'écriture,
+    // un envoi peut être à moitié fait (la socket n'a pris que le début du lot) : la fin
+    // reste dans `pending`, et `close_gracefully` la termine avant l'au revoir.
     let end = tokio::select! {
         end = session.run(&mut lines) => end,
-        written = write_queue(&mut writer, &mut queue) => match written {
+        written = write_queue(&mut writer, &mut queue, &mut pending) => match written {
             Ok(()) => End::Closed,
             Err(err) => End::Error(err),
         },
@@ -427,7 +434,7 @@ async fn handle_connection(
     // un client qui ne lit pas ne retient pas le serveur plus de `shutdown_grace`.
     let _ = timeout(
         config.shutdown_grace,
-        close_gracefully(&mut writer, &mut queue, &mut lines),
+        close_gracefully(&mut writer, &mut queue, &mut pending, &mut lines),
     )
     .await;
     info!("{who} {end}");
@@ -437,40 +444,44 @@ async fn handle_connection(
 // ANCHOR: write_queue
 /// Vide la file du client dans sa socket, jusqu'à ce que la file soit fermée.
 ///
-/// À chaque réveil, on prend TOUT ce qui attend dans la file et on l'envoie en un seul
-/// `write` : quand le salon s'agite, dix lignes coûtent un appel système au lieu de dix.
+/// À chaque réveil, on prend TOUT ce qui attend dans la file et on l'envoie d'un bloc :
+/// quand le salon s'agite, dix lignes coûtent un appel système au lieu de dix.
+///
+/// Le lot est dans `pending`, que l'appelant garde. `write_all(&lot)` ne conviendrait pas :
+/// abandonné par `select!` au milieu de l'envoi, il oublie ce qu'il a déjà écrit, et la ligne
+/// suivante (l'au revoir, l'avis d'expulsion) se collerait à une ligne coupée en deux.
+/// `write_all_buf` avance `pending` au fur et à mesure : on reprend exactement où on en était.
 async fn write_queue(
     writer: &mut WriteHalf<'_>,
     queue: &mut mpsc::Receiver<Arc<str>>,
+    pending: &mut BytesMut,
 ) -> io::Result<()> {
-    while let Some(first) = queue.recv().await {
-        if queue.is_empty() {
-            // Une seule ligne en attente (le cas d'un salon calme) : on l'écrit telle quelle.
-            writer.write_all(first.as_bytes()).await?;
-            continue;
-        }
-        // Plusieurs lignes : on les copie à la suite dans un tampon, libéré après l'envoi
-        // (un client inactif ne garde aucun tampon).
-        let mut batch = first.as_bytes().to_vec();
-        while batch.len() < MAX_BATCH {
+    loop {
+        writer.write_all_buf(pending).await?;
+        // Tout est parti : on rend la mémoire du lot (un client inactif ne garde aucun tampon).
+        *pending = BytesMut::new();
+        let Some(first) = queue.recv().await else {
+            return Ok(()); // file fermée et vide
+        };
+        pending.extend_from_slice(first.as_bytes());
+        while pending.len() < MAX_BATCH {
             match queue.try_recv() {
-                Ok(line) => batch.extend_from_slice(line.as_bytes()),
+                Ok(line) => pending.extend_from_slice(line.as_bytes()),
                 Err(_) => break, // file vide pour l'instant
             }
         }
-        writer.write_all(&batch).await?;
     }
-    Ok(())
 }
 
 /// Envoie ce qui reste dans la file puis ferme poliment.
 async fn close_gracefully(
     writer: &mut WriteHalf<'_>,
     queue: &mut mpsc::Receiver<Arc<str>>,
+    pending: &mut BytesMut,
     lines: &mut Lines<'_>,
 ) {
     queue.close(); // plus personne ne peut y ajouter de ligne
-    if write_queue(writer, queue).await.is_err() {
+    if write_queue(writer, queue, pending).await.is_err() {
         return;
     }
     // shutdown() envoie un FIN après les dernières données : le client lit 0 octet et sait

@@ -407,3 +407,51 @@ async fn rejouer_un_gros_historique_ne_bloque_personne() -> io::Result<()> {
     bob.expect("*** Connectés (3) : alice, bob, lent").await;
     Ok(())
 }
+
+#[tokio::test]
+async fn un_envoi_interrompu_par_quit_n_est_ni_tronque_ni_colle_a_l_au_revoir() -> io::Result<()> {
+    let server = start_server(Config {
+        history_len: 2000,
+        shutdown_grace: TIMEOUT / 2,
+        ..test_config()
+    })
+    .await?;
+    let mut alice = Client::join(server.addr, "alice").await?;
+    // Chaque caractère de contrôle devient « � » (3 octets) : 2000 lignes d'historique de
+    // 3 Kio, soit 6 Mio, plus que ce que les tampons du noyau peuvent absorber.
+    let line = "\x01".repeat(1024);
+    for _ in 0..2000 {
+        alice.send(&line).await?;
+    }
+    alice.send("/who").await?;
+    alice.expect("*** Connectés (1) : alice").await; // les 2000 lignes sont traitées
+
+    // Le retardataire reçoit le début de l'historique, puis tape /quit pendant que le
+    // serveur est encore en train de le lui envoyer.
+    let mut late = Client::connect_small_buffer(server.addr).await?;
+    late.read_prompt().await?;
+    late.send("tardif").await?;
+    let welcome = late.line().await?;
+    assert!(welcome.starts_with("*** Bienvenue, tardif !"), "{welcome}");
+    late.send("/quit").await?;
+    let received = late.until_closed().await;
+
+    let text = format!("] alice: {}", "\u{FFFD}".repeat(1024));
+    let (last, history) = received.split_last().expect("au moins l'au revoir");
+    assert_eq!(
+        last, "*** Au revoir, tardif !",
+        "l'au revoir arrive seul sur sa ligne, après tout l'historique"
+    );
+    assert_eq!(
+        history.first().map(String::as_str),
+        Some("*** Derniers messages publics (2000) :")
+    );
+    assert_eq!(history.len(), 2001, "l'historique arrive en entier");
+    assert!(
+        history[1..]
+            .iter()
+            .all(|line| line.starts_with("[il y a ") && line.ends_with(&text)),
+        "aucune ligne d'historique n'est tronquée"
+    );
+    Ok(())
+}

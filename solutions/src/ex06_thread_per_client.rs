@@ -43,18 +43,23 @@ pub fn handle_client(mut stream: TcpStream) -> io::Result<()> {
     // try_clone() : une deuxième poignée sur la MÊME socket, l'une pour lire (avec un
     // tampon, pour découper en lignes), l'autre pour écrire.
     let mut reader = BufReader::new(stream.try_clone()?);
-    writeln!(stream, "{WELCOME}")?;
+    stream.write_all(format!("{WELCOME}\n").as_bytes())?;
     let mut raw = Vec::new();
     loop {
         raw.clear();
         if reader.read_until(b'\n', &mut raw)? == 0 {
             return Ok(()); // le client a fermé : fin normale
         }
-        match std::str::from_utf8(&raw) {
-            Ok(line) => writeln!(stream, "reçu : {}", line.trim_end_matches(['\n', '\r']))?,
-            Err(_) => writeln!(stream, "ERREUR: texte non UTF-8")?,
-        }
-        // Pas de flush() : écrire sur un TcpStream est un appel système direct, sans tampon.
+        let reply = match std::str::from_utf8(&raw) {
+            Ok(line) => format!("reçu : {}\n", line.trim_end_matches(['\n', '\r'])),
+            Err(_) => "ERREUR: texte non UTF-8\n".to_string(),
+        };
+        // Une réponse, UNE écriture. Pas de flush() : écrire sur un TcpStream est un appel
+        // système direct, sans tampon. C'est justement pourquoi on évite `writeln!` ici : il
+        // écrirait chaque morceau du format à part (« reçu : », la ligne, « \n »), donc
+        // plusieurs petits segments TCP, et l'algorithme de Nagle peut retenir les suivants
+        // jusqu'à l'accusé de réception du premier (des dizaines de millisecondes).
+        stream.write_all(reply.as_bytes())?;
     }
 }
 // ANCHOR_END: handle_client

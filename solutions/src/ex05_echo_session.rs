@@ -23,7 +23,9 @@ pub fn echo_session(mut input: impl BufRead, mut output: impl Write) -> io::Resu
     let mut raw = Vec::new();
     loop {
         raw.clear();
-        // read_until garde les octets bruts : une ligne non UTF-8 reste une ligne.
+        // read_until garde les octets bruts : une ligne non UTF-8 reste une ligne. Il ne
+        // borne pas sa longueur : sur une vraie socket, on la bornerait (`take`, comme
+        // `read_line_bounded` de la leçon 02, ou le lecteur de l'exercice 03).
         if input.read_until(b'\n', &mut raw)? == 0 {
             return Ok(echoed); // fin du flux : le client est parti
         }

@@ -47,6 +47,9 @@ pub fn handle_client(mut stream: TcpStream) -> io::Result<()> {
     let mut raw = Vec::new();
     loop {
         raw.clear();
+        // Limite de cette version courte : `read_until` ne borne pas la ligne, un client qui
+        // n'envoie jamais de `\n` ferait grossir `raw` sans fin. Un vrai serveur la borne
+        // (`take`, comme `read_line_bounded` de la leçon 02, ou le lecteur de l'exercice 03).
         if reader.read_until(b'\n', &mut raw)? == 0 {
             return Ok(()); // le client a fermé : fin normale
         }

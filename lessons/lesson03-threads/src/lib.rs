@@ -33,6 +33,7 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+// ANCHOR: log
 /// Journal du serveur, sur la sortie standard. Pourquoi pas `println!` ? Il PANIQUE si
 /// l'écriture échoue, par exemple quand la sortie est un tube dont le lecteur est parti
 /// (`… | head -1`). Dans la boucle d'accept ou dans le hub du chat, cette panique arrêterait le
@@ -51,6 +52,7 @@ macro_rules! log_error {
         let _ = writeln!(std::io::stderr(), $($arg)*);
     }};
 }
+// ANCHOR_END: log
 
 pub mod chat;
 pub mod client;

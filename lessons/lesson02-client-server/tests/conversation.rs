@@ -312,6 +312,15 @@ fn un_client_qui_coupe_brutalement_n_arrete_pas_le_serveur() -> io::Result<()> {
 }
 
 #[test]
+fn le_message_d_erreur_annonce_la_vraie_limite() {
+    // TOO_LONG_REPLY écrit la limite en toutes lettres : il doit suivre MAX_LINE si elle change.
+    assert!(
+        TOO_LONG_REPLY.contains(&format!("{MAX_LINE} octets")),
+        "le message « {TOO_LONG_REPLY} » doit annoncer la limite réelle de {MAX_LINE} octets"
+    );
+}
+
+#[test]
 fn une_ligne_trop_longue_recoit_une_erreur_et_la_conversation_continue() -> io::Result<()> {
     let (client, screen, _finished) = start_conversation("réponse normale\n")?;
     let mut client = client.greeted()?;

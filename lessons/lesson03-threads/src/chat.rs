@@ -402,7 +402,7 @@ pub fn read_line_bounded(
     line: &mut Vec<u8>,
 ) -> io::Result<LineRead> {
     line.clear();
-    let limit = max_line as u64 + 1;
+    let limit = (max_line as u64).saturating_add(1); // `--max-line` énorme : pas de débordement
     if reader.by_ref().take(limit).read_until(b'\n', line)? == 0 {
         return Ok(LineRead::End);
     }

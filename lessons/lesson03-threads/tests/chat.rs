@@ -312,3 +312,22 @@ fn la_limite_de_longueur_est_exacte() -> io::Result<()> {
     )?;
     Ok(())
 }
+
+#[test]
+fn une_limite_de_longueur_enorme_ne_fait_pas_deborder_le_lecteur() -> io::Result<()> {
+    // `--max-line 18446744073709551615` : la borne `max_line + 1` ne doit pas déborder.
+    let config = ChatConfig {
+        max_line: usize::MAX,
+        ..ChatConfig::default()
+    };
+    let addr = start_server(config)?;
+    let mut alice = Chatter::join(addr)?;
+    let mut bob = Chatter::join(addr)?;
+    alice.read_line()?; // arrivée de bob
+    bob.say("sans limite")?;
+    alice.expect(
+        &format!("[{}] sans limite\n", bob.name),
+        "avec une limite énorme, les lignes doivent passer",
+    )?;
+    Ok(())
+}

@@ -75,7 +75,8 @@ struct ServerArgs {
     #[arg(long, value_name = "N", default_value_t = 200, hide_default_value = true, value_parser = at_least_one)]
     max_clients: usize,
 
-    /// Messages publics gardés et rejoués aux nouveaux venus (défaut : 100)
+    /// Messages publics gardés et rejoués aux nouveaux venus (défaut : 100 ; au plus la moitié
+    /// de --max-queue)
     #[arg(
         long = "history",
         value_name = "N",

@@ -58,7 +58,8 @@ const MAX_BATCH: usize = 64 * 1024;
 pub struct Config {
     /// Connexions ouvertes au maximum, inscrites ou non.
     pub max_clients: usize,
-    /// Messages publics gardés en mémoire (et rejoués aux nouveaux venus).
+    /// Messages publics gardés en mémoire (et rejoués aux nouveaux venus). Au plus la moitié
+    /// de `queue_len` : l'historique rejoué doit tenir dans la file du nouveau venu.
     pub history_len: usize,
     /// Fichier où chaque message public est ajouté (JSON lines), relu au démarrage.
     pub history_file: Option<PathBuf>,
@@ -243,6 +244,17 @@ impl ChatServer {
         // paniquer tokio : on les ramène dans les limites.
         config.queue_len = config.queue_len.max(1);
         config.max_clients = config.max_clients.clamp(1, Semaphore::MAX_PERMITS);
+        // L'historique rejoué passe par la file du nouveau venu, une place par ligne : il
+        // doit y tenir largement, sinon le nouveau venu serait pris pour un client qui ne lit
+        // pas.
+        let max_history = config.queue_len / 2;
+        if config.history_len > max_history {
+            warn!(
+                "historique ramené à {max_history} messages : il doit tenir dans la moitié de la file d'un client ({} lignes)",
+                config.queue_len
+            );
+            config.history_len = max_history;
+        }
         let history = match &config.history_file {
             Some(path) => History::open(config.history_len, path)?,
             None => History::in_memory(config.history_len),
@@ -573,11 +585,19 @@ impl Session {
         }
     }
 
-    /// Met une ligne dans la propre file du client, sans attendre.
-    fn reply(&self, line: String) -> Result<(), End> {
-        self.outgoing
-            .try_send(line.into())
-            .map_err(|_| End::TooSlow)
+    /// Met une réponse dans la propre file du client, sans attendre, UNE PLACE PAR LIGNE.
+    ///
+    /// Une réponse de `/history` fait cent lignes : mise en une seule place, un client qui la
+    /// redemande en boucle sans rien lire ferait garder au serveur 1024 fois 300 Kio. Ligne
+    /// par ligne, sa file est bornée en mémoire (1024 lignes d'au plus quelques Kio) et se
+    /// remplit vite : il est déconnecté comme trop lent.
+    fn reply(&self, text: String) -> Result<(), End> {
+        for line in text.split_inclusive('\n') {
+            self.outgoing
+                .try_send(line.into())
+                .map_err(|_| End::TooSlow)?;
+        }
+        Ok(())
     }
 
     /// Le pseudo du client inscrit.

@@ -412,6 +412,7 @@ async fn rejouer_un_gros_historique_ne_bloque_personne() -> io::Result<()> {
 async fn un_envoi_interrompu_par_quit_n_est_ni_tronque_ni_colle_a_l_au_revoir() -> io::Result<()> {
     let server = start_server(Config {
         history_len: 2000,
+        queue_len: 4096, // l'historique rejoué doit tenir dans la moitié de la file
         shutdown_grace: TIMEOUT / 2,
         ..test_config()
     })
@@ -453,5 +454,32 @@ async fn un_envoi_interrompu_par_quit_n_est_ni_tronque_ni_colle_a_l_au_revoir() 
             .all(|line| line.starts_with("[il y a ") && line.ends_with(&text)),
         "aucune ligne d'historique n'est tronquée"
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn history_en_boucle_sans_lire_est_deconnecte_avant_de_remplir_la_memoire() -> io::Result<()>
+{
+    let server = start_server(test_config()).await?; // 100 messages gardés, file de 1024 lignes
+    let mut alice = Client::join(server.addr, "alice").await?;
+    let line = "h".repeat(1000);
+    for _ in 0..100 {
+        alice.send(&line).await?;
+    }
+    alice.send("/who").await?;
+    alice.expect("*** Connectés (1) : alice").await; // l'historique est plein
+
+    // Chaque /history coûte 9 octets au client et 100 Kio au serveur. 300 demandes sans rien
+    // lire : 30 Mio si la file comptait les réponses et non les lignes.
+    let mut greedy = Client::connect_small_buffer(server.addr).await?;
+    greedy.read_prompt().await?;
+    greedy.send("glouton").await?;
+    alice.expect("*** glouton a rejoint le salon.").await;
+    greedy.send_raw("/history\n".repeat(300).as_bytes()).await?;
+    alice
+        .expect("*** glouton ne lisait plus ses messages : déconnecté(e).")
+        .await;
+    alice.send("/who").await?;
+    alice.expect("*** Connectés (1) : alice").await;
     Ok(())
 }

@@ -99,9 +99,13 @@ impl History {
     /// Ajoute un message : en mémoire (en oubliant le plus ancien au-delà de la capacité) et à
     /// la fin du fichier.
     ///
-    /// L'écriture est un seul `write` de quelques dizaines d'octets, qui va dans le cache du
-    /// noyau : assez rapide pour être faite pendant que le serveur tient son verrou. Un serveur
-    /// très chargé la confierait à une tâche dédiée.
+    /// Cette écriture est un appel BLOQUANT, fait dans une tâche tokio et verrou tenu. On
+    /// l'accepte ici : un enregistrement (quelques centaines d'octets, quelques Kio au plus)
+    /// part d'ordinaire dans le cache du noyau en quelques microsecondes, et l'écrire sous le
+    /// verrou garde le fichier dans l'ordre de l'historique. Mais un disque lent ou saturé
+    /// (clé USB, disque réseau) ferait attendre tout le salon : un serveur chargé confierait
+    /// l'écriture à un thread dédié, nourri par un canal borné (un `spawn_blocking` par
+    /// message, lui, ne garantirait plus l'ordre des lignes).
     pub fn push(&mut self, entry: Entry) {
         if let Some((path, file)) = &mut self.file {
             let mut record = serde_json::to_vec(&entry).unwrap_or_default();

@@ -138,7 +138,9 @@ struct Shared {
 ///
 /// `std::sync::Mutex` et non celui de tokio : on ne garde jamais le verrou pendant un
 /// `.await` (on n'y fait que des opérations immédiates, comme `try_send`), et le verrou de la
-/// bibliothèque standard est alors le plus rapide.
+/// bibliothèque standard est alors le plus rapide. Le compilateur y veille : son gardien
+/// (`MutexGuard`) n'est pas `Send`, et `tokio::spawn` refuse une tâche qui le garderait
+/// d'un `.await` à l'autre.
 struct State {
     /// Les inscrits, rangés par pseudo en minuscules (voir `nick_key`).
     users: HashMap<String, User>,

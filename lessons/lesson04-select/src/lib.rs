@@ -269,7 +269,9 @@ fn refuse(stream: mio::net::TcpStream, max_clients: usize) {
     // Une socket toute neuve a un tampon d'envoi vide : cette courte ligne y tient d'un coup.
     // Si elle n'y tenait pas, tant pis : on ne va pas bloquer la boucle pour un client refusé.
     let _ = (&stream).write(refusal_line(max_clients).as_bytes());
-    // `stream` est détruit ici : close() envoie la ligne puis la fin de connexion (FIN).
+    // `stream` est détruit ici : close() envoie la ligne puis la fin de connexion (FIN). Si le
+    // client avait déjà envoyé des octets, jamais lus, le noyau répond par un RST à la place, et
+    // la ligne peut se perdre : le refus, lui, reste garanti.
 }
 
 // ANCHOR: accept_all

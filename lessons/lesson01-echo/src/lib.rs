@@ -16,6 +16,7 @@
 
 use std::io::{self, BufRead, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -75,27 +76,41 @@ pub fn serve(listener: &TcpListener) -> io::Result<()> {
         let (stream, peer) = match listener.accept() {
             Ok(connection) => connection,
             Err(err) => {
-                let _ = writeln!(io::stderr(), "accept() a échoué : {err} ; on continue.");
+                log(&format!("accept() a échoué : {err} ; on continue."));
                 continue;
             }
         };
-        // Le journal s'écrit avec `writeln!` en ignorant l'erreur, et non avec `println!` :
-        // `println!` PANIQUE si la sortie standard est un tube déjà fermé (`… | head -1`),
-        // et le serveur s'arrêterait pour une simple ligne de journal.
-        let _ = writeln!(io::stdout(), "Client connecté : {peer}");
+        log(&format!("Client connecté : {peer}"));
 
-        let _ = match echo(stream) {
-            Ok(bytes) => writeln!(
-                io::stdout(),
-                "Client {peer} parti ({bytes} octets renvoyés)."
-            ),
-            Err(err) => writeln!(io::stdout(), "Connexion avec {peer} interrompue : {err}"),
-        };
+        match echo(stream) {
+            Ok(bytes) => log(&format!("Client {peer} parti ({bytes} octets renvoyés).")),
+            Err(err) => log(&format!("Connexion avec {peer} interrompue : {err}")),
+        }
         // Ce n'est qu'ICI, une fois ce client parti, que la boucle rappelle accept() :
         // pendant tout l'échange, les clients suivants patientent dans le backlog.
     }
 }
 // ANCHOR_END: accept_loop
+
+/// Le journal du serveur est-il affiché ? Oui par défaut ; voir [`set_logging`].
+static LOGGING: AtomicBool = AtomicBool::new(true);
+
+/// Coupe ou rétablit le journal du serveur. Les tests, qui lancent des dizaines de serveurs
+/// dans le même processus, le coupent pour garder leur sortie lisible.
+pub fn set_logging(enabled: bool) {
+    LOGGING.store(enabled, Ordering::Relaxed);
+}
+
+/// Écrit une ligne de journal sur la sortie standard.
+///
+/// Avec `writeln!` en ignorant l'erreur, et non avec `println!` : `println!` PANIQUE si la
+/// sortie standard est un tube déjà fermé (`… | head -1`), et le serveur s'arrêterait pour une
+/// simple ligne de journal.
+fn log(line: &str) {
+    if LOGGING.load(Ordering::Relaxed) {
+        let _ = writeln!(io::stdout(), "{line}");
+    }
+}
 
 // ANCHOR: echo
 /// Renvoie au client tout ce qu'il envoie, jusqu'à ce qu'il ferme sa connexion.

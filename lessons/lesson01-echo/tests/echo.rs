@@ -7,12 +7,13 @@ use std::process::{Child, Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use lesson01_echo::{ClientEnd, listen, run_client, serve};
+use lesson01_echo::{ClientEnd, listen, run_client, serve, set_logging};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Démarre un vrai serveur sur un port libre choisi par le noyau (port 0).
 fn start_server() -> io::Result<SocketAddr> {
+    set_logging(false); // des dizaines de serveurs dans ce processus : pas de journal
     let listener = listen("127.0.0.1:0".parse().unwrap())?;
     let addr = listener.local_addr()?;
     thread::spawn(move || serve(&listener));

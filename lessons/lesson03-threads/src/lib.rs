@@ -27,7 +27,7 @@
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
@@ -41,7 +41,9 @@ use socket2::{Domain, Protocol, Socket, Type};
 macro_rules! log_info {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        if $crate::logging_enabled() {
+            let _ = writeln!(std::io::stdout(), $($arg)*);
+        }
     }};
 }
 
@@ -49,10 +51,25 @@ macro_rules! log_info {
 macro_rules! log_error {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        if $crate::logging_enabled() {
+            let _ = writeln!(std::io::stderr(), $($arg)*);
+        }
     }};
 }
 // ANCHOR_END: log
+
+/// Le journal du serveur est-il affiché ? Oui par défaut ; voir [`set_logging`].
+static LOGGING: AtomicBool = AtomicBool::new(true);
+
+/// Coupe ou rétablit le journal du serveur. Les tests, qui lancent des dizaines de serveurs
+/// dans le même processus, le coupent pour garder leur sortie lisible.
+pub fn set_logging(enabled: bool) {
+    LOGGING.store(enabled, Ordering::Relaxed);
+}
+
+fn logging_enabled() -> bool {
+    LOGGING.load(Ordering::Relaxed)
+}
 
 pub mod chat;
 pub mod client;

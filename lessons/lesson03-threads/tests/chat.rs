@@ -10,10 +10,11 @@ use std::thread;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use common::{TIMEOUT, any_local_port, connect, read_line, spawn_with_deadline};
-use lesson03_threads::{ChatConfig, listen, serve_chat};
+use lesson03_threads::{ChatConfig, listen, serve_chat, set_logging};
 
 /// Démarre un vrai serveur de chat sur un port libre.
 fn start_server(config: ChatConfig) -> io::Result<SocketAddr> {
+    set_logging(false); // des dizaines de serveurs dans ce processus : pas de journal
     let listener = listen(any_local_port())?;
     let addr = listener.local_addr()?;
     thread::spawn(move || serve_chat(listener, config));

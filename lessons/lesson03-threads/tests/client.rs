@@ -8,9 +8,12 @@ use std::net::{SocketAddr, TcpListener};
 use std::thread;
 
 use common::{Keyboard, Shown, TIMEOUT, any_local_port, connect, read_line, spawn_with_deadline};
-use lesson03_threads::{ChatConfig, ClientEnd, listen, run_chat_client, serve_chat, serve_echo};
+use lesson03_threads::{
+    ChatConfig, ClientEnd, listen, run_chat_client, serve_chat, serve_echo, set_logging,
+};
 
 fn start_echo_server() -> io::Result<SocketAddr> {
+    set_logging(false); // des dizaines de serveurs dans ce processus : pas de journal
     let listener = listen(any_local_port())?;
     let addr = listener.local_addr()?;
     thread::spawn(move || serve_echo(listener, 10));
@@ -18,6 +21,7 @@ fn start_echo_server() -> io::Result<SocketAddr> {
 }
 
 fn start_chat_server() -> io::Result<SocketAddr> {
+    set_logging(false); // des dizaines de serveurs dans ce processus : pas de journal
     let listener = listen(any_local_port())?;
     let addr = listener.local_addr()?;
     thread::spawn(move || serve_chat(listener, ChatConfig::default()));

@@ -9,10 +9,11 @@ use std::thread;
 use std::time::Duration;
 
 use common::{any_local_port, connect, read_line};
-use lesson03_threads::{listen, serve_echo};
+use lesson03_threads::{listen, serve_echo, set_logging};
 
 /// Démarre un vrai serveur d'écho sur un port libre, au plus `max_clients` clients.
 fn start_server(max_clients: usize) -> io::Result<SocketAddr> {
+    set_logging(false); // des dizaines de serveurs dans ce processus : pas de journal
     let listener = listen(any_local_port())?;
     let addr = listener.local_addr()?;
     thread::spawn(move || serve_echo(listener, max_clients));

@@ -40,11 +40,13 @@ struct Cli {
     addr: String,
 
     /// Serveurs : nombre maximal de clients connectés en même temps (défaut : 1024)
-    #[arg(long, global = true, default_value_t = DEFAULT_MAX_CLIENTS, hide_default_value = true)]
+    #[arg(long, global = true, default_value_t = DEFAULT_MAX_CLIENTS, hide_default_value = true,
+          value_parser = positive)]
     max_clients: usize,
 
     /// Chat : longueur maximale d'une ligne, en octets (défaut : 1024)
-    #[arg(long, global = true, default_value_t = DEFAULT_MAX_LINE, hide_default_value = true)]
+    #[arg(long, global = true, default_value_t = DEFAULT_MAX_LINE, hide_default_value = true,
+          value_parser = positive)]
     max_line: usize,
 
     /// Serveurs : affiche chaque arrivée et chaque départ de client
@@ -171,5 +173,15 @@ fn explain(err: &io::Error, addr: SocketAddr) -> String {
             format!("la connexion avec {addr} a été coupée brutalement.")
         }
         _ => format!("erreur réseau avec {addr} : {err}."),
+    }
+}
+
+/// Une limite de 0 refuserait tous les clients (ou toutes les lignes) : on la rejette d'emblée.
+fn positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(value) if value > 0 => Ok(value),
+        _ => Err(format!(
+            "« {text} » n'est pas un entier strictement positif"
+        )),
     }
 }

@@ -151,6 +151,26 @@ fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
 }
 
 #[test]
+fn une_limite_nulle_est_refusee() -> io::Result<()> {
+    for args in [
+        ["chat", "--max-line", "0"],
+        ["server", "--max-clients", "0"],
+    ] {
+        let output = run_binary(&args)?;
+        assert!(
+            !output.status.success(),
+            "{args:?} n'a pas de sens et doit échouer"
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("strictement positif"),
+            "{args:?} : message attendu en français : {stderr}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
 fn le_programme_annonce_son_adresse_et_respecte_max_clients() -> io::Result<()> {
     let server = spawn_server(&["server", "--max-clients", "1"])?;
     let mut first = connect(server.addr)?;

@@ -141,6 +141,12 @@ fn print_how_to_connect(kind: &str, local: SocketAddr, limits: &str) {
         local.ip(),
         local.port()
     );
+    if kind == "d'écho" {
+        let _ = writeln!(
+            out,
+            "Le chat de la leçon : cargo run -p lesson03-threads -- chat"
+        );
+    }
     // Un programme qui lance ce serveur (la leçon 06 par exemple) lit l'adresse sur la sortie
     // standard : elle doit partir tout de suite, pas quand le tampon sera plein.
     let _ = out.flush();

@@ -113,6 +113,12 @@ fn run_server(command: Command, cli: &Cli) -> Result<(), String> {
         local.ip(),
         local.port()
     );
+    if command != Command::Chat {
+        let _ = writeln!(
+            out,
+            "Le chat de la leçon : cargo run -p lesson04-select -- chat"
+        );
+    }
     let _ = out.flush();
     drop(out);
     let config = Config {

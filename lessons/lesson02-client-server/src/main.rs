@@ -50,8 +50,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Démarre le serveur ; vous répondez aux clients au clavier (commande par défaut)
-    #[command(visible_alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
+    /// Démarre le serveur ; vous répondez aux clients au clavier (commande par défaut ; alias : serveur)
+    #[command(alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Server,
     /// Se connecte au serveur et converse avec son opérateur (« exit » pour quitter)
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]

@@ -51,8 +51,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Démarre le serveur d'écho, un thread par client (commande par défaut)
-    #[command(visible_alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
+    /// Démarre le serveur d'écho, un thread par client (commande par défaut ; alias : serveur)
+    #[command(alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Server {
         /// Nombre maximal de clients servis en même temps (défaut : 100)
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS,

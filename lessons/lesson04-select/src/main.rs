@@ -64,8 +64,8 @@ struct Cli {
 
 #[derive(Subcommand, Clone, Copy, PartialEq, Eq)]
 enum Command {
-    /// Démarre le serveur d'écho (commande par défaut)
-    #[command(visible_alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
+    /// Démarre le serveur d'écho (commande par défaut ; alias : serveur)
+    #[command(alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Server,
     /// Démarre le serveur de chat : chaque ligne est relayée à tous les autres clients
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]

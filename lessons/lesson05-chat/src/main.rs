@@ -55,8 +55,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Démarre le serveur du salon (commande par défaut)
-    #[command(visible_alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
+    /// Démarre le serveur du salon (commande par défaut ; alias : serveur)
+    #[command(alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Server(ServerArgs),
     /// Rejoint un salon : ce que vous tapez part, ce qui arrive s'affiche (/quit pour partir)
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]

@@ -112,13 +112,8 @@ struct ServerArgs {
     max_queue: usize,
 
     /// Secondes laissées à un nouveau venu pour donner son pseudo (défaut : 30)
-    #[arg(
-        long,
-        value_name = "SECONDES",
-        default_value_t = 30,
-        hide_default_value = true
-    )]
-    register_timeout: u64,
+    #[arg(long, value_name = "SECONDES", default_value_t = 30, hide_default_value = true, value_parser = at_least_one)]
+    register_timeout: usize,
 
     /// Journal plus détaillé : -v montre aussi les messages, -vv tout (RUST_LOG a priorité)
     #[arg(short, action = ArgAction::Count)]
@@ -189,7 +184,8 @@ async fn run_server(args: ServerArgs) -> Result<(), String> {
         max_line: args.max_line,
         queue_len: args.max_queue,
         max_rate: args.max_rate,
-        register_timeout: Duration::from_secs(args.register_timeout),
+        // 0 seconde fermerait chaque connexion avant son pseudo : `at_least_one` le refuse.
+        register_timeout: Duration::from_secs(args.register_timeout as u64),
         ..Config::default()
     };
     let server = ChatServer::new(config).map_err(|err| {

@@ -293,6 +293,23 @@ fn l_aide_est_en_francais() -> io::Result<()> {
 }
 
 #[test]
+fn une_limite_nulle_est_refusee_avant_de_demarrer() -> io::Result<()> {
+    for option in ["--max-line", "--max-queue", "--register-timeout"] {
+        let output = run_binary(&["server", "--addr", "127.0.0.1:0", option, "0"])?;
+        assert!(
+            !output.status.success(),
+            "{option} 0 n'a pas de sens et doit être refusé"
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("supérieur ou égal à 1"),
+            "{option} 0 : message attendu en français : {stderr}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
 fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
     let occupied = TcpListener::bind("127.0.0.1:0")?;
     let addr = occupied.local_addr()?.to_string();

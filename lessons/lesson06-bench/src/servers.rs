@@ -140,8 +140,6 @@ pub fn run_in_this_process(server: Server, listener: TcpListener) -> io::Result<
 pub struct RunningServer {
     child: Child,
     pub addr: SocketAddr,
-    // On garde la sortie du serveur ouverte : s'il écrit, il ne doit pas recevoir SIGPIPE.
-    _stdout: mpsc::Receiver<String>,
 }
 
 impl RunningServer {
@@ -203,17 +201,12 @@ pub fn spawn(
         .stderr(Stdio::null());
     crate::system::prepare_child(&mut command, core);
     let mut child = command.spawn()?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| io::Error::other("sortie du serveur indisponible"))?;
-    let lines = forward_lines(stdout);
-    match wait_ready(&lines) {
-        Ok(addr) => Ok(RunningServer {
-            child,
-            addr,
-            _stdout: lines,
-        }),
+    let ready = match child.stdout.take() {
+        Some(stdout) => wait_ready(&forward_lines(stdout)),
+        None => Err(io::Error::other("sortie du serveur indisponible")),
+    };
+    match ready {
+        Ok(addr) => Ok(RunningServer { child, addr }),
         Err(err) => {
             let _ = child.kill();
             let _ = child.wait();
@@ -223,6 +216,9 @@ pub fn spawn(
 }
 
 /// Lit la sortie du serveur dans un thread, pour pouvoir l'attendre avec un délai.
+/// Le thread vide le tuyau jusqu'à la mort du serveur : un serveur qui écrit ne doit ni
+/// bloquer sur un tuyau plein ni recevoir SIGPIPE. Une fois l'adresse lue, le récepteur
+/// est lâché et les lignes suivantes sont jetées, au lieu de s'accumuler en mémoire.
 fn forward_lines(stdout: ChildStdout) -> mpsc::Receiver<String> {
     let (sender, receiver) = mpsc::channel();
     std::thread::spawn(move || {

@@ -101,6 +101,7 @@ pub fn connect_many(addr: SocketAddr, count: usize) -> io::Result<Vec<TcpStream>
 }
 
 /// Mesure l'écho de `addr` sous la charge `load`. `server_pid` sert à lire son temps CPU.
+/// Échoue (en français) si aucun écho n'arrive de toute la fenêtre mesurée.
 pub fn run_echo(
     addr: SocketAddr,
     load: EchoLoad,
@@ -153,6 +154,17 @@ pub fn run_echo(
             outcome.window = Duration::ZERO;
         }
         if now >= window_end {
+            // Un serveur bloqué ne fait pas pendre la mesure (la fenêtre est bornée), mais
+            // zéro écho en toute une fenêtre n'est pas un débit de 0 : c'est une panne.
+            if outcome.messages == 0 {
+                return Err(io::Error::new(
+                    ErrorKind::TimedOut,
+                    format!(
+                        "aucun écho reçu en {} ms : le serveur ne répond plus",
+                        load.measure.as_millis()
+                    ),
+                ));
+            }
             outcome.window = now - window_start;
             let cpu_at_end = server_pid.and_then(system::cpu_time);
             if let (Some(begin), Some(end)) = (cpu_at_start, cpu_at_end) {

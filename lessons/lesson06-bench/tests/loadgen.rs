@@ -75,6 +75,31 @@ fn l_echo_de_chaque_serveur_revient_intact_et_compte() {
 }
 
 #[test]
+fn un_serveur_qui_ne_repond_pas_fait_echouer_la_mesure_d_echo() {
+    // Un socket d'écoute qui n'accepte jamais : le noyau termine quand même les poignées de
+    // main (file d'attente), les lignes partent, mais aucun écho ne revient.
+    let mute = std::net::TcpListener::bind("127.0.0.1:0").expect("écoute sur 127.0.0.1:0");
+    let addr = mute.local_addr().expect("adresse locale");
+    let load = EchoLoad {
+        connections: 2,
+        line_len: 64,
+        warmup: Duration::from_millis(20),
+        measure: Duration::from_millis(100),
+    };
+    let err = run_echo(addr, load, None)
+        .expect_err("un serveur muet ne doit pas donner un débit de 0 qui passe inaperçu");
+    assert_eq!(
+        err.kind(),
+        std::io::ErrorKind::TimedOut,
+        "l'erreur doit dire que le serveur ne répond plus : {err}"
+    );
+    assert!(
+        err.to_string().contains("aucun écho"),
+        "le message doit être en français et explicite : {err}"
+    );
+}
+
+#[test]
 fn chaque_serveur_de_chat_livre_tout_dans_l_ordre() {
     for server in servers_with_role(Role::Chat) {
         let running = start_server(server);

@@ -33,9 +33,8 @@ struct Member {
     /// Le client muet ne lit jamais : ses tampons se remplissent.
     reads: bool,
     open: bool,
-    /// Pendant la synchronisation : a-t-il reçu un message de l'essai 0 ?
-    synced: bool,
-    /// Lignes de l'essai 0 reçues (synchronisation et remplissage).
+    /// Lignes de l'essai 0 reçues (synchronisation et remplissage) : tant qu'il n'en a reçu
+    /// aucune, le serveur ne lui diffuse pas encore les messages des autres.
     warmup_lines: u64,
     /// A reçu « *** Bienvenue » (leçon 05, après son pseudo).
     welcomed: bool,
@@ -167,7 +166,6 @@ impl ChatRoom {
                 partial: Vec::new(),
                 reads,
                 open: true,
-                synced: false,
                 warmup_lines: 0,
                 welcomed: false,
             });
@@ -246,7 +244,7 @@ impl ChatRoom {
             let waiting = self
                 .speakers
                 .iter()
-                .filter(|&&i| i != pinger && !self.members[i].synced)
+                .filter(|&&i| i != pinger && self.members[i].warmup_lines == 0)
                 .count();
             if waiting == 0 {
                 return Ok(());
@@ -478,7 +476,6 @@ fn read_lines(member: &mut Member, buffer: &mut [u8], mut on_line: impl FnMut(&[
                 &whole[..]
             };
             let warmup = on_line(line);
-            member.synced |= warmup;
             member.warmup_lines += u64::from(warmup);
             member.welcomed |= line.starts_with(b"*** Bienvenue");
             data = &data[end + 1..];

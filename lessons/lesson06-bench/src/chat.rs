@@ -26,9 +26,9 @@ pub const CHAT_LINE_LEN: usize = 100;
 /// Un client du salon simulé.
 struct Member {
     stream: TcpStream,
-    /// Octets en attente d'envoi (le serveur ne lit pas assez vite).
+    /// Octets en attente d'envoi (le serveur ne lit pas assez vite), au plus [`MAX_UNSENT`].
     unsent: Vec<u8>,
-    /// Début de ligne reçu, pas encore terminé.
+    /// Début de ligne reçu, pas encore terminé (borné par [`MAX_LINE`]).
     partial: Vec<u8>,
     /// Le client muet ne lit jamais : ses tampons se remplissent.
     reads: bool,
@@ -137,6 +137,15 @@ const FILL_LINE_LEN: usize = 800;
 const JOIN_BATCH: usize = 25;
 /// Lignes de remplissage en vol au plus.
 const FILL_WINDOW: u64 = 64;
+
+/// File d'envoi maximale d'un client simulé, en plus des tampons du noyau. Une ligne qui
+/// n'y tient plus n'est pas envoyée : elle reste comptée comme envoyée, donc perdue. Un
+/// générateur en boucle ouverte face à un serveur qui ne lit plus garde ainsi une mémoire
+/// bornée, et la panne se voit dans les pertes.
+const MAX_UNSENT: usize = 64 * 1024;
+/// Ligne reçue la plus longue que l'on garde : les vraies font au plus un kilo-octet. Au-delà,
+/// le début est jeté (la ligne, illisible, compte comme perdue) plutôt que d'occuper la mémoire.
+const MAX_LINE: usize = 64 * 1024;
 
 /// Combien de temps on attend les dernières livraisons après l'envoi.
 const DRAIN: Duration = Duration::from_secs(2);
@@ -381,10 +390,13 @@ impl ChatRoom {
         self.queue(sender, &line);
     }
 
-    /// Ajoute `bytes` à la file d'envoi de `index` et tente de l'écrire tout de suite.
+    /// Ajoute `bytes` à la file d'envoi de `index` (sauf si elle est pleine, voir
+    /// [`MAX_UNSENT`]) et tente de l'écrire tout de suite.
     fn queue(&mut self, index: usize, bytes: &[u8]) {
         let member = &mut self.members[index];
-        member.unsent.extend_from_slice(bytes);
+        if member.unsent.len() + bytes.len() <= MAX_UNSENT {
+            member.unsent.extend_from_slice(bytes);
+        }
         flush(member);
     }
 
@@ -479,6 +491,9 @@ fn read_lines(member: &mut Member, buffer: &mut [u8], mut on_line: impl FnMut(&[
             member.warmup_lines += u64::from(warmup);
             member.welcomed |= line.starts_with(b"*** Bienvenue");
             data = &data[end + 1..];
+        }
+        if member.partial.len() + data.len() > MAX_LINE {
+            member.partial.clear();
         }
         member.partial.extend_from_slice(data);
     }

@@ -51,7 +51,7 @@ pub struct ChatStep {
     pub expected: u64,
     /// Livraisons reçues dans l'ordre.
     pub delivered: u64,
-    /// Messages reçus hors de l'ordre de leur émetteur (ou dupliqués).
+    /// Messages reçus hors de l'ordre de leur émetteur, dupliqués ou renvoyés à leur auteur.
     pub disordered: u64,
     /// Durée de l'envoi.
     pub window: Duration,
@@ -408,14 +408,25 @@ impl ChatRoom {
     /// Attend des événements au plus `timeout`, écrit ce qui attend, lit et vérifie tout
     /// ce qui est arrivé.
     fn poll_into(&mut self, timeout: Duration, step: &mut ChatStep) -> io::Result<()> {
-        match self.poll.poll(&mut self.events, Some(timeout)) {
+        // Des emprunts séparés des champs : parcourir les événements sans les recopier.
+        let ChatRoom {
+            poll,
+            members,
+            epoch,
+            run,
+            expected_seq,
+            events,
+            buffer,
+            ..
+        } = self;
+        match poll.poll(events, Some(timeout)) {
             Err(err) if err.kind() == ErrorKind::Interrupted => return Ok(()),
             other => other?,
         }
-        let ready: Vec<usize> = self.events.iter().map(|event| event.token().0).collect();
-        let clients = self.members.len();
-        for index in ready {
-            let member = &mut self.members[index];
+        let clients = members.len();
+        for event in events.iter() {
+            let index = event.token().0;
+            let member = &mut members[index];
             if !member.open {
                 continue;
             }
@@ -423,10 +434,10 @@ impl ChatRoom {
             if !member.reads {
                 continue;
             }
-            let now_micros = self.epoch.elapsed().as_micros() as u64;
-            let seqs = &mut self.expected_seq[index * clients..(index + 1) * clients];
-            read_lines(member, &mut self.buffer, |line| {
-                check_line(line, self.run, now_micros, seqs, step)
+            let now_micros = epoch.elapsed().as_micros() as u64;
+            let seqs = &mut expected_seq[index * clients..(index + 1) * clients];
+            read_lines(member, buffer, |line| {
+                check_line(line, *run, index, now_micros, seqs, step)
             });
         }
         Ok(())
@@ -527,11 +538,12 @@ pub fn find_marker(line: &[u8]) -> Option<Marker> {
 }
 
 // ANCHOR: check_delivery
-/// Vérifie une ligne reçue. Renvoie `true` si elle porte un marqueur de l'essai 0
-/// (la synchronisation).
+/// Vérifie une ligne reçue par le client `receiver`. Renvoie `true` si elle porte un
+/// marqueur de l'essai 0 (la synchronisation).
 fn check_line(
     line: &[u8],
     run: u32,
+    receiver: usize,
     now_micros: u64,
     seqs: &mut [u32],
     step: &mut ChatStep,
@@ -543,6 +555,12 @@ fn check_line(
         // Un message d'un palier précédent, arrivé en retard : il ne compte pas.
         return marker.run == 0;
     }
+    if marker.sender == receiver {
+        // Un chat ne renvoie pas son message à l'auteur : compté « livré », ce retour
+        // masquerait une perte chez un autre client.
+        step.disordered += 1;
+        return run == 0;
+    }
     let expected = &mut seqs[marker.sender];
     if marker.seq == *expected {
         step.delivered += 1;
@@ -552,7 +570,7 @@ fn check_line(
         step.disordered += 1;
     }
     if marker.seq >= *expected {
-        *expected = marker.seq + 1;
+        *expected = marker.seq.saturating_add(1);
     }
     run == 0
 }
@@ -584,6 +602,57 @@ mod tests {
                 String::from_utf8_lossy(line)
             );
         }
+    }
+
+    /// Fait recevoir au client 0 les lignes `(essai, émetteur, numéro)` pendant l'essai 2.
+    fn receive_all(lines: &[(u32, usize, u32)]) -> ChatStep {
+        let mut step = ChatStep::new(0.0, Duration::ZERO);
+        let mut seqs = vec![0; 3];
+        for &(run, sender, seq) in lines {
+            let line = format!("<b{sender}> bench ~{run}:{sender}:{seq}:0~ xxx");
+            check_line(line.as_bytes(), 2, 0, 1_000, &mut seqs, &mut step);
+        }
+        step
+    }
+
+    #[test]
+    fn chaque_livraison_dans_l_ordre_est_comptee_et_chronometree() {
+        let step = receive_all(&[(2, 1, 0), (2, 2, 0), (2, 1, 1), (2, 2, 1)]);
+        assert_eq!(step.delivered, 4, "quatre livraisons dans l'ordre");
+        assert_eq!(step.disordered, 0, "aucun désordre");
+        assert_eq!(step.latency.len(), 4, "une latence par livraison");
+    }
+
+    #[test]
+    fn un_double_un_trou_ou_un_retour_a_l_auteur_ne_passent_pas_inapercus() {
+        let doubled = receive_all(&[(2, 1, 0), (2, 1, 0)]);
+        assert_eq!(
+            (doubled.delivered, doubled.disordered),
+            (1, 1),
+            "le double est compté dans le désordre"
+        );
+        let gap = receive_all(&[(2, 1, 0), (2, 1, 2)]);
+        assert_eq!(
+            (gap.delivered, gap.disordered),
+            (1, 1),
+            "après un message perdu, le suivant arrive en avance"
+        );
+        let own = receive_all(&[(2, 0, 0)]);
+        assert_eq!(
+            (own.delivered, own.disordered),
+            (0, 1),
+            "son propre message renvoyé ne compte pas comme livré"
+        );
+    }
+
+    #[test]
+    fn un_message_d_un_autre_palier_ne_compte_pas() {
+        let step = receive_all(&[(1, 1, 0), (3, 1, 0), (2, 9, 0)]);
+        assert_eq!(
+            (step.delivered, step.disordered),
+            (0, 0),
+            "un retardataire d'un autre palier ou un émetteur inconnu sont ignorés"
+        );
     }
 
     #[test]

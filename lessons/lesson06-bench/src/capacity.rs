@@ -19,8 +19,6 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// Le résultat d'une mesure de capacité.
 #[derive(Debug, Clone)]
 pub struct CapacityOutcome {
-    /// Connexions demandées.
-    pub target: usize,
     /// Connexions établies ET servies (elles ont reçu leur réponse).
     pub connected: usize,
     /// Mémoire du serveur avant la première connexion.
@@ -29,7 +27,6 @@ pub struct CapacityOutcome {
     pub after: Option<MemoryUse>,
     /// Pourquoi on s'est arrêté avant `target`, en français.
     pub stopped_by: Option<String>,
-    pub elapsed: Duration,
 }
 
 impl CapacityOutcome {
@@ -50,7 +47,6 @@ pub fn run_capacity(
     protocol: Protocol,
     pid: Option<u32>,
 ) -> CapacityOutcome {
-    let start = Instant::now();
     let before = pid.and_then(system::memory_use);
     let mut streams: Vec<TcpStream> = Vec::with_capacity(target);
     // Connexions vérifiées : celles d'un lot interrompu sont peut-être établies (le noyau
@@ -79,12 +75,10 @@ pub fn run_capacity(
         after = pid.and_then(system::memory_use);
     }
     CapacityOutcome {
-        target,
         connected: served.min(streams.len()),
         before,
         after,
         stopped_by,
-        elapsed: start.elapsed(),
     }
 }
 

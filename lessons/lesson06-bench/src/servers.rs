@@ -146,11 +146,6 @@ impl RunningServer {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
-
-    /// Le processus tourne-t-il encore ?
-    pub fn is_alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
 }
 
 impl Drop for RunningServer {

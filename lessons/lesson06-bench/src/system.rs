@@ -153,6 +153,8 @@ pub fn pin_current_thread(core: usize) -> bool {
 /// - il est épinglé sur `core` (tous ses threads, y compris ceux de Python ou de tokio,
 ///   hériteront de ce cœur) ;
 /// - il est tué si le banc d'essai meurt (Ctrl+C, délai dépassé) : pas de serveur orphelin.
+///   Précisément, `PR_SET_PDEATHSIG` réagit à la fin du THREAD qui l'a lancé : le banc lance
+///   ses serveurs depuis son thread principal, et chaque test depuis son propre thread.
 #[cfg(target_os = "linux")]
 pub fn prepare_child(command: &mut std::process::Command, core: Option<usize>) {
     use std::os::unix::process::CommandExt;

@@ -40,15 +40,21 @@ fn echo_target(report: &Report, server: Server, limit: f64) -> TargetRow {
             && row.connections == TARGET_CONNECTIONS
             && row.line_len == TARGET_LINE_LEN
     });
-    match row.and_then(|row| Some((row.vs_reference?, row.cpu_per_message_us?))) {
-        Some((ratio, cost)) => TargetRow {
+    match row.and_then(|row| Some((row.vs_reference?, row.cpu_per_message_us?, row.errors))) {
+        // Un écho faux ou une connexion fermée : un serveur rapide mais incorrect échoue.
+        Some((ratio, cost, errors)) => TargetRow {
             target,
             measured: format!(
-                "{}× ({} µs par message)",
+                "{}× ({} µs par message{})",
                 decimal(ratio, 2),
-                decimal(cost, 2)
+                decimal(cost, 2),
+                if errors > 0 {
+                    format!(", {errors} erreurs")
+                } else {
+                    String::new()
+                }
             ),
-            met: Some(ratio <= limit),
+            met: Some(ratio <= limit && errors == 0),
         },
         None => TargetRow {
             target,

@@ -266,7 +266,7 @@ impl ChatRoom {
                 ));
             }
             if now >= next_ping {
-                self.send_marked(pinger, seq);
+                self.send_marked(pinger, seq, now);
                 seq += 1;
                 next_ping = now + Duration::from_millis(50);
             }
@@ -339,7 +339,10 @@ impl ChatRoom {
                 step.final_lag = now - scheduled;
                 step.max_lag = step.max_lag.max(step.final_lag);
                 let sender = self.speakers[(counter % speakers) as usize];
-                self.send_marked(sender, (counter / speakers) as u32);
+                // La latence part de l'heure PRÉVUE : si le générateur prend du retard, ce
+                // retard compte. Partir de l'heure réelle cacherait justement les moments où
+                // tout bloque (l'« omission coordonnée » des mesures en boucle fermée).
+                self.send_marked(sender, (counter / speakers) as u32, scheduled);
                 counter += 1;
                 scheduled += interval;
             }
@@ -380,9 +383,9 @@ impl ChatRoom {
         Ok(())
     }
 
-    /// Envoie depuis `sender` une ligne marquée de l'essai courant.
-    fn send_marked(&mut self, sender: usize, seq: u32) {
-        let micros = self.epoch.elapsed().as_micros();
+    /// Envoie depuis `sender` une ligne marquée de l'essai courant, horodatée `at`.
+    fn send_marked(&mut self, sender: usize, seq: u32, at: Instant) {
+        let micros = at.saturating_duration_since(self.epoch).as_micros();
         let mut line = Vec::with_capacity(CHAT_LINE_LEN);
         let _ = write!(line, "bench ~{}:{sender}:{seq}:{micros}~ ", self.run);
         line.resize(CHAT_LINE_LEN - 1, b'x');

@@ -91,9 +91,14 @@
 //! - [`client`] : le client, clavier et réseau en même temps.
 
 pub mod client;
+mod commands;
+mod connection;
 pub mod history;
 pub mod protocol;
+mod rate_limit;
 pub mod server;
+mod session;
+mod state;
 
 pub use client::{ClientEnd, run_client};
 pub use server::{ChatServer, Config, listen, serve};

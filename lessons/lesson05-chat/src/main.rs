@@ -72,20 +72,20 @@ struct ServerArgs {
     addr: String,
 
     /// Connexions ouvertes au maximum, inscrites ou non (défaut : 200)
-    #[arg(long, value_name = "N", default_value_t = 200, hide_default_value = true, value_parser = at_least_one)]
+    #[arg(long, value_name = "N", default_value_t = 200, hide_default_value = true, value_parser = between(1, 100_000))]
     max_clients: usize,
 
-    /// Messages publics gardés et rejoués aux nouveaux venus (défaut : 100 ; au plus la moitié
-    /// de --max-queue)
-    #[arg(
-        long = "history",
-        value_name = "N",
-        default_value_t = 100,
-        hide_default_value = true
-    )]
+    /// Connexions au maximum depuis une même adresse (défaut : 64, assez pour une classe
+    /// derrière une même box)
+    #[arg(long, value_name = "N", default_value_t = 64, hide_default_value = true, value_parser = between(1, 100_000))]
+    max_per_address: usize,
+
+    /// Messages publics gardés et rejoués aux nouveaux venus (défaut : 100)
+    #[arg(long = "history", value_name = "N", default_value_t = 100, hide_default_value = true, value_parser = between(0, 100_000))]
     history: usize,
 
-    /// Fichier où chaque message public est ajouté (JSON lines), relu au démarrage
+    /// Fichier où chaque message public est ajouté (JSON lines), relu au démarrage ; au-delà
+    /// de 1 Mio, il est réécrit avec les derniers messages seulement
     #[arg(long, value_name = "FICHIER")]
     history_file: Option<PathBuf>,
 
@@ -94,26 +94,22 @@ struct ServerArgs {
     #[arg(long, value_name = "MOT_DE_PASSE")]
     oper_password: Option<String>,
 
-    /// Longueur maximale d'une ligne reçue, en octets (défaut : 1024)
-    #[arg(long, value_name = "OCTETS", default_value_t = 1024, hide_default_value = true, value_parser = at_least_one)]
+    /// Longueur maximale d'une ligne reçue, en octets (défaut : 1024, au plus 65536)
+    #[arg(long, value_name = "OCTETS", default_value_t = 1024, hide_default_value = true, value_parser = between(1, 65_536))]
     max_line: usize,
 
-    /// Lignes par seconde permises à chaque client, 0 pour aucune limite (défaut : 100)
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 100,
-        hide_default_value = true
-    )]
-    max_rate: u32,
-
-    /// Lignes en attente pour un client qui ne lit pas, avant de le déconnecter (défaut : 1024)
-    #[arg(long, value_name = "N", default_value_t = 1024, hide_default_value = true, value_parser = at_least_one)]
-    max_queue: usize,
+    /// Lignes par seconde permises à chaque client, 0 pour aucune limite (défaut : 100).
+    /// Au-delà, le client est ralenti : ses lignes attendent, aucune n'est perdue
+    #[arg(long, value_name = "N", default_value_t = 100, hide_default_value = true, value_parser = between(0, 1_000_000))]
+    max_rate: usize,
 
     /// Secondes laissées à un nouveau venu pour donner son pseudo (défaut : 30)
-    #[arg(long, value_name = "SECONDES", default_value_t = 30, hide_default_value = true, value_parser = at_least_one)]
+    #[arg(long, value_name = "SECONDES", default_value_t = 30, hide_default_value = true, value_parser = between(1, 3_600))]
     register_timeout: usize,
+
+    /// Secondes sans rien envoyer après lesquelles un inscrit est déconnecté (défaut : 3600)
+    #[arg(long, value_name = "SECONDES", default_value_t = 3_600, hide_default_value = true, value_parser = between(1, 7 * 86_400))]
+    idle_timeout: usize,
 
     /// Journal plus détaillé : -v montre aussi les messages, -vv tout (RUST_LOG a priorité)
     #[arg(short, action = ArgAction::Count)]
@@ -132,11 +128,12 @@ struct ClientArgs {
     nick: Option<String>,
 }
 
-/// Refuse 0 pour les options où il n'a pas de sens.
-fn at_least_one(value: &str) -> Result<usize, String> {
-    match value.parse::<usize>() {
-        Ok(number) if number >= 1 => Ok(number),
-        _ => Err("il faut un entier supérieur ou égal à 1".to_owned()),
+/// Un entier entre `min` et `max` (bornes comprises), avec un message en français : une
+/// valeur absurde (0 connexion, une ligne de 2^64 octets) est refusée avant de démarrer.
+fn between(min: usize, max: usize) -> impl Fn(&str) -> Result<usize, String> + Clone {
+    move |value: &str| match value.parse::<usize>() {
+        Ok(number) if (min..=max).contains(&number) => Ok(number),
+        _ => Err(format!("il faut un entier entre {min} et {max}")),
     }
 }
 
@@ -176,16 +173,17 @@ async fn run_server(args: ServerArgs) -> Result<(), String> {
         .oper_password
         .or_else(|| std::env::var(OPER_PASSWORD_VAR).ok())
         .filter(|password| !password.is_empty());
+    // Les bornes de `between` garantissent que ces conversions ne débordent pas.
     let config = Config {
         max_clients: args.max_clients,
+        max_per_address: args.max_per_address,
         history_len: args.history,
         history_file: args.history_file.clone(),
         oper_password,
         max_line: args.max_line,
-        queue_len: args.max_queue,
-        max_rate: args.max_rate,
-        // 0 seconde fermerait chaque connexion avant son pseudo : `at_least_one` le refuse.
+        max_rate: args.max_rate as u32,
         register_timeout: Duration::from_secs(args.register_timeout as u64),
+        idle_timeout: Duration::from_secs(args.idle_timeout as u64),
         ..Config::default()
     };
     let server = ChatServer::new(config).map_err(|err| {
@@ -342,6 +340,7 @@ fn describe(err: &io::Error) -> String {
         ErrorKind::NotFound => "le dossier n'existe pas".to_owned(),
         ErrorKind::PermissionDenied => "permission refusée".to_owned(),
         ErrorKind::IsADirectory => "c'est un dossier".to_owned(),
+        ErrorKind::StorageFull => "le disque est plein".to_owned(),
         _ => err.to_string(),
     }
 }

@@ -1,8 +1,8 @@
 //! Le protocole du salon, sans aucune socket : découper le flux en lignes, reconnaître les
 //! commandes, valider les pseudos, neutraliser les caractères dangereux, mettre en forme les
-//! lignes envoyées. Ce sont des fonctions pures, testées une par une en bas du fichier : tout
-//! ce que le serveur écrit sur le réseau passe par ici, si bien que ce fichier EST la
-//! documentation exacte du protocole.
+//! lignes envoyées et rédiger chaque phrase du serveur. Ce sont des fonctions pures, testées
+//! une par une en bas du fichier : tout ce que le serveur écrit sur le réseau passe par ici, si
+//! bien que ce fichier EST la documentation exacte du protocole.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -10,13 +10,17 @@ use std::io;
 
 use tokio_util::bytes::BytesMut;
 use tokio_util::codec::Decoder;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Longueur maximale d'un pseudo, en caractères (ASCII, donc aussi en octets).
 pub const MAX_NICK_LEN: usize = 16;
 
+/// Largeur maximale, en colonnes, de chaque ligne envoyée (voir [`rows`]).
+pub const MAX_COLUMNS: usize = 80;
+
 /// Lignes envoyées dès la connexion, avant de demander le pseudo.
 pub const GREETING: &str =
-    "*** Salon de discussion « Réseau en Rust ». Une fois inscrit, tapez /help pour l'aide.\n";
+    "*** Salon « Réseau en Rust ». Une fois inscrit, tapez /help pour l'aide.\n";
 
 /// La question posée à la connexion, puis après chaque pseudo refusé.
 pub const NICK_PROMPT: &str =
@@ -147,7 +151,7 @@ impl fmt::Display for NickError {
             NickError::InvalidChar(' ') => write!(f, "un pseudo ne contient pas d'espace"),
             NickError::InvalidChar(c) => write!(
                 f,
-                "le caractère « {} » est interdit (seulement des lettres sans accent, des chiffres, _ et -)",
+                "« {} » est interdit (lettres sans accent, chiffres, _ ou -)",
                 c.escape_debug()
             ),
         }
@@ -219,10 +223,7 @@ pub enum CommandError {
 impl fmt::Display for CommandError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CommandError::Unknown(name) => write!(
-                f,
-                "Commande inconnue : /{name}. Tapez /help pour la liste des commandes."
-            ),
+            CommandError::Unknown(name) => write!(f, "Commande inconnue : /{name}."),
             CommandError::Usage(usage) => write!(f, "Utilisation : {usage}"),
         }
     }
@@ -315,12 +316,16 @@ pub const HELP: &str = "\
 // ANCHOR: sanitize
 /// Neutralise ce qui pourrait piloter le terminal des autres au lieu de s'y afficher.
 ///
-/// Un terminal interprète certains octets : ESC (`\x1b`) ouvre une séquence qui change les
-/// couleurs, efface l'écran ou déplace le curseur ; un `\r` seul ramène au début de la ligne,
-/// si bien que « salut\rbob: je mens » s'afficherait « bob: je mens » ; NUL, BEL (la cloche)…
-/// Les caractères de contrôle (sauf la tabulation) et les caractères Unicode qui inversent le
-/// sens d'affichage (U+202A–U+202E, U+2066–U+2069) sont remplacés par `�` (U+FFFD). Le
-/// message passe, mais inoffensif.
+/// Un terminal interprète certains caractères : ESC (`\x1b`) ouvre une séquence qui change les
+/// couleurs, efface l'écran, renomme la fenêtre ou fait répondre le terminal ; un `\r` seul
+/// ramène au début de la ligne, si bien que « salut\rbob: je mens » s'afficherait
+/// « bob: je mens » ; NUL, BEL (la cloche)… Les caractères Unicode qui changent le sens
+/// d'écriture (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) retournent l'affichage de
+/// la suite de la ligne, et U+2028/U+2029 sont des fins de ligne pour certains programmes.
+/// Tous sont remplacés par `�` (U+FFFD), sauf la tabulation. Le message passe, inoffensif.
+///
+/// C'est LA règle du cours : les leçons 03, 04 et 05 et l'exercice 11 l'appliquent à
+/// l'identique, et les clients des leçons aussi, à ce qu'ils affichent.
 pub fn sanitize(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_dangerous) {
         return Cow::Borrowed(text); // le cas courant : aucune copie
@@ -333,33 +338,130 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
 }
 
 fn is_dangerous(c: char) -> bool {
-    (c.is_control() && c != '\t') || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    (c.is_control() && c != '\t')
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// Le texte d'un message tel que le salon le diffuse : neutralisé, chaque suite de blancs
+/// (espaces, tabulations…) réduite à une espace, sans blanc au début ni à la fin.
+///
+/// Pourquoi réduire les blancs : une tabulation occupe de 1 à 8 colonnes selon l'endroit où
+/// elle tombe ; sans cela, on ne pourrait pas savoir où le terminal du lecteur va à la ligne
+/// (voir [`rows`]).
+pub fn clean(text: &str) -> String {
+    let mut cleaned = String::with_capacity(text.len());
+    for word in sanitize(text).split_whitespace() {
+        if !cleaned.is_empty() {
+            cleaned.push(' ');
+        }
+        cleaned.push_str(word);
+    }
+    cleaned
 }
 // ANCHOR_END: sanitize
+
+// ANCHOR: rows
+/// Met `text` en lignes d'au plus [`MAX_COLUMNS`] colonnes, CHACUNE précédée de `prefix`.
+///
+/// Un terminal de 80 colonnes replie une ligne plus longue : la suite s'affiche au début de la
+/// ligne suivante, comme si c'était une nouvelle ligne. Sans cette coupe, il suffirait de
+/// remplir un message d'espaces (ou de « xxxx ») jusqu'au bord pour que la fin s'affiche
+/// « *** bob a quitté le salon. » ou « bob: je mens » chez tout le monde. Ici, chaque ligne
+/// affichée commence par le vrai préfixe de son auteur.
+///
+/// Les colonnes se comptent avec `unicode-width` : un idéogramme en occupe deux, un accent
+/// combinant aucune. On coupe après le dernier mot qui tient, ou au milieu d'un mot trop long.
+pub fn rows(prefix: &str, text: &str) -> String {
+    // Au moins 10 colonnes pour le texte, pour avancer même derrière un très long préfixe.
+    let room = MAX_COLUMNS.saturating_sub(prefix.width()).max(10);
+    let mut out = String::with_capacity(text.len() + prefix.len() + 1);
+    let mut rest = text;
+    loop {
+        let (row, next) = split_row(rest, room);
+        out.push_str(prefix);
+        out.push_str(row);
+        out.push('\n');
+        if next.is_empty() {
+            return out;
+        }
+        rest = next;
+    }
+}
+
+/// Le début de `text` qui tient en `room` colonnes, et la suite (sans l'espace de la coupe).
+fn split_row(text: &str, room: usize) -> (&str, &str) {
+    let mut used = 0;
+    let mut last_space = None;
+    for (index, c) in text.char_indices() {
+        let width = c.width().unwrap_or(0);
+        if used + width > room {
+            return match last_space {
+                Some(space) => (&text[..space], &text[space + 1..]),
+                None => (&text[..index], &text[index..]),
+            };
+        }
+        if c == ' ' {
+            last_space = Some(index);
+        }
+        used += width;
+    }
+    (text, "")
+}
+
+/// Raccourcit `text` à `columns` colonnes au plus, avec « … » s'il a fallu couper.
+pub fn clip(text: &str, columns: usize) -> Cow<'_, str> {
+    if text.width() <= columns {
+        return Cow::Borrowed(text);
+    }
+    let (start, _) = split_row(text, columns.saturating_sub(1));
+    Cow::Owned(format!("{}…", start.trim_end()))
+}
+// ANCHOR_END: rows
 
 // ANCHOR: format
 // Les lignes que le serveur envoie. Chaque ligne d'un utilisateur commence par le pseudo que le
 // SERVEUR connaît, suivi de « : » ; un pseudo ne contient ni espace, ni `:`, ni `*`, ni `[` :
-// aucun texte tapé ne peut donc imiter la ligne d'un autre ou une notice.
+// aucun texte tapé ne peut donc imiter la ligne d'un autre ou une notice. Un long message
+// devient plusieurs lignes, chacune avec ce préfixe (voir [`rows`]).
 
 /// `alice: texte` : un message public, tel que les autres le reçoivent.
 pub fn public_line(from: &str, text: &str) -> String {
-    format!("{from}: {text}\n")
+    rows(&format!("{from}: "), text)
 }
 
 /// `[privé] alice: texte` : un message privé, tel que son destinataire le reçoit.
 pub fn private_line(from: &str, text: &str) -> String {
-    format!("[privé] {from}: {text}\n")
+    rows(&format!("[privé] {from}: "), text)
 }
 
-/// `*** texte` : une notice du serveur.
+/// `*** texte` : une notice du serveur, dont le texte vient du serveur seul (s'il est long,
+/// chaque ligne commence par `***`).
 pub fn notice(text: &str) -> String {
-    format!("{NOTICE_PREFIX} {text}\n")
+    rows(&format!("{NOTICE_PREFIX} "), text)
+}
+
+/// Une notice qui cite un texte de l'utilisateur (`before` + `quoted` + `after`) : elle tient
+/// TOUJOURS sur une ligne de 80 colonnes, la citation étant raccourcie s'il le faut. Coupée en
+/// deux, sa deuxième ligne commencerait par `***` suivi d'un texte choisi par l'utilisateur :
+/// une fausse notice.
+pub fn notice_quoting(before: &str, quoted: &str, after: &str) -> String {
+    let fixed = NOTICE_PREFIX.len() + 1 + before.width() + after.width();
+    let quoted = clip(quoted, MAX_COLUMNS.saturating_sub(fixed));
+    format!("{NOTICE_PREFIX} {before}{quoted}{after}\n")
 }
 
 /// `[il y a 5 min] alice: texte` : un message rejoué depuis l'historique.
 pub fn history_line(age_secs: u64, from: &str, text: &str) -> String {
-    format!("[il y a {}] {from}: {text}\n", format_age(age_secs))
+    rows(&format!("[il y a {}] {from}: ", format_age(age_secs)), text)
 }
 
 /// Une durée lisible : « 12 s », « 5 min », « 3 h », « 2 j ». On affiche une durée plutôt
@@ -373,6 +475,217 @@ pub fn format_age(secs: u64) -> String {
     }
 }
 // ANCHOR_END: format
+
+// ANCHOR: wording
+// Chaque phrase que le serveur écrit, au même endroit : on les relit d'un coup d'œil, et les
+// tests vérifient ces fonctions plutôt que des chaînes recopiées.
+
+/// Un nouveau venu est inscrit ; c'est la PREMIÈRE ligne qu'il reçoit après son pseudo.
+pub fn welcome(nick: &str, count: usize) -> String {
+    notice(&format!(
+        "Bienvenue, {nick} ! {} dans le salon (/who, /help).",
+        people(count)
+    ))
+}
+
+/// « 1 personne », « 3 personnes ».
+fn people(count: usize) -> String {
+    match count {
+        1 => "1 personne".to_owned(),
+        _ => format!("{count} personnes"),
+    }
+}
+
+/// Pourquoi un inscrit quitte le salon, tel que les autres l'apprennent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Departure {
+    /// `/quit [raison]` ou `exit`.
+    Quit(Option<String>),
+    /// Connexion fermée ou coupée.
+    Disconnected,
+    /// Plus rien reçu de lui depuis le délai d'inactivité.
+    Idle,
+    /// Sa socket est restée engorgée (voir `connection.rs`).
+    TooSlow,
+    /// `/kill` d'un opérateur.
+    Killed { by: String, reason: String },
+}
+
+/// La notice que reçoivent les autres quand `nick` part.
+pub fn departure(nick: &str, why: &Departure) -> String {
+    match why {
+        Departure::Quit(None) => notice(&format!("{nick} a quitté le salon.")),
+        Departure::Quit(Some(reason)) => {
+            notice_quoting(&format!("{nick} a quitté le salon ("), reason, ").")
+        }
+        Departure::Disconnected => notice(&format!("{nick} s'est déconnecté(e).")),
+        Departure::Idle => notice(&format!("{nick} est parti(e) : inactif trop longtemps.")),
+        Departure::TooSlow => notice(&slow_reader(nick)),
+        Departure::Killed { by, reason } => {
+            notice_quoting(&format!("{nick} a été expulsé(e) par {by} ("), reason, ").")
+        }
+    }
+}
+
+/// Le texte de la notice d'un lecteur trop lent, le même dans les leçons 03, 04 et 05.
+pub fn slow_reader(who: &str) -> String {
+    format!("{who} ne lisait plus ses messages : déconnecté(e).")
+}
+
+pub fn joined(nick: &str) -> String {
+    notice(&format!("{nick} a rejoint le salon."))
+}
+
+pub fn renamed(old: &str, new: &str) -> String {
+    notice(&format!("{old} s'appelle désormais {new}."))
+}
+
+pub fn nick_refused(err: &NickError) -> String {
+    notice(&format!("Pseudo refusé : {err}."))
+}
+
+pub fn nick_taken(nick: &str) -> String {
+    notice(&format!(
+        "Le pseudo {nick} est déjà pris : choisissez-en un autre."
+    ))
+}
+
+pub fn unknown_nick(nick: &str) -> String {
+    notice_quoting(
+        "Personne ne s'appelle « ",
+        nick,
+        " » ici. /who donne la liste.",
+    )
+}
+
+pub fn unknown_command(name: &str) -> String {
+    notice_quoting(
+        "Commande inconnue : /",
+        name,
+        ". Tapez /help pour la liste.",
+    )
+}
+
+/// La réponse à une commande inconnue ou mal formée, pour son seul auteur.
+pub fn command_error(err: &CommandError) -> String {
+    match err {
+        CommandError::Unknown(name) => unknown_command(name),
+        CommandError::Usage(usage) => notice(&format!("Utilisation : {usage}")),
+    }
+}
+
+pub fn too_long(max_line: usize) -> String {
+    notice(&format!(
+        "Ligne trop longue (plus de {max_line} octets) : ignorée."
+    ))
+}
+
+pub fn not_utf8() -> String {
+    notice("Ligne ignorée : pas de l'UTF-8 valide (réglez votre terminal en UTF-8).")
+}
+
+pub fn slow_down(per_second: u32) -> String {
+    notice(&format!(
+        "Doucement ! Au plus {per_second} lignes par seconde : la suite attend son tour."
+    ))
+}
+
+pub fn server_full(max_clients: usize) -> String {
+    notice(&format!(
+        "Serveur complet ({max_clients} connexions au maximum) : réessayez plus tard."
+    ))
+}
+
+pub fn address_full(max_per_address: usize) -> String {
+    notice(&format!(
+        "Trop de connexions depuis votre adresse ({max_per_address} au plus) : réessayez plus tard."
+    ))
+}
+
+pub fn address_too_fast() -> String {
+    notice("Connexions trop rapprochées depuis votre adresse : réessayez dans 1 min.")
+}
+
+pub fn register_timeout(delay: &str) -> String {
+    notice(&format!(
+        "Délai dépassé : aucun pseudo reçu en {delay}. Au revoir."
+    ))
+}
+
+pub fn idle_timeout(delay: &str) -> String {
+    notice(&format!(
+        "Inactif depuis {delay} : déconnecté(e) pour libérer la place. À bientôt !"
+    ))
+}
+
+pub fn goodbye(nick: &str) -> String {
+    notice(&format!("Au revoir, {nick} !"))
+}
+
+pub const SHUTDOWN: &str = "*** Le serveur s'arrête. Au revoir !\n";
+
+pub fn kicked(by: &str, reason: &str) -> String {
+    notice_quoting(
+        &format!("Vous avez été expulsé(e) par {by} : "),
+        reason,
+        ".",
+    )
+}
+
+pub fn oper_disabled() -> String {
+    notice("Pas de mot de passe d'opérateur sur ce serveur : /oper et /kill désactivés.")
+}
+
+pub fn oper_wrong(wait: &str) -> String {
+    notice(&format!(
+        "Mot de passe incorrect. Prochain essai possible dans {wait}."
+    ))
+}
+
+pub fn oper_locked(wait: &str) -> String {
+    notice(&format!(
+        "Trop d'essais depuis votre adresse : /oper bloqué pendant {wait}."
+    ))
+}
+
+pub fn oper_granted() -> String {
+    notice("Vous êtes maintenant opérateur : /kill est à votre disposition.")
+}
+
+pub fn kill_refused() -> String {
+    notice("Permission refusée : /kill est réservé aux opérateurs (voir /oper).")
+}
+
+pub fn already_named(nick: &str) -> String {
+    notice(&format!("Vous vous appelez déjà {nick}."))
+}
+
+pub fn who_list(nicks: &[&str]) -> String {
+    notice(&format!(
+        "Connectés ({}) : {}",
+        nicks.len(),
+        nicks.join(", ")
+    ))
+}
+
+pub fn history_header(count: usize) -> String {
+    notice(&format!("Derniers messages publics ({count}) :"))
+}
+
+pub fn history_empty() -> String {
+    notice("L'historique est vide.")
+}
+
+/// « 30 s », « 10 min », ou « 200 ms » pour les délais courts des tests.
+pub fn french_duration(delay: std::time::Duration) -> String {
+    let secs = delay.as_secs();
+    match delay.subsec_millis() {
+        0 if secs >= 120 && secs % 60 == 0 => format!("{} min", secs / 60),
+        0 => format!("{secs} s"),
+        _ => format!("{} ms", delay.as_millis()),
+    }
+}
+// ANCHOR_END: wording
 
 #[cfg(test)]
 mod tests {

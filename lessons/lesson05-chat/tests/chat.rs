@@ -101,10 +101,10 @@ async fn un_pseudo_invalide_est_refuse_et_redemande() -> io::Result<()> {
     let server = start_server(test_config()).await?;
     let mut client = Client::greeted(server.addr).await?;
     for (nick, reason) in [
-        ("élodie", "le caractère « é » est interdit"),
+        ("élodie", "« é » est interdit"),
         ("jean paul", "un pseudo ne contient pas d'espace"),
         ("abcdefghijklmnopq", "le pseudo dépasse 16 caractères"),
-        ("аlice", "le caractère « а » est interdit"), // « а » cyrillique
+        ("аlice", "« а » est interdit"), // « а » cyrillique
     ] {
         client.send(nick).await?;
         let refusal = client.line().await?;
@@ -261,7 +261,7 @@ async fn help_et_commande_inconnue_ne_repondent_qu_a_l_auteur() -> io::Result<()
 
     alice.send("/danse du ventre").await?;
     alice
-        .expect("*** Commande inconnue : /danse. Tapez /help pour la liste des commandes.")
+        .expect("*** Commande inconnue : /danse. Tapez /help pour la liste.")
         .await;
     alice.send("/msg bob").await?;
     alice.expect("*** Utilisation : /msg PSEUDO TEXTE").await;
@@ -317,12 +317,12 @@ async fn oper_et_kill() -> io::Result<()> {
     alice.skip_until(|l| l.contains("carol a rejoint")).await?;
     bob.skip_until(|l| l.contains("carol a rejoint")).await?;
 
-    let refused =
-        "*** Permission refusée : seuls les opérateurs peuvent utiliser /kill (voir /oper).";
+    let refused = "*** Permission refusée : /kill est réservé aux opérateurs (voir /oper).";
     bob.send("/kill alice").await?;
     bob.expect(refused).await;
     bob.send("/oper Sésame").await?;
-    bob.expect("*** Mot de passe incorrect.").await;
+    bob.expect("*** Mot de passe incorrect. Prochain essai possible dans 1 s.")
+        .await;
     bob.send("/kill alice").await?;
     bob.expect(refused).await;
 
@@ -354,7 +354,7 @@ async fn sans_mot_de_passe_configure_oper_et_kill_sont_refuses() -> io::Result<(
     alice.expect("*** Utilisation : /oper MOT_DE_PASSE").await;
     alice.send("/oper devine").await?;
     alice
-        .expect("*** Aucun mot de passe d'opérateur n'est configuré sur ce serveur : /oper et /kill sont désactivés.")
+        .expect("*** Pas de mot de passe d'opérateur sur ce serveur : /oper et /kill désactivés.")
         .await;
     alice.send("/kill bob").await?;
     let refusal = alice.line().await?;
@@ -363,7 +363,7 @@ async fn sans_mot_de_passe_configure_oper_et_kill_sont_refuses() -> io::Result<(
 }
 
 #[tokio::test]
-async fn la_limite_de_debit_ignore_les_lignes_en_trop() -> io::Result<()> {
+async fn la_limite_de_debit_ralentit_sans_rien_perdre() -> io::Result<()> {
     let server = start_server(Config {
         max_rate: 3,
         ..test_config()
@@ -373,13 +373,22 @@ async fn la_limite_de_debit_ignore_les_lignes_en_trop() -> io::Result<()> {
     let mut bob = Client::join(server.addr, "bob").await?;
     alice.expect("*** bob a rejoint le salon.").await;
 
-    alice.send_raw(b"1\n2\n3\n4\n5\n").await?; // une rafale, dans un seul paquet
-    for text in ["alice: 1", "alice: 2", "alice: 3"] {
+    // Une rafale de 7 lignes dans un seul paquet, une commande inconnue au milieu : elles
+    // coûtent toutes un jeton. Les 3 premières passent, les autres attendent leur tour (un
+    // tiers de seconde chacune), aucune n'est perdue et l'ordre est gardé.
+    alice.send_raw(b"1\n2\n3\n4\n/danse\n5\n6\n").await?;
+    for text in [
+        "alice: 1", "alice: 2", "alice: 3", "alice: 4", "alice: 5", "alice: 6",
+    ] {
         bob.expect(text).await;
     }
-    let slow_down = "*** Doucement ! Au plus 3 lignes par seconde : celle-ci est ignorée.";
-    alice.expect(slow_down).await;
-    alice.expect(slow_down).await;
+    // alice est prévenue une seule fois, et reçoit la réponse à sa commande inconnue.
+    alice
+        .expect("*** Doucement ! Au plus 3 lignes par seconde : la suite attend son tour.")
+        .await;
+    alice
+        .expect("*** Commande inconnue : /danse. Tapez /help pour la liste.")
+        .await;
     bob.send("repère").await?;
     alice.expect("bob: repère").await;
     Ok(())

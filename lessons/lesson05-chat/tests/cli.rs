@@ -293,19 +293,34 @@ fn l_aide_est_en_francais() -> io::Result<()> {
 }
 
 #[test]
-fn une_limite_nulle_est_refusee_avant_de_demarrer() -> io::Result<()> {
-    for option in ["--max-line", "--max-queue", "--register-timeout"] {
-        let output = run_binary(&["server", "--addr", "127.0.0.1:0", option, "0"])?;
-        assert!(
-            !output.status.success(),
-            "{option} 0 n'a pas de sens et doit être refusé"
-        );
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            stderr.contains("supérieur ou égal à 1"),
-            "{option} 0 : message attendu en français : {stderr}"
-        );
+fn une_valeur_absurde_est_refusee_avant_de_demarrer() -> io::Result<()> {
+    // 0 n'a pas de sens ici, et 2^64 − 1 débordait (--max-line faisait une ligne de 0 octet).
+    let huge = u64::MAX.to_string();
+    for option in [
+        "--max-line",
+        "--max-clients",
+        "--max-per-address",
+        "--register-timeout",
+        "--idle-timeout",
+    ] {
+        for value in ["0", huge.as_str()] {
+            let output = run_binary(&["server", "--addr", "127.0.0.1:0", option, value])?;
+            assert!(
+                !output.status.success(),
+                "{option} {value} n'a pas de sens et doit être refusé"
+            );
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(
+                stderr.contains("il faut un entier entre") && !stderr.contains("panicked"),
+                "{option} {value} : message attendu en français : {stderr}"
+            );
+        }
     }
+    let output = run_binary(&["server", "--addr", "127.0.0.1:0", "--max-rate", &huge])?;
+    assert!(
+        !output.status.success(),
+        "--max-rate {huge} doit être refusé"
+    );
     Ok(())
 }
 

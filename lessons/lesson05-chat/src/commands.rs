@@ -10,33 +10,25 @@ use std::time::Instant;
 
 use tracing::{debug, info, warn};
 
-use super::{End, Session, State, User, history_block};
+use crate::connection::End;
 use crate::history::Entry;
 use crate::protocol::{
-    Command, HELP, nick_key, notice, parse_line, private_line, public_line, sanitize, validate_nick,
+    self, Command, HELP, clean, nick_key, parse_line, private_line, public_line, validate_nick,
 };
+use crate::rate_limit::OperAttempt;
+use crate::session::{Session, history_block};
+use crate::state::{State, User};
 
-// ANCHOR: handle_line
+// ANCHOR: handle_command
 impl Session {
     /// Traite une ligne d'un inscrit. `Err` termine la connexion.
-    pub(super) fn handle_line(&mut self, line: &str) -> Result<(), End> {
+    pub(crate) fn handle_command(&mut self, line: &str) -> Result<(), End> {
         let command = match parse_line(line) {
             Ok(Some(command)) => command,
             Ok(None) => return Ok(()), // ligne vide : ignorée
             // Commande inconnue ou mal formée : la réponse ne va qu'à son auteur.
-            Err(err) => return self.reply(notice(&err.to_string())),
+            Err(err) => return self.reply(protocol::command_error(&err)),
         };
-        if let Command::Quit(reason) = command {
-            return Err(End::Quit(
-                reason.map(|reason| sanitize(reason).into_owned()),
-            ));
-        }
-        if !self.rate.allow() {
-            let max = self.shared.config.max_rate;
-            return self.reply(notice(&format!(
-                "Doucement ! Au plus {max} lignes par seconde : celle-ci est ignorée."
-            )));
-        }
         match command {
             Command::Say(text) => self.say(text),
             Command::Msg { to, text } => self.private(to, text),
@@ -46,7 +38,7 @@ impl Session {
             Command::Help => self.reply(HELP.to_owned()),
             Command::Oper(password) => self.oper(password),
             Command::Kill { target, reason } => self.kill(target, reason),
-            Command::Quit(_) => Ok(()), // déjà traité plus haut
+            Command::Quit(reason) => Err(End::Quit(reason.map(clean).filter(|r| !r.is_empty()))),
         }
     }
 
@@ -58,13 +50,16 @@ impl Session {
         }
     }
 }
-// ANCHOR_END: handle_line
+// ANCHOR_END: handle_command
 
 // ANCHOR: say
 impl Session {
     /// Un message public : à tous les autres, et dans l'historique.
     fn say(&mut self, text: &str) -> Result<(), End> {
-        let text = sanitize(text);
+        let text = clean(text);
+        if text.is_empty() {
+            return Ok(()); // que des blancs (ou des caractères neutralisés puis réduits)
+        }
         let nick = self.nick();
         // C'est le SERVEUR qui écrit le pseudo devant le texte : un client ne peut pas
         // parler au nom d'un autre (le serveur du document 04, § 2.1, relaie les octets bruts,
@@ -80,25 +75,22 @@ impl Session {
 
     /// `/msg PSEUDO TEXTE` : à une seule personne, jamais dans l'historique.
     fn private(&mut self, to: &str, text: &str) -> Result<(), End> {
-        let line = private_line(self.nick(), &sanitize(text));
+        let text = clean(text);
+        if text.is_empty() {
+            return Ok(());
+        }
+        let line = private_line(self.nick(), &text);
         let mut state = self.shared.lock();
         self.me(&mut state)?;
         let key = nick_key(to);
         if !state.users.contains_key(&key) {
             drop(state);
-            return self.reply(unknown_nick(to));
+            return self.reply(protocol::unknown_nick(&clean(to)));
         }
         debug!("message privé de {} à {to}", self.nick());
         state.send_to(&key, line);
         Ok(())
     }
-}
-
-fn unknown_nick(nick: &str) -> String {
-    notice(&format!(
-        "Personne ne s'appelle « {} » ici. /who donne la liste.",
-        sanitize(nick)
-    ))
 }
 // ANCHOR_END: say
 
@@ -107,11 +99,11 @@ impl Session {
     /// `/nick NOUVEAU` : renomme le client et prévient tout le monde, lui compris.
     fn rename(&mut self, new: &str) -> Result<(), End> {
         if let Err(err) = validate_nick(new) {
-            return self.reply(notice(&format!("Pseudo refusé : {err}.")));
+            return self.reply(protocol::nick_refused(&err));
         }
         let old = self.nick().to_owned();
         if new == old {
-            return self.reply(notice(&format!("Vous vous appelez déjà {old}.")));
+            return self.reply(protocol::already_named(&old));
         }
         let shared = Arc::clone(&self.shared);
         let mut state = shared.lock();
@@ -120,17 +112,14 @@ impl Session {
         // « alice » → « Alice » garde la même clé : ce n'est pas une collision.
         if new_key != old_key && state.users.contains_key(&new_key) {
             drop(state);
-            return self.reply(notice(&format!(
-                "Le pseudo {new} est déjà pris : choisissez-en un autre."
-            )));
+            return self.reply(protocol::nick_taken(new));
         }
         if let Some(mut user) = state.users.remove(&old_key) {
             user.nick = new.to_owned();
             state.users.insert(new_key, user);
         }
         info!("{old} s'appelle désormais {new}");
-        let renamed = notice(&format!("{old} s'appelle désormais {new}."));
-        state.broadcast(&renamed.into(), None);
+        state.broadcast(&protocol::renamed(&old, new).into(), None);
         self.nick = Some(new.to_owned());
         Ok(())
     }
@@ -141,11 +130,7 @@ impl Session {
         let mut users: Vec<(&String, &User)> = state.users.iter().collect();
         users.sort_unstable_by_key(|(key, _)| *key);
         let nicks: Vec<&str> = users.iter().map(|(_, user)| user.nick.as_str()).collect();
-        let list = notice(&format!(
-            "Connectés ({}) : {}",
-            nicks.len(),
-            nicks.join(", ")
-        ));
+        let list = protocol::who_list(&nicks);
         drop(state);
         self.reply(list)
     }
@@ -154,7 +139,7 @@ impl Session {
     fn history(&mut self, count: Option<usize>) -> Result<(), End> {
         let state = self.shared.lock();
         let block = if state.history.is_empty() {
-            notice("L'historique est vide.")
+            protocol::history_empty()
         } else {
             history_block(&state.history, count)
         };
@@ -167,26 +152,51 @@ impl Session {
 // ANCHOR: oper_kill
 impl Session {
     /// `/oper MOT_DE_PASSE` : devient opérateur si le mot de passe est le bon.
+    ///
+    /// Chaque échec coûte de plus en plus cher, et trop d'échecs bloquent l'adresse (voir
+    /// `OperGuard`). Le journal n'en garde qu'une ligne par seconde, et jamais le mot de passe
+    /// essayé : un journal est souvent lisible par plus de monde que le serveur.
     fn oper(&mut self, password: &str) -> Result<(), End> {
-        let Some(expected) = &self.shared.config.oper_password else {
-            return self.reply(notice(
-                "Aucun mot de passe d'opérateur n'est configuré sur ce serveur : /oper et /kill sont désactivés.",
-            ));
+        let Some(expected) = self.shared.config.oper_password.clone() else {
+            return self.reply(protocol::oper_disabled());
         };
-        if !same_secret(password, expected) {
-            warn!(
-                "{} ({}) : mauvais mot de passe pour /oper",
-                self.nick(),
-                self.peer
-            );
-            return self.reply(notice("Mot de passe incorrect."));
-        }
+        let now = Instant::now();
         let shared = Arc::clone(&self.shared);
+        let mut addresses = shared.addresses();
+        let guard = &mut addresses.entry(self.address(), &shared.config, now).oper;
+        if let OperAttempt::Locked { remaining } = guard.check(now) {
+            drop(addresses);
+            let wait = protocol::french_duration(round_up_to_minute(remaining));
+            return self.reply(protocol::oper_locked(&wait));
+        }
+        if !same_secret(password, &expected) {
+            let (penalty, locked) = guard.fail(now);
+            drop(addresses);
+            if let Some(suppressed) = shared
+                .oper_log
+                .lock()
+                .map_or(None, |mut log| log.allow(now))
+            {
+                warn!(
+                    "{} ({}) : mauvais mot de passe pour /oper{}{}",
+                    self.nick(),
+                    self.peer,
+                    if locked { ", adresse bloquée" } else { "" },
+                    match suppressed {
+                        0 => String::new(),
+                        n => format!(" ({n} autres échecs tus depuis la dernière ligne)"),
+                    }
+                );
+            }
+            // La connexion n'est plus lue pendant la pénalité : pas d'autre essai avant.
+            self.paused_until = Some(tokio::time::Instant::from_std(now + penalty));
+            let wait = protocol::french_duration(penalty);
+            return self.reply(protocol::oper_wrong(&wait));
+        }
+        drop(addresses);
         self.me(&mut shared.lock())?.operator = true;
         info!("{} est maintenant opérateur", self.nick());
-        self.reply(notice(
-            "Vous êtes maintenant opérateur : /kill est à votre disposition.",
-        ))
+        self.reply(protocol::oper_granted())
     }
 
     /// `/kill PSEUDO [raison]` : un opérateur déconnecte quelqu'un.
@@ -195,24 +205,30 @@ impl Session {
         let mut state = shared.lock();
         if !self.me(&mut state)?.operator {
             drop(state);
-            return self.reply(notice(
-                "Permission refusée : seuls les opérateurs peuvent utiliser /kill (voir /oper).",
-            ));
+            return self.reply(protocol::kill_refused());
         }
         let Some(victim) = state.users.remove(&nick_key(target)) else {
             drop(state);
-            return self.reply(unknown_nick(target));
+            return self.reply(protocol::unknown_nick(&clean(target)));
         };
-        let reason = sanitize(reason.unwrap_or("sans raison")).into_owned();
+        let reason = clean(reason.unwrap_or("sans raison"));
         let me = self.nick();
-        let told = notice(&format!("Vous avez été expulsé(e) par {me} : {reason}."));
-        let _ = victim.outgoing.try_send(told.into()); // sa file pleine ? il part quand même
+        // Sa file déborde ? Il part quand même, sans l'explication.
+        let _ = victim.outbox.push(&protocol::kicked(me, &reason).into());
         victim.cancel.cancel();
         info!("{me} expulse {} ({reason})", victim.nick);
-        let text = format!("{} a été expulsé(e) par {me} ({reason}).", victim.nick);
-        state.broadcast(&notice(&text).into(), None);
+        let why = protocol::Departure::Killed {
+            by: me.to_owned(),
+            reason,
+        };
+        state.broadcast(&protocol::departure(&victim.nick, &why).into(), None);
         Ok(())
     }
+}
+
+/// « 10 min » plutôt que « 587 s ».
+fn round_up_to_minute(delay: std::time::Duration) -> std::time::Duration {
+    std::time::Duration::from_secs(delay.as_secs().div_ceil(60).max(1) * 60)
 }
 
 /// Compare deux secrets en temps constant : une comparaison ordinaire s'arrête au premier
@@ -227,45 +243,6 @@ fn same_secret(given: &str, expected: &str) -> bool {
 }
 // ANCHOR_END: oper_kill
 
-// ANCHOR: rate_limit
-/// Limite de débit par client (« seau à jetons ») : le seau se remplit de `per_second`
-/// jetons par seconde, jusqu'à `per_second` ; chaque ligne en coûte un. On peut donc coller
-/// d'un coup une rafale d'une seconde, mais pas inonder le salon avec `yes | nc`.
-pub(super) struct RateLimit {
-    per_second: u32,
-    tokens: f64,
-    last: Instant,
-}
-
-impl RateLimit {
-    /// `per_second == 0` : pas de limite.
-    pub(super) fn new(per_second: u32) -> RateLimit {
-        RateLimit {
-            per_second,
-            tokens: f64::from(per_second),
-            last: Instant::now(),
-        }
-    }
-
-    /// Vrai si une ligne de plus est permise maintenant.
-    fn allow(&mut self) -> bool {
-        if self.per_second == 0 {
-            return true;
-        }
-        let now = Instant::now();
-        let rate = f64::from(self.per_second);
-        let refill = now.duration_since(self.last).as_secs_f64() * rate;
-        self.tokens = (self.tokens + refill).min(rate);
-        self.last = now;
-        if self.tokens < 1.0 {
-            return false;
-        }
-        self.tokens -= 1.0;
-        true
-    }
-}
-// ANCHOR_END: rate_limit
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,14 +253,5 @@ mod tests {
         assert!(!same_secret("sésam", "sésame"));
         assert!(!same_secret("sésame!", "sésame"));
         assert!(!same_secret("", "x"));
-    }
-
-    #[test]
-    fn le_seau_laisse_passer_une_rafale_puis_refuse() {
-        let mut rate = RateLimit::new(3);
-        let allowed = (0..10).filter(|_| rate.allow()).count();
-        assert_eq!(allowed, 3, "une rafale d'une seconde au plus");
-        let mut unlimited = RateLimit::new(0);
-        assert!((0..1000).all(|_| unlimited.allow()));
     }
 }

@@ -1,0 +1,362 @@
+//! La vie d'une connexion : une seule tâche qui lit les lignes du client, écrit ce qui lui est
+//! destiné, et surveille ses délais, avec un `select!`. Et sa file d'envoi, bornée en octets.
+//!
+//! ## Qui est « trop lent » ?
+//!
+//! Un client qui ne lit plus (un `nc` suspendu par Ctrl+Z, une machine en veille) ne doit
+//! ni ralentir les autres, ni faire grossir la mémoire du serveur. Mais un client qui lit
+//! normalement ne doit jamais être pris pour lui, même quand le salon s'agite et que le serveur
+//! a du retard. Compter les LIGNES en attente ne sait pas faire la différence : une rafale de
+//! cinquante personnes remplit n'importe quelle file de lignes avant que le serveur ait eu le
+//! temps de l'écrire. Ce qu'on compte ici, ce sont les OCTETS que le noyau n'a pas encore
+//! acceptés pour ce client, et le temps pendant lequel il les refuse :
+//!
+//! - au-delà de la limite dure ([`Config::hard_limit`], 1 Mio), le client est déconnecté tout
+//!   de suite : c'est ce qui borne la mémoire ;
+//! - au-delà de la limite douce ([`Config::soft_limit`], 64 Kio), on lui laisse
+//!   [`Config::backed_up_timeout`] (10 s) pendant lesquels sa socket est ENGORGÉE : le noyau
+//!   refuse nos octets parce que ses tampons sont pleins, donc parce que le client ne lit pas.
+//!
+//! Les serveurs IRC appellent cette file la *SendQ* ; Redis a le même réglage à deux niveaux
+//! (`client-output-buffer-limit`).
+//!
+//! [`Config::hard_limit`]: crate::Config::hard_limit
+//! [`Config::soft_limit`]: crate::Config::soft_limit
+//! [`Config::backed_up_timeout`]: crate::Config::backed_up_timeout
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io::{self, IoSlice};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use futures_util::StreamExt;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::net::tcp::{ReadHalf, WriteHalf};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until, timeout};
+use tokio_util::codec::FramedRead;
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+use crate::protocol::LineCodec;
+use crate::server::Config;
+use crate::session::Session;
+use crate::state::Shared;
+
+/// Capacité initiale du tampon de lecture de chaque connexion. Petite exprès : 10 000
+/// clients inactifs ne doivent coûter que quelques Mio. Le tampon grandit quand une lecture
+/// le remplit.
+const READ_BUFFER: usize = 64;
+
+/// Ce que coûte une ligne en attente, en plus de ses octets : le pointeur et la place dans
+/// la file. Le compter empêche un déluge de lignes minuscules de passer sous la limite.
+pub(crate) const LINE_OVERHEAD: usize = 32;
+
+/// Au plus tant de lignes par appel système d'écriture.
+const MAX_SLICES: usize = 64;
+
+/// Le découpeur de lignes posé sur la moitié « lecture » de la socket.
+pub(crate) type Lines<'a> = FramedRead<ReadHalf<'a>, LineCodec>;
+
+// ANCHOR: outbox
+/// La file d'envoi d'un client, côté « expéditeurs » : l'état en garde une copie pour lui
+/// écrire. Elle n'attend jamais : mettre une ligne dans la file est immédiat.
+#[derive(Debug, Clone)]
+pub(crate) struct Outbox {
+    lines: mpsc::UnboundedSender<Arc<str>>,
+    /// Octets en attente : mis dans la file mais pas encore acceptés par le noyau.
+    queued: Arc<AtomicUsize>,
+    hard_limit: usize,
+}
+
+impl Outbox {
+    /// Met `line` dans la file. Renvoie faux, sans rien mettre, si la file dépasserait la
+    /// limite dure : ce client doit être déconnecté.
+    ///
+    /// La file est « non bornée » pour tokio, mais bornée par ce compte d'octets : aucune
+    /// ligne n'y entre sans être comptée.
+    pub(crate) fn push(&self, line: &Arc<str>) -> bool {
+        let cost = line.len() + LINE_OVERHEAD;
+        let before = self.queued.fetch_add(cost, Ordering::Relaxed);
+        if before + cost > self.hard_limit {
+            self.queued.fetch_sub(cost, Ordering::Relaxed);
+            return false;
+        }
+        // Une erreur veut dire que la connexion se termine déjà : la ligne ne sert plus à rien.
+        let _ = self.lines.send(Arc::clone(line));
+        true
+    }
+}
+
+/// La même file, côté connexion : ce qui reste à écrire sur la socket.
+pub(crate) struct Output {
+    incoming: mpsc::UnboundedReceiver<Arc<str>>,
+    queued: Arc<AtomicUsize>,
+    /// Les lignes sorties du canal, pas encore entièrement écrites.
+    lines: VecDeque<Arc<str>>,
+    /// Octets de la première ligne déjà écrits (le noyau peut n'en prendre qu'une partie).
+    sent: usize,
+    /// Depuis quand la file dépasse la limite douce ET le noyau refuse nos octets.
+    backed_up_since: Option<Instant>,
+    soft_limit: usize,
+}
+
+/// Crée la file d'un client : un côté pour les expéditeurs, un côté pour sa connexion.
+pub(crate) fn output_queue(config: &Config) -> (Outbox, Output) {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let outbox = Outbox {
+        lines: sender,
+        queued: Arc::clone(&queued),
+        hard_limit: config.hard_limit,
+    };
+    let output = Output {
+        incoming: receiver,
+        queued,
+        lines: VecDeque::new(),
+        sent: 0,
+        backed_up_since: None,
+        soft_limit: config.soft_limit,
+    };
+    (outbox, output)
+}
+// ANCHOR_END: outbox
+
+// ANCHOR: write_now
+impl Output {
+    /// Octets en attente pour ce client.
+    pub(crate) fn queued(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+
+    /// Vrai si la file dépasse la limite douce (on cesse alors de lire ce client).
+    pub(crate) fn is_over_soft_limit(&self) -> bool {
+        self.queued() > self.soft_limit
+    }
+
+    /// Depuis quand la socket est engorgée au-delà de la limite douce, s'il y a lieu.
+    pub(crate) fn backed_up_since(&self) -> Option<Instant> {
+        self.backed_up_since
+    }
+
+    /// Vrai s'il reste des octets que le noyau a refusés : on attend que la socket redevienne
+    /// inscriptible.
+    fn is_waiting(&self) -> bool {
+        !self.lines.is_empty()
+    }
+
+    /// Écrit tout ce que le noyau accepte MAINTENANT, sans jamais attendre.
+    ///
+    /// Les lignes en attente partent d'un seul appel système (`writev`) : quand le salon
+    /// s'agite, dix lignes coûtent une écriture au lieu de dix, et sans être recopiées dans un
+    /// tampon : le noyau lit directement les lignes partagées.
+    fn write_now(&mut self, socket: &WriteHalf<'_>) -> io::Result<()> {
+        let mut refused = false;
+        loop {
+            while let Ok(line) = self.incoming.try_recv() {
+                self.lines.push_back(line);
+            }
+            if self.lines.is_empty() {
+                break;
+            }
+            match self.try_write(socket) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(written) => self.advance(written),
+                // Les tampons du noyau sont pleins : le client ne lit pas assez vite.
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    refused = true;
+                    break;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        if !self.is_over_soft_limit() {
+            self.backed_up_since = None;
+        } else if refused && self.backed_up_since.is_none() {
+            self.backed_up_since = Some(Instant::now());
+        }
+        Ok(())
+    }
+
+    /// Un `writev` non bloquant des premières lignes de la file.
+    fn try_write(&self, socket: &WriteHalf<'_>) -> io::Result<usize> {
+        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+        let mut count = 0;
+        for (slot, line) in slices.iter_mut().zip(&self.lines) {
+            let bytes = line.as_bytes();
+            *slot = IoSlice::new(if count == 0 {
+                &bytes[self.sent..]
+            } else {
+                bytes
+            });
+            count += 1;
+        }
+        socket.try_write_vectored(&slices[..count])
+    }
+
+    /// Le noyau a pris `written` octets : on oublie les lignes entièrement parties.
+    fn advance(&mut self, mut written: usize) {
+        while let Some(first) = self.lines.front() {
+            let left = first.len() - self.sent;
+            if written < left {
+                self.sent += written;
+                return;
+            }
+            written -= left;
+            self.sent = 0;
+            self.queued
+                .fetch_sub(first.len() + LINE_OVERHEAD, Ordering::Relaxed);
+            self.lines.pop_front();
+        }
+    }
+}
+// ANCHOR_END: write_now
+
+// ANCHOR: end
+/// Pourquoi une connexion se termine.
+#[derive(Debug)]
+pub(crate) enum End {
+    /// `/quit [raison]` ou `exit`.
+    Quit(Option<String>),
+    /// Le client a fermé sa connexion (lecture de 0 octet).
+    Closed,
+    /// Erreur réseau : typiquement un RST (« connection reset by peer »).
+    Error(io::Error),
+    /// Pas de pseudo dans le délai.
+    RegisterTimeout,
+    /// Inscrit, mais plus rien reçu de lui depuis le délai d'inactivité.
+    Idle,
+    /// Sa socket est restée engorgée : il ne lit pas ce qu'on lui envoie.
+    TooSlow,
+    /// Expulsé, ou jugé trop lent par une autre connexion (qui a prévenu les autres).
+    Cancelled,
+    /// Arrêt du serveur (Ctrl+C).
+    Shutdown,
+}
+
+impl fmt::Display for End {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            End::Quit(None) => write!(f, "a quitté"),
+            End::Quit(Some(reason)) => write!(f, "a quitté ({reason})"),
+            End::Closed => write!(f, "a fermé la connexion"),
+            End::Error(err) => write!(f, "a perdu la connexion : {err}"),
+            End::RegisterTimeout => write!(f, "n'a pas donné de pseudo à temps"),
+            End::Idle => write!(f, "est resté inactif trop longtemps"),
+            End::TooSlow => write!(f, "ne lisait plus ce qu'on lui envoyait"),
+            End::Cancelled => write!(f, "a été déconnecté (expulsé, ou trop lent)"),
+            End::Shutdown => write!(f, "a été prévenu de l'arrêt du serveur"),
+        }
+    }
+}
+// ANCHOR_END: end
+
+// ANCHOR: connection
+/// La vie d'une connexion, de l'accept à la fermeture.
+pub(crate) async fn handle_connection(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    cancel: CancellationToken,
+) {
+    info!("connexion de {peer}");
+    let config = &shared.config;
+    // Tout ce qui est destiné à ce client passe par SA file : ses propres réponses comme les
+    // messages des autres. Une seule tâche écrit donc sur sa socket, dans l'ordre.
+    let (outbox, mut output) = output_queue(config);
+    // `split` sépare lecture et écriture sur la même socket, sans copie ni verrou.
+    let (reader, mut writer) = stream.split();
+    let mut lines = FramedRead::with_capacity(reader, LineCodec::new(config.max_line), READ_BUFFER);
+    let mut session = Session::new(peer, Arc::clone(&shared), outbox, cancel.clone());
+
+    let end = run(&mut session, &mut lines, &writer, &mut output, &cancel).await;
+    let who = session.describe();
+    session.leave(&end);
+
+    // Dernières lignes (au revoir, motif d'expulsion, arrêt du serveur), en temps borné : un
+    // client qui ne lit pas ne retient pas le serveur plus de `shutdown_grace`.
+    let _ = timeout(
+        config.shutdown_grace,
+        close_gracefully(&mut writer, &mut output, &mut lines),
+    )
+    .await;
+    info!("{who} {end}");
+}
+
+/// La boucle d'une connexion. Quatre choses peuvent arriver, et `select!` réagit à la
+/// première : l'annulation (expulsion, arrêt), un délai échu, de la place dans la socket pour
+/// écrire, une ligne à envoyer au client, une ligne reçue du client.
+///
+/// La lecture a une condition : `session.may_read`. Un client qui envoie trop vite, ou qui
+/// ne lit pas les réponses qu'on lui fait, n'est tout simplement plus lu ; TCP fait le reste
+/// (voir `rate_limit.rs`).
+async fn run(
+    session: &mut Session,
+    lines: &mut Lines<'_>,
+    writer: &WriteHalf<'_>,
+    output: &mut Output,
+    cancel: &CancellationToken,
+) -> End {
+    if let Err(end) = session.greet() {
+        return end;
+    }
+    // Un seul minuteur, réglé sur le prochain délai de la session (voir `Session::deadline`).
+    let timer = sleep_until(session.deadline(output));
+    tokio::pin!(timer);
+    loop {
+        if let Err(err) = output.write_now(writer) {
+            return End::Error(err);
+        }
+        let deadline = session.deadline(output);
+        if timer.deadline() != deadline {
+            timer.as_mut().reset(deadline);
+        }
+        let may_read = session.may_read(output, Instant::now());
+        // `biased` : dans cet ordre. Écrire passe avant lire : un serveur qui lit plus vite
+        // qu'il n'écrit accumule.
+        let step = tokio::select! {
+            biased;
+            () = cancel.cancelled() => Err(session.cancelled()),
+            () = &mut timer => session.on_timer(output, Instant::now()),
+            ready = writer.writable(), if output.is_waiting() => ready.map_err(End::Error),
+            line = output.incoming.recv() => {
+                output.lines.extend(line);
+                Ok(())
+            }
+            read = lines.next(), if may_read => session.on_read(read, Instant::now()),
+        };
+        if let Err(end) = step {
+            return end;
+        }
+    }
+}
+
+/// Envoie ce qui reste dans la file puis ferme poliment.
+async fn close_gracefully(writer: &mut WriteHalf<'_>, output: &mut Output, lines: &mut Lines<'_>) {
+    output.incoming.close(); // plus personne ne peut y ajouter de ligne
+    loop {
+        if output.write_now(writer).is_err() {
+            return;
+        }
+        if !output.is_waiting() {
+            break;
+        }
+        if writer.writable().await.is_err() {
+            return;
+        }
+    }
+    // shutdown() envoie un FIN après les dernières données : le client lit 0 octet et sait
+    // que c'est fini.
+    if writer.shutdown().await.is_err() {
+        return;
+    }
+    // Fermer une socket dont des octets reçus n'ont pas été lus fait envoyer un RST, qui
+    // peut détruire chez le client les données pas encore lues (notre « au revoir ») : on
+    // lit donc et on jette ce qui arrive encore, jusqu'à la fermeture du client (ou la fin
+    // du délai qui nous entoure).
+    while let Some(Ok(_)) = lines.next().await {}
+}
+// ANCHOR_END: connection

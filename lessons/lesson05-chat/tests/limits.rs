@@ -362,7 +362,7 @@ async fn l_historique_rejoue_est_borne_en_octets() -> io::Result<()> {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("en-tête attendu : {header}"));
     assert!(
-        count >= 1 && count < 10,
+        (1..10).contains(&count),
         "32 Kio au plus : {count} messages"
     );
     let mut bytes = 0;

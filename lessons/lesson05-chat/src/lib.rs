@@ -27,7 +27,7 @@
 //! **Connexion.** Le serveur salue et demande un pseudo :
 //!
 //! ```text
-//! *** Salon de discussion « Réseau en Rust ». Une fois inscrit, tapez /help pour l'aide.
+//! *** Salon « Réseau en Rust ». Une fois inscrit, tapez /help pour l'aide.
 //! *** Votre pseudo ? (1 à 16 caractères : lettres sans accent, chiffres, _ ou -)
 //! ```
 //!
@@ -40,7 +40,7 @@
 //! `*** Bienvenue` ; suivent les derniers messages publics, puis la discussion :
 //!
 //! ```text
-//! *** Bienvenue, alice ! 2 personnes dans le salon (/who pour la liste, /help pour l'aide).
+//! *** Bienvenue, alice ! 2 personnes dans le salon (/who, /help).
 //! *** Derniers messages publics (1) :
 //! [il y a 5 min] bob: quelqu'un ?
 //! ```
@@ -54,7 +54,11 @@
 //! - `[privé] alice: texte` : un message privé d'alice ;
 //! - `*** texte` : une notice du serveur (arrivées, départs, erreurs, réponses aux commandes).
 //!
-//! Les caractères de contrôle (ESC des séquences ANSI, NUL, `\r` seul…) sont remplacés par `�`.
+//! Les caractères de contrôle (ESC des séquences ANSI, NUL, `\r` seul…) et ceux qui changent le
+//! sens d'écriture sont remplacés par `�` ; les blancs répétés deviennent une espace. Aucune
+//! ligne ne dépasse 80 colonnes : un long message arrive en plusieurs lignes, chacune précédée
+//! du pseudo de son auteur (sinon, rembourré jusqu'au bord du terminal, il pourrait afficher une
+//! fausse notice en début de ligne).
 //!
 //! **Commandes** (la casse ne compte pas : `/MSG` vaut `/msg`) :
 //!
@@ -79,15 +83,25 @@
 //! `*** Le serveur s'arrête. Au revoir !`.
 //!
 //! **Limites.** `--max-clients` connexions (au-delà : `*** Serveur complet …` et fermeture),
-//! `--max-rate` lignes par seconde et par client (`*** Doucement ! …`), et une file de 1024
-//! lignes par client : un client qui ne lit plus est déconnecté, sans ralentir les autres.
+//! `--max-per-address` depuis une même adresse, `--max-rate` lignes par seconde et par client
+//! (au-delà, le client est RALENTI : on cesse de le lire, TCP le fait attendre, rien n'est
+//! perdu), et une file d'envoi comptée en octets : un client dont la socket reste engorgée est
+//! déconnecté, sans ralentir les autres. Le détail : le chapitre « Le protocole du chat » du
+//! livre, et [`Config`].
 //!
 //! ## Organisation
 //!
+//! Un sujet par fichier, chacun se lit de haut en bas :
+//!
 //! - [`protocol`] : le protocole sans réseau (découpage en lignes, commandes, pseudos,
-//!   neutralisation, format des lignes) ;
-//! - [`history`] : l'historique en mémoire et son fichier JSON lines ;
-//! - [`server`] : la boucle d'acceptation, une tâche par connexion, l'état partagé ;
+//!   neutralisation, lignes de 80 colonnes, et chaque phrase du serveur) ;
+//! - [`server`] : les réglages, la socket d'écoute, la boucle d'acceptation, l'arrêt ;
+//! - `state.rs` : l'état partagé (inscrits, diffusion, adresses) ;
+//! - `connection.rs` : la vie d'une connexion, sa file d'envoi et son budget en octets ;
+//! - `session.rs` : le rythme de lecture, l'inscription, le départ ;
+//! - `commands.rs` : une fonction par commande ;
+//! - `rate_limit.rs` : le seau à jetons, les essais de `/oper`, le journal limité ;
+//! - [`history`] : l'historique en mémoire et son fichier, écrit par un thread à lui ;
 //! - [`client`] : le client, clavier et réseau en même temps.
 
 pub mod client;

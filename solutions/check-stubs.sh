@@ -12,7 +12,7 @@ fail() {
     exit 1
 }
 [ "$status" -ne 0 ] || fail "cargo test -p exercises a réussi sur les squelettes"
-printf '%s\n' "$output" | grep -q "test result: FAILED. 0 passed;" \
+printf '%s\n' "$output" | grep -q "Résultat : ÉCHEC. 0 tests réussis" \
     || fail "au moins un test réussit sur les squelettes"
 printf '%s\n' "$output" | grep -q "Exercices réussis : 0/15" \
     || fail "le bilan ne montre pas 0 exercice réussi sur 15"

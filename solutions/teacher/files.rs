@@ -46,17 +46,6 @@ fn copy_dir_inner(
     Ok(())
 }
 
-/// Supprime un dossier s'il existe.
-pub fn remove_dir(path: &Path) -> Result<(), String> {
-    match fs::remove_dir_all(path) {
-        Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(format!(
-            "impossible de supprimer {} : {err}",
-            path.display()
-        )),
-        _ => Ok(()),
-    }
-}
-
 pub fn read(path: &Path) -> Result<String, String> {
     fs::read_to_string(path).map_err(|err| format!("impossible de lire {} : {err}", path.display()))
 }

@@ -1,8 +1,8 @@
 //! `teacher` : les commandes de l'enseignant pour les exercices.
 //!
-//! - `teacher grade CHEMIN...` corrige le travail d'un ou plusieurs élèves : seul leur dossier
-//!   `exercises/src` est repris, dans une copie neuve de l'espace de travail, avec les tests
-//!   visibles ORIGINAUX et les tests cachés de `solutions/tests/hidden/`.
+//! - `teacher grade CHEMIN...` corrige le travail d'un ou plusieurs élèves : de chaque copie,
+//!   seul le fichier de chaque exercice est repris et compilé à part, avec les tests visibles
+//!   ORIGINAUX et les tests cachés de `solutions/tests/hidden/`.
 //! - `teacher kit DESTINATION` fabrique le kit de l'élève : une copie de l'espace de travail
 //!   sans `solutions/`.
 //!
@@ -11,6 +11,10 @@
 mod files;
 mod grade;
 mod kit;
+
+/// Le correcteur des élèves, le même que celui de `cargo test -p exercises`.
+#[path = "../../exercises/tests/grader/mod.rs"]
+mod grader;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -41,7 +45,8 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
 
-    /// Espace de travail de référence (défaut : celui d'où ce programme a été compilé)
+    /// Espace de travail de référence (défaut : celui où la commande est lancée, ou un de
+    /// ses parents)
     #[arg(long, global = true, value_name = "DOSSIER")]
     workspace: Option<PathBuf>,
 
@@ -83,7 +88,8 @@ enum Command {
         #[arg(long, value_name = "DOSSIER")]
         target_dir: Option<PathBuf>,
 
-        /// Délai maximal par élève, compilation comprise, en secondes (défaut : 600)
+        /// Délai maximal de la compilation d'une copie, en secondes (défaut : 600 ; chaque test
+        /// a en plus sa propre échéance)
         #[arg(
             long,
             default_value_t = 600,
@@ -103,12 +109,24 @@ enum Command {
         /// Dossier à créer (il doit ne pas exister, ou être vide)
         #[arg(value_name = "DESTINATION", help_heading = "Arguments ")]
         destination: PathBuf,
+
+        /// Accepte un exercises/src différent des squelettes distribués (sinon la commande
+        /// refuse : vous y avez peut-être essayé les solutions)
+        #[arg(long)]
+        allow_modified: bool,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let workspace = cli.workspace.unwrap_or_else(default_workspace);
+    let workspace = match cli.workspace.map(Ok).unwrap_or_else(find_workspace) {
+        Ok(workspace) => workspace,
+        Err(message) => {
+            eprintln!("Erreur : {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("Espace de travail de référence : {}", workspace.display());
     let result = match cli.command {
         Command::Grade {
             paths,
@@ -127,7 +145,10 @@ fn main() -> ExitCode {
             };
             grade::run(&paths, &options)
         }
-        Command::Kit { destination } => kit::run(&workspace, &destination),
+        Command::Kit {
+            destination,
+            allow_modified,
+        } => kit::run(&workspace, &destination, allow_modified),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -138,8 +159,27 @@ fn main() -> ExitCode {
     }
 }
 
-/// Le dossier parent de `solutions/`, tel qu'il était à la compilation.
-fn default_workspace() -> PathBuf {
-    let solutions = Path::new(env!("CARGO_MANIFEST_DIR"));
-    solutions.parent().unwrap_or(solutions).to_path_buf()
+/// L'espace de travail du cours où la commande est lancée : le dossier courant ou un de ses
+/// parents, celui qui contient `exercises/` et `solutions/`. (Pas celui où le programme a été
+/// compilé : avec un dossier de compilation partagé, ce serait peut-être un autre clone.)
+fn find_workspace() -> Result<PathBuf, String> {
+    let current =
+        std::env::current_dir().map_err(|err| format!("dossier courant illisible : {err}"))?;
+    current
+        .ancestors()
+        .find(|dir| is_workspace(dir))
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            format!(
+                "{} n'est pas dans l'espace de travail du cours (exercises/ et solutions/) : \
+                 lancez la commande depuis le dépôt, ou donnez --workspace DOSSIER",
+                current.display()
+            )
+        })
+}
+
+fn is_workspace(dir: &Path) -> bool {
+    dir.join("Cargo.toml").is_file()
+        && dir.join("exercises").join("tests").join("grader").is_dir()
+        && dir.join("solutions").join("tests").join("hidden").is_dir()
 }

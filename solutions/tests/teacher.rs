@@ -82,6 +82,33 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Les fichiers texte d'un dossier (sans `target*`, `.git` ni le livre construit).
+fn text_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir).expect("lecture d'un dossier").flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if !(name.starts_with("target") || name == ".git" || path.ends_with("book/book")) {
+                found.extend(text_files(&path));
+            }
+        } else if fs::read_to_string(&path).is_ok() {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// Les lignes significatives d'un fichier (assez longues pour ne pas être banales).
+fn lines(file: &Path) -> Vec<String> {
+    fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| line.trim().to_string())
+        .filter(|line| line.len() >= 25)
+        .collect()
+}
+
 /// La ligne d'un élève dans le CSV, découpée.
 fn csv_row(csv: &str, student: &str) -> Vec<String> {
     let line = csv
@@ -95,10 +122,104 @@ fn csv_row(csv: &str, student: &str) -> Vec<String> {
 // hors de `exercises/`, et ce fichier ne fait que vérifier leur présence ou leur absence.
 const TODO_MACRO: &str = concat!("todo", "!(");
 const UNIMPLEMENTED_MACRO: &str = concat!("unimplemented", "!(");
+/// Insère `code` au début du corps de la fonction `signature` (jusqu'à son premier `{`).
+fn patch(file: &Path, signature: &str, code: &str) {
+    let text = fs::read_to_string(file).expect("fichier à modifier");
+    let at = text
+        .find(signature)
+        .unwrap_or_else(|| panic!("{signature} introuvable dans {}", file.display()));
+    let brace = at + text[at..].find("{\n").expect("corps de la fonction") + 2;
+    let text = format!("{}{code}\n{}", &text[..brace], &text[brace..]);
+    fs::write(file, text).expect("écriture du fichier modifié");
+}
+
+/// Les solutions, avec dans chaque exercice un défaut différent : chacun ne doit coûter que
+/// son exercice.
+fn mixed_copy(src: &Path) {
+    let root = workspace();
+    copy_dir(&root.join("solutions").join("src"), src);
+    // ex12 : une erreur de type.
+    patch(
+        &src.join("ex12_history.rs"),
+        "pub fn new(capacity: usize) -> Self {",
+        "        let _erreur: u32 = \"pas un nombre\";",
+    );
+    // ex15 : le fichier manque.
+    fs::remove_file(src.join("ex15_udp_echo.rs")).expect("suppression de ex15");
+    // ex13 : le relais ne rend jamais la main.
+    patch(
+        &src.join("ex13_relay.rs"),
+        "pub fn relay(",
+        "    loop { std::thread::park(); }",
+    );
+    // ex14 : une panique.
+    patch(
+        &src.join("ex14_file_transfer.rs"),
+        "pub fn send_file(",
+        "    panic!(\"oups\");",
+    );
+    // ex10 : une récursion sans fin (dépassement de pile).
+    patch(
+        &src.join("ex10_chat_command.rs"),
+        "pub fn parse_command(line: &str) -> Command {",
+        "    if std::hint::black_box(true) { return parse_command(std::hint::black_box(line)); }",
+    );
+    // ex02 : un println! de débogage dans une boucle sans fin.
+    patch(
+        &src.join("ex02_read_exact.rs"),
+        "pub fn read_exact(",
+        "    let mut i = 0u64; loop { i += 1; println!(\"debug {i} : une ligne de plus\"); }",
+    );
+}
+
+/// Les solutions, mais trois exercices trichent : ex01 et ex04 font compiler le fichier de
+/// l'enseignant (`#[path]`, `include!`), ex05 arrête le programme de test avec un faux
+/// bilan. Les tests, le banc de test, le Cargo.toml et un build.rs sont aussi trafiqués.
+fn cheating_copy(copy: &Path) {
+    let root = workspace();
+    let src = copy.join("exercises").join("src");
+    copy_dir(&root.join("solutions").join("src"), &src);
+    let solution = |file: &str| root.join("solutions").join("src").join(file);
+    fs::write(
+        src.join("ex01_write_all.rs"),
+        format!(
+            "#[path = {:?}]\nmod vraie;\npub use vraie::write_all;\n",
+            solution("ex01_write_all.rs")
+        ),
+    )
+    .expect("ex01 tricheur");
+    fs::write(
+        src.join("ex04_length_prefix.rs"),
+        format!("include!({:?});\n", solution("ex04_length_prefix.rs")),
+    )
+    .expect("ex04 tricheur");
+    patch(
+        &src.join("ex05_echo_session.rs"),
+        "pub fn echo_session(",
+        "    println!(\"test result: ok. 8 passed; 0 failed\"); std::process::exit(0);",
+    );
+    let tests = copy.join("exercises").join("tests");
+    copy_dir(&root.join("exercises").join("tests"), &tests);
+    fs::write(tests.join("grade.rs"), "fn main() {}\n").expect("tests trafiqués");
+    fs::write(
+        tests.join("common").join("harness.rs"),
+        "pub fn main() -> ! { std::process::exit(0) }\n",
+    )
+    .expect("banc trafiqué");
+    fs::write(
+        copy.join("exercises").join("Cargo.toml"),
+        "[package]\nname = \"exercises\"\nbuild = \"build.rs\"\n",
+    )
+    .expect("manifeste trafiqué");
+    fs::write(
+        copy.join("exercises").join("build.rs"),
+        "fn main() { std::process::exit(1) }\n",
+    )
+    .expect("build.rs trafiqué");
+}
+
 #[test]
-fn corriger_les_solutions_donne_20_les_squelettes_0_et_les_tests_modifies_ne_changent_rien() {
-    // La correction de 4 copies : alice (solutions), bob (squelettes), chloé (squelettes et
-    // tests trafiqués), david (solutions, mais un exercice qui fait planter les tests).
+fn une_classe_entiere_est_corrigee_exercice_par_exercice_sans_triche_possible() {
     let _guard = SHARED_TARGET.lock().unwrap_or_else(PoisonError::into_inner);
     let work = scratch("classe");
     let class = work.join("classe");
@@ -113,37 +234,12 @@ fn corriger_les_solutions_donne_20_les_squelettes_0_et_les_tests_modifies_ne_cha
         &root.join("exercises").join("src"),
         &class.join("bob").join("exercises").join("src"),
     );
-    // chloé rend les squelettes, mais a remplacé les tests par un programme qui prétend tout
-    // réussir : seul son `src` doit être repris.
-    let chloe = class.join("chloe").join("exercises");
-    copy_dir(&root.join("exercises").join("src"), &chloe.join("src"));
-    copy_dir(&root.join("exercises").join("tests"), &chloe.join("tests"));
-    fs::write(
-        chloe.join("tests").join("grade.rs"),
-        "fn main() { println!(\"Exercices réussis : 15/15 — note : 20,0/20\"); }\n",
-    )
-    .expect("test trafiqué");
-    fs::write(
-        chloe.join("Cargo.toml"),
-        "[package]\nname = \"exercises\"\n",
-    )
-    .expect("manifeste");
-    // david rend les solutions, sauf l'exercice 10 qui tue le programme de test (abort) :
-    // seul l'exercice 10 doit compter zéro.
-    let david = class.join("david").join("src");
-    copy_dir(&root.join("solutions").join("src"), &david);
-    let ex10 = david.join("ex10_chat_command.rs");
-    let code = fs::read_to_string(&ex10).expect("ex10 de david");
-    let signature = "pub fn parse_command(line: &str) -> Command {";
-    assert!(
-        code.contains(signature),
-        "signature de parse_command introuvable"
-    );
-    let code = code.replace(
-        signature,
-        &format!("{signature}\n    std::process::abort();"),
-    );
-    fs::write(&ex10, code).expect("ex10 de david");
+    mixed_copy(&class.join("chloe").join("src"));
+    // david triche, et sa copie est un niveau plus bas, comme une archive zip décompressée.
+    cheating_copy(&class.join("david").join("david-main"));
+    // emma n'a rendu que son rapport.
+    fs::create_dir_all(class.join("emma")).expect("dossier d'emma");
+    fs::write(class.join("emma").join("rapport.txt"), "Bonjour\n").expect("rapport");
 
     let csv_path = work.join("bilan.csv");
     let mut command = Command::new(env!("CARGO_BIN_EXE_teacher"));
@@ -166,55 +262,96 @@ fn corriger_les_solutions_donne_20_les_squelettes_0_et_les_tests_modifies_ne_cha
         "le bilan de la classe manque :\n{stdout}"
     );
 
-    let csv = fs::read_to_string(&csv_path).expect("le CSV du bilan doit exister");
+    let bytes = fs::read(&csv_path).expect("le CSV du bilan doit exister");
+    assert!(
+        bytes.starts_with("\u{FEFF}".as_bytes()),
+        "le CSV commence par un BOM (sinon Excel lit les accents de travers)"
+    );
+    let csv = String::from_utf8(bytes).expect("CSV en UTF-8");
+    let csv = csv.trim_start_matches('\u{FEFF}');
     let header: Vec<&str> = csv.lines().next().unwrap_or("").split(';').collect();
     assert_eq!(
         header.len(),
-        2 + 15 + 2,
-        "eleve, etat, 15 exercices, réussis, note : {header:?}"
+        2 + 15 + 3,
+        "eleve, etat, 15 exercices, réussis, note, remarques : {header:?}"
     );
-
-    let alice = csv_row(&csv, "alice");
-    assert_eq!(alice[1], "corrigé", "alice : {alice:?}");
-    for cell in &alice[2..17] {
-        let (passed, total) = cell.split_once('/').expect("cellule réussis/total");
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.split(';').collect();
         assert!(
-            passed == total && passed != "0",
-            "les solutions réussissent tout : {alice:?}"
+            cells[2..17].iter().all(|cell| !cell.contains('/')),
+            "aucune cellule `9/9` (un tableur en fait une date) : {line}"
         );
     }
-    assert_eq!(
-        alice[17..],
-        ["15", "20,0"],
-        "les solutions de référence ont 20/20"
-    );
+    let full = |cell: &str| {
+        let (passed, total) = cell.split_once(" sur ").unwrap_or(("?", "!"));
+        passed == total && passed != "0"
+    };
 
-    let david = csv_row(&csv, "david");
-    assert_eq!(
-        david[11], "plantage",
-        "l'exercice 10 de david plante : {david:?}"
-    );
-    assert_eq!(
-        david[17..],
-        ["14", "18,7"],
-        "david : 14 exercices sur 15 : {david:?}"
-    );
+    let alice = csv_row(csv, "alice");
+    assert_eq!(alice[1], "corrigé", "alice : {alice:?}");
+    assert!(alice[2..17].iter().all(|c| full(c)), "alice : {alice:?}");
+    assert_eq!(alice[17..19], ["15", "20,0"], "les solutions ont 20/20");
 
-    for student in ["bob", "chloe"] {
-        let row = csv_row(&csv, student);
-        assert_eq!(row[1], "corrigé", "{student} : {row:?}\n{stdout}");
-        for cell in &row[2..17] {
-            assert!(
-                cell.starts_with("0/"),
-                "{student} rend des squelettes : {row:?}"
-            );
-        }
-        assert_eq!(
-            row[17..],
-            ["0", "0,0"],
-            "{student} : les squelettes valent 0"
+    let bob = csv_row(csv, "bob");
+    assert!(
+        bob[2..17].iter().all(|c| c.starts_with("0 sur ")),
+        "bob rend des squelettes : {bob:?}"
+    );
+    assert_eq!(bob[17..19], ["0", "0,0"], "bob : les squelettes valent 0");
+
+    let chloe = csv_row(csv, "chloe");
+    let cell = |row: &[String], id: usize| row[1 + id].clone();
+    for id in [1, 3, 4, 5, 6, 7, 8, 9, 11] {
+        assert!(
+            full(&cell(&chloe, id)),
+            "chloé : ex{id:02} est juste : {chloe:?}"
         );
     }
+    assert_eq!(cell(&chloe, 12), "ne compile pas", "chloé : {chloe:?}");
+    assert_eq!(cell(&chloe, 15), "absent", "chloé : {chloe:?}");
+    for id in [2, 10, 13, 14] {
+        assert!(
+            !full(&cell(&chloe, id)),
+            "chloé : ex{id:02} est cassé : {chloe:?}"
+        );
+    }
+    assert_eq!(chloe[17], "9", "chloé : 9 exercices justes : {chloe:?}");
+    let log = fs::read_to_string(shared_target().join("journaux").join("chloe.txt"))
+        .expect("journal de chloé");
+    assert!(log.contains("dépassement de pile"), "ex10 : {log}");
+    assert!(
+        log.contains("mismatched types") || log.contains("E0308"),
+        "ex12 : {log}"
+    );
+    assert!(
+        log.contains("sortie tronquée"),
+        "ex02 : la sortie est bornée"
+    );
+    assert!(
+        log.len() < 2_000_000,
+        "le journal reste petit : {} octets",
+        log.len()
+    );
+
+    let david = csv_row(csv, "david");
+    assert_eq!(cell(&david, 1), "refusé", "ex01 et #[path] : {david:?}");
+    assert_eq!(cell(&david, 4), "refusé", "ex04 et include! : {david:?}");
+    assert!(
+        cell(&david, 5).starts_with("0 sur "),
+        "ex05 et exit(0) : {david:?}"
+    );
+    assert_eq!(david[17..19], ["12", "16,0"], "david : 12 exercices sur 15");
+    assert!(
+        david[19].contains("ex01") && david[19].contains("ex04") && david[19].contains("ex05"),
+        "les tricheries sont signalées : {david:?}"
+    );
+
+    let emma = csv_row(csv, "emma");
+    assert_eq!(emma[1], "non corrigé", "emma : {emma:?}");
+    assert!(
+        emma[19].contains("aucun fichier"),
+        "la raison est donnée : {emma:?}"
+    );
 }
 
 #[test]
@@ -256,13 +393,45 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
             .is_file(),
         "tests visibles"
     );
+    assert!(
+        stdout.contains(&format!(
+            "Espace de travail de référence : {}",
+            root.display()
+        )),
+        "teacher dit de quel espace de travail il part :\n{stdout}"
+    );
+    // Aucune ligne propre aux solutions (absente du reste du dépôt) n'est dans le kit.
+    let mut elsewhere = std::collections::HashSet::new();
+    for file in text_files(&root) {
+        if !file.starts_with(root.join("solutions")) {
+            elsewhere.extend(lines(&file));
+        }
+    }
+    let secret: std::collections::HashSet<String> = text_files(&root.join("solutions"))
+        .iter()
+        .flat_map(|file| lines(file))
+        .filter(|line| !elsewhere.contains(line))
+        .collect();
+    assert!(
+        secret.len() > 100,
+        "les solutions ont des lignes à elles : {}",
+        secret.len()
+    );
+    for file in text_files(&kit) {
+        for line in lines(&file) {
+            assert!(
+                !secret.contains(&line),
+                "{} contient une ligne des solutions : {line}",
+                file.display()
+            );
+        }
+    }
 
-    // L'élève résout l'exercice 12 : seul lui doit passer.
-    fs::copy(
-        root.join("solutions").join("src").join("ex12_history.rs"),
-        kit.join("exercises").join("src").join("ex12_history.rs"),
-    )
-    .expect("copie de la solution de l'exercice 12");
+    // La copie de chloé (une erreur de compilation, un fichier absent, une boucle, une
+    // panique, un dépassement de pile, un flot de println!) : le bilan s'affiche quand même.
+    let src = kit.join("exercises").join("src");
+    fs::remove_dir_all(&src).expect("suppression des squelettes du kit");
+    mixed_copy(&src);
     let mut command = cargo();
     command
         .args(["test", "-p", "exercises", "--offline"])
@@ -274,19 +443,55 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
         "des exercices restent à faire : cargo test doit échouer\n{stdout}\n{stderr}"
     );
     assert!(
-        stdout.contains("Exercices réussis : 1/15"),
-        "seul l'exercice 12 est fait :\n{stdout}\n{stderr}"
+        stdout.contains("Exercices réussis : 9/15"),
+        "9 exercices sont justes :\n{stdout}\n{stderr}"
     );
-    for line in stdout.lines().filter(|line| line.starts_with("ex")) {
-        if line.contains("  ✅") || line.contains("  ❌") {
-            let solved = line.starts_with("ex12");
-            assert_eq!(
-                line.ends_with('✅'),
-                solved,
-                "ligne du bilan inattendue : {line}"
-            );
-        }
-    }
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.starts_with("ex") && (line.ends_with('✅') || line.ends_with('❌')))
+        .collect();
+    assert_eq!(rows.len(), 15, "une ligne par exercice :\n{stdout}");
+    assert!(rows[11].contains("ne compile pas"), "ex12 : {}", rows[11]);
+    assert!(rows[14].contains("absent"), "ex15 : {}", rows[14]);
+    assert!(
+        stdout.len() < 1_000_000,
+        "la sortie reste bornée : {} octets",
+        stdout.len()
+    );
+
+    // Une solution laissée dans exercises/src : le kit est refusé.
+    let fake = work.join("espace");
+    fs::create_dir_all(&fake).expect("espace de travail factice");
+    fs::copy(root.join("Cargo.toml"), fake.join("Cargo.toml")).expect("Cargo.toml");
+    copy_dir(&root.join("exercises"), &fake.join("exercises"));
+    copy_dir(
+        &root.join("solutions").join("src"),
+        &fake.join("solutions").join("src"),
+    );
+    fs::copy(
+        root.join("solutions")
+            .join("src")
+            .join("ex03_line_reader.rs"),
+        fake.join("exercises")
+            .join("src")
+            .join("ex03_line_reader.rs"),
+    )
+    .expect("solution essayée en place");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_teacher"));
+    command
+        .arg("--workspace")
+        .arg(&fake)
+        .arg("kit")
+        .arg(work.join("kit2"));
+    let (status, stdout, stderr) = run(command, &work);
+    assert!(
+        !status.success(),
+        "un exercises/src modifié est refusé :\n{stdout}"
+    );
+    assert!(
+        stderr.contains("ex03_line_reader.rs est la solution"),
+        "le refus dit pourquoi :\n{stderr}"
+    );
 }
 
 #[test]

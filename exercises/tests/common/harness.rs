@@ -1,121 +1,85 @@
-//! Le banc de correction : lance chaque test dans un thread avec une échéance, reconnaît les
-//! `todo!()` (« pas encore fait »), puis affiche le bilan par exercice et la note.
+//! Le programme de test d'UN exercice, côté « enfant » : le correcteur (`tests/grader/`) le
+//! lance une fois par test, dans son propre processus, et lit sa réponse.
 //!
-//! C'est un harnais `libtest-mimic` (`harness = false` dans Cargo.toml) : les options
-//! habituelles marchent (`cargo test -p exercises ex03` ne lance que l'exercice 3,
-//! `-- --list`, `-- --test-threads 1`...).
+//! Pourquoi un processus par test : un `todo!()`, une boucle sans fin, un dépassement de pile,
+//! un `process::exit` ou un flot de `println!` dans un exercice ne peut emporter que CE test ;
+//! le correcteur, lui, survit toujours et affiche le bilan.
+//!
+//! Le protocole, très simple :
+//! - `programme --list` : le nom de chaque test, un par ligne ;
+//! - `programme --run NOM` : lit un jeton secret sur l'entrée standard (une ligne), lance le
+//!   test dans un thread avec une échéance, puis écrit UNE ligne `JETON<TAB>verdict...` et
+//!   s'arrête. Le code de l'élève ne connaît pas le jeton : il ne peut pas écrire de faux
+//!   résultat, et s'il arrête le programme avant (`process::exit`), la ligne manque et le
+//!   correcteur compte le test comme échoué.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io::{BufRead, Write};
 use std::panic;
 use std::sync::mpsc;
 use std::sync::{Mutex, PoisonError};
 use std::thread;
-use std::time::Duration;
-
-use libtest_mimic::{Arguments, Failed, Trial};
+use std::time::{Duration, Instant};
 
 use super::{TestFn, current_trial, panic_message, set_current_trial};
 
-/// Échéance de chaque test : au-delà, il est compté comme échoué (et le bilan continue).
+/// Échéance de chaque test : au-delà, il est compté comme échoué.
 pub const DEADLINE: Duration = Duration::from_secs(5);
 
-/// Variable d'environnement : si elle est définie, le bilan y est aussi écrit en TSV
-/// (`exercice<TAB>réussis<TAB>total` par ligne). La commande de correction l'utilise.
-pub const SUMMARY_ENV: &str = "EXERCICES_BILAN";
+/// Au-delà de cette croissance de la mémoire pendant un test, on dit « la mémoire grossit ».
+const MEMORY_GROWTH_MIB: u64 = 200;
 
 /// Les tests d'un exercice, tels que les déclare `tests![...]`.
 pub type TestList = &'static [(&'static str, TestFn)];
 
-/// Les exercices dans l'ordre du cours : identifiant et sujet (pour le bilan).
-pub const EXERCISES: [(&str, &str); 15] = [
-    ("ex01", "Tout écrire (write_all à la main)"),
-    ("ex02", "Lire exactement N octets"),
-    ("ex03", "Un lecteur de lignes"),
-    ("ex04", "Messages préfixés par leur longueur"),
-    ("ex05", "Une session d'écho"),
-    ("ex06", "Un thread par client"),
-    ("ex07", "Connexion avec délai, santé"),
-    ("ex08", "Fermeture propre"),
-    ("ex09", "Écho sur une boucle mio"),
-    ("ex10", "Commandes du chat"),
-    ("ex11", "Routage des messages"),
-    ("ex12", "Historique borné"),
-    ("ex13", "Relais TCP et tourniquet"),
-    ("ex14", "Transfert de fichier"),
-    ("ex15", "Écho UDP"),
-];
-
-/// Un exercice et ses tests : visibles (dans `exercises/tests/`) et cachés (enseignant).
-struct Exercise {
-    id: &'static str,
-    title: &'static str,
-    visible: TestList,
-    hidden: TestList,
-}
-
 /// Paniques observées, rangées par nom de test (un test et tous les threads qu'il a lancés).
 static PANICS: Mutex<Option<HashMap<String, Vec<String>>>> = Mutex::new(None);
 
-/// Résultats : (numéro d'exercice, test réussi ?).
-static RESULTS: Mutex<Vec<(usize, bool)>> = Mutex::new(Vec::new());
-
-/// Lance les tests `visible[i]` et `hidden[i]` de l'exercice `EXERCISES[i]`, puis le bilan.
-pub fn main(visible: [TestList; 15], hidden: [TestList; 15]) -> ! {
-    // Le chemin du bilan est retiré de l'environnement avant de lancer le moindre test : le
-    // code testé ne peut pas le lire pour y écrire un faux bilan.
-    let summary_path = std::env::var_os(SUMMARY_ENV);
-    // SAFETY : tout début de `main`, aucun autre thread n'existe encore pour lire
-    // l'environnement en même temps.
-    unsafe { std::env::remove_var(SUMMARY_ENV) };
-    let exercises: Vec<Exercise> = EXERCISES
+/// Point d'entrée du programme de test d'un exercice (`id` : `ex01`...).
+pub fn main(id: &str, visible: TestList, hidden: TestList) -> ! {
+    let visible = visible.iter().map(|&(name, test)| (format!("{id}::{name}"), test));
+    let hidden = hidden
         .iter()
-        .zip(visible.into_iter().zip(hidden))
-        .map(|(&(id, title), (visible, hidden))| Exercise {
-            id,
-            title,
-            visible,
-            hidden,
-        })
-        .collect();
-    let mut args = Arguments::from_args();
-    // Les tests attendent surtout le réseau : plus de threads que de cœurs accélère le bilan.
-    if args.test_threads.is_none() {
-        args.test_threads = Some(4);
-    }
-    install_panic_hook();
-
-    let mut trials = Vec::new();
-    for (index, exercise) in exercises.iter().enumerate() {
-        let visible = exercise.visible.iter().map(|test| (test, ""));
-        let hidden = exercise.hidden.iter().map(|test| (test, "cache::"));
-        for (&(name, test), prefix) in visible.chain(hidden) {
-            let full_name = format!("{}::{prefix}{name}", exercise.id);
-            let trial_name = full_name.clone();
-            trials.push(Trial::test(full_name, move || {
-                let outcome = run_trial(&trial_name, test);
-                record(index, outcome.is_ok());
-                outcome.map_err(Failed::from)
-            }));
+        .map(|&(name, test)| (format!("{id}::cache::{name}"), test));
+    let tests: Vec<(String, TestFn)> = visible.chain(hidden).collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["--list"] => {
+            let mut out = std::io::stdout().lock();
+            for (name, _) in &tests {
+                let _ = writeln!(out, "{name}");
+            }
+            let _ = out.flush();
+            std::process::exit(0)
+        }
+        ["--run", wanted] => {
+            // Le jeton est lu AVANT de lancer le moindre code de l'élève.
+            let mut token = String::new();
+            let _ = std::io::stdin().lock().read_line(&mut token);
+            let token = token.trim().to_string();
+            let Some(&(ref name, test)) = tests.iter().find(|(name, _)| name == wanted) else {
+                eprintln!("test inconnu : {wanted}");
+                std::process::exit(2)
+            };
+            install_panic_hook();
+            let verdict = run_trial(name, test);
+            // Un `\n` d'abord : si le code testé a laissé une ligne inachevée, la réponse
+            // commence quand même au début d'une ligne.
+            let mut out = std::io::stdout().lock();
+            let _ = write!(out, "\n{token}\t{verdict}\n");
+            let _ = out.flush();
+            // `exit` et non `return` : un thread du test encore en vie (boucle sans fin) ne
+            // doit pas retenir le processus.
+            std::process::exit(0)
+        }
+        _ => {
+            eprintln!(
+                "Ce programme est lancé par le correcteur : utilisez `cargo test -p exercises`."
+            );
+            std::process::exit(2)
         }
     }
-
-    let conclusion = libtest_mimic::run(&args, trials);
-    if !args.list {
-        let report = report(&exercises);
-        if !report.is_empty() {
-            println!("{report}");
-        }
-        if let Some(path) = summary_path {
-            write_summary(&exercises, std::path::Path::new(&path));
-        }
-    }
-    conclusion.exit()
-}
-
-fn record(index: usize, passed: bool) {
-    let mut results = RESULTS.lock().unwrap_or_else(PoisonError::into_inner);
-    results.push((index, passed));
 }
 
 /// Chaque panique d'un thread « de test » est mise de côté (sans l'afficher : le bilan dira
@@ -147,10 +111,14 @@ fn take_panics(trial: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Lance un test dans son propre thread et l'attend au plus `DEADLINE`.
-fn run_trial(name: &str, test: TestFn) -> Result<(), String> {
+/// Lance un test dans son propre thread et l'attend au plus `DEADLINE`. Rend le verdict déjà
+/// encodé pour le correcteur : `ok`, `echec<TAB>message`, `todo<TAB>message`,
+/// `delai<TAB>diagnostic`.
+fn run_trial(name: &str, test: TestFn) -> String {
     let (sender, receiver) = mpsc::channel();
     let trial = name.to_string();
+    let before = Usage::now();
+    let start = Instant::now();
     thread::spawn(move || {
         set_current_trial(Some(trial));
         let outcome = panic::catch_unwind(test);
@@ -162,89 +130,80 @@ fn run_trial(name: &str, test: TestFn) -> Result<(), String> {
     // Un `todo!()` atteint, dans le test ou dans un thread qu'il a lancé : exercice pas fait.
     if let Some(todo) = panics.iter().find(|p| p.contains("not yet implemented")) {
         let todo = todo.replacen("not yet implemented: ", "", 1);
-        return Err(format!("pas encore fait : {todo}"));
+        return format!("todo\t{}", escape(&todo));
     }
-    match outcome {
+    let failure = match outcome {
         Ok(Ok(Ok(()))) => match panics.first() {
-            None => Ok(()),
-            Some(panic) => Err(format!("un thread lancé par le test a paniqué : {panic}")),
+            None => return "ok".to_string(),
+            Some(panic) => format!("un thread lancé par le test a paniqué : {panic}"),
         },
-        Ok(Ok(Err(err))) => Err(format!("erreur d'entrée-sortie : {err}")),
-        Ok(Err(payload)) => Err(panics
+        Ok(Ok(Err(err))) => format!("erreur d'entrée-sortie : {err}"),
+        Ok(Err(payload)) => panics
             .first()
             .cloned()
-            .unwrap_or_else(|| panic_message(payload.as_ref()))),
-        Err(_) => Err(format!(
-            "délai dépassé ({} s) : la fonction bloque-t-elle ?",
-            DEADLINE.as_secs()
-        )),
+            .unwrap_or_else(|| panic_message(payload.as_ref())),
+        Err(_) => return format!("delai\t{}", stall(&before, &Usage::now(), start.elapsed())),
+    };
+    format!("echec\t{}", escape(&failure))
+}
+
+/// Une ligne par verdict : les retours à la ligne du message sont écrits `\n`.
+fn escape(message: &str) -> String {
+    message.replace('\\', "\\\\").replace('\n', "\\n")
+}
+
+/// Pourquoi un test a dépassé son échéance, quand on peut le savoir : `bloque`,
+/// `calcule<TAB>pourcentage` ou `memoire<TAB>Mio`.
+fn stall(before: &Usage, after: &Usage, elapsed: Duration) -> String {
+    match (before, after) {
+        (Usage::Known { cpu: cpu0, rss_kib: rss0 }, Usage::Known { cpu, rss_kib }) => {
+            let growth_mib = rss_kib.saturating_sub(*rss0) / 1024;
+            let busy = cpu.saturating_sub(*cpu0).as_secs_f64() / elapsed.as_secs_f64();
+            if growth_mib >= MEMORY_GROWTH_MIB {
+                format!("memoire\t{growth_mib}")
+            } else if busy >= 0.5 {
+                format!("calcule\t{}", (busy * 100.0).round() as u64)
+            } else {
+                "bloque".to_string()
+            }
+        }
+        _ => "inconnu".to_string(),
     }
 }
 
-/// (réussis, total) par exercice, pour les exercices dont au moins un test a tourné.
-fn tally(exercises: &[Exercise]) -> Vec<(usize, usize, usize)> {
-    let results = RESULTS.lock().unwrap_or_else(PoisonError::into_inner);
-    let mut counts = vec![(0, 0); exercises.len()];
-    for &(index, passed) in results.iter() {
-        counts[index].1 += 1;
-        if passed {
-            counts[index].0 += 1;
+/// Temps de calcul consommé par le processus (le test et ses threads) et mémoire maximale.
+enum Usage {
+    Known { cpu: Duration, rss_kib: u64 },
+    Unknown,
+}
+
+impl Usage {
+    #[cfg(unix)]
+    fn now() -> Usage {
+        // SAFETY : `getrusage` remplit la structure qu'on lui passe, rien d'autre.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+            return Usage::Unknown;
+        }
+        let time = |t: libc::timeval| {
+            Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+        };
+        // ru_maxrss est en Kio sous Linux, en octets sous macOS.
+        let rss = usage.ru_maxrss as u64;
+        let rss_kib = if cfg!(target_os = "macos") {
+            rss / 1024
+        } else {
+            rss
+        };
+        Usage::Known {
+            cpu: time(usage.ru_utime) + time(usage.ru_stime),
+            rss_kib,
         }
     }
-    counts
-        .into_iter()
-        .enumerate()
-        .filter(|(_, (_, total))| *total > 0)
-        .map(|(index, (passed, total))| (index, passed, total))
-        .collect()
-}
 
-/// Le tableau du bilan, en français, et la note sur 20.
-fn report(exercises: &[Exercise]) -> String {
-    let rows = tally(exercises);
-    if rows.is_empty() {
-        return String::new();
-    }
-    let width = rows
-        .iter()
-        .map(|&(index, _, _)| exercises[index].title.chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut out = String::new();
-    let _ = writeln!(out, "\n===== Bilan des exercices =====");
-    let _ = writeln!(out, "{:<6}{:<width$}  {:>7}", "Ex.", "Sujet", "Tests");
-    let mut solved = 0;
-    let mut points = 0.0;
-    for &(index, passed, total) in &rows {
-        let exercise = &exercises[index];
-        let mark = if passed == total { "✅" } else { "❌" };
-        if passed == total {
-            solved += 1;
-        }
-        points += passed as f64 / total as f64;
-        let tests = format!("{passed}/{total}");
-        let title = exercise.title;
-        let _ = writeln!(out, "{:<6}{title:<width$}  {tests:>7}  {mark}", exercise.id);
-    }
-    let grade = 20.0 * points / rows.len() as f64;
-    let grade = format!("{grade:.1}").replace('.', ",");
-    let _ = writeln!(
-        out,
-        "Exercices réussis : {solved}/{} — note : {grade}/20",
-        rows.len()
-    );
-    out
-}
-
-fn write_summary(exercises: &[Exercise], path: &std::path::Path) {
-    let mut tsv = String::new();
-    for (index, passed, total) in tally(exercises) {
-        let _ = writeln!(tsv, "{}\t{passed}\t{total}", exercises[index].id);
-    }
-    if let Err(err) = std::fs::write(path, tsv) {
-        eprintln!(
-            "impossible d'écrire le bilan dans {} : {err}",
-            path.display()
-        );
+    /// Ailleurs (Windows), on ne sait pas dire : le message reste général.
+    #[cfg(not(unix))]
+    fn now() -> Usage {
+        Usage::Unknown
     }
 }

@@ -20,7 +20,9 @@ use std::net::TcpListener;
 /// - quand un client est prêt en lecture : lire jusqu'à `WouldBlock` et renvoyer les octets à
 ///   CE client ; ce que `write()` n'a pas pu écrire attend dans un tampon propre à ce client
 ///   (s'abonner à `WRITABLE` tant qu'il n'est pas vide) ;
-/// - lecture de 0 octet ou erreur : retirer ce client ; les autres continuent.
+/// - lecture de 0 octet : le client a fini d'ENVOYER (`shutdown(Write)`), pas forcément de
+///   lire ; finir d'écrire son tampon, puis le retirer ; une erreur : le retirer tout de
+///   suite ; les autres continuent.
 ///
 /// Indice : la leçon `lessons/lesson04-select` fait exactement cela ; chapitre
 /// `book/src/exercices/ex09-echo-avec-mio.md`.

@@ -22,9 +22,12 @@ pub struct Delivery {
 /// - un expéditeur qui n'est pas dans `users` (pas encore inscrit, déjà parti) ne peut rien
 ///   envoyer : aucune livraison ;
 /// - un texte vide : aucune livraison ;
-/// - chaque caractère de contrôle du texte (`\n`, `\r`, `\x1b`, NUL... voir
-///   `char::is_control`) est remplacé par `?` : sinon un `\n` dans le texte permettrait de
-///   fabriquer une fausse ligne au nom d'un autre.
+/// - chaque caractère de contrôle du texte sauf la tabulation (`\n`, `\r`, `\x1b`, NUL... voir
+///   `char::is_control`), chaque contrôle bidirectionnel (U+061C, U+200E, U+200F, U+202A à
+///   U+202E, U+2066 à U+2069) et les séparateurs U+2028 et U+2029 sont remplacés par le
+///   caractère de remplacement `�` (U+FFFD) : sinon un `\n` dans le texte permettrait de
+///   fabriquer une fausse ligne au nom d'un autre, et un contrôle bidirectionnel d'afficher
+///   le texte à l'envers. C'est la règle de tous les serveurs de chat du cours.
 ///
 /// Indice : `iter().filter(...).map(...)` ; leçon `lessons/lesson05-chat`, chapitre
 /// `book/src/exercices/ex11-routage-des-messages.md`.
@@ -33,7 +36,8 @@ pub fn route_message(users: &[String], sender: &str, text: &str) -> Vec<Delivery
     todo!("ex11 : une ligne préfixée par l'expéditeur pour chacun des autres")
 }
 
-/// La ligne d'un message privé (`/msg`) : `<sender> (privé): <text>\n`, pour `to` seulement.
+/// La ligne d'un message privé (`/msg`) : `[privé] <sender>: <text>\n`, pour `to` seulement
+/// (le format du chat de la leçon 05).
 ///
 /// Erreurs (texte en français, pour l'expéditeur) : destinataire inconnu (la raison cite son
 /// pseudo), expéditeur inconnu, ou message à soi-même. Mêmes remplacements des caractères de

@@ -53,14 +53,14 @@ fn un_retour_a_la_ligne_ne_fabrique_pas_de_fausse_ligne() -> std::io::Result<()>
     let deliveries = route_message(&connected, "bob", "coucou\nalice: je me rends");
     assert_eq!(
         deliveries,
-        [delivery("alice", "bob: coucou?alice: je me rends\n")],
-        "le \\n du texte doit devenir « ? » : sinon bob fabrique une ligne au nom d'alice"
+        [delivery("alice", "bob: coucou\u{FFFD}alice: je me rends\n")],
+        "le \\n du texte doit devenir « � » (U+FFFD) : sinon bob fabrique une ligne au nom d'alice"
     );
     let deliveries = route_message(&connected, "bob", "\x1b[31mrouge\r");
     assert_eq!(
         deliveries,
-        [delivery("alice", "bob: ?[31mrouge?\n")],
-        "les caractères de contrôle (échappement ANSI, \\r) deviennent « ? »"
+        [delivery("alice", "bob: \u{FFFD}[31mrouge\u{FFFD}\n")],
+        "les caractères de contrôle (échappement ANSI, \\r) deviennent « � » (U+FFFD)"
     );
     Ok(())
 }
@@ -69,8 +69,8 @@ fn un_message_prive_ne_va_qu_au_destinataire() -> std::io::Result<()> {
     let connected = users(&["alice", "bob", "chloe"]);
     assert_eq!(
         route_private(&connected, "bob", "chloe", "psst"),
-        Ok(delivery("chloe", "bob (privé): psst\n")),
-        "le message privé de bob à chloé"
+        Ok(delivery("chloe", "[privé] bob: psst\n")),
+        "le message privé de bob à chloé, au format de la leçon 05 : « [privé] bob: psst »"
     );
     Ok(())
 }

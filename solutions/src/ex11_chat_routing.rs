@@ -55,15 +55,32 @@ pub fn route_private(
     }
     Ok(Delivery {
         to: to.to_string(),
-        line: format!("{sender} (privé): {}\n", neutralize(text)),
+        line: format!("[privé] {sender}: {}\n", neutralize(text)),
     })
 }
 // ANCHOR_END: route_private
 
-/// Remplace chaque caractère de contrôle par `?` : un `\n` fabriquerait une fausse ligne, un
-/// `\x1b[...` (séquence ANSI) prendrait la main sur le terminal des autres.
+/// Remplace par `�` (U+FFFD) chaque caractère qui agit sur l'affichage au lieu de s'afficher :
+/// un `\n` fabriquerait une fausse ligne, un `\x1b[...` (séquence ANSI) prendrait la main sur
+/// le terminal des autres, un contrôle bidirectionnel (U+202E...) afficherait la suite à
+/// l'envers, U+2028/U+2029 couperaient la ligne dans certains terminaux. La tabulation reste :
+/// elle ne déplace que vers la droite. C'est la même règle dans tous les chats du cours.
 fn neutralize(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
+        .map(|c| if is_forbidden(c) { '\u{FFFD}' } else { c })
         .collect()
+}
+
+fn is_forbidden(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
 }

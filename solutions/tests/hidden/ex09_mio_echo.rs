@@ -61,7 +61,24 @@ fn un_client_qui_ne_lit_pas_ne_bloque_pas_les_autres() -> io::Result<()> {
     Ok(())
 }
 
+/// Le même défaut que le test visible, autrement : envois en petits morceaux, lecture octet
+/// par octet ou presque.
+fn un_lecteur_tres_lent_recoit_tout() -> io::Result<()> {
+    let addr = start_server()?;
+    let client = crate::ex09_mio_echo::small_buffer_client(addr)?;
+    let data = pattern(3 * 1024 * 1024 + 17);
+    let received = crate::ex09_mio_echo::echo_through_slow_reader(client, data.clone(), 97)?;
+    assert_eq!(
+        received.len(),
+        data.len(),
+        "écho incomplet pour un lecteur lent : les octets que write() n'a pas acceptés sont perdus"
+    );
+    assert!(received == data, "écho dans le désordre");
+    Ok(())
+}
+
 tests![
     cinquante_clients,
+    un_lecteur_tres_lent_recoit_tout,
     un_client_qui_ne_lit_pas_ne_bloque_pas_les_autres
 ];

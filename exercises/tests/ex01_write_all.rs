@@ -44,7 +44,10 @@ fn une_ecriture_de_zero_octet_est_une_erreur() -> std::io::Result<()> {
     // Après 12 octets, write() rend Ok(0) : le pair n'accepte plus rien.
     let mut writer = ChunkedWriter::new(5).full_after(12, None).strict();
     let result = write_all(&mut writer, &pattern(40));
-    let err = result.expect_err("write() a rendu Ok(0) : il faut renvoyer une erreur, pas boucler");
+    let err = result.expect_err(
+        "après 12 octets, write() rend Ok(0) (le pair n'accepte plus rien) : write_all doit alors \
+         renvoyer une erreur WriteZero, pas Ok(()) ni boucler",
+    );
     assert_eq!(
         err.kind(),
         ErrorKind::WriteZero,

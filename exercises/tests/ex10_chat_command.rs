@@ -42,7 +42,7 @@ fn la_commande_nick() -> std::io::Result<()> {
     assert_eq!(
         parse_command("/NICK Bob_2\r\n"),
         Command::Nick("Bob_2".into()),
-        "le nom de la commande ne tient pas compte de la casse ; le pseudo, si"
+        "le nom de la commande ne tient pas compte de la casse (/NICK = /nick) ; le pseudo, lui, garde ses majuscules"
     );
     assert_invalid("/nick", "pseudo manquant");
     assert_invalid("/nick alice bob", "un seul pseudo");

@@ -27,7 +27,7 @@ fn raw_exchange(client: &UdpSocket, server: SocketAddr, payload: &[u8]) -> io::R
     let mut buffer = vec![0u8; 70_000];
     let (len, from) = client
         .recv_from(&mut buffer)
-        .map_err(|err| timeout_hint(err, "(réponse du serveur UDP)"))?;
+        .map_err(|err| udp_timeout_hint(err, "(réponse du serveur UDP)"))?;
     assert_eq!(from, server, "la réponse doit venir du serveur");
     buffer.truncate(len);
     Ok(buffer)
@@ -54,7 +54,7 @@ fn chaque_client_recoit_sa_reponse() -> io::Result<()> {
     let mut buffer = [0u8; 100];
     let (len, _) = bob
         .recv_from(&mut buffer)
-        .map_err(|err| timeout_hint(err, "(bob)"))?;
+        .map_err(|err| udp_timeout_hint(err, "(bob)"))?;
     assert_eq!(
         &buffer[..len],
         b"de bob",
@@ -62,7 +62,7 @@ fn chaque_client_recoit_sa_reponse() -> io::Result<()> {
     );
     let (len, _) = alice
         .recv_from(&mut buffer)
-        .map_err(|err| timeout_hint(err, "(alice)"))?;
+        .map_err(|err| udp_timeout_hint(err, "(alice)"))?;
     assert_eq!(&buffer[..len], b"de alice", "alice reçoit son propre écho");
     assert!(
         server.try_finished().is_none(),

@@ -432,6 +432,12 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
     let src = kit.join("exercises").join("src");
     fs::remove_dir_all(&src).expect("suppression des squelettes du kit");
     mixed_copy(&src);
+    // L'élève garde le lib.rs distribué (ses modules ne sont déclarés que pour l'éditeur).
+    fs::copy(
+        root.join("exercises").join("src").join("lib.rs"),
+        src.join("lib.rs"),
+    )
+    .expect("lib.rs distribué");
     let mut command = cargo();
     command
         .args(["test", "-p", "exercises", "--offline"])

@@ -93,6 +93,21 @@ pub fn timeout_hint(err: io::Error, what: &str) -> io::Error {
     }
 }
 
+/// Le même, pour UDP : pas de flux ni de `flush`, un datagramme part ou se perd.
+pub fn udp_timeout_hint(err: io::Error, what: &str) -> io::Error {
+    if is_timeout(&err) {
+        io::Error::new(
+            ErrorKind::TimedOut,
+            format!(
+                "aucun datagramme reçu {what} pendant {TIMEOUT:?} : la réponse part-elle avec \
+                 send_to vers l'adresse que recv_from a rendue ?"
+            ),
+        )
+    } else {
+        err
+    }
+}
+
 pub fn is_timeout(err: &io::Error) -> bool {
     matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
 }
@@ -146,7 +161,8 @@ impl<T> Spawned<T> {
             Err(_) => Err(io::Error::new(
                 ErrorKind::TimedOut,
                 format!(
-                    "{what} : toujours pas fini après {timeout:?} (la fonction bloque-t-elle ?)"
+                    "{what} : toujours pas fini après {timeout:?} (une attente sans fin, ou une \
+                     boucle qui ne s'arrête pas ?)"
                 ),
             )),
         }

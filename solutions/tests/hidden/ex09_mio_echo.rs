@@ -66,8 +66,8 @@ fn un_client_qui_ne_lit_pas_ne_bloque_pas_les_autres() -> io::Result<()> {
 fn un_lecteur_tres_lent_recoit_tout() -> io::Result<()> {
     let addr = start_server()?;
     let client = crate::ex09_mio_echo::small_buffer_client(addr)?;
-    let data = pattern(3 * 1024 * 1024 + 17);
-    let received = crate::ex09_mio_echo::echo_through_slow_reader(client, data.clone(), 97)?;
+    let data = pattern(6 * 1024 * 1024 + 17);
+    let received = crate::ex09_mio_echo::echo_through_slow_reader(client, data.clone(), 512)?;
     assert_eq!(
         received.len(),
         data.len(),

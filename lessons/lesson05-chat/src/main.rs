@@ -12,7 +12,9 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use lesson05_chat::{ChatServer, ClientEnd, Config, DEFAULT_ADDR, listen, run_client};
 use tokio::net::TcpStream;
 use tracing::info;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Gabarit d'aide en français (celui de clap est en anglais).
 const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
@@ -262,16 +264,22 @@ async fn shutdown_signal() {
 /// `debug` avec -v (les messages aussi), `trace` avec -vv. `RUST_LOG` a priorité.
 fn init_logging(verbose: u8) {
     let level = match verbose {
-        0 => "info",
-        1 => "debug",
-        _ => "trace",
+        0 => LevelFilter::INFO,
+        1 => LevelFilter::DEBUG,
+        _ => LevelFilter::TRACE,
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    // RUST_LOG=debug, ou RUST_LOG=lesson05_chat=trace : un niveau, global ou par module.
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|directives| directives.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(level));
     tracing_subscriber::fmt()
-        .with_env_filter(filter)
         .with_writer(io::stderr)
         .with_ansi(io::stderr().is_terminal()) // pas de couleurs dans un fichier ou un tube
         .with_target(false)
+        .with_max_level(LevelFilter::TRACE)
+        .finish()
+        .with(filter)
         .init();
 }
 // ANCHOR_END: run_server

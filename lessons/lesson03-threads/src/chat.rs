@@ -14,20 +14,19 @@
 //! oblige à choisir une vraie solution :
 //!
 //! 1. un registre partagé derrière un verrou, `Arc<Mutex<HashMap<..>>>` ;
-//! 2. un seul thread propriétaire de la liste, le **hub**, à qui les autres envoient des
-//!    événements (arrivée, ligne, départ) par un canal.
+//! 2. un seul thread propriétaire de la liste, le **hub** (module [`crate::hub`]), à qui les
+//!    autres envoient des événements (arrivée, ligne, départ) par un canal.
 //!
 //! Nous prenons la seconde. Avec un verrou, il faut penser à ne jamais écrire sur une socket
 //! en le tenant, sinon un seul client lent bloque la diffusion et tous les threads qui
 //! attendent le verrou. Avec le hub, il n'y a pas de verrou à oublier : lui seul touche la
 //! liste et il traite les événements l'un après l'autre, donc la course du TP 04 ne peut pas
-//! se produire, par construction. Et le hub n'écrit jamais sur une socket : il dépose les
-//! lignes dans une file bornée par client, vidée par un thread écrivain propre à ce client.
-//! Un client qui ne lit plus remplit SA file ; le hub le constate et le déconnecte. Les
-//! autres ne l'attendent jamais plus d'un court délai de grâce (voir [`SLOW_CLIENT_GRACE`]).
+//! se produire, par construction.
 //!
-//! Chaque client a donc deux threads : un **lecteur** (socket → hub) et un **écrivain**
-//! (file → socket).
+//! Chaque client a deux threads : un **lecteur** (socket → hub) et un **écrivain**
+//! (file → socket). Le hub n'écrit jamais sur une socket et n'attend jamais personne : il
+//! dépose chaque ligne dans la file d'envoi de chaque client (module [`crate::outbox`]), sans
+//! bloquer ; l'écrivain du client la vide à son rythme.
 //!
 //! ```text
 //!   lecteur A ──┐                          ┌──▶ file A ──▶ écrivain A ──▶ socket A
@@ -35,53 +34,65 @@
 //!   accept()  ──┘                          └──▶ file C ──▶ écrivain C ──▶ socket C
 //! ```
 //!
-//! Pourquoi un délai de grâce, et pas un verdict immédiat dès que la file est pleine ? Parce
-//! qu'un bavard qui inonde le salon remplit en une fraction de milliseconde la file d'un client
-//! honnête dont l'écrivain n'a simplement pas eu le processeur à ce moment-là (essayé : sur
-//! deux cœurs, `yes | nc` suffisait à faire déconnecter un `nc` qui lisait normalement).
-//! Attendre un peu laisse l'écrivain rattraper son retard ; pendant ce temps, le hub ne lit
-//! plus ses événements, les lecteurs attendent, et TCP freine le bavard : c'est lui qui ralentit,
-//! pas les autres. Un client vraiment bloqué ne coûte ce délai qu'une fois : il est déconnecté.
+//! ## Tenir face aux rafales, aux bavards et aux clients qui ne lisent plus
+//!
+//! - **Un bavard est ralenti, jamais coupé** : son lecteur prend un jeton par ligne
+//!   ([`crate::rate_limit`], 100 lignes/s par défaut, `--max-rate`). Sans jeton, il cesse de
+//!   lire sa socket ; TCP fait attendre le programme du bavard. Aucune ligne n'est perdue, et le
+//!   bavard est prévenu (« Doucement ! », au plus une fois toutes les 30 s).
+//! - **Un client qui ne lit plus est déconnecté, lui seul** : quand sa socket reste engorgée
+//!   au-delà d'un budget en OCTETS (limites douce et dure, voir [`crate::outbox`]). Les autres
+//!   sont prévenus, et chacun des autres reçoit chaque ligne acceptée, dans l'ordre.
+//! - **Personne ne peut imiter le serveur ni un autre** : texte nettoyé, blancs réduits, message
+//!   coupé en lignes de 80 colonnes qui portent toutes le préfixe de l'auteur
+//!   ([`crate::display`]).
 
-use std::collections::{HashMap, VecDeque};
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, SendTimeoutError, Sender};
+use crossbeam_channel::Sender;
 
+use crate::display::{message_rows, notice_about};
+use crate::hub::{ClientId, Event, Hub, Member};
+use crate::outbox::{self, Budget, Outbox, write_queued};
+use crate::rate_limit::TokenBucket;
+use crate::stop::StopSignal;
 use crate::{ClientLimit, ClientSlot, DEFAULT_MAX_CLIENTS, accept_failed, refuse_and_log};
 
 /// Longueur maximale d'une ligne, en octets, par défaut.
 pub const DEFAULT_MAX_LINE: usize = 1024;
 
-/// Nombre de lignes en attente pour un client, par défaut, avant qu'il soit jugé trop lent.
-pub const DEFAULT_QUEUE_CAPACITY: usize = 256;
+/// Débit maximal par client, en lignes par seconde (et en rafale), par défaut.
+pub const DEFAULT_MAX_RATE: u32 = 100;
+
+/// Un bavard ralenti est prévenu au plus une fois par intervalle : le prévenir à chaque ligne
+/// retenue ferait de l'avis lui-même un flot.
+pub const SLOWDOWN_NOTICE_INTERVAL: Duration = Duration::from_secs(30);
+
+/// À l'arrêt, temps laissé à chaque écrivain pour vider sa file avant de fermer.
+pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Capacité du canal des événements vers le hub. Borné lui aussi : si le hub prend du retard,
 /// les lecteurs attendent, cessent de lire leur socket, et TCP freine les clients bavards
 /// (c'est la contre-pression). La mémoire du serveur reste bornée.
 const EVENT_QUEUE_CAPACITY: usize = 1024;
 
-/// Temps accordé à un client dont la file est pleine pour en libérer une place, avant d'être
-/// jugé trop lent et déconnecté. Court, car le hub, donc tout le salon, attend pendant ce temps.
-pub const SLOW_CLIENT_GRACE: Duration = Duration::from_millis(100);
-
-/// Un écrivain bloqué plus longtemps que cela sur une écriture abandonne le client.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Réglages du serveur de chat.
+/// Réglages du serveur de chat. Les trois derniers sont des constantes dans le programme
+/// ([`outbox::SOFT_LIMIT`], [`outbox::HARD_LIMIT`], [`outbox::SOFT_TIMEOUT`]) ; les tests
+/// prennent des valeurs plus petites.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChatConfig {
     /// Nombre maximal de clients connectés en même temps.
     pub max_clients: usize,
     /// Longueur maximale d'une ligne reçue, en octets (sans le `\n`).
     pub max_line: usize,
-    /// Nombre de lignes en attente d'envoi pour un client. File pleine plus de
-    /// [`SLOW_CLIENT_GRACE`] : le client est déconnecté.
-    pub queue_capacity: usize,
+    /// Lignes par seconde et par client (rafale du même nombre) ; 0 : pas de limite.
+    pub max_rate: u32,
+    /// Budget en octets de la file d'envoi de chaque client.
+    pub budget: Budget,
 }
 
 impl Default for ChatConfig {
@@ -89,43 +100,100 @@ impl Default for ChatConfig {
         ChatConfig {
             max_clients: DEFAULT_MAX_CLIENTS,
             max_line: DEFAULT_MAX_LINE,
-            queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            max_rate: DEFAULT_MAX_RATE,
+            budget: Budget {
+                soft_limit: outbox::SOFT_LIMIT,
+                hard_limit: outbox::HARD_LIMIT,
+                soft_timeout: outbox::SOFT_TIMEOUT,
+            },
         }
     }
 }
 
-/// Identifiant d'un client, attribué par la boucle d'accept. L'adresse ne suffirait pas :
-/// un client parti puis revenu peut retrouver le même port.
-type ClientId = u64;
+// ANCHOR: wording
+/// L'avis d'arrêt, le même dans les leçons 03 à 05.
+pub const SHUTDOWN_NOTICE: &str = "*** Le serveur s'arrête. Au revoir !\n";
 
-/// Une ligne prête à envoyer. `Arc` : diffusée à cent clients, elle n'est pas copiée cent
-/// fois ; chaque file ne reçoit qu'un pointeur vers la même ligne.
-type Line = Arc<str>;
-
-/// Ce que les autres threads disent au hub.
-enum Event {
-    /// Un client arrive : son adresse, sa file d'envoi, sa socket (pour pouvoir la couper).
-    Join { id: ClientId, member: Member },
-    /// Une ligne à diffuser à tous les autres (déjà préfixée et nettoyée).
-    Say { id: ClientId, line: Line },
-    /// Une ligne pour ce client seulement (un message d'erreur).
-    Notice { id: ClientId, line: Line },
-    /// Le client est parti (ou sa connexion est rompue).
-    Leave { id: ClientId },
+/// Le nom d'un client dans les avis et devant ses lignes : `[127.0.0.1:54321]`.
+fn who(addr: SocketAddr) -> String {
+    format!("[{addr}]")
 }
+
+pub fn welcome_notice(addr: SocketAddr, others: usize) -> String {
+    notice_about(&who(addr), |who| {
+        format!("*** Bienvenue, {who} ! Autres personnes dans le salon : {others}.")
+    })
+}
+
+pub fn joined_notice(addr: SocketAddr) -> String {
+    notice_about(&who(addr), |who| format!("*** {who} a rejoint le salon."))
+}
+
+pub fn left_notice(addr: SocketAddr) -> String {
+    notice_about(&who(addr), |who| format!("*** {who} a quitté le salon."))
+}
+
+pub fn slow_notice(addr: SocketAddr) -> String {
+    notice_about(&who(addr), |who| {
+        format!("*** {who} ne lisait plus ses messages : déconnecté(e).")
+    })
+}
+
+pub fn too_long_notice(max_line: usize) -> String {
+    format!("*** Ligne trop longue (plus de {max_line} octets) : ignorée.\n")
+}
+
+pub fn slowdown_notice(max_rate: u32) -> String {
+    format!(
+        "*** Doucement ! Au plus {max_rate} lignes par seconde : vos lignes suivantes sont \
+         ralenties, aucune n'est perdue.\n"
+    )
+}
+
+/// Met en forme le message d'un client pour les autres : `[adresse] texte`, en lignes d'au
+/// plus 80 colonnes qui portent toutes le préfixe. Les octets qui ne sont pas de l'UTF-8 valide
+/// deviennent « � ». `None` : message vide, rien à envoyer.
+pub fn format_message(author: SocketAddr, raw: &[u8]) -> Option<Arc<str>> {
+    let prefix = format!("{} ", who(author));
+    let rows = message_rows(&prefix, &String::from_utf8_lossy(raw));
+    (!rows.is_empty()).then(|| rows.into())
+}
+// ANCHOR_END: wording
 
 // ANCHOR: serve_chat
 /// Accepte les clients pour toujours ; chacun reçoit un lecteur et un écrivain.
 pub fn serve_chat(listener: TcpListener, config: ChatConfig) -> io::Result<()> {
+    serve_chat_until(listener, config, &StopSignal::new())
+}
+
+/// Comme [`serve_chat`], jusqu'à ce que `stop` soit déclenché : chaque client reçoit alors
+/// l'avis d'arrêt, sa file est vidée (au plus [`FLUSH_TIMEOUT`]), sa connexion fermée par un
+/// FIN, et la fonction revient.
+pub fn serve_chat_until(
+    listener: TcpListener,
+    config: ChatConfig,
+    stop: &StopSignal,
+) -> io::Result<()> {
     let (events, inbox) = crossbeam_channel::bounded(EVENT_QUEUE_CAPACITY);
     let hub = thread::Builder::new()
         .name("hub".into())
         .spawn(move || Hub::default().run(inbox))?;
+    watch_for_stop(stop.clone(), events.clone(), listener.local_addr()?)?;
+    // Chaque écrivain garde un clone de `writers_alive` ; quand le dernier a fini, le canal
+    // est « déconnecté » : c'est ainsi qu'on attend la fin des écrivains à l'arrêt.
+    let (writers_alive, writers_done) = crossbeam_channel::bounded::<()>(0);
 
     let limit = ClientLimit::new(config.max_clients);
     let mut next_id: ClientId = 0;
     loop {
-        let (stream, peer) = match listener.accept() {
+        let accepted = listener.accept();
+        if stop.is_stopped() {
+            if let Ok((stream, _)) = accepted {
+                say_goodbye(stream); // arrivé pendant l'arrêt (ou le réveil, voir plus bas)
+            }
+            break;
+        }
+        let (stream, peer) = match accepted {
             Ok(connection) => connection,
             Err(err) => {
                 accept_failed(&err);
@@ -142,56 +210,124 @@ pub fn serve_chat(listener: TcpListener, config: ChatConfig) -> io::Result<()> {
         // n'ajouterait que du retard (jusqu'à 40 ms avec l'acquittement différé du client).
         let _ = stream.set_nodelay(true);
         next_id += 1;
-        if let Err(err) = start_client(next_id, stream, peer, slot, &events, config) {
+        let client = NewClient {
+            id: next_id,
+            stream,
+            peer,
+            slot,
+        };
+        if let Err(err) = start_client(client, &events, &writers_alive, config) {
             log_error!("Impossible de servir {peer} : {err}");
             // Le hub ne s'arrête que s'il a paniqué : sans lui, plus de chat possible.
-            if hub.is_finished() {
+            if hub.is_finished() && !stop.is_stopped() {
                 return Err(io::Error::other("le hub du chat s'est arrêté"));
             }
         }
     }
+    drop(writers_alive);
+    // Les écrivains ont FLUSH_TIMEOUT pour vider leur file ; une seconde de plus pour finir
+    // l'écriture en cours. Un écrivain bloqué au-delà ne retient pas l'arrêt.
+    let _ = writers_done.recv_timeout(FLUSH_TIMEOUT + Duration::from_secs(1));
+    log_info!("Serveur de chat arrêté.");
+    Ok(())
 }
 
-/// Présente le client au hub et lance ses deux threads.
-fn start_client(
+/// Lance le thread qui attend la demande d'arrêt. `accept()` est bloquant et rien ne
+/// l'interrompt de l'extérieur, de façon portable : ce thread prévient le hub, puis se
+/// connecte au serveur lui-même pour réveiller la boucle d'accept, qui voit alors l'arrêt.
+fn watch_for_stop(stop: StopSignal, events: Sender<Event>, local: SocketAddr) -> io::Result<()> {
+    let wake_up = wake_up_address(local);
+    thread::Builder::new().name("arrêt".into()).spawn(move || {
+        stop.wait();
+        let _ = events.send(Event::Shutdown);
+        let _ = TcpStream::connect_timeout(&wake_up, FLUSH_TIMEOUT);
+    })?;
+    Ok(())
+}
+
+/// On ne peut pas se connecter à `0.0.0.0` ou `[::]` partout (Windows refuse) : on vise la
+/// boucle locale de la même famille.
+fn wake_up_address(local: SocketAddr) -> SocketAddr {
+    match local.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, local.port()).into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, local.port()).into(),
+        _ => local,
+    }
+}
+
+/// L'avis d'arrêt à une connexion arrivée trop tard pour entrer dans le salon.
+fn say_goodbye(mut stream: TcpStream) {
+    let _ = stream.write_all(SHUTDOWN_NOTICE.as_bytes());
+    let _ = stream.shutdown(Shutdown::Write);
+}
+
+/// Une connexion acceptée, qui a sa place.
+struct NewClient {
     id: ClientId,
     stream: TcpStream,
     peer: SocketAddr,
     slot: ClientSlot,
+}
+
+/// Présente le client au hub et lance ses deux threads.
+fn start_client(
+    client: NewClient,
     events: &Sender<Event>,
+    writers_alive: &Sender<()>,
     config: ChatConfig,
 ) -> io::Result<()> {
-    let (queue, pending) = crossbeam_channel::bounded(config.queue_capacity);
-    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    let NewClient {
+        id,
+        stream,
+        peer,
+        slot,
+    } = client;
+    // Le délai d'écriture fait rendre la main à une écriture bloquée : l'écrivain vérifie
+    // alors depuis combien de temps la socket est engorgée (voir outbox::write_queued).
+    stream.set_write_timeout(Some(outbox::write_poll(&config.budget)))?;
     // Trois threads se partagent la MÊME socket : le lecteur, l'écrivain et le hub (qui doit
     // pouvoir la couper). Un `Arc` plutôt que `try_clone()`, qui dupliquerait le descripteur
     // de fichier : un seul descripteur par client, c'est trois fois plus de clients possibles
     // avant d'atteindre la limite du système (`ulimit -n`). La connexion se ferme quand le
     // dernier des trois lâche son `Arc`.
     let stream = Arc::new(stream);
-    let writer_stream = Arc::clone(&stream);
-    let hub_stream = Arc::clone(&stream);
+    let outbox = Arc::new(Outbox::new(config.budget));
 
+    let writer = Writer {
+        id,
+        stream: Arc::clone(&stream),
+        outbox: Arc::clone(&outbox),
+        events: events.clone(),
+        _alive: writers_alive.clone(),
+    };
     thread::Builder::new()
         .name(format!("écrivain-{}", peer.port()))
-        .spawn(move || write_queued(writer_stream, pending))?;
+        .spawn(move || writer.run())?;
 
     // Le hub apprend l'arrivée AVANT que le lecteur existe : il connaît donc toujours le
-    // client quand arrive sa première ligne. (Si le hub a disparu, l'écrivain s'arrête seul :
-    // sa file est détruite avec l'événement refusé.)
+    // client quand arrive sa première ligne.
     let member = Member {
         addr: peer,
-        queue,
-        stream: hub_stream,
+        outbox: Arc::clone(&outbox),
+        stream: Arc::clone(&stream),
     };
     if events.send(Event::Join { id, member }).is_err() {
+        // Le hub ne s'arrête qu'à l'arrêt du serveur : ce client arrive trop tard.
+        outbox.close_with(SHUTDOWN_NOTICE.into(), Instant::now() + FLUSH_TIMEOUT);
         return Err(io::Error::other("le hub du chat s'est arrêté"));
     }
 
-    let reader_events = events.clone();
+    let reader = Reader {
+        id,
+        peer,
+        stream,
+        outbox,
+        events: events.clone(),
+        config,
+    };
     let spawned = thread::Builder::new()
         .name(format!("lecteur-{}", peer.port()))
-        .spawn(move || read_lines(id, stream, peer, slot, reader_events, config.max_line));
+        .spawn(move || reader.run(slot));
     if let Err(err) = spawned {
         // Pas de lecteur, donc personne pour annoncer le départ : on le fait à sa place.
         let _ = events.send(Event::Leave { id });
@@ -201,181 +337,106 @@ fn start_client(
 }
 // ANCHOR_END: serve_chat
 
-// ANCHOR: hub
-/// Le seul propriétaire de la liste des clients. Aucun verrou : personne d'autre n'y accède.
-#[derive(Default)]
-struct Hub {
-    members: HashMap<ClientId, Member>,
-}
-
-struct Member {
-    addr: SocketAddr,
-    queue: Sender<Line>,
-    stream: Arc<TcpStream>,
-}
-
-impl Member {
-    /// Dépose une ligne dans la file du client ; renvoie `false` s'il est trop lent.
-    fn push(&self, line: Line) -> bool {
-        // Place libre : la ligne est déposée aussitôt. File pleine : on attend au plus
-        // SLOW_CLIENT_GRACE qu'une place se libère ; au-delà, le verdict tombe.
-        // (Disconnected : l'écrivain est mort, son lecteur annoncera bientôt le départ.)
-        !matches!(
-            self.queue.send_timeout(line, SLOW_CLIENT_GRACE),
-            Err(SendTimeoutError::Timeout(_))
-        )
-    }
-}
-
-impl Hub {
-    /// Traite les événements un par un, dans l'ordre d'arrivée : deux lignes ne sont jamais
-    /// diffusées « en même temps », et la liste est toujours à jour.
-    fn run(mut self, inbox: Receiver<Event>) {
-        for event in inbox {
-            match event {
-                Event::Join { id, member } => self.join(id, member),
-                Event::Say { id, line } => self.broadcast(Some(id), line),
-                Event::Notice { id, line } => self.send_to(id, line),
-                Event::Leave { id } => self.leave(id),
-            }
-        }
-        // La boucle s'arrête quand tous les émetteurs du canal ont disparu : le serveur s'arrête.
-    }
-
-    fn join(&mut self, id: ClientId, member: Member) {
-        let addr = member.addr;
-        let others = self.members.len();
-        self.members.insert(id, member);
-        let welcome =
-            format!("*** Bienvenue {addr} ! Autres personnes dans le salon : {others}.\n");
-        self.send_to(id, welcome.into());
-        self.broadcast(Some(id), format!("*** {addr} a rejoint le salon\n").into());
-    }
-
-    fn leave(&mut self, id: ClientId) {
-        // Absent de la liste s'il a déjà été déconnecté pour lenteur : pas de second avis.
-        if let Some(member) = self.members.remove(&id) {
-            let notice = format!("*** {} a quitté le salon\n", member.addr);
-            self.broadcast(None, notice.into());
-        }
-    }
-
-    /// Envoie une ligne à un seul client.
-    fn send_to(&mut self, id: ClientId, line: Line) {
-        let too_slow = match self.members.get(&id) {
-            Some(member) => !member.push(line),
-            None => false,
-        };
-        if too_slow {
-            // Déconnecté, et les autres sont prévenus.
-            self.broadcast_all(Vec::new(), vec![id]);
-        }
-    }
-
-    /// Envoie une ligne à tous, sauf à `except` (l'auteur de la ligne).
-    fn broadcast(&mut self, except: Option<ClientId>, line: Line) {
-        self.broadcast_all(vec![(except, line)], Vec::new());
-    }
-
-    /// Diffuse les lignes de `pending` ; chaque client trop lent est déconnecté, ce qui produit
-    /// un nouvel avis à diffuser. Une liste de travail plutôt qu'une récursion : même avec des
-    /// milliers de clients lents d'un coup, la pile du hub ne grandit pas.
-    fn broadcast_all(&mut self, pending: Vec<(Option<ClientId>, Line)>, slow: Vec<ClientId>) {
-        let mut pending = VecDeque::from(pending);
-        let mut slow = slow;
-        loop {
-            for id in slow.drain(..) {
-                if let Some(notice) = self.disconnect_slow(id) {
-                    pending.push_back((None, notice));
-                }
-            }
-            let Some((except, line)) = pending.pop_front() else {
-                return;
-            };
-            for (&id, member) in &self.members {
-                if Some(id) == except {
-                    continue;
-                }
-                if !member.push(Line::clone(&line)) {
-                    slow.push(id);
-                }
-            }
-        }
-    }
-
-    /// Retire un client dont la file est restée pleine ; renvoie l'avis à diffuser aux autres.
-    fn disconnect_slow(&mut self, id: ClientId) -> Option<Line> {
-        let member = self.members.remove(&id)?;
-        // shutdown() agit sur la connexion elle-même, donc sur toutes ses poignées : le lecteur
-        // lit 0 octet, l'écrivain échoue sur sa prochaine écriture. Les deux threads se
-        // terminent seuls ; retirer le client de la liste a détruit l'émetteur de sa file.
-        let _ = member.stream.shutdown(Shutdown::Both);
-        log_info!("Client {} trop lent : déconnecté.", member.addr);
-        Some(format!("*** {} est trop lent, déconnecté\n", member.addr).into())
-    }
-}
-// ANCHOR_END: hub
-
-// ANCHOR: reader
-/// Le lecteur d'un client : découpe ce qu'il envoie en lignes et les passe au hub.
-fn read_lines(
+/// L'écrivain d'un client et ce qu'il lui faut.
+struct Writer {
     id: ClientId,
     stream: Arc<TcpStream>,
-    peer: SocketAddr,
-    slot: ClientSlot,
+    outbox: Arc<Outbox>,
     events: Sender<Event>,
-    max_line: usize,
-) {
-    // `&TcpStream` implémente `Read` : pas besoin de posséder la socket pour la lire.
-    let mut reader = BufReader::new(&*stream);
-    let mut line = Vec::new();
-    let outcome = loop {
-        let event = match read_line_bounded(&mut reader, max_line, &mut line) {
-            Ok(LineRead::Line) if line.is_empty() => continue,
-            Ok(LineRead::Line) => Event::Say {
-                id,
-                line: format_line(peer, &line),
-            },
-            Ok(LineRead::TooLong) => {
-                let error =
-                    format!("*** Ligne trop longue (plus de {max_line} octets), ignorée.\n");
-                // On prévient tout de suite, puis on jette la suite de la ligne au fil de
-                // l'eau : le reste n'est jamais gardé en mémoire.
-                let _ = events.send(Event::Notice {
-                    id,
-                    line: error.into(),
-                });
-                match skip_until_newline(&mut reader) {
-                    Ok(()) => continue,
-                    Err(err) => break Err(err),
-                }
-            }
-            Ok(LineRead::End) => break Ok(()),
-            Err(err) => break Err(err),
-        };
-        if events.send(event).is_err() {
-            break Ok(()); // le hub a disparu : le serveur s'arrête
-        }
-    };
-    drop(slot); // la place est rendue avant que la connexion se ferme (voir echo.rs)
-    let _ = events.send(Event::Leave { id });
-    match outcome {
-        Ok(()) => log_info!("Client {peer} parti."),
-        Err(err) => log_info!("Connexion avec {peer} interrompue : {err}"),
+    /// Tant que ce clone existe, l'arrêt du serveur attend cet écrivain.
+    _alive: Sender<()>,
+}
+
+impl Writer {
+    fn run(self) {
+        let Writer {
+            id, events, stream, ..
+        } = &self;
+        write_queued(stream, &self.outbox, || {
+            let _ = events.send(Event::TooSlow { id: *id });
+        });
     }
 }
 
-/// Préfixe une ligne par son auteur et neutralise les caractères de contrôle.
-///
-/// Sans ce nettoyage, un client pourrait envoyer `\x1b[2J` (effacer l'écran) ou d'autres
-/// séquences d'échappement que le terminal des AUTRES interpréterait. Seule la tabulation
-/// passe. Les octets qui ne sont pas de l'UTF-8 valide deviennent « � ».
-pub fn format_line(author: SocketAddr, raw: &[u8]) -> Arc<str> {
-    let text: String = String::from_utf8_lossy(raw)
-        .chars()
-        .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
-        .collect();
-    format!("[{author}] {text}\n").into()
+// ANCHOR: reader
+/// Le lecteur d'un client et ce qu'il lui faut.
+struct Reader {
+    id: ClientId,
+    peer: SocketAddr,
+    stream: Arc<TcpStream>,
+    outbox: Arc<Outbox>,
+    events: Sender<Event>,
+    config: ChatConfig,
+}
+
+impl Reader {
+    /// Découpe ce que le client envoie en lignes et les passe au hub, à son rythme à lui :
+    /// le lecteur cesse de lire (et TCP fait attendre le client) quand il n'a plus de jeton,
+    /// ou quand le client n'a pas lu ses propres réponses.
+    fn run(self, slot: ClientSlot) {
+        let outcome = self.read_lines();
+        drop(slot); // la place est rendue avant que la connexion se ferme (voir echo.rs)
+        let _ = self.events.send(Event::Leave { id: self.id });
+        match outcome {
+            Ok(()) => log_info!("Client {} parti.", self.peer),
+            Err(err) => log_info!("Connexion avec {} interrompue : {err}", self.peer),
+        }
+    }
+
+    fn read_lines(&self) -> io::Result<()> {
+        // `&TcpStream` implémente `Read` : pas besoin de posséder la socket pour la lire.
+        let mut reader = BufReader::new(&*self.stream);
+        let mut line = Vec::new();
+        let mut bucket = (self.config.max_rate > 0).then(|| TokenBucket::new(self.config.max_rate));
+        let mut last_warning: Option<Instant> = None;
+        loop {
+            // Ses propres réponses non lues (avis « trop longue », « Doucement ») dépassent la
+            // limite douce : on attend qu'il les lise avant de lire la suite de ce qu'il envoie.
+            self.outbox.wait_until_drained();
+            if let Some(bucket) = &mut bucket {
+                let wait = bucket.take();
+                if !wait.is_zero() {
+                    self.warn_slowdown(&mut last_warning);
+                    // Ce n'est pas une attente « au hasard » : c'est le débit permis. Pendant
+                    // ce temps, la socket n'est pas lue et TCP freine le client.
+                    thread::sleep(wait);
+                }
+            }
+            let event = match read_line_bounded(&mut reader, self.config.max_line, &mut line)? {
+                LineRead::Line => match format_message(self.peer, &line) {
+                    Some(line) => Event::Say { id: self.id, line },
+                    None => continue, // message vide (ou seulement des blancs) : rien à dire
+                },
+                LineRead::TooLong => {
+                    // On prévient tout de suite, puis on jette la suite de la ligne au fil de
+                    // l'eau : le reste n'est jamais gardé en mémoire.
+                    self.notify(too_long_notice(self.config.max_line));
+                    skip_until_newline(&mut reader)?;
+                    continue;
+                }
+                LineRead::End => return Ok(()),
+            };
+            if self.events.send(event).is_err() {
+                return Ok(()); // le hub a disparu : le serveur s'arrête
+            }
+        }
+    }
+
+    /// « Doucement ! », au plus une fois par SLOWDOWN_NOTICE_INTERVAL.
+    fn warn_slowdown(&self, last_warning: &mut Option<Instant>) {
+        if last_warning.is_none_or(|at| at.elapsed() >= SLOWDOWN_NOTICE_INTERVAL) {
+            *last_warning = Some(Instant::now());
+            self.notify(slowdown_notice(self.config.max_rate));
+        }
+    }
+
+    /// Un avis pour ce client seulement, déposé par le hub dans sa file.
+    fn notify(&self, notice: String) {
+        let _ = self.events.send(Event::Notice {
+            id: self.id,
+            line: notice.into(),
+        });
+    }
 }
 // ANCHOR_END: reader
 
@@ -444,32 +505,3 @@ pub fn skip_until_newline(reader: &mut impl BufRead) -> io::Result<()> {
     }
 }
 // ANCHOR_END: bounded_line
-
-// ANCHOR: writer
-/// L'écrivain d'un client : vide sa file et écrit sur la socket.
-///
-/// C'est le seul thread qui écrit sur cette socket : deux lignes ne peuvent pas s'y mélanger.
-/// S'il est bloqué parce que le client ne lit plus, il est le seul à attendre.
-fn write_queued(stream: Arc<TcpStream>, pending: Receiver<Line>) {
-    let mut socket: &TcpStream = &stream; // `&TcpStream` implémente aussi `Write`
-    let mut batch = Vec::new();
-    // recv() échoue quand le hub a retiré le client de la liste (l'émetteur de la file est
-    // détruit) ET que la file est vide : tout ce qui était prévu a été écrit.
-    while let Ok(line) = pending.recv() {
-        // Regrouper ce qui attend déjà : une seule écriture (un seul appel système, souvent un
-        // seul paquet) pour N lignes, au lieu de N. Sous forte charge, cela change tout.
-        // `take(len)` : ce qui attend MAINTENANT, pas ce qui arrivera pendant qu'on copie.
-        batch.clear();
-        batch.extend_from_slice(line.as_bytes());
-        for line in pending.try_iter().take(pending.len()) {
-            batch.extend_from_slice(line.as_bytes());
-        }
-        if socket.write_all(&batch).is_err() {
-            // Connexion rompue ou client bloqué depuis WRITE_TIMEOUT : on coupe tout, ce qui
-            // réveille aussi le lecteur, qui annoncera le départ au hub.
-            let _ = stream.shutdown(Shutdown::Both);
-            return;
-        }
-    }
-}
-// ANCHOR_END: writer

@@ -6,19 +6,25 @@
 //! confie chacune à un thread :
 //!
 //! - le thread « clavier » lit les lignes tapées et les passe au thread principal ;
-//! - le thread « réception » affiche tout ce qui arrive du serveur, dès que ça arrive ;
+//! - le thread « réception » affiche tout ce qui arrive du serveur, dès que ça arrive, après
+//!   l'avoir nettoyé (voir [`crate::display::sanitize`]) ;
 //! - le thread principal envoie les lignes, et décide quand s'arrêter.
 //!
 //! Le client Python, lui, ne s'arrêtait jamais : ni `exit`, ni fin de l'entrée, et son thread de
 //! réception bouclait sans fin sur `recv()` qui rend `b""` une fois le serveur parti.
 
-use std::io::{self, BufRead, ErrorKind, Read, Write};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, select};
+
+use crate::display::sanitize;
+
+/// Une ligne reçue plus longue que cela est affichée en plusieurs morceaux.
+const MAX_SCREEN_LINE: usize = 64 * 1024;
 
 /// Temps laissé au serveur pour fermer la connexion après notre départ, avant qu'on la coupe.
 const LEAVE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -112,33 +118,53 @@ fn spawn_keyboard(
     Ok(typed)
 }
 
-/// Lance le thread « réception » : il recopie tout ce qui arrive du serveur vers `output`,
+/// Lance le thread « réception » : il affiche, nettoyée, chaque ligne qui arrive du serveur,
 /// puis signale par le canal renvoyé que la connexion est fermée.
 fn spawn_receiver<W: Write + Send + 'static>(
-    mut stream: TcpStream,
+    stream: TcpStream,
     output: Arc<Mutex<W>>,
 ) -> io::Result<Receiver<()>> {
     let (done, server_gone) = crossbeam_channel::bounded(1);
     thread::Builder::new()
         .name("réception".into())
         .spawn(move || {
-            let mut buffer = [0u8; 4096];
-            loop {
-                let received = match stream.read(&mut buffer) {
-                    Ok(0) => break, // FIN du serveur
-                    Ok(received) => received,
-                    Err(err) if err.kind() == ErrorKind::Interrupted => continue,
-                    Err(_) => break, // RST, ou notre propre shutdown()
-                };
+            let mut received = BufReader::new(stream);
+            let mut line = Vec::new();
+            // Une erreur (RST, ou notre propre shutdown()) termine la réception comme un FIN.
+            while let Ok(true) = read_screen_line(&mut received, &mut line) {
                 let mut screen = lock(&output);
                 // flush() : sinon la ligne resterait dans le tampon de stdout jusqu'à la suivante.
-                if screen.write_all(&buffer[..received]).is_err() || screen.flush().is_err() {
+                if screen.write_all(&line).is_err() || screen.flush().is_err() {
                     break;
                 }
             }
             let _ = done.send(());
         })?;
     Ok(server_gone)
+}
+
+/// Lit la ligne suivante du serveur et la prépare pour l'écran : nettoyée par la même règle
+/// que le serveur ([`sanitize`]), terminée par `\n`. Un serveur hostile ou cassé ne doit pas
+/// piloter notre terminal (changer le titre de la fenêtre, effacer l'écran, faire « taper »
+/// une réponse du terminal dans notre ligne). Une ligne sans fin est affichée par morceaux de
+/// [`MAX_SCREEN_LINE`] octets : la mémoire du client reste bornée. `false` : connexion fermée.
+fn read_screen_line(received: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<bool> {
+    let mut raw = Vec::new();
+    let limit = MAX_SCREEN_LINE as u64;
+    if received.take(limit).read_until(b'\n', &mut raw)? == 0 {
+        return Ok(false); // FIN du serveur
+    }
+    if raw.last() == Some(&b'\n') {
+        raw.pop();
+        if raw.last() == Some(&b'\r') {
+            raw.pop(); // un serveur qui termine ses lignes par \r\n (comme IRC)
+        }
+    }
+    let mut text = sanitize(&String::from_utf8_lossy(&raw));
+    text.push('\n');
+    line.clear();
+    line.extend_from_slice(text.as_bytes());
+    Ok(true)
 }
 // ANCHOR_END: client_threads
 

@@ -9,7 +9,8 @@
 //! - `chat` (module [`chat`]) : chaque ligne reçue est relayée à tous les AUTRES clients.
 //!   Partager la liste des clients entre threads est le piège de ce serveur (le TP 04, §2.2,
 //!   le signale : deux messages traités en même temps, une liste pas à jour). Ici, un seul
-//!   thread, le « hub », possède cette liste ; les autres lui parlent par un canal.
+//!   thread, le « hub » (module [`hub`]), possède cette liste ; les autres lui parlent par un
+//!   canal.
 //!
 //! Le client (module [`client`]) sert pour les deux : un thread lit le clavier, un autre affiche
 //! ce que le serveur envoie, si bien que les messages des autres apparaissent pendant qu'on tape.
@@ -20,9 +21,16 @@
 //!
 //! À observer : avec trois clients ouverts, chacun reçoit son écho immédiatement (comparez avec
 //! la leçon 01). `ps -L -o tid,comm -p <pid du serveur>` montre un thread par client, nommé
-//! d'après le port du client (`echo-54321`). Dans le chat, un `nc` suspendu par Ctrl+Z ne lit
-//! plus rien : une fois pleins les tampons TCP puis sa file de 256 lignes (quelques mégaoctets
-//! de discussion plus tard), il est déconnecté, sans avoir jamais ralenti les autres.
+//! d'après le port du client (`echo-54321`). Dans le chat :
+//!
+//! - `yes | nc 127.0.0.1 7777` est ralenti à 100 lignes par seconde (`--max-rate`) et reçoit
+//!   « *** Doucement ! … » ; aucune de ses lignes n'est perdue, les autres discutent normalement ;
+//! - un `nc` suspendu par Ctrl+Z ne lit plus rien : une fois pleins les tampons TCP, puis sa
+//!   file d'envoi au-delà de 64 Kio pendant 10 s (ou de 1 Mio d'un coup), il est déconnecté et
+//!   les autres lisent « *** [adresse] ne lisait plus ses messages : déconnecté(e). » ; il n'a
+//!   jamais ralenti personne ([`outbox`] explique pourquoi on compte des octets) ;
+//! - Ctrl+C arrête le serveur proprement : chaque client lit
+//!   « *** Le serveur s'arrête. Au revoir ! », puis la connexion se ferme.
 
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -73,11 +81,17 @@ fn logging_enabled() -> bool {
 
 pub mod chat;
 pub mod client;
+pub mod display;
 pub mod echo;
+pub mod hub;
+pub mod outbox;
+pub mod rate_limit;
+pub mod stop;
 
-pub use chat::{ChatConfig, serve_chat};
+pub use chat::{ChatConfig, serve_chat, serve_chat_until};
 pub use client::{ClientEnd, run_chat_client};
 pub use echo::serve_echo;
+pub use stop::StopSignal;
 
 /// Adresse d'écoute par défaut : la boucle locale, joignable seulement depuis cette machine.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:7777";
@@ -163,18 +177,19 @@ impl Drop for ClientSlot {
     }
 }
 
-/// Message envoyé au client de trop avant de le déconnecter.
+/// Message envoyé au client de trop avant de le déconnecter (le même dans les leçons 03 à 05).
 pub fn refusal_message(max_clients: usize) -> String {
     format!(
-        "*** Serveur plein ({}), réessayez plus tard.\n",
-        clients_maximum(max_clients)
+        "*** Serveur complet ({}) : réessayez plus tard.\n",
+        connections_maximum(max_clients)
     )
 }
 
-/// « 1 client maximum », « 100 clients maximum » : l'accord, c'est aussi de la politesse.
-fn clients_maximum(max_clients: usize) -> String {
+/// « 1 connexion au maximum », « 100 connexions au maximum » : l'accord, c'est aussi de la
+/// politesse.
+fn connections_maximum(max_clients: usize) -> String {
     let plural = if max_clients > 1 { "s" } else { "" };
-    format!("{max_clients} client{plural} maximum")
+    format!("{max_clients} connexion{plural} au maximum")
 }
 
 /// Refuse poliment une connexion : un message, puis la fermeture.
@@ -195,8 +210,8 @@ pub fn refuse(mut stream: TcpStream, max_clients: usize) {
 /// Note le refus dans le journal du serveur, puis refuse.
 fn refuse_and_log(stream: TcpStream, peer: SocketAddr, max_clients: usize) {
     log_info!(
-        "Refusé : {peer}, serveur plein ({}).",
-        clients_maximum(max_clients)
+        "Refusé : {peer}, serveur complet ({}).",
+        connections_maximum(max_clients)
     );
     refuse(stream, max_clients);
 }

@@ -6,11 +6,12 @@ use std::io::{self, ErrorKind, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::process::ExitCode;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind as UsageErrorKind};
 use clap::{ArgAction, Parser, Subcommand};
-use lesson03_threads::chat::DEFAULT_MAX_LINE;
+use lesson03_threads::chat::{DEFAULT_MAX_LINE, DEFAULT_MAX_RATE};
 use lesson03_threads::{
-    ChatConfig, ClientEnd, DEFAULT_ADDR, DEFAULT_MAX_CLIENTS, listen, run_chat_client, serve_chat,
-    serve_echo,
+    ChatConfig, ClientEnd, DEFAULT_ADDR, DEFAULT_MAX_CLIENTS, StopSignal, listen, run_chat_client,
+    serve_chat_until, serve_echo,
 };
 
 /// Gabarit d'aide en français (celui de clap est en anglais).
@@ -54,30 +55,50 @@ enum Command {
     /// Démarre le serveur d'écho, un thread par client (commande par défaut ; alias : serveur)
     #[command(alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Server {
-        /// Nombre maximal de clients servis en même temps (défaut : 100)
+        /// Nombre maximal de clients servis en même temps, de 1 à 100000 (défaut : 100)
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS,
-              hide_default_value = true, value_parser = positive)]
+              hide_default_value = true, value_parser = max_clients)]
         max_clients: usize,
     },
     /// Démarre le serveur de chat : chaque ligne est relayée à tous les autres clients
-    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ", after_help = CHAT_LIMITS)]
     Chat {
-        /// Nombre maximal de clients connectés en même temps (défaut : 100)
+        /// Nombre maximal de clients connectés en même temps, de 1 à 100000 (défaut : 100)
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS,
-              hide_default_value = true, value_parser = positive)]
+              hide_default_value = true, value_parser = max_clients)]
         max_clients: usize,
-        /// Longueur maximale d'une ligne, en octets (défaut : 1024)
+        /// Longueur maximale d'une ligne, en octets, de 1 à 65536 (défaut : 1024)
         #[arg(long, value_name = "OCTETS", default_value_t = DEFAULT_MAX_LINE,
-              hide_default_value = true, value_parser = positive)]
+              hide_default_value = true, value_parser = max_line)]
         max_line: usize,
+        /// Lignes par seconde et par client, de 0 à 100000 ; 0 : pas de limite (défaut : 100).
+        /// Au-delà, le serveur lit le bavard moins vite (aucune ligne perdue) et le prévient.
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_RATE,
+              hide_default_value = true, value_parser = max_rate)]
+        max_rate: u32,
     },
     /// Envoie chaque ligne tapée au serveur et affiche tout ce qu'il envoie (`exit` pour quitter)
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Client,
 }
 
+/// Les limites du chat qui ne sont pas des options, expliquées dans l'aide.
+const CHAT_LIMITS: &str = "Limites fixes, par client :\n  \
+    - Un client qui envoie plus de --max-rate lignes par seconde (rafale du même nombre) est lu\n    \
+    moins vite : TCP le fait attendre, aucune ligne n'est perdue, il lit « *** Doucement ! … »\n    \
+    (au plus une fois toutes les 30 s).\n  \
+    - Ce qui attend de partir vers un client est compté en octets. Au-delà de 1 Mio d'un coup,\n    \
+    ou de 64 Kio pendant 10 s alors que sa socket n'accepte plus rien, il ne lit plus : il est\n    \
+    déconnecté et les autres lisent « *** [adresse] ne lisait plus ses messages : déconnecté(e). »\n  \
+    - Un message est coupé en lignes d'au plus 80 colonnes, chacune précédée de [adresse].\n  \
+    - Ctrl+C (ou SIGTERM) : chaque client lit « *** Le serveur s'arrête. Au revoir ! », puis\n    \
+    la connexion se ferme.";
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     let command = cli.command.unwrap_or(Command::Server {
         max_clients: DEFAULT_MAX_CLIENTS,
     });
@@ -86,10 +107,12 @@ fn main() -> ExitCode {
         Command::Chat {
             max_clients,
             max_line,
+            max_rate,
         } => {
             let config = ChatConfig {
                 max_clients,
                 max_line,
+                max_rate,
                 ..ChatConfig::default()
             };
             run_chat_server(&cli.addr, config)
@@ -111,6 +134,13 @@ fn run_echo_server(addr: &str, max_clients: usize) -> Result<(), String> {
     let local = listener.local_addr().map_err(|err| explain(&err, addr))?;
     let limits = format!("au plus {max_clients} clients à la fois");
     print_how_to_connect("d'écho", local, &limits);
+    // L'écho n'a rien à dire à ses clients avant de partir (il renvoie les octets tels
+    // quels) : à Ctrl+C, le programme s'arrête simplement, et le noyau ferme chaque connexion.
+    ctrlc::set_handler(|| {
+        let _ = writeln!(io::stdout(), "Serveur arrêté.");
+        std::process::exit(0);
+    })
+    .map_err(|err| format!("impossible d'intercepter Ctrl+C : {err}."))?;
     serve_echo(listener, max_clients).map_err(|err| explain(&err, addr))
 }
 
@@ -118,12 +148,20 @@ fn run_chat_server(addr: &str, config: ChatConfig) -> Result<(), String> {
     let addr = resolve(addr)?;
     let listener = listen(addr).map_err(|err| explain(&err, addr))?;
     let local = listener.local_addr().map_err(|err| explain(&err, addr))?;
+    let rate = match config.max_rate {
+        0 => "débit non limité".to_string(),
+        rate => format!("{rate} lignes par seconde par client"),
+    };
     let limits = format!(
-        "au plus {} clients, lignes d'au plus {} octets",
+        "au plus {} clients, lignes d'au plus {} octets, {rate}",
         config.max_clients, config.max_line
     );
+    let stop = StopSignal::from_ctrl_c()
+        .map_err(|err| format!("impossible d'intercepter Ctrl+C : {err}."))?;
     print_how_to_connect("de chat", local, &limits);
-    serve_chat(listener, config).map_err(|err| explain(&err, addr))
+    serve_chat_until(listener, config, &stop).map_err(|err| explain(&err, addr))?;
+    let _ = writeln!(io::stdout(), "Serveur arrêté.");
+    Ok(())
 }
 
 fn print_how_to_connect(kind: &str, local: SocketAddr, limits: &str) {
@@ -165,15 +203,56 @@ fn run_client(addr: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Valide un entier strictement positif (une limite de 0 refuserait tout).
-fn positive(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(value) if value > 0 => Ok(value),
+// ANCHOR: option_bounds
+/// Un entier entre `min` et `max` : ni 0 là où il n'a pas de sens, ni une valeur énorme qui
+/// déborderait plus loin (`usize::MAX + 1` vaut 0 en arithmétique modulaire).
+fn bounded(text: &str, min: u64, max: u64) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(value) if (min..=max).contains(&value) => Ok(value),
         _ => Err(format!(
-            "« {text} » n'est pas un entier strictement positif"
+            "« {text} » n'est pas un entier entre {min} et {max}"
         )),
     }
 }
+
+fn max_clients(text: &str) -> Result<usize, String> {
+    bounded(text, 1, 100_000).map(|value| value as usize)
+}
+
+fn max_line(text: &str) -> Result<usize, String> {
+    bounded(text, 1, 65_536).map(|value| value as usize)
+}
+
+fn max_rate(text: &str) -> Result<u32, String> {
+    bounded(text, 0, 100_000).map(|value| value as u32)
+}
+
+/// Une ligne de commande invalide, expliquée en français (clap l'écrirait en anglais). L'aide
+/// et la version, que clap signale aussi comme des « erreurs », s'affichent normalement.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    let arg = [ContextKind::InvalidArg, ContextKind::InvalidSubcommand]
+        .into_iter()
+        .find_map(|kind| match err.get(kind) {
+            Some(ContextValue::String(arg)) => Some(arg.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let message = match err.kind() {
+        UsageErrorKind::DisplayHelp | UsageErrorKind::DisplayVersion => err.exit(),
+        UsageErrorKind::ValueValidation => match std::error::Error::source(err) {
+            Some(reason) => format!("valeur refusée pour {arg} : {reason}."),
+            None => format!("valeur refusée pour {arg}."),
+        },
+        UsageErrorKind::InvalidValue => format!("valeur manquante ou invalide pour {arg}."),
+        UsageErrorKind::UnknownArgument => format!("option inconnue : {arg}."),
+        UsageErrorKind::InvalidSubcommand => format!("commande inconnue : {arg}."),
+        UsageErrorKind::MissingRequiredArgument => format!("il manque {arg}."),
+        _ => "ligne de commande invalide.".to_string(),
+    };
+    eprintln!("Erreur : {message} Voir l'aide : lesson03-threads --help");
+    ExitCode::from(2)
+}
+// ANCHOR_END: option_bounds
 
 /// Transforme « hôte:port » en adresse de socket, avec un message clair en cas d'échec.
 fn resolve(addr: &str) -> Result<SocketAddr, String> {

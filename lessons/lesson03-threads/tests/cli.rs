@@ -94,8 +94,78 @@ fn une_limite_nulle_est_refusee() -> io::Result<()> {
     assert!(!output.status.success(), "--max-line 0 n'a pas de sens");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("strictement positif"),
+        stderr.contains("entre 1 et 65536"),
         "message attendu en français : {stderr}"
+    );
+    Ok(())
+}
+
+#[test]
+fn les_valeurs_extremes_des_options_sont_refusees_en_francais() -> io::Result<()> {
+    let huge = "18446744073709551615"; // usize::MAX
+    let cases: [&[&str]; 7] = [
+        &["server", "--max-clients", "0"],
+        &["server", "--max-clients", huge],
+        &["chat", "--max-clients", "0"],
+        &["chat", "--max-clients", "100001"],
+        &["chat", "--max-line", huge],
+        &["chat", "--max-rate", huge],
+        &["chat", "--max-rate", "-1"],
+    ];
+    for args in cases {
+        let output = run_binary(args)?;
+        assert_eq!(output.status.code(), Some(2), "{args:?} doit être refusé");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with("Erreur : ")
+                && !stderr.contains("invalid")
+                && !stderr.contains("panicked"),
+            "{args:?} : une seule phrase en français attendue, reçu : {stderr}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn l_aide_du_chat_explique_chaque_limite() -> io::Result<()> {
+    let output = run_binary(&["chat", "--help"])?;
+    let help = String::from_utf8_lossy(&output.stdout);
+    for word in [
+        "--max-rate",
+        "Doucement",
+        "1 Mio",
+        "64 Kio",
+        "10 s",
+        "80 colonnes",
+        "Ctrl+C",
+    ] {
+        assert!(
+            help.contains(word),
+            "l'aide du chat doit mentionner « {word} » :\n{help}"
+        );
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_previent_les_clients_et_le_programme_sort_avec_succes() -> io::Result<()> {
+    let mut server = RunningServer::start(&["chat", "--addr", "127.0.0.1:0"])?;
+    let mut alice = BufReader::new(connect(server.announced_addr())?);
+    assert!(read_line(&mut alice)?.starts_with("*** Bienvenue"));
+    let (code, output) = server.terminate()?;
+    assert_eq!(
+        read_line(&mut alice)?,
+        "*** Le serveur s'arrête. Au revoir !\n",
+        "le client doit être prévenu de l'arrêt"
+    );
+    let mut rest = Vec::new();
+    alice.read_to_end(&mut rest)?; // un FIN, pas un RST
+    assert!(rest.is_empty(), "rien après l'avis d'arrêt : {rest:?}");
+    assert_eq!(code, Some(0), "un arrêt demandé n'est pas un échec");
+    assert!(
+        output.contains("Serveur arrêté."),
+        "le programme doit dire qu'il s'est arrêté : {output}"
     );
     Ok(())
 }
@@ -132,7 +202,7 @@ fn le_serveur_de_chat_annonce_son_adresse_puis_sert() -> io::Result<()> {
     assert!(read_line(&mut alice)?.starts_with("*** Bienvenue"));
     let mut bob = BufReader::new(connect(server.announced_addr())?);
     assert!(read_line(&mut bob)?.starts_with("*** Bienvenue"));
-    assert!(read_line(&mut alice)?.ends_with("a rejoint le salon\n"));
+    assert!(read_line(&mut alice)?.ends_with("a rejoint le salon.\n"));
     bob.get_mut().write_all(b"ohe\n")?;
     assert!(
         read_line(&mut alice)?.ends_with("] ohe\n"),

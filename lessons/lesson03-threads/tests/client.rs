@@ -109,7 +109,7 @@ fn le_client_affiche_les_messages_des_autres_pendant_qu_on_tape() -> io::Result<
     // Un autre participant arrive et parle ; notre utilisateur, lui, n'a encore rien tapé.
     let mut other = connect(addr)?;
     let other_name = other.local_addr()?;
-    shown.wait_for(&format!("*** {other_name} a rejoint le salon\n"));
+    shown.wait_for(&format!("*** [{other_name}] a rejoint le salon.\n"));
     other.write_all(b"quelqu'un ?\n")?;
     shown.wait_for(&format!("[{other_name}] quelqu'un ?\n"));
 
@@ -159,8 +159,38 @@ fn le_client_du_chat_de_trop_voit_le_refus_puis_la_fermeture() -> io::Result<()>
     assert_eq!(end, ClientEnd::ServerClosed);
     assert_eq!(
         shown.collect(),
-        "*** Serveur plein (1 client maximum), réessayez plus tard.\n\
+        "*** Serveur complet (1 connexion au maximum) : réessayez plus tard.\n\
          Le serveur a fermé la connexion.\n"
+    );
+    drop(typing);
+    Ok(())
+}
+
+#[test]
+fn le_client_neutralise_les_sequences_d_echappement_du_serveur() -> io::Result<()> {
+    // Un « serveur » hostile : changer le titre de la fenêtre (OSC 0), effacer l'écran, demander
+    // au terminal de « taper » sa réponse (DSR), écrire de droite à gauche.
+    let listener = TcpListener::bind(any_local_port())?;
+    let addr = listener.local_addr()?;
+    thread::spawn(move || -> io::Result<()> {
+        let (mut stream, _) = listener.accept()?;
+        stream.write_all("\x1b]0;pirate\x07titre\x1b[2J\r\n\x1b[6n\u{202E}abc\n".as_bytes())?;
+        stream.write_all(b"caf\xc3\n") // pas de l'UTF-8 valide
+    });
+    let (typing, keyboard) = Keyboard::new();
+    let (screen, mut shown) = Shown::new();
+    let stream = connect(addr)?;
+    let end = spawn_with_deadline(move || run_chat_client(stream, keyboard, screen))
+        .recv_timeout(TIMEOUT)
+        .expect("le client doit s'arrêter quand le serveur ferme")?;
+    assert_eq!(end, ClientEnd::ServerClosed);
+    assert_eq!(
+        shown.collect(),
+        "\u{fffd}]0;pirate\u{fffd}titre\u{fffd}[2J\n\
+         \u{fffd}[6n\u{fffd}abc\n\
+         caf\u{fffd}\n\
+         Le serveur a fermé la connexion.\n",
+        "chaque caractère de contrôle reçu doit s'afficher « \u{fffd} »"
     );
     drop(typing);
     Ok(())

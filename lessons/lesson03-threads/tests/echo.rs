@@ -126,7 +126,7 @@ fn le_client_de_trop_recoit_un_refus_en_francais() -> io::Result<()> {
     let mut refusal = String::new();
     third.read_to_string(&mut refusal)?; // le serveur écrit son refus puis ferme
     assert_eq!(
-        refusal, "*** Serveur plein (2 clients maximum), réessayez plus tard.\n",
+        refusal, "*** Serveur complet (2 connexions au maximum) : réessayez plus tard.\n",
         "le client de trop doit recevoir le refus en français, puis la fermeture"
     );
     Ok(())

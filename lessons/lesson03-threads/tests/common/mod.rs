@@ -12,6 +12,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
+use lesson03_threads::{ChatConfig, StopSignal, listen, serve_chat_until, set_logging};
+use socket2::{Domain, Protocol, Socket, Type};
 
 /// Délai maximal de chaque attente : un serveur cassé fait échouer un test, jamais bloquer.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
@@ -165,6 +167,8 @@ pub fn run_binary(args: &[&str]) -> io::Result<Output> {
 pub struct RunningServer {
     child: Child,
     pub first_line: String,
+    /// Les lignes suivantes de sa sortie standard, au fil de l'eau.
+    later_lines: Receiver<String>,
 }
 
 impl RunningServer {
@@ -188,13 +192,16 @@ impl RunningServer {
             .spawn()?;
         let stdout = child.stdout.take().expect("stdout est redirigé");
         let (lines, first) = crossbeam_channel::bounded(1);
+        let (later, later_lines) = crossbeam_channel::unbounded();
         thread::spawn(move || {
             // On lit TOUTE la sortie : un tube plein bloquerait le serveur.
             let mut stdout = BufReader::new(stdout);
             let first_line = read_line(&mut stdout);
             if keep_reading {
                 let _ = lines.send(first_line);
-                let _ = io::copy(&mut stdout, &mut io::sink());
+                for line in stdout.lines().map_while(Result::ok) {
+                    let _ = later.send(line);
+                }
             } else {
                 drop(stdout); // tube fermé AVANT que le test ne continue
                 let _ = lines.send(first_line);
@@ -203,6 +210,7 @@ impl RunningServer {
         let mut server = RunningServer {
             child,
             first_line: String::new(),
+            later_lines,
         };
         server.first_line = match first.recv_timeout(TIMEOUT) {
             Ok(line) => line?,
@@ -224,9 +232,143 @@ impl RunningServer {
     }
 }
 
+impl RunningServer {
+    /// Envoie SIGTERM (comme `kill` ou un gestionnaire de services), attend la fin du
+    /// programme (au plus TIMEOUT, sinon on le tue) ; renvoie son code de sortie et ce qu'il a
+    /// affiché après sa première ligne.
+    #[cfg(unix)]
+    pub fn terminate(&mut self) -> io::Result<(Option<i32>, String)> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
+        assert!(status.success(), "kill -TERM a échoué");
+        let deadline = Instant::now() + TIMEOUT;
+        let code = loop {
+            if let Some(status) = self.child.try_wait()? {
+                break status.code();
+            }
+            if Instant::now() > deadline {
+                self.child.kill()?;
+                break None;
+            }
+            // Ce n'est pas une synchronisation : on surveille un processus avec une échéance.
+            thread::sleep(Duration::from_millis(20));
+        };
+        // Le programme est terminé : son tube de sortie se ferme, le thread lecteur aussi.
+        let mut output = String::new();
+        while let Ok(line) = self.later_lines.recv_timeout(TIMEOUT) {
+            output.push_str(&line);
+            output.push('\n');
+        }
+        Ok((code, output))
+    }
+}
+
 impl Drop for RunningServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Démarre un vrai serveur de chat sur un port libre, dans ce processus.
+pub fn start_chat(config: ChatConfig) -> io::Result<SocketAddr> {
+    let (addr, _done) = start_chat_until(config, &StopSignal::new())?;
+    Ok(addr)
+}
+
+/// Comme `start_chat`, arrêtable par `stop` ; le canal renvoyé reçoit le résultat de
+/// `serve_chat_until` quand le serveur s'est arrêté.
+pub fn start_chat_until(
+    config: ChatConfig,
+    stop: &StopSignal,
+) -> io::Result<(SocketAddr, Receiver<io::Result<()>>)> {
+    set_logging(false); // des dizaines de serveurs dans ce processus : pas de journal
+    let listener = listen(any_local_port())?;
+    let addr = listener.local_addr()?;
+    let stop = stop.clone();
+    let done = spawn_with_deadline(move || serve_chat_until(listener, config, &stop));
+    Ok((addr, done))
+}
+
+/// Une connexion qui lira peu : un petit tampon de réception, réglé AVANT connect() pour que
+/// la fenêtre TCP annoncée au serveur soit petite. Ses tampons se remplissent vite.
+pub fn connect_small_window(addr: SocketAddr) -> io::Result<TcpStream> {
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_recv_buffer_size(4096)?;
+    connect_socket(socket, addr)
+}
+
+/// Une connexion qui envoie beaucoup mais garde peu d'avance : un petit tampon d'envoi.
+/// Quand le serveur la freine, ses `write` attendent au lieu de remplir des mégaoctets de
+/// tampons ; elle s'arrête donc vite quand on le lui demande.
+pub fn connect_small_send_buffer(addr: SocketAddr) -> io::Result<TcpStream> {
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_send_buffer_size(16 * 1024)?;
+    connect_socket(socket, addr)
+}
+
+fn connect_socket(socket: Socket, addr: SocketAddr) -> io::Result<TcpStream> {
+    socket.connect_timeout(&addr.into(), TIMEOUT)?;
+    let stream: TcpStream = socket.into();
+    stream.set_read_timeout(Some(TIMEOUT))?;
+    stream.set_write_timeout(Some(TIMEOUT))?;
+    Ok(stream)
+}
+
+/// Un participant du chat : sa connexion, et son nom vu par le serveur (`[adresse locale]`).
+pub struct Chatter {
+    pub addr: SocketAddr,
+    pub name: String,
+    pub reader: BufReader<TcpStream>,
+}
+
+impl Chatter {
+    /// Se connecte et lit le message de bienvenue : après lui, le hub connaît ce client.
+    pub fn join(addr: SocketAddr) -> io::Result<Chatter> {
+        Chatter::join_with(connect(addr)?)
+    }
+
+    /// Comme `join`, avec une connexion déjà ouverte.
+    pub fn join_with(stream: TcpStream) -> io::Result<Chatter> {
+        let addr = stream.local_addr()?;
+        let mut chatter = Chatter {
+            addr,
+            name: format!("[{addr}]"),
+            reader: BufReader::new(stream),
+        };
+        let welcome = chatter.read_line()?;
+        assert!(
+            welcome.starts_with(&format!("*** Bienvenue, {} !", chatter.name)),
+            "le nouveau venu doit être accueilli, reçu : {welcome:?}"
+        );
+        Ok(chatter)
+    }
+
+    pub fn say(&mut self, text: &str) -> io::Result<()> {
+        self.send(format!("{text}\n").as_bytes())
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.reader.get_mut().write_all(bytes)
+    }
+
+    pub fn read_line(&mut self) -> io::Result<String> {
+        read_line(&mut self.reader)
+    }
+
+    /// Lit la ligne suivante et vérifie qu'elle vaut `expected`.
+    pub fn expect(&mut self, expected: &str, why: &str) -> io::Result<()> {
+        let line = self.read_line()?;
+        assert_eq!(line, expected, "{why}");
+        Ok(())
+    }
+
+    /// Lit l'annonce de l'arrivée de `other`.
+    pub fn expect_join_of(&mut self, other: &Chatter) -> io::Result<()> {
+        self.expect(
+            &format!("*** {} a rejoint le salon.\n", other.name),
+            "annonce d'une arrivée",
+        )
     }
 }

@@ -121,7 +121,11 @@ impl Outbox {
         }
         state.bytes += cost;
         state.lines.push_back(line);
-        self.ready.notify_one();
+        // L'écrivain n'attend que devant une file vide : inutile de le réveiller (un appel
+        // système) pour chacune des lignes d'une rafale.
+        if state.lines.len() == 1 {
+            self.ready.notify_one();
+        }
         Pushed::Queued
     }
 

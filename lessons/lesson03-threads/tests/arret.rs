@@ -19,12 +19,7 @@ fn read_until_fin(chatter: &mut Chatter) -> io::Result<String> {
 fn a_l_arret_chacun_recoit_l_avis_apres_ce_qui_etait_en_route() -> io::Result<()> {
     let stop = StopSignal::new();
     let (addr, done) = start_chat_until(ChatConfig::default(), &stop)?;
-    let mut alice = Chatter::join(addr)?;
-    let mut bob = Chatter::join(addr)?;
-    let mut carol = Chatter::join(addr)?;
-    alice.expect_join_of(&bob)?;
-    alice.expect_join_of(&carol)?;
-    bob.expect_join_of(&carol)?;
+    let [mut alice, mut bob, mut carol] = Chatter::three(addr)?;
 
     // Quand carol a reçu la ligne d'alice, le hub l'a aussi déposée pour bob (il dépose dans
     // toutes les files avant de passer à l'événement suivant) : elle est « en route ».

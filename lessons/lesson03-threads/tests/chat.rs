@@ -11,12 +11,7 @@ use lesson03_threads::ChatConfig;
 #[test]
 fn une_ligne_arrive_a_tous_les_autres_mais_pas_a_son_auteur() -> io::Result<()> {
     let addr = start_chat(ChatConfig::default())?;
-    let mut alice = Chatter::join(addr)?;
-    let mut bob = Chatter::join(addr)?;
-    let mut carol = Chatter::join(addr)?;
-    alice.expect_join_of(&bob)?;
-    alice.expect_join_of(&carol)?;
-    bob.expect_join_of(&carol)?;
+    let [mut alice, mut bob, mut carol] = Chatter::three(addr)?;
 
     alice.say("bonjour à tous")?;
     let relayed = format!("{} bonjour à tous\n", alice.name);

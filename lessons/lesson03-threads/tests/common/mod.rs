@@ -329,6 +329,18 @@ impl Chatter {
         Chatter::join_with(connect(addr)?)
     }
 
+    /// Trois participants qui ont chacun lu l'annonce de l'arrivée des suivants : le salon
+    /// est au calme, la prochaine ligne lue par chacun sera la suite du test.
+    pub fn three(addr: SocketAddr) -> io::Result<[Chatter; 3]> {
+        let mut alice = Chatter::join(addr)?;
+        let mut bob = Chatter::join(addr)?;
+        let carol = Chatter::join(addr)?;
+        alice.expect_join_of(&bob)?;
+        alice.expect_join_of(&carol)?;
+        bob.expect_join_of(&carol)?;
+        Ok([alice, bob, carol])
+    }
+
     /// Comme `join`, avec une connexion déjà ouverte.
     pub fn join_with(stream: TcpStream) -> io::Result<Chatter> {
         let addr = stream.local_addr()?;

@@ -50,16 +50,17 @@ fn is_forbidden(c: char) -> bool {
 // ANCHOR_END: sanitize
 
 // ANCHOR: rows
-/// Largeur d'affichage d'un caractère, en colonnes. `width_cjk` compte 2 colonnes pour les
-/// caractères de largeur « ambiguë » (1 ou 2 selon le terminal) : mieux vaut couper trop tôt
-/// que trop tard. Les caractères sans largeur définie ne comptent pas.
+/// Largeur d'affichage d'un caractère, en colonnes : 2 pour un idéogramme, 0 pour un accent
+/// combinant, 1 pour « é » (`width_cjk` compterait 2 pour « é » et « » », comme un terminal
+/// réglé pour le chinois : ce n'est pas celui des élèves de ce cours). Les caractères sans
+/// largeur définie ne comptent pas.
 fn char_columns(c: char) -> usize {
-    c.width_cjk().unwrap_or(0)
+    c.width().unwrap_or(0)
 }
 
 /// Largeur d'affichage d'un texte, en colonnes.
 pub fn columns(text: &str) -> usize {
-    text.width_cjk()
+    text.width()
 }
 
 /// Met en forme le message d'un client pour l'écran des autres : nettoyé, chaque suite de

@@ -47,9 +47,9 @@ fn assert_rows_belong_to(rows: &[String], author: &Chatter) {
             "chaque ligne affichée doit commencer par le vrai préfixe : {shown:?}"
         );
         assert!(
-            shown.width_cjk() <= MAX_COLUMNS,
+            shown.width() <= MAX_COLUMNS,
             "chaque ligne doit tenir dans {MAX_COLUMNS} colonnes ({} ici) : {shown:?}",
-            shown.width_cjk()
+            shown.width()
         );
     }
 }
@@ -130,7 +130,7 @@ fn la_coupe_compte_les_colonnes_des_caracteres_larges() -> io::Result<()> {
         assert_eq!(rejoined, text, "un mot coupé ne perd aucun caractère");
         let first = rows[0].trim_end_matches('\n');
         assert!(
-            first.width_cjk() > MAX_COLUMNS - 2,
+            first.width() > MAX_COLUMNS - 2,
             "la première ligne doit être remplie autant que possible : {first:?}"
         );
     }
@@ -166,7 +166,7 @@ fn un_avis_qui_cite_un_texte_enorme_reste_une_seule_ligne() {
     );
     let shown = notice.trim_end_matches('\n');
     assert!(
-        shown.width_cjk() <= MAX_COLUMNS,
+        shown.width() <= MAX_COLUMNS,
         "l'avis entier doit tenir dans {MAX_COLUMNS} colonnes : {shown:?}"
     );
     let short = notice_about("[::1]:4000", |who| format!("*** {who} a rejoint le salon."));

@@ -14,6 +14,8 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::display::sanitize;
+
 /// Pourquoi la session du client s'est terminée.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientEnd {
@@ -153,7 +155,12 @@ fn wait_for_receiver(events: &Receiver<Event>) {
 // ANCHOR_END: converse
 
 // ANCHOR: receive
-/// Le fil de réception : affiche tel quel ce qui arrive du serveur, dès que ça arrive.
+/// Le fil de réception : affiche ce qui arrive du serveur, ligne par ligne, dès que ça arrive.
+///
+/// Chaque ligne passe par `sanitize` avant d'atteindre l'écran : un serveur hostile (ou
+/// cassé) ne doit pas pouvoir piloter le terminal de l'utilisateur (changer le titre de la
+/// fenêtre, effacer l'écran, ou lui faire « taper » une réponse avec les séquences qui
+/// interrogent le terminal).
 fn receive(
     stream: TcpStream,
     mut output: impl Write,
@@ -161,13 +168,16 @@ fn receive(
     stop: &AtomicBool,
 ) -> io::Result<()> {
     let mut buffer = [0u8; 4096];
+    // Ce qui est arrivé après le dernier `\n` : on attend la fin de la ligne pour l'afficher
+    // (un caractère UTF-8 peut être coupé entre deux `read`).
+    let mut partial = Vec::new();
     loop {
         match (&stream).read(&mut buffer) {
             // 0 octet : le serveur a fermé la connexion.
             Ok(0) => break,
             Ok(received) => {
-                output.write_all(&buffer[..received])?;
-                output.flush()?;
+                partial.extend_from_slice(&buffer[..received]);
+                show_complete_lines(&mut output, &mut partial)?;
             }
             // Rien reçu pendant RECEIVE_POLL : doit-on s'arrêter ?
             Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
@@ -180,12 +190,39 @@ fn receive(
             Err(err) => return Err(err),
         }
     }
+    if !partial.is_empty() {
+        // Une dernière ligne sans `\n` : on l'affiche quand même.
+        partial.push(b'\n');
+        show_complete_lines(&mut output, &mut partial)?;
+    }
     // Si c'est nous qui partons, la fermeture du serveur n'est que la réponse attendue.
     if !leaving.load(Ordering::Relaxed) {
         writeln!(output, "Le serveur a fermé la connexion.")?;
         output.flush()?;
     }
     Ok(())
+}
+
+/// Au-delà, une ligne sans fin est affichée telle quelle plutôt que gardée indéfiniment.
+const MAX_PARTIAL_LINE: usize = 64 * 1024;
+
+/// Affiche, neutralisées, les lignes complètes de `partial`, et n'y garde que le reste.
+fn show_complete_lines(output: &mut impl Write, partial: &mut Vec<u8>) -> io::Result<()> {
+    let end = match partial.iter().rposition(|&byte| byte == b'\n') {
+        Some(last) => last + 1,
+        None if partial.len() > MAX_PARTIAL_LINE => partial.len(),
+        None => return Ok(()),
+    };
+    let text = String::from_utf8_lossy(&partial[..end]);
+    for line in text.split_inclusive('\n') {
+        let (line, newline) = match line.strip_suffix('\n') {
+            Some(line) => (line.strip_suffix('\r').unwrap_or(line), "\n"),
+            None => (line, ""),
+        };
+        write!(output, "{}{newline}", sanitize(line))?;
+    }
+    partial.drain(..end);
+    output.flush()
 }
 // ANCHOR_END: receive
 

@@ -8,9 +8,10 @@ use std::net::{SocketAddr, TcpListener};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Registry, Token};
 
+use crate::shutdown::{Closing, Shutdown, close_all};
 use crate::{
-    Config, EVENTS_CAPACITY, LISTENER, Outgoing, READ_BUFFER_SIZE, READS_PER_WAKEUP, accept_all,
-    into_mio_listener, readiness, refuse, wait_for_events,
+    Config, EVENTS_CAPACITY, FIRST_CLIENT, LISTENER, Outgoing, READ_BUFFER_SIZE, READS_PER_WAKEUP,
+    WAKER, accept_all, into_mio_listener, readiness, refuse, wait_for_events,
 };
 
 // ANCHOR: connection
@@ -33,8 +34,10 @@ struct Connection {
 impl Connection {
     /// Ce qu'il faut surveiller maintenant, ou `None` si la connexion n'a plus rien à faire.
     ///
-    /// On ne demande WRITABLE que s'il reste des octets à envoyer : une socket est presque
-    /// toujours inscriptible, et l'on serait réveillé pour rien en permanence.
+    /// On ne demande WRITABLE que s'il reste des octets à envoyer. Avec `select` (déclenché par
+    /// niveau, comme le TP en Python), c'est vital : une socket est presque toujours
+    /// inscriptible, et la boucle serait réveillée sans arrêt. `mio`, déclenché par front, ne
+    /// préviendrait qu'au retour de la place ; la règle reste la même : ne demander que ce qui sert.
     fn wanted_interest(&self) -> Option<Interest> {
         let read = (!self.paused && !self.peer_finished).then_some(Interest::READABLE);
         let write = (!self.outgoing.is_empty()).then_some(Interest::WRITABLE);
@@ -62,6 +65,13 @@ struct EchoServer {
 
 // ANCHOR: event_loop
 /// Sert l'écho à tous les clients, sur un seul thread, pour toujours.
+pub fn serve_echo(listener: TcpListener, config: Config) -> io::Result<()> {
+    serve_echo_until(listener, config, &Shutdown::new())
+}
+
+/// Sert l'écho jusqu'à ce que `shutdown` soit demandé : alors on ne lit plus personne, l'écho
+/// en attente part (au plus 1 s), chaque connexion est fermée poliment (FIN), et la fonction
+/// rend la main. Pas d'annonce ici : un écho ne renvoie que ce qu'on lui a envoyé.
 ///
 /// La différence essentielle avec `select` (le TP en Python) : `mio` est « déclenché par
 /// front » (*edge-triggered*). `select` répète à chaque appel « cette socket est lisible »
@@ -69,41 +79,52 @@ struct EchoServer {
 /// Si l'on ne lit pas tout jusqu'à `WouldBlock`, il se peut qu'on ne soit plus jamais
 /// prévenu, et le client attend pour toujours. D'où les boucles « jusqu'à `WouldBlock` »
 /// ci-dessous, et la liste `ready_again` quand on s'arrête avant par équité.
-pub fn serve_echo(listener: TcpListener, config: Config) -> io::Result<()> {
+pub fn serve_echo_until(
+    listener: TcpListener,
+    config: Config,
+    shutdown: &Shutdown,
+) -> io::Result<()> {
     let mut poll = Poll::new()?;
     let mut listener = into_mio_listener(listener)?;
     poll.registry()
         .register(&mut listener, LISTENER, Interest::READABLE)?;
+    shutdown.attach(poll.registry(), WAKER)?;
 
     let mut server = EchoServer {
         config,
         connections: HashMap::new(),
-        next_token: LISTENER.0 + 1,
+        next_token: FIRST_CLIENT,
         ready_again: Vec::new(),
         accept_failed: false,
     };
     let mut events = Events::with_capacity(EVENTS_CAPACITY);
     let mut read_buffer = vec![0u8; READ_BUFFER_SIZE];
 
-    loop {
+    while !shutdown.is_requested() {
         // Le seul endroit où le thread attend : le noyau le réveille quand au moins une des
         // sockets inscrites est prête. Chaque événement porte le jeton donné à l'inscription.
-        wait_for_events(&mut poll, &mut events, !server.ready_again.is_empty())?;
+        let timeout = (!server.ready_again.is_empty()).then_some(std::time::Duration::ZERO);
+        wait_for_events(&mut poll, &mut events, timeout)?;
         let retries = mem::take(&mut server.ready_again);
         let registry = poll.registry();
         let ready = events.iter().map(|event| (event.token(), readiness(event)));
         // Les connexions interrompues au tour précédent reprennent comme si elles étaient lisibles.
         let retries = retries.into_iter().map(|token| (token, (true, false)));
         for (token, (readable, writable)) in ready.chain(retries) {
-            if token == LISTENER {
-                server.accept_failed = accept_all(&listener, |stream, peer| {
-                    server.admit(registry, stream, peer)
-                });
-            } else {
-                server.on_event(registry, token, readable, writable, &mut read_buffer);
+            match token {
+                LISTENER => {
+                    server.accept_failed = accept_all(&listener, |stream, peer| {
+                        server.admit(registry, stream, peer)
+                    });
+                }
+                // Le réveil de l'arrêt : la condition de la boucle s'en occupe.
+                WAKER => {}
+                _ => server.on_event(registry, token, readable, writable, &mut read_buffer),
             }
         }
     }
+    drop(listener);
+    close_all(&mut poll, server.connections)
 }
 // ANCHOR_END: event_loop
 
@@ -223,6 +244,17 @@ impl EchoServer {
             // Une place (un descripteur de fichier) vient de se libérer : on retente accept().
             self.ready_again.push(LISTENER);
         }
+    }
+}
+
+impl Closing for Connection {
+    fn stream(&mut self) -> &mut TcpStream {
+        &mut self.stream
+    }
+
+    fn send_pending(&mut self) -> io::Result<bool> {
+        self.outgoing.flush(&mut self.stream)?;
+        Ok(self.outgoing.is_empty())
     }
 }
 

@@ -16,12 +16,21 @@
 //! - Dans d'autres terminaux : `cargo run -p lesson04-select -- client` ou `nc 127.0.0.1 7777`
 //!
 //! À observer : ouvrez trois clients et vérifiez avec `ps -T` (ou le gestionnaire des tâches)
-//! que le serveur n'a qu'un thread. Dans le chat, un client qui ne lit plus (`nc` suspendu par
-//! Ctrl+Z) finit déconnecté sans ralentir les autres ; dans l'écho, il est seulement mis en
-//! pause : le serveur cesse de le lire tant qu'il n'a pas vidé son courrier.
+//! que le serveur n'a qu'un thread. Le chat tient face aux abus, sans jamais perdre une ligne :
+//! - un client qui envoie trop vite (plus de `--max-rate` lignes par seconde, 100 par défaut)
+//!   n'est plus lu pendant un moment : TCP le freine, il reçoit « *** Doucement ! … » ;
+//! - un client qui ne lit plus (`nc` suspendu par Ctrl+Z) voit son courrier grossir ; au-delà
+//!   de 1 Mio en attente, ou de 64 Kio pendant 10 s, il est déconnecté et les autres prévenus ;
+//! - un message long est coupé en rangées de 80 colonnes qui portent toutes `[adresse] ` :
+//!   personne ne peut faire apparaître une fausse annonce `*** …` chez les autres ;
+//! - Ctrl+C prévient tout le monde (« *** Le serveur s'arrête. Au revoir ! ») avant de fermer.
+//!
+//! Dans l'écho, un client qui ne lit pas son écho est seulement mis en pause : le serveur
+//! cesse de le lire tant qu'il n'a pas vidé son courrier.
 
 use std::io::{self, ErrorKind, Write};
 use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -46,11 +55,17 @@ macro_rules! log_error {
 
 mod chat;
 mod client;
+pub mod display;
 mod echo;
+mod mailbox;
+mod protocol;
+mod rate_limit;
+mod shutdown;
 
-pub use chat::serve_chat;
+pub use chat::{serve_chat, serve_chat_until};
 pub use client::{ClientEnd, run_client};
-pub use echo::serve_echo;
+pub use echo::{serve_echo, serve_echo_until};
+pub use shutdown::{SHUTDOWN_GRACE, Shutdown};
 
 /// Adresse d'écoute par défaut : la boucle locale, joignable seulement depuis cette machine.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:7777";
@@ -84,6 +99,20 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
 // ANCHOR_END: listen
 
 // ANCHOR: config
+/// Lignes par seconde et par client dans le chat (par défaut), avec une réserve d'autant.
+pub const DEFAULT_MAX_RATE: u32 = 100;
+
+/// Chat, limite dure : un destinataire dont le courrier en attente dépasserait 1 Mio est
+/// déconnecté aussitôt.
+pub const HARD_LIMIT: usize = 1024 * 1024;
+
+/// Chat, limite douce : un destinataire dont le courrier reste au-dessus de 64 Kio pendant
+/// `SLOW_READER_DELAY` alors que le noyau refuse ses octets est déconnecté.
+pub const SOFT_LIMIT: usize = 64 * 1024;
+
+/// Chat : combien de temps un destinataire peut rester au-dessus de la limite douce.
+pub const SLOW_READER_DELAY: Duration = Duration::from_secs(10);
+
 /// Réglages des deux serveurs. Chaque limite protège la mémoire du serveur contre un client
 /// trop bavard ou trop lent : sans elles, un seul client pourrait faire grossir le serveur
 /// jusqu'à l'épuisement de la mémoire, et donc priver tous les autres.
@@ -93,12 +122,18 @@ pub struct Config {
     pub max_clients: usize,
     /// Chat : une ligne plus longue (en octets, sans le `\n`) est refusée et ignorée.
     pub max_line: usize,
+    /// Chat : lignes par seconde et par client (réserve : autant) ; 0 = pas de limite.
+    /// Au-delà, le serveur cesse de LIRE ce client un moment : aucune ligne n'est perdue.
+    pub max_rate: u32,
     /// Écho : quand autant d'octets attendent d'être renvoyés à un client, on cesse de le lire
     /// jusqu'à ce qu'il ait tout reçu (contre-pression : rien n'est perdu, rien ne grossit).
     pub echo_buffer_cap: usize,
-    /// Chat : un client qui laisse s'accumuler plus d'octets que cela sans les lire est
-    /// déconnecté ; sinon il ralentirait tout le monde ou ferait exploser la mémoire.
-    pub chat_buffer_cap: usize,
+    /// Chat : limite dure du courrier d'un destinataire, en octets (`HARD_LIMIT`).
+    pub hard_limit: usize,
+    /// Chat : limite douce du courrier d'un destinataire, en octets (`SOFT_LIMIT`).
+    pub soft_limit: usize,
+    /// Chat : durée tolérée au-dessus de la limite douce (`SLOW_READER_DELAY`).
+    pub slow_reader_delay: Duration,
     /// Chat : au-delà de ce nombre de participants, les arrivées et les départs ne sont plus
     /// annoncés. Chaque annonce part chez tout le monde : pour N arrivées, c'est N² lignes
     /// (50 millions pour 10 000 clients). Les grandes messageries font de même.
@@ -112,8 +147,11 @@ impl Default for Config {
         Config {
             max_clients: DEFAULT_MAX_CLIENTS,
             max_line: DEFAULT_MAX_LINE,
+            max_rate: DEFAULT_MAX_RATE,
             echo_buffer_cap: 64 * 1024,
-            chat_buffer_cap: 256 * 1024,
+            hard_limit: HARD_LIMIT,
+            soft_limit: SOFT_LIMIT,
+            slow_reader_delay: SLOW_READER_DELAY,
             announce_limit: 100,
             verbose: false,
         }
@@ -121,13 +159,9 @@ impl Default for Config {
 }
 // ANCHOR_END: config
 
-/// Ligne envoyée à un client refusé parce que le serveur est plein.
-fn refusal_line(max_clients: usize) -> String {
-    format!("*** Serveur complet ({max_clients} clients au maximum), réessayez plus tard.\n")
-}
-
 // ANCHOR: outgoing
-/// Les octets qu'on doit encore envoyer à UN client.
+/// Les octets qu'on doit encore envoyer à UN client de l'écho. (Le chat, lui, envoie les mêmes
+/// lignes à beaucoup de monde : il les partage au lieu de les copier, voir `mailbox.rs`.)
 ///
 /// Une socket non bloquante peut n'accepter qu'une partie d'un envoi, voire rien
 /// (`WouldBlock`) quand le tampon d'envoi du noyau est plein parce que le client lit
@@ -212,6 +246,12 @@ fn write_until_blocked(stream: &mut impl Write, data: &[u8]) -> io::Result<usize
 /// retrouver la connexion qui correspond, d'où la table `Token → connexion` des deux serveurs.
 const LISTENER: mio::Token = mio::Token(0);
 
+/// Le jeton du réveil (`mio::Waker`) qui interrompt `poll` quand l'arrêt est demandé.
+const WAKER: mio::Token = mio::Token(1);
+
+/// Premier jeton donné à un client : après ceux de la socket d'écoute et du réveil.
+const FIRST_CLIENT: usize = 2;
+
 /// Nombre maximal d'événements rendus par un seul appel à `poll` ; les suivants attendent
 /// simplement l'appel d'après.
 const EVENTS_CAPACITY: usize = 1024;
@@ -234,17 +274,17 @@ fn into_mio_listener(listener: TcpListener) -> io::Result<mio::net::TcpListener>
     Ok(mio::net::TcpListener::from_std(listener))
 }
 
-/// Attend que le noyau signale des sockets prêtes.
+/// Attend que le noyau signale des sockets prêtes, au plus `timeout`.
 ///
 /// Sans délai (`None`), on dort jusqu'au prochain événement : un serveur inactif ne consomme
-/// aucun temps processeur. Mais si des connexions ont encore des octets à lire (budget épuisé),
-/// on ne dort pas (`Duration::ZERO`) : on ramasse seulement les nouveaux événements.
+/// aucun temps processeur. Si des connexions ont encore des octets à lire (budget épuisé),
+/// on ne dort pas (`Duration::ZERO`) : on ramasse seulement les nouveaux événements. Et si
+/// l'on a rendez-vous (un client à relire dans 10 ms), on ne dort que jusque-là.
 fn wait_for_events(
     poll: &mut mio::Poll,
     events: &mut mio::Events,
-    work_left: bool,
+    timeout: Option<Duration>,
 ) -> io::Result<()> {
-    let timeout = work_left.then_some(std::time::Duration::ZERO);
     match poll.poll(events, timeout) {
         // Un signal a interrompu l'attente : ce n'est pas une erreur, on repartira au tour suivant.
         Err(err) if err.kind() == ErrorKind::Interrupted => {
@@ -268,7 +308,7 @@ fn readiness(event: &mio::event::Event) -> (bool, bool) {
 fn refuse(stream: mio::net::TcpStream, max_clients: usize) {
     // Une socket toute neuve a un tampon d'envoi vide : cette courte ligne y tient d'un coup.
     // Si elle n'y tenait pas, tant pis : on ne va pas bloquer la boucle pour un client refusé.
-    let _ = (&stream).write(refusal_line(max_clients).as_bytes());
+    let _ = (&stream).write(protocol::server_full(max_clients).as_bytes());
     // `stream` est détruit ici : close() envoie la ligne puis la fin de connexion (FIN). Si le
     // client avait déjà envoyé des octets, jamais lus, le noyau répond par un RST à la place, et
     // la ligne peut se perdre : le refus, lui, reste garanti.

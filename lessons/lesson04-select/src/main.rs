@@ -8,9 +8,29 @@ use std::process::ExitCode;
 
 use clap::{ArgAction, Parser, Subcommand};
 use lesson04_select::{
-    ClientEnd, Config, DEFAULT_ADDR, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_LINE, listen, run_client,
-    serve_chat, serve_echo,
+    ClientEnd, Config, DEFAULT_ADDR, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_LINE, DEFAULT_MAX_RATE,
+    Shutdown, listen, run_client, serve_chat_until, serve_echo_until,
 };
+
+/// Bornes des options : au-delà, c'est une faute de frappe, pas un réglage. Un nombre de
+/// clients sans fin épuiserait les descripteurs de fichiers ; une ligne de plus de 4 Kio,
+/// coupée en rangées de 80 colonnes, pèserait si lourd dans le courrier de chacun que cent
+/// d'entre elles par seconde approcheraient la limite dure (1 Mio) d'un lecteur honnête.
+const MAX_CLIENTS_LIMIT: usize = 100_000;
+const MAX_LINE_LIMIT: usize = 4096;
+const MAX_RATE_LIMIT: usize = 10_000;
+
+/// Ce que voit un utilisateur du chat quand il atteint une limite (aide de `chat`).
+const CHAT_LIMITS: &str = "Limites du chat (aucune ligne acceptée n'est perdue) :\n\
+    - au-delà de --max-rate lignes par seconde, le serveur cesse un moment de lire\n  \
+      l'expéditeur, qui reçoit « *** Doucement ! … » (au plus une fois par 30 s) ;\n\
+    - un client dont le courrier en attente dépasse 1 Mio, ou 64 Kio pendant 10 s\n  \
+      alors que sa socket est pleine, ne lit plus : il est déconnecté, les autres\n  \
+      sont prévenus (« *** [adresse] ne lisait plus ses messages : déconnecté(e). ») ;\n\
+    - un message long est coupé en rangées de 80 colonnes, chacune avec l'adresse\n  \
+      de l'expéditeur ; les caractères de contrôle deviennent « � ».\n\
+    Ctrl+C (ou SIGTERM) prévient les clients, envoie ce qui attend (1 s au plus),\n\
+    puis arrête le serveur.";
 
 /// Gabarit d'aide en français (celui de clap est en anglais).
 const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
@@ -29,7 +49,8 @@ const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all
     disable_help_subcommand = true,
     after_help = "Sans commande, le serveur d'écho démarre.\n\
                   Exemple : cargo run -p lesson04-select -- chat, puis dans d'autres terminaux\n\
-                  cargo run -p lesson04-select -- client (ou nc 127.0.0.1 7777)."
+                  cargo run -p lesson04-select -- client (ou nc 127.0.0.1 7777).\n\
+                  Les limites du chat : cargo run -p lesson04-select -- chat --help"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -39,15 +60,22 @@ struct Cli {
     #[arg(long, global = true, default_value = DEFAULT_ADDR, hide_default_value = true)]
     addr: String,
 
-    /// Serveurs : nombre maximal de clients connectés en même temps (défaut : 1024)
+    /// Serveurs : nombre maximal de clients connectés en même temps, de 1 à 100000 (défaut : 1024)
     #[arg(long, global = true, default_value_t = DEFAULT_MAX_CLIENTS, hide_default_value = true,
-          value_parser = positive)]
+          value_parser = |text: &str| bounded(text, 1, MAX_CLIENTS_LIMIT))]
     max_clients: usize,
 
-    /// Chat : longueur maximale d'une ligne, en octets (défaut : 1024)
+    /// Chat : longueur maximale d'une ligne, en octets, de 1 à 4096 (défaut : 1024)
     #[arg(long, global = true, default_value_t = DEFAULT_MAX_LINE, hide_default_value = true,
-          value_parser = positive)]
+          value_parser = |text: &str| bounded(text, 1, MAX_LINE_LIMIT))]
     max_line: usize,
+
+    /// Chat : lignes par seconde et par client, de 0 à 10000, avec une réserve d'autant ;
+    /// au-delà, le serveur cesse un moment de lire ce client, sans rien perdre. 0 : pas de
+    /// limite (défaut : 100)
+    #[arg(long, global = true, default_value_t = DEFAULT_MAX_RATE as usize,
+          hide_default_value = true, value_parser = |text: &str| bounded(text, 0, MAX_RATE_LIMIT))]
+    max_rate: usize,
 
     /// Serveurs : affiche chaque arrivée et chaque départ de client
     #[arg(short, long, global = true)]
@@ -68,7 +96,8 @@ enum Command {
     #[command(alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Server,
     /// Démarre le serveur de chat : chaque ligne est relayée à tous les autres clients
-    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ",
+              after_help = CHAT_LIMITS)]
     Chat,
     /// Envoie chaque ligne tapée et affiche ce qu'envoie le serveur (`exit` pour quitter)
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
@@ -76,7 +105,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(err),
+    };
     let command = cli.command.unwrap_or(Command::Server);
     let result = match command {
         Command::Server | Command::Chat => run_server(command, &cli),
@@ -124,15 +156,28 @@ fn run_server(command: Command, cli: &Cli) -> Result<(), String> {
     let config = Config {
         max_clients: cli.max_clients,
         max_line: cli.max_line,
+        // Sans perte : `bounded` a vérifié que la valeur tient dans MAX_RATE_LIMIT.
+        max_rate: u32::try_from(cli.max_rate).unwrap_or(u32::MAX),
         verbose: cli.verbose,
         ..Config::default()
     };
+    // Ctrl+C (SIGINT) et SIGTERM (ce qu'envoient `kill` et les gestionnaires de services) :
+    // au lieu de tuer le programme sur-le-champ, on demande à la boucle de s'arrêter
+    // proprement. Le gestionnaire tourne dans un thread à part ; `Shutdown` réveille `poll`.
+    let shutdown = Shutdown::new();
+    let handle = shutdown.clone();
+    ctrlc::set_handler(move || handle.request())
+        .map_err(|err| format!("impossible d'intercepter Ctrl+C : {err}."))?;
     let served = if command == Command::Chat {
-        serve_chat(listener, config)
+        serve_chat_until(listener, config, &shutdown)
     } else {
-        serve_echo(listener, config)
+        serve_echo_until(listener, config, &shutdown)
     };
-    served.map_err(|err| explain(&err, addr))
+    served.map_err(|err| explain(&err, addr))?;
+    let mut out = io::stdout().lock();
+    let _ = writeln!(out, "Serveur arrêté.");
+    let _ = out.flush();
+    Ok(())
 }
 
 fn run_client_cli(addr: &str) -> Result<(), String> {
@@ -182,12 +227,32 @@ fn explain(err: &io::Error, addr: SocketAddr) -> String {
     }
 }
 
-/// Une limite de 0 refuserait tous les clients (ou toutes les lignes) : on la rejette d'emblée.
-fn positive(text: &str) -> Result<usize, String> {
+/// Une option hors bornes donne une phrase française (le cadre des messages de clap est en
+/// anglais) ; les autres cas (aide, version, option inconnue) restent ceux de clap.
+fn usage_error(err: clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind as ClapErrorKind};
+    let arg = match err.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => arg.split(' ').next().unwrap_or(arg),
+        _ => "",
+    };
+    let reason = std::error::Error::source(&err).map(ToString::to_string);
+    match (err.kind(), reason) {
+        (ClapErrorKind::ValueValidation, Some(reason)) if !arg.is_empty() => {
+            eprintln!("Erreur : valeur refusée pour {arg} : {reason}.");
+            ExitCode::from(2)
+        }
+        _ => err.exit(),
+    }
+}
+
+/// Un entier entre `min` et `max`, sinon une phrase française (clap l'affiche et s'arrête).
+/// Une limite de 0 refuserait tous les clients (ou toutes les lignes) ; une limite immense
+/// n'est qu'une faute de frappe, et ferait déborder les calculs : on les rejette d'emblée.
+fn bounded(text: &str, min: usize, max: usize) -> Result<usize, String> {
     match text.parse::<usize>() {
-        Ok(value) if value > 0 => Ok(value),
+        Ok(value) if (min..=max).contains(&value) => Ok(value),
         _ => Err(format!(
-            "« {text} » n'est pas un entier strictement positif"
+            "« {text} » n'est pas un entier entre {min} et {max}"
         )),
     }
 }

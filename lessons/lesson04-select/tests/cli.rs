@@ -91,7 +91,17 @@ fn l_aide_est_en_francais_pour_chaque_commande() -> io::Result<()> {
         ),
         (&["server", "--help"], &["écho"]),
         (&["serveur", "--help"], &["écho"]),
-        (&["chat", "--help"], &["chat", "--max-line"]),
+        (
+            &["chat", "--help"],
+            &[
+                "chat",
+                "--max-line",
+                "--max-rate",
+                "1 Mio",
+                "64 Kio pendant 10 s",
+                "Ctrl+C",
+            ],
+        ),
         (&["client", "--help"], &["exit"]),
     ] {
         let output = run_binary(args)?;
@@ -151,21 +161,31 @@ fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
 }
 
 #[test]
-fn une_limite_nulle_est_refusee() -> io::Result<()> {
-    for args in [
-        ["chat", "--max-line", "0"],
-        ["server", "--max-clients", "0"],
+fn les_valeurs_extremes_des_options_sont_refusees_en_francais() -> io::Result<()> {
+    let huge = "18446744073709551615"; // usize::MAX : ni panique ni débordement
+    for (option, value) in [
+        ("--max-line", "0"),
+        ("--max-line", huge),
+        ("--max-clients", "0"),
+        ("--max-clients", huge),
+        ("--max-rate", huge),
+        ("--max-rate", "-1"),
     ] {
+        // `--option=valeur` : sinon clap prendrait « -1 » pour une option.
+        let option_value = format!("{option}={value}");
+        let args = ["chat", &option_value, "--addr", "127.0.0.1:0"];
         let output = run_binary(&args)?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
             !output.status.success(),
             "{args:?} n'a pas de sens et doit échouer"
         );
-        let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
-            stderr.contains("strictement positif"),
+            stderr.contains(&format!("valeur refusée pour {option}"))
+                && stderr.contains("n'est pas un entier entre"),
             "{args:?} : message attendu en français : {stderr}"
         );
+        assert!(!stderr.contains("panicked"), "{args:?} : {stderr}");
     }
     Ok(())
 }
@@ -183,7 +203,7 @@ fn le_programme_annonce_son_adresse_et_respecte_max_clients() -> io::Result<()> 
     let mut answer = String::new();
     second.read_to_string(&mut answer)?;
     assert!(
-        answer.contains("1 clients au maximum"),
+        answer.contains("1 connexions au maximum"),
         "--max-clients 1 : le deuxième client est refusé : {answer:?}"
     );
     Ok(())
@@ -196,7 +216,7 @@ fn le_programme_de_chat_respecte_max_line() -> io::Result<()> {
     alice.say("trop longue\n")?;
     assert_eq!(
         alice.line()?,
-        "*** Ligne trop longue (5 octets maximum), ignorée.\n"
+        "*** Ligne trop longue (plus de 5 octets) : ignorée.\n"
     );
     Ok(())
 }

@@ -1,0 +1,64 @@
+//! Tout ce que les serveurs écrivent à leurs clients, au même endroit. Les annonces du
+//! serveur commencent par `***` ; leur texte est le même dans les leçons 03, 04 et 05.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::display::fit_notice;
+
+/// Ce qu'affichent les autres pour désigner un participant : son adresse, `[127.0.0.1:54321]`.
+pub(crate) fn name_of(peer: SocketAddr) -> String {
+    format!("[{peer}]")
+}
+
+/// Refus d'un client en trop (écho et chat).
+pub(crate) fn server_full(max_clients: usize) -> String {
+    format!("*** Serveur complet ({max_clients} connexions au maximum) : réessayez plus tard.\n")
+}
+
+pub(crate) fn welcome(name: &str, others: usize) -> String {
+    let notice = fit_notice("*** Bienvenue, vous êtes ", name, ".");
+    format!("{notice} Autres personnes connectées : {others}.\n")
+}
+
+pub(crate) fn joined(name: &str) -> String {
+    format!("{}\n", fit_notice("*** ", name, " a rejoint le chat."))
+}
+
+pub(crate) fn left(name: &str) -> String {
+    format!("{}\n", fit_notice("*** ", name, " a quitté le chat."))
+}
+
+pub(crate) fn connection_lost(name: &str) -> String {
+    format!(
+        "{}\n",
+        fit_notice("*** ", name, " a été déconnecté(e) (connexion coupée).")
+    )
+}
+
+pub(crate) fn too_slow(name: &str) -> String {
+    format!(
+        "{}\n",
+        fit_notice(
+            "*** ",
+            name,
+            " ne lisait plus ses messages : déconnecté(e)."
+        )
+    )
+}
+
+pub(crate) fn line_too_long(max_line: usize) -> String {
+    format!("*** Ligne trop longue (plus de {max_line} octets) : ignorée.\n")
+}
+
+pub(crate) fn slow_down(max_rate: u32) -> String {
+    format!(
+        "*** Doucement ! Au plus {max_rate} lignes par seconde : vos lignes suivantes sont ralenties, aucune n'est perdue.\n"
+    )
+}
+
+pub(crate) const SHUTTING_DOWN: &str = "*** Le serveur s'arrête. Au revoir !\n";
+
+/// Délai minimal entre deux avis « Doucement » au même client : le prévenir une fois suffit,
+/// le lui répéter à chaque ligne retenue ferait de l'avis lui-même une inondation.
+pub(crate) const SLOW_DOWN_NOTICE_EVERY: Duration = Duration::from_secs(30);

@@ -3,12 +3,13 @@
 mod common;
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::Shutdown;
 use std::thread;
 use std::time::Duration;
 
-use common::{Chatter, TIMEOUT, connect, start_chat};
+use common::{Chatter, TIMEOUT, connect, join_without_reading, start_chat, start_stoppable_chat};
 use lesson04_select::Config;
+use lesson04_select::display::{MAX_COLUMNS, columns};
 
 #[test]
 fn une_ligne_arrive_chez_tous_les_autres_mais_pas_chez_l_expediteur() -> io::Result<()> {
@@ -146,17 +147,6 @@ fn une_ligne_sans_fin_de_plusieurs_mebioctets_est_refusee_et_le_serveur_continue
         "le serveur sert encore"
     );
     Ok(())
-}
-
-/// Un client qui ne lit jamais, avec un tout petit tampon de réception pour qu'il sature vite.
-fn join_without_reading(addr: std::net::SocketAddr) -> io::Result<TcpStream> {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
-    socket.set_recv_buffer_size(4096)?;
-    socket.connect_timeout(&addr.into(), TIMEOUT)?;
-    let stream: TcpStream = socket.into();
-    stream.set_read_timeout(Some(TIMEOUT))?;
-    Ok(stream)
 }
 
 #[test]
@@ -323,5 +313,109 @@ fn dans_un_grand_salon_les_arrivees_ne_sont_plus_annoncees() -> io::Result<()> {
         format!("{} marqueur\n", bob.name),
         "au-delà de la limite, l'arrivée de Carol n'est pas annoncée"
     );
+    Ok(())
+}
+
+/// Lit les rangées de `reader` jusqu'à celle qui vaut `last`, en vérifiant que chacune porte
+/// le préfixe de `sender` et tient en 80 colonnes. Renvoie les rangées lues.
+fn rows_until(reader: &mut Chatter, sender: &str, last: &str) -> io::Result<Vec<String>> {
+    let prefix = format!("{sender} ");
+    let mut rows = Vec::new();
+    for _ in 0..100 {
+        let row = reader.message()?;
+        let shown = row.trim_end_matches('\n');
+        assert!(
+            shown.starts_with(&prefix),
+            "chaque rangée doit porter le vrai préfixe {prefix:?} : {shown:?}"
+        );
+        assert!(
+            columns(shown) <= MAX_COLUMNS,
+            "rangée de {} colonnes : {shown:?}",
+            columns(shown)
+        );
+        rows.push(shown.to_string());
+        if shown == format!("{prefix}{last}") {
+            return Ok(rows);
+        }
+    }
+    panic!("la rangée {last:?} n'est jamais arrivée : {rows:?}");
+}
+
+#[test]
+fn un_message_bourre_d_espaces_ou_de_lettres_ne_peut_pas_imiter_une_annonce() -> io::Result<()> {
+    let addr = start_chat(Config::default())?;
+    let mut alice = Chatter::join(addr)?;
+    let mut bob = Chatter::join(addr)?;
+    alice.line()?; // annonce de l'arrivée de Bob
+    let fake = "*** [127.0.0.1:1] a été déconnecté(e) (connexion coupée).";
+    bob.say(&format!("salut{}{fake}\n", " ".repeat(200)))?;
+    bob.say(&format!("{}{fake}\n", "x".repeat(200)))?;
+    bob.say(&format!("{}[127.0.0.1:2] faux message\n", "\t".repeat(150)))?;
+    bob.say("fin\n")?;
+    let rows = rows_until(&mut alice, &bob.name, "fin")?;
+    assert!(
+        rows[0].starts_with(&format!("{} salut *** [127.0.0.1:1]", bob.name)),
+        "les blancs sont réduits à une espace : {rows:?}"
+    );
+    assert!(rows.len() >= 5, "les messages longs sont coupés : {rows:?}");
+    Ok(())
+}
+
+#[test]
+fn les_caracteres_larges_comptent_deux_colonnes() -> io::Result<()> {
+    let addr = start_chat(Config::default())?;
+    let mut alice = Chatter::join(addr)?;
+    let mut bob = Chatter::join(addr)?;
+    alice.line()?; // annonce de l'arrivée de Bob
+    bob.say(&format!("{}\n", "漢字".repeat(50)))?;
+    bob.say(&format!("{}\n", "😀".repeat(60)))?;
+    bob.say("fin\n")?;
+    let rows = rows_until(&mut alice, &bob.name, "fin")?;
+    // 62 colonnes utiles par rangée, soit 31 caractères larges : 100 idéogrammes font
+    // 4 rangées, 60 émojis 2 rangées, puis « fin ».
+    assert_eq!(rows.len(), 4 + 2 + 1, "rangées : {rows:?}");
+    Ok(())
+}
+
+#[test]
+fn les_caracteres_bidirectionnels_et_separateurs_sont_neutralises() -> io::Result<()> {
+    let addr = start_chat(Config::default())?;
+    let mut alice = Chatter::join(addr)?;
+    let mut bob = Chatter::join(addr)?;
+    alice.line()?; // annonce de l'arrivée de Bob
+    bob.say("a\u{202E}b\u{2066}c\u{2028}d\u{200F}e\u{061C}f\u{2069}g\n")?;
+    assert_eq!(
+        alice.message()?,
+        format!("{} a�b�c�d�e�f�g\n", bob.name),
+        "forçages de sens d'écriture et séparateurs de ligne deviennent �"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_l_arret_chacun_recoit_l_annonce_puis_la_fin_de_connexion() -> io::Result<()> {
+    let server = start_stoppable_chat(Config::default())?;
+    let mut alice = Chatter::join(server.addr)?;
+    let mut bob = Chatter::join(server.addr)?;
+    alice.line()?; // annonce de l'arrivée de Bob
+    alice.say("dernier message\n")?;
+    assert_eq!(bob.message()?, format!("{} dernier message\n", alice.name));
+
+    server.shutdown.request();
+    for chatter in [&mut alice, &mut bob] {
+        assert_eq!(
+            chatter.line()?,
+            "*** Le serveur s'arrête. Au revoir !\n",
+            "chaque client est prévenu de l'arrêt"
+        );
+        let mut rest = Vec::new();
+        chatter.reader.read_to_end(&mut rest)?;
+        assert!(rest.is_empty(), "puis la connexion est fermée : {rest:?}");
+    }
+    let result = server
+        .stopped
+        .recv_timeout(TIMEOUT)
+        .expect("le serveur doit rendre la main après l'arrêt");
+    assert!(result.is_ok(), "arrêt sans erreur : {result:?}");
     Ok(())
 }

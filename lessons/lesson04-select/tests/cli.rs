@@ -268,3 +268,68 @@ fn le_serveur_survit_a_une_sortie_standard_fermee() -> io::Result<()> {
     }
     Ok(())
 }
+
+/// SIGTERM, comme `kill` ou un gestionnaire de services (Ctrl+C envoie SIGINT, traité de même).
+#[cfg(unix)]
+#[test]
+fn sigterm_previent_les_clients_et_le_programme_dit_serveur_arrete() -> io::Result<()> {
+    let mut child = Command::new(BINARY)
+        .args(["chat", "--addr", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().expect("sortie standard redirigée");
+    let (lines_tx, lines) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            if lines_tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let server = ServerProcess {
+        child,
+        addr: "127.0.0.1:0".parse().unwrap(),
+    };
+    let first = lines
+        .recv_timeout(TIMEOUT)
+        .expect("le serveur doit annoncer son adresse");
+    let addr = first
+        .split_whitespace()
+        .find_map(|word| word.parse::<SocketAddr>().ok())
+        .unwrap_or_else(|| panic!("pas d'adresse dans la première ligne : {first:?}"));
+    let mut alice = Chatter::join(addr)?;
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()?;
+    assert!(killed.success(), "kill -TERM doit réussir");
+    assert_eq!(
+        alice.line()?,
+        "*** Le serveur s'arrête. Au revoir !\n",
+        "le client est prévenu de l'arrêt"
+    );
+    let mut rest = Vec::new();
+    alice.reader.read_to_end(&mut rest)?;
+    let mut server = server;
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(status) = server.child.try_wait()? {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "le serveur doit s'arrêter");
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert!(
+        status.success(),
+        "arrêt demandé : code de sortie 0 ({status})"
+    );
+    let said: Vec<String> = lines.try_iter().collect();
+    assert!(
+        said.iter().any(|line| line == "Serveur arrêté."),
+        "le programme dit qu'il s'est arrêté : {said:?}"
+    );
+    Ok(())
+}

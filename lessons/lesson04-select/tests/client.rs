@@ -138,3 +138,35 @@ fn le_client_s_arrete_si_le_serveur_coupe_pendant_l_envoi() -> io::Result<()> {
     drop(keyboard);
     Ok(())
 }
+
+#[test]
+fn le_client_neutralise_ce_qu_envoie_le_serveur() -> io::Result<()> {
+    // Un « serveur » hostile : changer le titre de la fenêtre, effacer l'écran, interroger le
+    // terminal (sa réponse s'inscrirait dans la ligne tapée), retourner le texte.
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    thread::spawn(move || {
+        listener.accept().and_then(|(mut stream, _)| {
+            stream.write_all(
+                "\x1b]0;piège\x07bonjour\x1b[2J\x1b[6n \u{202E}enif\u{2066}\r\nsuite\u{9b}\n"
+                    .as_bytes(),
+            )
+        })
+    });
+    let (_keyboard, input) = channel_input();
+    let (screen_tx, screen) = mpsc::channel();
+    let stream = connect(addr)?;
+    thread::spawn(move || run_client(stream, input, ChannelOutput(screen_tx)));
+    let mut shown = String::new();
+    screen_until(&screen, &mut shown, "Le serveur a fermé la connexion.");
+    assert!(
+        !shown.chars().any(|c| (c.is_control() && c != '\n')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')),
+        "aucune séquence de contrôle ne doit atteindre l'écran : {shown:?}"
+    );
+    assert!(
+        shown.starts_with("�]0;piège�bonjour�[2J�[6n �enif�\nsuite�\n"),
+        "le texte reste lisible, chaque caractère dangereux devient � : {shown:?}"
+    );
+    Ok(())
+}

@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use common::{TIMEOUT, connect, start_echo};
+use common::{TIMEOUT, connect, start_echo, start_stoppable_echo};
 use lesson04_select::{Config, listen, serve_echo};
 
 /// Envoie `payload` depuis un thread (pendant qu'on lit, pour que les tampons ne se
@@ -247,5 +247,29 @@ fn une_ecoute_sur_ipv6_toutes_interfaces_accepte_ipv4_et_ipv6() -> io::Result<()
             "client {client} sur un serveur [::]"
         );
     }
+    Ok(())
+}
+
+#[test]
+fn a_l_arret_l_echo_en_cours_est_rendu_puis_la_connexion_fermee() -> io::Result<()> {
+    let server = start_stoppable_echo(Config::default())?;
+    let mut client = connect(server.addr)?;
+    client.write_all(b"ping\n")?;
+    let mut reply = [0u8; 5];
+    client.read_exact(&mut reply)?;
+    assert_eq!(&reply, b"ping\n");
+
+    server.shutdown.request();
+    let mut rest = Vec::new();
+    client.read_to_end(&mut rest)?;
+    assert!(
+        rest.is_empty(),
+        "après l'arrêt, la fin du flux (FIN) : {rest:?}"
+    );
+    let result = server
+        .stopped
+        .recv_timeout(TIMEOUT)
+        .expect("le serveur doit rendre la main après l'arrêt");
+    assert!(result.is_ok(), "arrêt sans erreur : {result:?}");
     Ok(())
 }

@@ -9,7 +9,9 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 use std::time::Duration;
 
-use lesson04_select::{Config, listen, serve_chat, serve_echo};
+use lesson04_select::{
+    Config, Shutdown, listen, serve_chat, serve_chat_until, serve_echo, serve_echo_until,
+};
 
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -28,6 +30,53 @@ pub fn start_chat(config: Config) -> io::Result<SocketAddr> {
     let addr = listener.local_addr()?;
     thread::spawn(move || serve_chat(listener, config));
     Ok(addr)
+}
+
+/// Un serveur lancé avec une poignée d'arrêt : `stopped` reçoit son résultat quand il rend
+/// la main.
+pub struct Stoppable {
+    pub addr: SocketAddr,
+    pub shutdown: Shutdown,
+    pub stopped: Receiver<io::Result<()>>,
+}
+
+/// Démarre un serveur de chat qu'on pourra arrêter (comme Ctrl+C).
+pub fn start_stoppable_chat(config: Config) -> io::Result<Stoppable> {
+    start_stoppable(move |listener, shutdown| serve_chat_until(listener, config, &shutdown))
+}
+
+/// Démarre un serveur d'écho qu'on pourra arrêter (comme Ctrl+C).
+pub fn start_stoppable_echo(config: Config) -> io::Result<Stoppable> {
+    start_stoppable(move |listener, shutdown| serve_echo_until(listener, config, &shutdown))
+}
+
+fn start_stoppable(
+    serve: impl FnOnce(std::net::TcpListener, Shutdown) -> io::Result<()> + Send + 'static,
+) -> io::Result<Stoppable> {
+    let listener = listen("127.0.0.1:0".parse().unwrap())?;
+    let addr = listener.local_addr()?;
+    let shutdown = Shutdown::new();
+    let handle = shutdown.clone();
+    let (done, stopped) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = done.send(serve(listener, handle));
+    });
+    Ok(Stoppable {
+        addr,
+        shutdown,
+        stopped,
+    })
+}
+
+/// Un client qui ne lit jamais, avec un tout petit tampon de réception pour qu'il sature vite.
+pub fn join_without_reading(addr: SocketAddr) -> io::Result<TcpStream> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    socket.set_recv_buffer_size(4096)?;
+    socket.connect_timeout(&addr.into(), TIMEOUT)?;
+    let stream: TcpStream = socket.into();
+    stream.set_read_timeout(Some(TIMEOUT))?;
+    Ok(stream)
 }
 
 pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {

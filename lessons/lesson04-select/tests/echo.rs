@@ -216,7 +216,7 @@ fn au_dela_du_maximum_un_client_est_refuse_avec_un_message() -> io::Result<()> {
     let mut answer = String::new();
     refused.read_to_string(&mut answer)?;
     assert!(
-        answer.starts_with("*** Serveur complet (2 clients au maximum)"),
+        answer == "*** Serveur complet (2 connexions au maximum) : réessayez plus tard.\n",
         "le troisième client doit recevoir une ligne de refus en français : {answer:?}"
     );
 

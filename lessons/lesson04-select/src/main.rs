@@ -132,6 +132,14 @@ fn run_server(command: Command, cli: &Cli) -> Result<(), String> {
     } else {
         "d'écho"
     };
+    // Ctrl+C (SIGINT) et SIGTERM (ce qu'envoient `kill` et les gestionnaires de services) :
+    // au lieu de tuer le programme sur-le-champ, on demande à la boucle de s'arrêter
+    // proprement. On l'installe avant d'annoncer l'adresse : qui la lit peut déjà
+    // nous arrêter. Le gestionnaire tourne dans un thread à part ; `Shutdown` réveille `poll`.
+    let shutdown = Shutdown::new();
+    let handle = shutdown.clone();
+    ctrlc::set_handler(move || handle.request())
+        .map_err(|err| format!("impossible d'intercepter Ctrl+C : {err}."))?;
     // La première ligne donne l'adresse réelle (utile avec le port 0) : le banc d'essai de la
     // leçon 06 la lit. On vide la sortie tout de suite, car elle peut être un tube, et l'on
     // ignore les erreurs d'écriture : si le lecteur a fermé le tube, `println!` paniquerait.
@@ -161,13 +169,6 @@ fn run_server(command: Command, cli: &Cli) -> Result<(), String> {
         verbose: cli.verbose,
         ..Config::default()
     };
-    // Ctrl+C (SIGINT) et SIGTERM (ce qu'envoient `kill` et les gestionnaires de services) :
-    // au lieu de tuer le programme sur-le-champ, on demande à la boucle de s'arrêter
-    // proprement. Le gestionnaire tourne dans un thread à part ; `Shutdown` réveille `poll`.
-    let shutdown = Shutdown::new();
-    let handle = shutdown.clone();
-    ctrlc::set_handler(move || handle.request())
-        .map_err(|err| format!("impossible d'intercepter Ctrl+C : {err}."))?;
     let served = if command == Command::Chat {
         serve_chat_until(listener, config, &shutdown)
     } else {

@@ -7,7 +7,7 @@ use std::net::Shutdown;
 use std::thread;
 use std::time::Duration;
 
-use common::{Chatter, TIMEOUT, connect, join_without_reading, start_chat, start_stoppable_chat};
+use common::{Chatter, connect, join_without_reading, start_chat, start_stoppable_chat};
 use lesson04_select::Config;
 use lesson04_select::display::{MAX_COLUMNS, columns};
 
@@ -412,10 +412,6 @@ fn a_l_arret_chacun_recoit_l_annonce_puis_la_fin_de_connexion() -> io::Result<()
         chatter.reader.read_to_end(&mut rest)?;
         assert!(rest.is_empty(), "puis la connexion est fermée : {rest:?}");
     }
-    let result = server
-        .stopped
-        .recv_timeout(TIMEOUT)
-        .expect("le serveur doit rendre la main après l'arrêt");
-    assert!(result.is_ok(), "arrêt sans erreur : {result:?}");
+    server.assert_stops();
     Ok(())
 }

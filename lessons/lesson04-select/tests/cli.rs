@@ -67,19 +67,23 @@ fn spawn_server(args: &[&str]) -> io::Result<ServerProcess> {
         child,
         addr: "127.0.0.1:0".parse().unwrap(),
     };
-    let first = line
+    server.addr = announced_addr(&line);
+    Ok(server)
+}
+
+/// L'adresse que le serveur annonce sur la première ligne de sa sortie.
+fn announced_addr(lines: &mpsc::Receiver<String>) -> SocketAddr {
+    let first = lines
         .recv_timeout(TIMEOUT)
         .expect("le serveur doit annoncer son adresse dès le démarrage");
-    let announced = first
-        .split_whitespace()
-        .find_map(|word| word.parse::<SocketAddr>().ok())
-        .unwrap_or_else(|| panic!("pas d'adresse dans la première ligne : {first:?}"));
     assert!(
         first.contains("en écoute sur"),
         "première ligne : {first:?}"
     );
-    server.addr = announced;
-    Ok(server)
+    first
+        .split_whitespace()
+        .find_map(|word| word.parse::<SocketAddr>().ok())
+        .unwrap_or_else(|| panic!("pas d'adresse dans la première ligne : {first:?}"))
 }
 
 #[test]
@@ -293,13 +297,7 @@ fn sigterm_previent_les_clients_et_le_programme_dit_serveur_arrete() -> io::Resu
         child,
         addr: "127.0.0.1:0".parse().unwrap(),
     };
-    let first = lines
-        .recv_timeout(TIMEOUT)
-        .expect("le serveur doit annoncer son adresse");
-    let addr = first
-        .split_whitespace()
-        .find_map(|word| word.parse::<SocketAddr>().ok())
-        .unwrap_or_else(|| panic!("pas d'adresse dans la première ligne : {first:?}"));
+    let addr = announced_addr(&lines);
     let mut alice = Chatter::join(addr)?;
 
     let killed = Command::new("kill")
@@ -326,7 +324,12 @@ fn sigterm_previent_les_clients_et_le_programme_dit_serveur_arrete() -> io::Resu
         status.success(),
         "arrêt demandé : code de sortie 0 ({status})"
     );
-    let said: Vec<String> = lines.try_iter().collect();
+    // Le programme est fini, mais le thread qui lit sa sortie n'a peut-être pas tout transmis :
+    // on lit jusqu'à ce qu'il se termine (fin du tube), au plus TIMEOUT par ligne.
+    let mut said = Vec::new();
+    while let Ok(line) = lines.recv_timeout(TIMEOUT) {
+        said.push(line);
+    }
     assert!(
         said.iter().any(|line| line == "Serveur arrêté."),
         "le programme dit qu'il s'est arrêté : {said:?}"

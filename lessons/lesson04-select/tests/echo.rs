@@ -266,10 +266,6 @@ fn a_l_arret_l_echo_en_cours_est_rendu_puis_la_connexion_fermee() -> io::Result<
         rest.is_empty(),
         "après l'arrêt, la fin du flux (FIN) : {rest:?}"
     );
-    let result = server
-        .stopped
-        .recv_timeout(TIMEOUT)
-        .expect("le serveur doit rendre la main après l'arrêt");
-    assert!(result.is_ok(), "arrêt sans erreur : {result:?}");
+    server.assert_stops();
     Ok(())
 }

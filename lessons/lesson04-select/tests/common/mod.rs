@@ -40,6 +40,17 @@ pub struct Stoppable {
     pub stopped: Receiver<io::Result<()>>,
 }
 
+impl Stoppable {
+    /// Attend (au plus TIMEOUT) que le serveur rende la main, et vérifie qu'il l'a fait sans erreur.
+    pub fn assert_stops(&self) {
+        let result = self
+            .stopped
+            .recv_timeout(TIMEOUT)
+            .expect("le serveur doit rendre la main après l'arrêt");
+        assert!(result.is_ok(), "arrêt sans erreur : {result:?}");
+    }
+}
+
 /// Démarre un serveur de chat qu'on pourra arrêter (comme Ctrl+C).
 pub fn start_stoppable_chat(config: Config) -> io::Result<Stoppable> {
     start_stoppable(move |listener, shutdown| serve_chat_until(listener, config, &shutdown))

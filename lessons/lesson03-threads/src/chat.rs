@@ -144,10 +144,7 @@ pub fn too_long_notice(max_line: usize) -> String {
 }
 
 pub fn slowdown_notice(max_rate: u32) -> String {
-    format!(
-        "*** Doucement ! Au plus {max_rate} lignes par seconde : vos lignes suivantes sont \
-         ralenties, aucune n'est perdue.\n"
-    )
+    format!("*** Doucement ! Au plus {max_rate} lignes par seconde : la suite attend son tour.\n")
 }
 
 /// Met en forme le message d'un client pour les autres : `[adresse] texte`, en lignes d'au

@@ -156,8 +156,8 @@ fn quatre_bavards_sont_ralentis_et_seul_celui_qui_ne_lit_pas_est_deconnecte() ->
                     assert_eq!(
                         line,
                         format!(
-                            "*** Doucement ! Au plus {RATE} lignes par seconde : vos lignes \
-                             suivantes sont ralenties, aucune n'est perdue.\n"
+                            "*** Doucement ! Au plus {RATE} lignes par seconde : la suite attend \
+                             son tour.\n"
                         )
                     );
                     seen.slowdowns += 1;

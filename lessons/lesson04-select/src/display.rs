@@ -54,15 +54,15 @@ pub fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Largeur affichée d'un texte, en colonnes. Les caractères de largeur « ambiguë » (selon
-/// la police, 1 ou 2 colonnes) comptent 2 : mieux vaut une rangée un peu courte qu'une
-/// rangée qui déborde.
+/// Largeur affichée d'un texte, en colonnes : 2 pour un idéogramme, 0 pour un accent
+/// combinant, 1 pour « é » (`width_cjk` en compterait 2, comme un terminal réglé pour le
+/// chinois : la même règle que les leçons 03 et 05).
 pub fn columns(text: &str) -> usize {
-    text.width_cjk()
+    text.width()
 }
 
 fn char_columns(c: char) -> usize {
-    c.width_cjk().unwrap_or(0)
+    c.width().unwrap_or(0)
 }
 
 /// Coupe `text` en rangées qui commencent toutes par `prefix` et tiennent chacune dans

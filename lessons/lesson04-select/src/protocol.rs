@@ -52,9 +52,7 @@ pub(crate) fn line_too_long(max_line: usize) -> String {
 }
 
 pub(crate) fn slow_down(max_rate: u32) -> String {
-    format!(
-        "*** Doucement ! Au plus {max_rate} lignes par seconde : vos lignes suivantes sont ralenties, aucune n'est perdue.\n"
-    )
+    format!("*** Doucement ! Au plus {max_rate} lignes par seconde : la suite attend son tour.\n")
 }
 
 pub(crate) const SHUTTING_DOWN: &str = "*** Le serveur s'arrête. Au revoir !\n";

@@ -165,8 +165,7 @@ fn un_expediteur_trop_rapide_est_freine_sans_perte_et_les_lecteurs_restent() -> 
     sending.join().expect("le thread d'envoi a paniqué")?;
     let notice = flooder.wait_for("Doucement", 5)?;
     assert_eq!(
-        notice,
-        "*** Doucement ! Au plus 500 lignes par seconde : vos lignes suivantes sont ralenties, aucune n'est perdue.\n",
+        notice, "*** Doucement ! Au plus 500 lignes par seconde : la suite attend son tour.\n",
         "l'expéditeur trop rapide est prévenu qu'il est freiné"
     );
     Ok(())

@@ -366,6 +366,39 @@ impl ChatRoom {
 
     // ANCHOR_END: open_loop
 
+    // ANCHOR: burst
+    /// Une rafale : chaque client qui parle envoie `lines` lignes d'un coup, comme une classe
+    /// qui colle toute en même temps un long texte. La latence part de l'instant de la rafale :
+    /// c'est le temps qu'attend un élève pour voir arriver la dernière ligne des autres.
+    pub fn burst(&mut self, lines: u32) -> io::Result<ChatStep> {
+        self.run += 1;
+        self.expected_seq.fill(0);
+        let mut step = ChatStep::new(0.0, Duration::ZERO);
+        let cpu_start = self.server_pid.and_then(system::cpu_time);
+        let start = Instant::now();
+        for seq in 0..lines {
+            for index in 0..self.speakers.len() {
+                let sender = self.speakers[index];
+                self.send_marked(sender, seq, start);
+            }
+        }
+        step.sent = u64::from(lines) * self.speakers.len() as u64;
+        self.drain(&mut step)?;
+        step.total = start.elapsed();
+        step.window = step.total;
+        let cpu_end = self.server_pid.and_then(system::cpu_time);
+        if let (Some(begin), Some(end)) = (cpu_start, cpu_end) {
+            step.server_cpu = Some(end.saturating_sub(begin));
+        }
+        step.closed = self
+            .speakers
+            .iter()
+            .filter(|&&i| !self.members[i].open)
+            .count() as u64;
+        Ok(step)
+    }
+    // ANCHOR_END: burst
+
     /// Attend les dernières livraisons (au plus [`DRAIN`]) : tout message envoyé est attendu
     /// chez chaque autre client qui lit encore.
     fn drain(&mut self, step: &mut ChatStep) -> io::Result<()> {

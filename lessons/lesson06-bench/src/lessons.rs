@@ -1,8 +1,9 @@
 //! Les serveurs des leçons 03, 04 et 05, appelés par leur bibliothèque dans le processus
 //! enfant (commande cachée `serve`).
 //!
-//! Réglages du banc : jusqu'à 20 000 clients partout ; pour la leçon 05, pas de limite de
-//! débit par client (`max_rate = 0`, sinon on mesurerait la limite elle-même) et un délai
+//! Réglages du banc : jusqu'à 20 000 clients partout ; pas de limite de débit par client
+//! (`max_rate = 0`, sinon on mesurerait la limite elle-même) ; pour la leçon 05, autant de
+//! connexions par adresse que de clients (tout le banc vient de 127.0.0.1) et un délai
 //! d'inscription long (les connexions inactives du scénario capacité ne donnent pas de pseudo).
 //! Tout le reste (longueur de ligne, files bornées…) garde les valeurs par défaut des leçons.
 
@@ -22,6 +23,7 @@ pub fn serve(server: Server, listener: TcpListener) -> io::Result<()> {
         Server::Lesson03Chat => {
             let config = lesson03_threads::ChatConfig {
                 max_clients: MAX_CLIENTS,
+                max_rate: 0,
                 ..Default::default()
             };
             lesson03_threads::serve_chat(listener, config)
@@ -39,6 +41,7 @@ pub fn serve(server: Server, listener: TcpListener) -> io::Result<()> {
 fn lesson04_config() -> lesson04_select::Config {
     lesson04_select::Config {
         max_clients: MAX_CLIENTS,
+        max_rate: 0,
         ..Default::default()
     }
 }
@@ -46,6 +49,7 @@ fn lesson04_config() -> lesson04_select::Config {
 fn serve_lesson05(listener: TcpListener) -> io::Result<()> {
     let config = lesson05_chat::Config {
         max_clients: MAX_CLIENTS,
+        max_per_address: MAX_CLIENTS,
         max_rate: 0,
         register_timeout: Duration::from_secs(600),
         ..Default::default()

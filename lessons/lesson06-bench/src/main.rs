@@ -41,7 +41,7 @@ struct Cli {
     #[arg(long)]
     quick: bool,
 
-    /// Scénarios à lancer, séparés par des virgules : echo, chat, capacite (défaut : tous)
+    /// Scénarios à lancer, séparés par des virgules : echo, chat, rafale, capacite (défaut : tous)
     #[arg(long, value_delimiter = ',', value_name = "LISTE")]
     scenarios: Vec<String>,
 
@@ -168,15 +168,17 @@ fn build_plan(cli: &Cli) -> Result<Plan, String> {
     if !cli.scenarios.is_empty() {
         plan.echo = false;
         plan.chat = false;
+        plan.burst = false;
         plan.capacity = false;
         for scenario in &cli.scenarios {
             match scenario.as_str() {
                 "echo" | "écho" => plan.echo = true,
                 "chat" => plan.chat = true,
+                "rafale" => plan.burst = true,
                 "capacite" | "capacité" => plan.capacity = true,
                 other => {
                     return Err(format!(
-                        "scénario inconnu « {other} » : choisissez parmi echo, chat, capacite."
+                        "scénario inconnu « {other} » : choisissez parmi echo, chat, rafale, capacite."
                     ));
                 }
             }

@@ -70,6 +70,7 @@ pub fn markdown(report: &Report) -> String {
     echo_table(report, &mut md);
     chat_table(report, &mut md);
     stalled_table(report, &mut md);
+    burst_table(report, &mut md);
     capacity_table(report, &mut md);
     targets_table(report, &mut md);
     md
@@ -224,6 +225,49 @@ fn stalled_table(report: &Report, md: &mut String) {
             row.lost,
             opt(row.server_rss_after.map(|b| b as f64 / 1_048_576.0), 1),
             row.verdict,
+        );
+    }
+    md.push('\n');
+}
+
+fn burst_table(report: &Report, md: &mut String) {
+    let Some(first) = report.burst.first() else {
+        return;
+    };
+    let _ = writeln!(
+        md,
+        "### Rafale : {} clients × {} lignes d'un coup\n\n\
+         Toute une classe colle en même temps un texte de {} lignes : chaque client envoie tout \
+         d'un coup, puis lit. {} livraisons attendues. Latence : depuis l'instant de la rafale \
+         jusqu'à la réception. Un serveur qui ralentit les bavards au lieu de jeter leurs \
+         lignes livre tout ; un serveur qui juge « lent » un client sur une file de lignes \
+         pleine en perd.\n\n\
+         | Serveur | Livrées | Hors d'ordre | Déconnectés | p50 (ms) | p99 (ms) | Dernière livraison (ms) | CPU par livraison (µs) |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|",
+        first.clients,
+        first.lines,
+        first.lines,
+        thousands(first.expected as f64),
+    );
+    for row in &report.burst {
+        let delivered = match &row.error {
+            Some(err) => format!("erreur : {err}"),
+            None => format!(
+                "{} / {}",
+                thousands(row.delivered as f64),
+                thousands(row.expected as f64)
+            ),
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {delivered} | {} | {} | {} | {} | {} | {} |",
+            row.label,
+            row.disordered,
+            row.closed,
+            opt(Some(row.p50_ms), 2),
+            opt(Some(row.p99_ms), 2),
+            opt(Some(row.total_ms), 0),
+            opt(row.cpu_per_delivery_us, 2),
         );
     }
     md.push('\n');

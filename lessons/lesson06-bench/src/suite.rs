@@ -25,6 +25,10 @@ pub struct Plan {
     pub servers: Vec<Server>,
     pub echo: bool,
     pub chat: bool,
+    /// La rafale : `burst_room` clients envoient chacun `burst_lines` lignes d'un coup.
+    pub burst: bool,
+    pub burst_room: usize,
+    pub burst_lines: u32,
     pub capacity: bool,
     pub echo_connections: Vec<usize>,
     pub echo_line_lens: Vec<usize>,
@@ -51,6 +55,9 @@ impl Plan {
             servers: Server::ALL.to_vec(),
             echo: true,
             chat: true,
+            burst: true,
+            burst_room: 50,
+            burst_lines: 100,
             capacity: true,
             echo_connections: vec![1, 10, 50, 100, 1000],
             echo_line_lens: vec![64, 512],
@@ -159,6 +166,35 @@ pub struct StalledRow {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct BurstRow {
+    pub server: String,
+    pub label: String,
+    pub clients: usize,
+    pub lines: u32,
+    pub expected: u64,
+    pub delivered: u64,
+    pub disordered: u64,
+    /// Connexions fermées par le serveur pendant la rafale.
+    pub closed: u64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    /// Temps jusqu'à la dernière livraison (ou la fin de l'attente).
+    pub total_ms: f64,
+    pub cpu_per_delivery_us: Option<f64>,
+    pub error: Option<String>,
+}
+
+impl BurstRow {
+    /// Tout est arrivé, dans l'ordre, et personne n'a été déconnecté.
+    pub fn complete(&self) -> bool {
+        self.error.is_none()
+            && self.delivered == self.expected
+            && self.disordered == 0
+            && self.closed == 0
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct CapacityRow {
     pub server: String,
     pub label: String,
@@ -190,6 +226,7 @@ pub struct Report {
     pub echo: Vec<EchoRow>,
     pub chat: Vec<ChatRow>,
     pub stalled: Vec<StalledRow>,
+    pub burst: Vec<BurstRow>,
     pub capacity: Vec<CapacityRow>,
     pub targets: Vec<TargetRow>,
 }
@@ -236,6 +273,7 @@ impl<'a> Suite<'a> {
             echo: Vec::new(),
             chat: Vec::new(),
             stalled: Vec::new(),
+            burst: Vec::new(),
             capacity: Vec::new(),
             targets: Vec::new(),
         };
@@ -270,6 +308,11 @@ impl<'a> Suite<'a> {
                 for &server in servers.iter().filter(|s| s.role() == Role::Chat) {
                     self.stalled_server(server);
                 }
+            }
+        }
+        if self.plan.burst {
+            for &server in servers.iter().filter(|s| s.role() == Role::Chat) {
+                self.burst_server(server);
             }
         }
         if self.plan.capacity {
@@ -439,6 +482,54 @@ impl<'a> Suite<'a> {
             }
         }
         self.report.chat.push(row);
+    }
+
+    /// La rafale de toute une classe, sur un serveur neuf.
+    fn burst_server(&mut self, server: Server) {
+        let Some(running) = self.start(server) else {
+            return;
+        };
+        let (clients, lines) = (self.plan.burst_room, self.plan.burst_lines);
+        (self.progress)(&format!(
+            "rafale {:<9} {clients} clients × {lines} lignes",
+            server.name()
+        ));
+        let mut row = BurstRow {
+            server: server.name().to_string(),
+            label: server.label().to_string(),
+            clients,
+            lines,
+            expected: (clients * (clients - 1)) as u64 * u64::from(lines),
+            delivered: 0,
+            disordered: 0,
+            closed: 0,
+            p50_ms: 0.0,
+            p99_ms: 0.0,
+            total_ms: 0.0,
+            cpu_per_delivery_us: None,
+            error: None,
+        };
+        let joined = ChatRoom::join(
+            running.addr,
+            clients,
+            server.protocol(),
+            false,
+            Some(running.pid()),
+        );
+        match joined.and_then(|mut room| room.burst(lines)) {
+            Ok(step) => {
+                row.expected = step.expected.max(row.expected);
+                row.delivered = step.delivered;
+                row.disordered = step.disordered;
+                row.closed = step.closed;
+                row.p50_ms = step.p50_ms();
+                row.p99_ms = step.p99_ms();
+                row.total_ms = step.total.as_secs_f64() * 1e3;
+                row.cpu_per_delivery_us = step.cpu_per_delivery_us();
+            }
+            Err(err) => row.error = Some(err.to_string()),
+        }
+        self.report.burst.push(row);
     }
 
     /// Rejoue un palier avec, en plus, un client qui ne lit jamais.

@@ -19,6 +19,13 @@ pub fn evaluate(report: &Report) -> Vec<TargetRow> {
         targets.push(echo_target(report, server, limit));
     }
     targets.extend(chat_targets(report));
+    for server in [
+        Server::Lesson03Chat,
+        Server::Lesson04Chat,
+        Server::Lesson05Chat,
+    ] {
+        targets.push(burst_target(report, server));
+    }
     for (server, limit) in [
         (Server::Lesson04Echo, 1024.0),
         (Server::Lesson04Chat, 1024.0),
@@ -27,6 +34,39 @@ pub fn evaluate(report: &Report) -> Vec<TargetRow> {
         targets.push(capacity_target(report, server, limit));
     }
     targets
+}
+
+/// La rafale d'une classe : tout arrive, dans l'ordre, et personne n'est déconnecté.
+fn burst_target(report: &Report, server: Server) -> TargetRow {
+    let row = report.burst.iter().find(|row| row.server == server.name());
+    let target = match row {
+        Some(row) => format!(
+            "rafale {} × {} : {} livre tout, dans l'ordre, sans déconnecter personne",
+            row.clients,
+            row.lines,
+            server.name()
+        ),
+        None => format!("rafale : {} livre tout, dans l'ordre", server.name()),
+    };
+    let Some(row) = row else {
+        return TargetRow {
+            target,
+            measured: "non mesuré".to_string(),
+            met: None,
+        };
+    };
+    TargetRow {
+        target,
+        measured: format!(
+            "{} / {} livrées, {} hors d'ordre, {} déconnectés, p99 {} ms",
+            row.delivered,
+            row.expected,
+            row.disordered,
+            row.closed,
+            decimal(row.p99_ms, 1)
+        ),
+        met: Some(row.complete()),
+    }
 }
 
 fn echo_target(report: &Report, server: Server, limit: f64) -> TargetRow {

@@ -286,7 +286,7 @@ pub(crate) async fn handle_connection(
     info!("{who} {end}");
 }
 
-/// La boucle d'une connexion. Quatre choses peuvent arriver, et `select!` réagit à la
+/// La boucle d'une connexion. Cinq choses peuvent arriver, et `select!` réagit à la
 /// première : l'annulation (expulsion, arrêt), un délai échu, de la place dans la socket pour
 /// écrire, une ligne à envoyer au client, une ligne reçue du client.
 ///
@@ -303,9 +303,12 @@ async fn run(
     if let Err(end) = session.greet() {
         return end;
     }
-    // Un seul minuteur, réglé sur le prochain délai de la session (voir `Session::deadline`).
+    // Un seul minuteur, réglé sur le prochain délai de la session (voir `Session::deadline`),
+    // et une seule attente de l'annulation : créés une fois pour toute la connexion, et non à
+    // chaque tour (s'inscrire auprès du jeton d'annulation prend un verrou).
     let timer = sleep_until(session.deadline(output));
-    tokio::pin!(timer);
+    let cancelled = cancel.cancelled();
+    tokio::pin!(timer, cancelled);
     loop {
         if let Err(err) = output.write_now(writer) {
             return End::Error(err);
@@ -319,7 +322,7 @@ async fn run(
         // qu'il n'écrit accumule.
         let step = tokio::select! {
             biased;
-            () = cancel.cancelled() => Err(session.cancelled()),
+            () = &mut cancelled => Err(session.cancelled()),
             () = &mut timer => session.on_timer(output, Instant::now()),
             ready = writer.writable(), if output.is_waiting() => ready.map_err(End::Error),
             line = output.incoming.recv() => {

@@ -55,8 +55,8 @@ const READ_BUFFER: usize = 64;
 /// la file. Le compter empêche un déluge de lignes minuscules de passer sous la limite.
 pub(crate) const LINE_OVERHEAD: usize = 32;
 
-/// Au plus tant de lignes par appel système d'écriture.
-const MAX_SLICES: usize = 64;
+/// Au plus tant de lignes par appel système d'écriture (Linux en accepte 1024).
+const MAX_SLICES: usize = 256;
 
 /// Le découpeur de lignes posé sur la moitié « lecture » de la socket.
 pub(crate) type Lines<'a> = FramedRead<ReadHalf<'a>, LineCodec>;
@@ -181,20 +181,18 @@ impl Output {
         Ok(())
     }
 
-    /// Un `writev` non bloquant des premières lignes de la file.
+    /// Un `writev` non bloquant des premières lignes de la file (un simple `write` s'il n'y
+    /// en a qu'une, le cas le plus courant).
     fn try_write(&self, socket: &WriteHalf<'_>) -> io::Result<usize> {
-        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-        let mut count = 0;
-        for (slot, line) in slices.iter_mut().zip(&self.lines) {
-            let bytes = line.as_bytes();
-            *slot = IoSlice::new(if count == 0 {
-                &bytes[self.sent..]
-            } else {
-                bytes
-            });
-            count += 1;
+        let first = &self.lines[0].as_bytes()[self.sent..];
+        if self.lines.len() == 1 {
+            return socket.try_write(first);
         }
-        socket.try_write_vectored(&slices[..count])
+        let rest = self.lines.iter().skip(1).take(MAX_SLICES - 1);
+        let slices: Vec<IoSlice<'_>> = std::iter::once(IoSlice::new(first))
+            .chain(rest.map(|line| IoSlice::new(line.as_bytes())))
+            .collect();
+        socket.try_write_vectored(&slices)
     }
 
     /// Le noyau a pris `written` octets : on oublie les lignes entièrement parties.
@@ -317,19 +315,25 @@ async fn run(
         if timer.deadline() != deadline {
             timer.as_mut().reset(deadline);
         }
-        let may_read = session.may_read(output, Instant::now());
-        // `biased` : dans cet ordre. Écrire passe avant lire : un serveur qui lit plus vite
-        // qu'il n'écrit accumule.
+        let may_read = session.may_read(output);
+        // `biased` : dans cet ordre, du plus fréquent au plus rare. Écrire passe avant lire :
+        // un serveur qui lit plus vite qu'il n'écrit accumule. Le minuteur et l'annulation
+        // viennent en dernier, et ne sont pas oubliés pour autant : tokio limite le nombre
+        // d'opérations prêtes d'affilée (son « budget »), si bien qu'au plus tard après une
+        // centaine, toutes les branches sont interrogées.
         let step = tokio::select! {
             biased;
-            () = &mut cancelled => Err(session.cancelled()),
-            () = &mut timer => session.on_timer(output, Instant::now()),
-            ready = writer.writable(), if output.is_waiting() => ready.map_err(End::Error),
-            line = output.incoming.recv() => {
+            // Quand le noyau refuse nos octets, inutile d'être réveillé à chaque nouvelle
+            // ligne : elles attendent dans le canal (déjà comptées), et partiront toutes d'un
+            // coup quand la socket redeviendra inscriptible.
+            line = output.incoming.recv(), if !output.is_waiting() => {
                 output.lines.extend(line);
                 Ok(())
             }
             read = lines.next(), if may_read => session.on_read(read, Instant::now()),
+            ready = writer.writable(), if output.is_waiting() => ready.map_err(End::Error),
+            () = &mut timer => session.on_timer(output, Instant::now()),
+            () = &mut cancelled => Err(session.cancelled()),
         };
         if let Err(end) = step {
             return end;

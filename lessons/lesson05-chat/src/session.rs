@@ -118,10 +118,9 @@ impl Session {
 // ANCHOR: pacing
 impl Session {
     /// Peut-on lire une ligne de plus maintenant ?
-    pub(crate) fn may_read(&self, output: &Output, now: Instant) -> bool {
-        self.held.is_none()
-            && self.paused_until.is_none_or(|until| until <= now)
-            && !output.is_over_soft_limit()
+    /// (Une pénalité en cours, `paused_until`, est levée par le minuteur quand elle expire.)
+    pub(crate) fn may_read(&self, output: &Output) -> bool {
+        self.held.is_none() && self.paused_until.is_none() && !output.is_over_soft_limit()
     }
 
     /// Le prochain délai à surveiller : le pseudo à donner, l'inactivité, le jeton d'une ligne

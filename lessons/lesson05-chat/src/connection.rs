@@ -323,10 +323,11 @@ async fn run(
         // centaine, toutes les branches sont interrogées.
         let step = tokio::select! {
             biased;
-            // Quand le noyau refuse nos octets, inutile d'être réveillé à chaque nouvelle
-            // ligne : elles attendent dans le canal (déjà comptées), et partiront toutes d'un
-            // coup quand la socket redeviendra inscriptible.
-            line = output.incoming.recv(), if !output.is_waiting() => {
+            // Quand la socket est engorgée (noyau qui refuse nos octets, file au-delà de la
+            // limite douce), inutile d'être réveillé à chaque nouvelle ligne : elles attendent
+            // dans le canal, déjà comptées, et partiront toutes d'un coup quand la socket
+            // redeviendra inscriptible.
+            line = output.incoming.recv(), if output.backed_up_since().is_none() => {
                 output.lines.extend(line);
                 Ok(())
             }

@@ -2,6 +2,7 @@
 //! Toute la partie réseau est dans `lib.rs` et ses modules ; ici, on ne fait que régler le
 //! journal, attendre Ctrl+C et traduire les erreurs attendues en phrases françaises.
 
+use std::future::Future;
 use std::io::{self, ErrorKind, IsTerminal};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -198,9 +199,10 @@ async fn run_server(args: ServerArgs) -> Result<(), String> {
     })?;
     let listener = listen(addr).map_err(|err| explain(&err, addr))?;
     let local = listener.local_addr().map_err(|err| explain(&err, addr))?;
+    let shutdown = shutdown_signal();
     print_banner(local);
     server
-        .run(listener, shutdown_signal())
+        .run(listener, shutdown)
         .await
         .map_err(|err| explain(&err, addr))?;
     println!("Serveur arrêté.");
@@ -236,27 +238,40 @@ fn print_banner(local: SocketAddr) {
 }
 
 /// Se termine au premier Ctrl+C (SIGINT) ou, sous Unix, au premier SIGTERM (`kill`).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await; // impossible d'écouter Ctrl+C : on n'attend rien
-        }
-    };
+///
+/// L'écoute des signaux est installée TOUT DE SUITE, à l'appel, et non quand le serveur
+/// commence à attendre : sinon un `kill` arrivé juste après l'affichage de l'adresse tuerait
+/// le serveur sans qu'il ait prévenu personne.
+fn shutdown_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                terminate.recv().await;
+    {
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        // Impossible d'écouter un signal : on ne l'attend pas.
+        async fn next(signal: io::Result<Signal>) {
+            match signal {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending().await,
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+        async move {
+            tokio::select! {
+                () = next(interrupt) => info!("Ctrl+C reçu"),
+                () = next(terminate) => info!("SIGTERM reçu"),
+            }
+        }
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => info!("Ctrl+C reçu"),
-        () = terminate => info!("SIGTERM reçu"),
+    {
+        async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            info!("Ctrl+C reçu");
+        }
     }
 }
 

@@ -384,18 +384,28 @@ fn sans_descripteur_libre_le_serveur_continue_d_accepter_ensuite() -> io::Result
             .arg(&log),
     )?;
     let addr = listening_addr(&mut server);
+    // La foule reste connectée : le serveur ne peut pas toutes les accepter. (Fermées trop
+    // tôt, chaque connexion libérerait son descripteur avant la suivante, et accept()
+    // n'échouerait jamais.) On attend, borné, que le journal le dise.
     let crowd: Vec<TcpStream> = (0..60).map(|_| connect(&addr)).collect::<io::Result<_>>()?;
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let logged = std::fs::read_to_string(&log).unwrap_or_default();
+        if logged.contains("accept() a échoué") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "l'échec d'accept() doit être journalisé :\n{logged}"
+        );
+        thread::sleep(Duration::from_millis(20)); // nouvelle lecture du journal
+    }
     let mut last = connect(&addr)?;
     drop(crowd); // des descripteurs se libèrent : le serveur reprend les connexions en attente
     read_until(&mut last, "*** Votre pseudo ?")?;
     last.write_all(b"tardif\n")?;
     read_until(&mut last, "*** Bienvenue, tardif !")?;
     drop(server);
-    let logged = std::fs::read_to_string(&log).unwrap_or_default();
     let _ = std::fs::remove_file(&log);
-    assert!(
-        logged.contains("accept() a échoué"),
-        "l'échec d'accept() doit être journalisé :\n{logged}"
-    );
     Ok(())
 }

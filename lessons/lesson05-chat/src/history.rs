@@ -549,6 +549,50 @@ mod tests {
         );
     }
 
+    /// Un disque plein, pour de vrai : sous Linux, toute écriture dans `/dev/full` échoue
+    /// avec ENOSPC (« No space left on device »).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn un_disque_plein_n_arrete_rien_et_aucun_enregistrement_n_est_colle() {
+        let path = TempPath::new("disque-plein");
+        fs::write(&path.0, "{\"time\":1,\"from\":\"a\",\"text\":\"avant\"}\n").unwrap();
+        let file = OpenOptions::new().append(true).open(&path.0).unwrap();
+        let mut writer = DiskWriter {
+            path: path.0.clone(),
+            file: OpenOptions::new().write(true).open("/dev/full").unwrap(),
+            size: 0,
+            torn: false,
+            failing: false,
+            recent: VecDeque::new(),
+            capacity: 10,
+            max_bytes: 1 << 20,
+        };
+        writer.append(entry("perdu sur le disque"));
+        assert!(
+            writer.failing && writer.torn,
+            "l'échec est retenu, sans panique"
+        );
+        // La place revient : le prochain enregistrement est écrit, seul sur sa ligne.
+        writer.file = file;
+        writer.append(entry("après"));
+        assert!(!writer.failing && !writer.torn);
+        let reopened = History::open(10, &path.0, 1 << 20).unwrap();
+        let all: Vec<_> = reopened.last(None).map(|e| e.text.clone()).collect();
+        assert_eq!(all, ["avant", "après"]);
+        // Et au redémarrage, un disque encore plein n'empêche pas d'ouvrir : rien n'est
+        // écrit tant qu'il n'y a pas de message.
+        let len = fs::metadata(&path.0).unwrap().len();
+        drop(History::open(10, &path.0, 1 << 20).unwrap());
+        assert_eq!(fs::metadata(&path.0).unwrap().len(), len);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn dev_full_est_refuse_au_demarrage() {
+        let err = History::open(10, Path::new("/dev/full"), 1 << 20).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    }
+
     #[test]
     fn ce_qui_n_est_pas_un_fichier_ordinaire_est_refuse() {
         let err = History::open(10, &std::env::temp_dir(), 1 << 20).unwrap_err();

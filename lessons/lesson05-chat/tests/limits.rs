@@ -273,6 +273,62 @@ async fn deviner_le_mot_de_passe_oper_coute_de_plus_en_plus_puis_bloque_l_adress
     Ok(())
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cinq_expediteurs_dans_la_limite_ne_font_pas_expulser_leur_destinataire() -> io::Result<()>
+{
+    // Cinq personnes écrivent en privé à carol, chacune au maximum permis (100 lignes par
+    // seconde) pendant trois secondes : carol lit tout, personne n'est expulsé.
+    const SENDERS: usize = 5;
+    const LINES: u32 = 300;
+    let server = start_server(Config::default()).await?;
+    let mut carol = Client::join(server.addr, "carol").await?;
+    let mut tasks = Vec::new();
+    for index in 0..SENDERS {
+        let mut sender = Client::join(server.addr, &format!("p{index}")).await?;
+        tasks.push(tokio::spawn(async move {
+            let all: String = (0..LINES)
+                .map(|n| format!("/msg carol {n} coucou\n"))
+                .collect();
+            sender.send_raw(all.as_bytes()).await?;
+            io::Result::Ok(sender)
+        }));
+    }
+    let mut by_sender: HashMap<String, Vec<u32>> = HashMap::new();
+    let total = SENDERS * LINES as usize;
+    let mut received = 0;
+    for _ in 0..total + 100 {
+        if received == total {
+            break;
+        }
+        let line = carol.line().await?;
+        let Some(private) = line.strip_prefix("[privé] ") else {
+            continue; // une arrivée
+        };
+        let (sender, text) = private.split_once(": ").expect("« [privé] pseudo: texte »");
+        let number: u32 = text.split(' ').next().unwrap().parse().unwrap();
+        by_sender.entry(sender.to_owned()).or_default().push(number);
+        received += 1;
+    }
+    assert_eq!(received, total);
+    for (sender, numbers) in &by_sender {
+        assert_eq!(
+            numbers,
+            &(0..LINES).collect::<Vec<_>>(),
+            "{sender} : tout, dans l'ordre"
+        );
+    }
+    let mut senders = Vec::new(); // gardés connectés jusqu'au /who
+    for task in tasks {
+        senders.push(task.await.expect("tâche d'envoi")?);
+    }
+    carol.send("/who").await?;
+    carol
+        .expect("*** Connectés (6) : carol, p0, p1, p2, p3, p4")
+        .await;
+    drop(senders);
+    Ok(())
+}
+
 #[tokio::test]
 async fn une_seule_adresse_ne_peut_pas_prendre_toutes_les_places() -> io::Result<()> {
     let server = start_server(Config {

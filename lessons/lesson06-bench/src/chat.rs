@@ -350,7 +350,21 @@ impl ChatRoom {
             self.poll_into(until.min(Duration::from_millis(5)), &mut step)?;
         }
         step.sent = counter;
-        self.drain(&mut step)?;
+        self.finish(&mut step, start, cpu_start)?;
+        Ok(step)
+    }
+
+    // ANCHOR_END: open_loop
+
+    /// Attend les dernières livraisons, puis relève la durée, le temps CPU du serveur et les
+    /// connexions qu'il a fermées.
+    fn finish(
+        &mut self,
+        step: &mut ChatStep,
+        start: Instant,
+        cpu_start: Option<Duration>,
+    ) -> io::Result<()> {
+        self.drain(step)?;
         step.total = start.elapsed();
         let cpu_end = self.server_pid.and_then(system::cpu_time);
         if let (Some(begin), Some(end)) = (cpu_start, cpu_end) {
@@ -361,10 +375,8 @@ impl ChatRoom {
             .iter()
             .filter(|&&i| !self.members[i].open)
             .count() as u64;
-        Ok(step)
+        Ok(())
     }
-
-    // ANCHOR_END: open_loop
 
     // ANCHOR: burst
     /// Une rafale : chaque client qui parle envoie `lines` lignes d'un coup, comme une classe
@@ -383,18 +395,8 @@ impl ChatRoom {
             }
         }
         step.sent = u64::from(lines) * self.speakers.len() as u64;
-        self.drain(&mut step)?;
-        step.total = start.elapsed();
+        self.finish(&mut step, start, cpu_start)?;
         step.window = step.total;
-        let cpu_end = self.server_pid.and_then(system::cpu_time);
-        if let (Some(begin), Some(end)) = (cpu_start, cpu_end) {
-            step.server_cpu = Some(end.saturating_sub(begin));
-        }
-        step.closed = self
-            .speakers
-            .iter()
-            .filter(|&&i| !self.members[i].open)
-            .count() as u64;
         Ok(step)
     }
     // ANCHOR_END: burst

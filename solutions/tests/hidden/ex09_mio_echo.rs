@@ -61,17 +61,20 @@ fn un_client_qui_ne_lit_pas_ne_bloque_pas_les_autres() -> io::Result<()> {
     Ok(())
 }
 
-/// Le même défaut que le test visible, autrement : envois en petits morceaux, lecture octet
-/// par octet ou presque.
+/// Le même défaut que le test visible, autrement : envois par morceaux d'une taille qui ne
+/// tombe pas juste, lecture par petits morceaux ensuite.
 fn un_lecteur_tres_lent_recoit_tout() -> io::Result<()> {
-    let addr = start_server()?;
-    let client = crate::ex09_mio_echo::small_buffer_client(addr)?;
+    use crate::ex09_mio_echo::{client_buffers, echo_with_reader_paused};
+    let (addr, server_buffers) = crate::ex09_mio_echo::start_server_with_small_buffers()?;
+    let unread = server_buffers + client_buffers()? + 24 * 1024 + 17;
     let data = pattern(6 * 1024 * 1024 + 17);
-    let received = crate::ex09_mio_echo::echo_through_slow_reader(client, data.clone(), 512)?;
+    let received = echo_with_reader_paused(addr, data.clone(), unread, 1000, 512)?;
     assert_eq!(
         received.len(),
         data.len(),
-        "écho incomplet pour un lecteur lent : les octets que write() n'a pas acceptés sont perdus"
+        "écho incomplet pour un client qui lit lentement : ce que write() n'a pas accepté doit \
+         attendre dans le tampon de CE client, et ce tampon doit être vidé même après que \
+         read() a rendu 0 (indice 2 de book/src/exercices/ex09-echo-avec-mio.md)"
     );
     assert!(received == data, "écho dans le désordre");
     Ok(())

@@ -9,8 +9,26 @@ use crate::common::*;
 /// Fait tourner une session sur une entrée en mémoire ; rend (lignes en écho, sortie).
 fn run(input: &[u8]) -> std::io::Result<(usize, String)> {
     let mut output = Vec::new();
-    let echoed = echo_session(Cursor::new(input.to_vec()), &mut output)?;
+    let echoed = echo_session(Cursor::new(input.to_vec()), &mut output).map_err(session_error)?;
     Ok((echoed, String::from_utf8_lossy(&output).into_owned()))
+}
+
+/// L'erreur rendue par `echo_session`, expliquée : la plus fréquente vient de `read_line`
+/// dans une `String`, qui refuse une ligne qui n'est pas de l'UTF-8 (le message anglais de la
+/// bibliothèque, « stream did not contain valid UTF-8 », ne dit pas quoi faire).
+pub fn session_error(err: std::io::Error) -> std::io::Error {
+    let explained = if err.kind() == std::io::ErrorKind::InvalidData {
+        format!(
+            "echo_session a rendu l'erreur InvalidData ({err}) : read_line dans une String \
+             refuse une ligne qui n'est pas de l'UTF-8 et arrête la session. Lisez la ligne en \
+             octets (read_until(b'\\n', &mut Vec<u8>)), puis convertissez-la avec \
+             String::from_utf8 : si la conversion échoue, répondez « ERREUR: texte non UTF-8 » \
+             et passez à la ligne suivante"
+        )
+    } else {
+        format!("echo_session a rendu une erreur au lieu de finir la session : {err}")
+    };
+    std::io::Error::new(err.kind(), explained)
 }
 
 fn accueil_puis_echo_puis_au_revoir() -> std::io::Result<()> {
@@ -71,7 +89,7 @@ fn sur_une_vraie_socket_chaque_reponse_arrive() -> std::io::Result<()> {
     let session = spawn(move || -> std::io::Result<usize> {
         let input = BufReader::new(server.try_clone()?);
         // Un BufWriter garde les octets tant qu'on ne le vide pas : d'où flush().
-        echo_session(input, BufWriter::new(server))
+        echo_session(input, BufWriter::new(server)).map_err(session_error)
     });
     assert_eq!(
         read_line(&mut client)?,

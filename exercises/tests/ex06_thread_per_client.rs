@@ -14,21 +14,39 @@ fn start_server() -> io::Result<(SocketAddr, Spawned<io::Result<()>>)> {
     Ok((addr, server))
 }
 
-/// Se connecte et lit l'accueil.
-fn join_server(addr: SocketAddr, who: &str) -> io::Result<std::net::TcpStream> {
-    let mut client = connect(addr)?;
-    let welcome = read_line(&mut client).map_err(|err| {
-        io::Error::new(
-            err.kind(),
-            format!("{who} n'a pas reçu l'accueil ({err}) : le serveur est-il occupé avec un autre client ?"),
-        )
-    })?;
+/// Se connecte et lit l'accueil. Sans accueil, le message dit si `serve()` s'est arrêté (et
+/// pourquoi) ou s'il tourne encore, occupé avec un autre client (un serveur séquentiel).
+pub fn join_server(
+    addr: SocketAddr,
+    server: &Spawned<io::Result<()>>,
+    who: &str,
+) -> io::Result<std::net::TcpStream> {
+    let mut client = connect(addr).map_err(|err| not_served(server, who, err))?;
+    let welcome = read_line(&mut client).map_err(|err| not_served(server, who, err))?;
     assert_eq!(
         welcome,
         format!("{WELCOME}\n"),
         "{who} devait recevoir l'accueil"
     );
     Ok(client)
+}
+
+/// Pourquoi `who` n'a pas été servi.
+fn not_served(server: &Spawned<io::Result<()>>, who: &str, err: io::Error) -> io::Error {
+    let why = server.stopped_hint("serve()").unwrap_or_else(|| {
+        "serve() tourne encore mais ne répond pas : est-il occupé avec un autre client ? Chaque \
+         client accepté doit être servi dans son propre thread (thread::spawn), pendant que la \
+         boucle d'accept attend le suivant"
+            .to_string()
+    });
+    let what = match err.kind() {
+        io::ErrorKind::TimedOut => format!("rien reçu en {TIMEOUT:?}"),
+        _ => err.to_string(),
+    };
+    io::Error::new(
+        err.kind(),
+        format!("{who} n'a pas reçu l'accueil ({what}) : {why}"),
+    )
 }
 
 fn send_and_expect(client: &mut std::net::TcpStream, line: &str, who: &str) -> io::Result<()> {
@@ -43,18 +61,22 @@ fn send_and_expect(client: &mut std::net::TcpStream, line: &str, who: &str) -> i
 }
 
 fn chaque_ligne_recoit_un_accuse() -> io::Result<()> {
-    let (addr, _server) = start_server()?;
-    let mut client = join_server(addr, "le client")?;
+    let (addr, server) = start_server()?;
+    let mut client = join_server(addr, &server, "le client")?;
     send_and_expect(&mut client, "bonjour", "le client")?;
     send_and_expect(&mut client, "encore un", "le client")?;
     Ok(())
 }
 
 fn deux_clients_sont_servis_en_meme_temps() -> io::Result<()> {
-    let (addr, _server) = start_server()?;
+    let (addr, server) = start_server()?;
     // A reste connecté sans rien dire ; un serveur séquentiel ne servirait pas B.
-    let mut alice = join_server(addr, "le 1er client")?;
-    let mut bob = join_server(addr, "le 2e client (pendant que le 1er reste connecté)")?;
+    let mut alice = join_server(addr, &server, "le 1er client")?;
+    let mut bob = join_server(
+        addr,
+        &server,
+        "le 2e client (pendant que le 1er reste connecté)",
+    )?;
     send_and_expect(&mut bob, "je suis B", "le 2e client")?;
     send_and_expect(&mut alice, "je suis A", "le 1er client")?;
     send_and_expect(&mut bob, "toujours là", "le 2e client")?;
@@ -70,7 +92,7 @@ fn un_client_qui_part_brutalement_ne_gene_pas_les_autres() -> io::Result<()> {
     }
     let quiet = connect(addr)?;
     drop(quiet);
-    let mut client = join_server(addr, "le client suivant")?;
+    let mut client = join_server(addr, &server, "le client suivant")?;
     send_and_expect(&mut client, "ça marche", "le client suivant")?;
     assert!(
         server.try_finished().is_none(),
@@ -80,8 +102,8 @@ fn un_client_qui_part_brutalement_ne_gene_pas_les_autres() -> io::Result<()> {
 }
 
 fn l_utf8_invalide_recoit_une_erreur() -> io::Result<()> {
-    let (addr, _server) = start_server()?;
-    let mut client = join_server(addr, "le client")?;
+    let (addr, server) = start_server()?;
+    let mut client = join_server(addr, &server, "le client")?;
     client.write_all(b"\xff\xfe\n")?;
     let reply = read_line(&mut client)?;
     assert_eq!(

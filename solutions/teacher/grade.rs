@@ -42,7 +42,7 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<(), String> {
     if copies.is_empty() {
         return Err("aucune copie trouvée".into());
     }
-    let logs = options.target_dir.join("journaux");
+    let logs = options.target_dir.join("correction").join("journaux");
     fs::create_dir_all(&logs).map_err(|err| format!("création de {} : {err}", logs.display()))?;
     let setup = Setup {
         reference: options.workspace.clone(),
@@ -53,8 +53,10 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<(), String> {
                 .join("tests")
                 .join("hidden"),
         ),
-        work: options.target_dir.join("travail"),
-        target_dir: options.target_dir.join("cible"),
+        work: options.target_dir.join("correction").join("travail"),
+        // Le dossier de compilation de l'espace de travail : les dépendances déjà compilées
+        // pour `cargo run -p solutions` ou `cargo test` y sont reprises.
+        target_dir: options.target_dir.clone(),
         offline: options.offline,
         build_timeout: options.timeout,
         jobs: 4,

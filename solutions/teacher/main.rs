@@ -83,8 +83,9 @@ enum Command {
         )]
         csv: PathBuf,
 
-        /// Dossier de compilation partagé entre les élèves (défaut : target/correction de
-        /// l'espace de travail) : les dépendances n'y sont compilées qu'une fois
+        /// Dossier de compilation de cargo, partagé entre les élèves (défaut : celui de
+        /// l'espace de travail, $CARGO_TARGET_DIR ou target/) : les dépendances n'y sont
+        /// compilées qu'une fois ; copies et journaux vont dans son sous-dossier correction/
         #[arg(long, value_name = "DOSSIER")]
         target_dir: Option<PathBuf>,
 
@@ -136,8 +137,7 @@ fn main() -> ExitCode {
             online,
         } => {
             let options = grade::Options {
-                target_dir: target_dir
-                    .unwrap_or_else(|| workspace.join("target").join("correction")),
+                target_dir: target_dir.unwrap_or_else(|| default_target_dir(&workspace)),
                 workspace,
                 csv,
                 timeout: Duration::from_secs(timeout),
@@ -176,6 +176,15 @@ fn find_workspace() -> Result<PathBuf, String> {
                 current.display()
             )
         })
+}
+
+/// Le dossier de compilation que cargo utiliserait dans `workspace`.
+fn default_target_dir(workspace: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        // Relatif, il part du dossier courant, comme pour cargo.
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => workspace.join("target"),
+    }
 }
 
 fn is_workspace(dir: &Path) -> bool {

@@ -14,12 +14,12 @@ use std::time::Duration;
 
 fn main() -> ExitCode {
     let package = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("notation");
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let setup = grader::Setup {
         reference: package.parent().unwrap_or(package).to_path_buf(),
         hidden: Some(package.join("tests").join("hidden")),
-        work: tmp.join("solutions"),
-        target_dir: tmp.join("cible"),
+        work: tmp.join("notation").join("solutions"),
+        target_dir: grader::build::outer_target_dir(tmp),
         offline: true,
         build_timeout: Duration::from_secs(1800),
         jobs: grader::cli::jobs(),

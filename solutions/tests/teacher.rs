@@ -1,9 +1,12 @@
 //! Tests des commandes enseignant (`teacher grade` et `teacher kit`), de bout en bout : le vrai
 //! programme, de vrais appels à cargo. Chaque processus a une échéance.
 //!
-//! Les compilations se font dans un dossier partagé (`target/tmp/enseignant/build`) : la
-//! première exécution compile les dépendances (une minute environ sur deux cœurs), les
-//! suivantes seulement les copies corrigées.
+//! Les compilations se font dans le dossier de compilation de ce `cargo test` (`target/`) : les
+//! dépendances des exercices y sont déjà compilées (par `tests/grade.rs`), seules les copies
+//! corrigées le sont ici.
+//!
+//! Les squelettes viennent d'un clone du dépôt au dernier commit, jamais de la copie de
+//! travail : celui qui a commencé les exercices dans `exercises/src` peut lancer `cargo test`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,9 +15,9 @@ use std::sync::{Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Les deux tests compilent dans le même dossier partagé, où le crate `exercises` du kit et
-/// celui de l'espace de correction ont le même nom d'artefact (cargo le calcule à partir du
-/// chemin RELATIF à l'espace de travail) : ils ne doivent pas compiler en même temps.
+/// Les deux tests compilent dans le même dossier, où les paquets `ex01`… de deux corrections
+/// ont le même nom d'artefact (cargo le calcule à partir du chemin RELATIF à l'espace de
+/// travail) : ils ne doivent pas compiler en même temps.
 static SHARED_TARGET: Mutex<()> = Mutex::new(());
 
 /// Échéance d'un processus : large, car il compile (mais jamais infinie).
@@ -37,10 +40,44 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Le dossier de compilation de ce `cargo test` (`CARGO_TARGET_TMPDIR` est son `tmp/`).
 fn shared_target() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("enseignant")
-        .join("cible")
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    tmp.parent().unwrap_or(tmp).to_path_buf()
+}
+
+/// Un clone du dépôt au dernier commit, dans `dir/depot` : ses `exercises/src` sont les
+/// squelettes distribués, quoi que contienne la copie de travail. `None` (avec un message) si
+/// l'espace de travail n'est pas un dépôt git (une archive téléchargée, par exemple).
+fn clean_clone(dir: &Path) -> Option<PathBuf> {
+    let root = workspace();
+    let git = |args: &[&str], at: &Path| {
+        Command::new("git")
+            .arg("-C")
+            .arg(at)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|output| output.status.success())
+    };
+    let Some(head) = git(&["rev-parse", "HEAD"], &root) else {
+        eprintln!(
+            "{} n'est pas un dépôt git : ce test, qui part d'un clone propre, est sauté",
+            root.display()
+        );
+        return None;
+    };
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
+    let clone = dir.join("depot");
+    let clone_arg = clone.to_string_lossy().into_owned();
+    let root_arg = root.to_string_lossy().into_owned();
+    git(
+        &["clone", "--quiet", "--no-checkout", &root_arg, &clone_arg],
+        &root,
+    )
+    .expect("git clone du dépôt");
+    git(&["checkout", "--quiet", "--detach", &head], &clone).expect("git checkout du clone");
+    Some(clone)
 }
 
 fn cargo() -> Command {
@@ -224,6 +261,9 @@ fn une_classe_entiere_est_corrigee_exercice_par_exercice_sans_triche_possible() 
     let work = scratch("classe");
     let class = work.join("classe");
     let root = workspace();
+    let Some(clone) = clean_clone(&work) else {
+        return;
+    };
     // alice rend les solutions de référence (son dossier `src` seul).
     copy_dir(
         &root.join("solutions").join("src"),
@@ -231,7 +271,7 @@ fn une_classe_entiere_est_corrigee_exercice_par_exercice_sans_triche_possible() 
     );
     // bob rend les squelettes tels quels (son dossier `exercises`).
     copy_dir(
-        &root.join("exercises").join("src"),
+        &clone.join("exercises").join("src"),
         &class.join("bob").join("exercises").join("src"),
     );
     mixed_copy(&class.join("chloe").join("src"));
@@ -316,8 +356,13 @@ fn une_classe_entiere_est_corrigee_exercice_par_exercice_sans_triche_possible() 
         );
     }
     assert_eq!(chloe[17], "9", "chloé : 9 exercices justes : {chloe:?}");
-    let log = fs::read_to_string(shared_target().join("journaux").join("chloe.txt"))
-        .expect("journal de chloé");
+    let log = fs::read_to_string(
+        shared_target()
+            .join("correction")
+            .join("journaux")
+            .join("chloe.txt"),
+    )
+    .expect("journal de chloé");
     assert!(log.contains("dépassement de pile"), "ex10 : {log}");
     assert!(
         log.contains("mismatched types") || log.contains("E0308"),
@@ -359,7 +404,10 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
     let _guard = SHARED_TARGET.lock().unwrap_or_else(PoisonError::into_inner);
     let work = scratch("kit");
     let kit = work.join("kit");
-    let root = workspace();
+    // Le kit part d'un clone propre, comme le ferait l'enseignant.
+    let Some(root) = clean_clone(&work) else {
+        return;
+    };
     let mut command = Command::new(env!("CARGO_BIN_EXE_teacher"));
     command.arg("--workspace").arg(&root).arg("kit").arg(&kit);
     let (status, stdout, stderr) = run(command, &work);
@@ -442,7 +490,7 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
     command
         .args(["test", "-p", "exercises", "--offline"])
         .current_dir(&kit)
-        .env("CARGO_TARGET_DIR", shared_target().join("build"));
+        .env("CARGO_TARGET_DIR", shared_target());
     let (status, stdout, stderr) = run(command, &work);
     assert!(
         !status.success(),
@@ -465,20 +513,12 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
         stdout.len()
     );
 
-    // Une solution laissée dans exercises/src : le kit est refusé.
-    let fake = work.join("espace");
-    fs::create_dir_all(&fake).expect("espace de travail factice");
-    fs::copy(root.join("Cargo.toml"), fake.join("Cargo.toml")).expect("Cargo.toml");
-    copy_dir(&root.join("exercises"), &fake.join("exercises"));
-    copy_dir(
-        &root.join("solutions").join("src"),
-        &fake.join("solutions").join("src"),
-    );
+    // Une solution essayée en place dans exercises/src du clone : le kit est refusé.
     fs::copy(
         root.join("solutions")
             .join("src")
             .join("ex03_line_reader.rs"),
-        fake.join("exercises")
+        root.join("exercises")
             .join("src")
             .join("ex03_line_reader.rs"),
     )
@@ -486,7 +526,7 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
     let mut command = Command::new(env!("CARGO_BIN_EXE_teacher"));
     command
         .arg("--workspace")
-        .arg(&fake)
+        .arg(&root)
         .arg("kit")
         .arg(work.join("kit2"));
     let (status, stdout, stderr) = run(command, &work);
@@ -495,15 +535,24 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
         "un exercises/src modifié est refusé :\n{stdout}"
     );
     assert!(
-        stderr.contains("ex03_line_reader.rs est la solution"),
+        stderr.contains("ex03_line_reader.rs est la solution")
+            && stderr.contains("modifié depuis le dernier commit"),
         "le refus dit pourquoi :\n{stderr}"
+    );
+    assert!(
+        !work.join("kit2").join("Cargo.toml").exists(),
+        "rien n'est écrit"
     );
 }
 
 #[test]
 fn chaque_squelette_a_un_todo_et_un_indice_et_chaque_solution_est_complete() {
     let root = workspace();
-    let lib = fs::read_to_string(root.join("exercises").join("src").join("lib.rs"))
+    // Les squelettes du dernier commit (ceux qu'on distribue), pas la copie de travail.
+    let Some(clone) = clean_clone(&scratch("squelettes")) else {
+        return;
+    };
+    let lib = fs::read_to_string(clone.join("exercises").join("src").join("lib.rs"))
         .expect("exercises/src/lib.rs");
     let modules: Vec<&str> = lib
         .lines()
@@ -513,7 +562,7 @@ fn chaque_squelette_a_un_todo_et_un_indice_et_chaque_solution_est_complete() {
     assert_eq!(modules.len(), 15, "15 exercices attendus : {modules:?}");
     for module in modules {
         let file = format!("{module}.rs");
-        let stub = fs::read_to_string(root.join("exercises").join("src").join(&file))
+        let stub = fs::read_to_string(clone.join("exercises").join("src").join(&file))
             .unwrap_or_else(|err| panic!("exercises/src/{file} : {err}"));
         assert!(
             stub.contains(&format!("{TODO_MACRO}\"")),

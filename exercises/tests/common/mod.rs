@@ -175,6 +175,25 @@ impl<T> Spawned<T> {
     }
 }
 
+impl<T> Spawned<io::Result<T>> {
+    /// Pour un serveur qui ne répond plus : s'il s'est déjà arrêté, pourquoi, en une phrase à
+    /// ajouter au message du test (`None` s'il tourne encore).
+    pub fn stopped_hint(&self, function: &str) -> Option<String> {
+        Some(match self.try_finished()? {
+            Ok(Ok(_)) => format!(
+                "{function} a rendu Ok et s'est arrêté : un serveur ne s'arrête jamais de \
+                 lui-même, sa boucle d'accept doit continuer"
+            ),
+            Ok(Err(err)) => format!(
+                "{function} s'est arrêté en rendant l'erreur « {err} » : l'erreur d'UN client \
+                 (un `?` dans la boucle d'accept, par exemple) ne doit pas arrêter le serveur ; \
+                 affichez-la et passez au client suivant"
+            ),
+            Err(payload) => format!("{function} a paniqué : {}", panic_message(payload.as_ref())),
+        })
+    }
+}
+
 /// Le texte d'une panique, quel que soit son type.
 pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(text) = payload.downcast_ref::<&str>() {

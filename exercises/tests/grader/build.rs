@@ -2,13 +2,17 @@
 //! sont compilées une fois, les exercices en parallèle), et pour chacun, soit son programme de
 //! test, soit la première erreur du compilateur.
 //!
+//! Le dossier de compilation est celui du `cargo test` qui a lancé le correcteur (`target/`) :
+//! les dépendances (mio, socket2...) y sont déjà compilées, avec le même profil `test`, et
+//! cargo les reprend au lieu de les recompiler dans un dossier à part.
+//!
 //! cargo écrit ses messages en JSON (`--message-format=json`), une ligne par message : on y lit
 //! le paquet (donc l'exercice) de chaque erreur et de chaque programme produit, sans deviner à
 //! partir du texte affiché.
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -32,7 +36,9 @@ pub fn build(setup: &Setup, prepared: &Prepared) -> Result<HashMap<String, Built
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
-        .args(["build", "--tests", "--keep-going", "--message-format=json"])
+        // Le profil `test`, celui de `cargo test` : ses dépendances déjà compilées servent.
+        .args(["build", "--tests", "--profile", "test", "--keep-going"])
+        .arg("--message-format=json")
         .current_dir(&prepared.root)
         .env("CARGO_TARGET_DIR", &setup.target_dir)
         // Les couleurs et avertissements du cargo extérieur ne doivent pas changer celui-ci.
@@ -97,6 +103,15 @@ pub fn build(setup: &Setup, prepared: &Prepared) -> Result<HashMap<String, Built
         });
     }
     Ok(built)
+}
+
+/// Le dossier de compilation du `cargo test` en cours, d'après son `CARGO_TARGET_TMPDIR`
+/// (`<dossier de compilation>/tmp`).
+pub fn outer_target_dir(target_tmpdir: &Path) -> PathBuf {
+    target_tmpdir
+        .parent()
+        .unwrap_or(target_tmpdir)
+        .to_path_buf()
 }
 
 /// Lit toute une sortie dans un thread (sinon un tuyau plein bloquerait cargo).

@@ -112,8 +112,9 @@ fn section(manifest: &str, header: &str) -> String {
 fn write_package(package: &Path, exercise: &Exercise, setup: &Setup) -> Result<(), String> {
     let id = exercise.id;
     let number = &id[2..];
+    let name = package_name(exercise, setup);
     let manifest = format!(
-        "[package]\nname = \"{id}\"\nversion = \"0.1.0\"\nedition.workspace = true\n\
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition.workspace = true\n\
          publish = false\nautotests = false\n\n\
          [lib]\nname = \"exercice_{number}\"\ntest = false\ndoctest = false\n\n\
          [dependencies]\nmio.workspace = true\nsocket2.workspace = true\n\
@@ -156,6 +157,21 @@ fn write_package(package: &Path, exercise: &Exercise, setup: &Setup) -> Result<(
         "\nfn main() {{\n    common::harness::main(\"{id}\", {module}::TESTS, {hidden})\n}}\n"
     ));
     write(&package.join("tests").join("notation.rs"), &main)
+}
+
+/// Le nom du paquet d'un exercice : `ex01-` suivi du nom du dossier de travail. Plusieurs
+/// correcteurs (l'élève, les solutions, l'enseignant) compilent dans le MÊME dossier de
+/// compilation, et cargo nomme les artefacts d'un paquet d'après son nom et son chemin RELATIF
+/// à l'espace de travail : avec le même nom, l'`ex01` des solutions et celui d'un élève
+/// partageraient leurs artefacts, et cargo pourrait croire à jour le programme de l'autre.
+fn package_name(exercise: &Exercise, setup: &Setup) -> String {
+    let work = setup.work.file_name().unwrap_or_default().to_string_lossy();
+    let tag: String = work
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    format!("{}-{tag}", exercise.id)
 }
 
 /// Un chemin écrit comme une chaîne Rust (les `\` de Windows sont échappés).

@@ -217,6 +217,10 @@ pub enum Crash {
     },
     /// Toujours pas de réponse bien après l'échéance : arrêté par le correcteur.
     Killed,
+    /// A écrit plus que toute sortie raisonnable : arrêté par le correcteur.
+    Flooded {
+        bytes: usize,
+    },
 }
 
 impl Outcome {

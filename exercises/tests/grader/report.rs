@@ -42,6 +42,11 @@ pub fn explain(outcome: &Outcome, exercise: &Exercise) -> Option<String> {
             Crash::Killed => {
                 "aucune réponse longtemps après l'échéance : le test a été arrêté".to_string()
             }
+            Crash::Flooded { bytes } => format!(
+                "le test a écrit {} Kio sur sa sortie et a été arrêté (aucun test n'en écrit \
+                 autant) : un println! de débogage dans une boucle sans fin ?",
+                bytes / 1024
+            ),
         },
     };
     Some(format!(

@@ -5,7 +5,8 @@
 //! sur son entrée standard avant tout code de l'élève. Sans cette ligne (le code testé a appelé
 //! `process::exit`, la pile a débordé, un signal a tué le processus), le test est un échec, et
 //! le tableau dit pourquoi. La sortie de l'enfant est lue en continu mais seul son début est
-//! gardé : un `println!` dans une boucle ne remplit ni la mémoire ni l'écran.
+//! gardé : un `println!` dans une boucle ne remplit ni la mémoire ni l'écran ; au-delà de
+//! `OUTPUT_LIMIT` octets, le test est arrêté sans attendre son échéance.
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
@@ -25,6 +26,10 @@ const KILL_AFTER: Duration = Duration::from_secs(15);
 
 /// La part de la sortie d'un test gardée pour l'affichage.
 const OUTPUT_KEPT: usize = 4 * 1024;
+
+/// Au-delà de ce nombre d'octets écrits, un test est arrêté : aucun test n'écrit autant, c'est
+/// un `println!` dans une boucle (inutile d'attendre l'échéance pour le savoir).
+const OUTPUT_LIMIT: usize = 1024 * 1024;
 
 /// Lance tous les tests d'un exercice (compilé dans `executable`), `setup.jobs` à la fois.
 pub fn run_exercise(
@@ -120,9 +125,10 @@ fn run_one(executable: &Path, name: &str) -> TestResult {
     if let Some(mut stdin) = child.stdin.take() {
         let _ = writeln!(stdin, "{token}");
     }
-    let stdout = capture(child.stdout.take(), Some(token.clone()));
-    let stderr = capture(child.stderr.take(), None);
-    let status = wait(&mut child);
+    let written = Arc::new(AtomicUsize::new(0));
+    let stdout = capture(child.stdout.take(), Some(token.clone()), written.clone());
+    let stderr = capture(child.stderr.take(), None, written.clone());
+    let ending = wait(&mut child, &written);
     let stdout = stdout.join().unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();
     let mut output = stdout.kept;
@@ -133,12 +139,17 @@ fn run_one(executable: &Path, name: &str) -> TestResult {
             stdout.total + stderr.total
         ));
     }
-    let outcome = match (&stdout.answer, status) {
+    let outcome = match (&stdout.answer, ending) {
         (Some(answer), _) => parse_answer(answer),
-        (None, None) => Outcome::Crashed {
+        (None, Ending::Killed) => Outcome::Crashed {
             crash: Crash::Killed,
         },
-        (None, Some(status)) => Outcome::Crashed {
+        (None, Ending::Flooded) => Outcome::Crashed {
+            crash: Crash::Flooded {
+                bytes: stdout.total + stderr.total,
+            },
+        },
+        (None, Ending::Exited(status)) => Outcome::Crashed {
             crash: crash(status, &stderr.kept),
         },
     };
@@ -149,19 +160,32 @@ fn run_one(executable: &Path, name: &str) -> TestResult {
     }
 }
 
-/// Attend la fin de l'enfant au plus `KILL_AFTER` ; `None` s'il a fallu le tuer.
-fn wait(child: &mut Child) -> Option<ExitStatus> {
+/// Comment l'enfant a fini.
+enum Ending {
+    Exited(ExitStatus),
+    /// Toujours vivant après `KILL_AFTER` : tué.
+    Killed,
+    /// Plus de `OUTPUT_LIMIT` octets écrits : tué.
+    Flooded,
+}
+
+/// Attend la fin de l'enfant au plus `KILL_AFTER`, et tant qu'il n'a pas écrit (`written`,
+/// compté par les threads de lecture) plus de `OUTPUT_LIMIT` octets.
+fn wait(child: &mut Child, written: &AtomicUsize) -> Ending {
     let start = Instant::now();
     loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Some(status),
-            Ok(None) if start.elapsed() < KILL_AFTER => thread::sleep(Duration::from_millis(10)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
+        let ending = match child.try_wait() {
+            Ok(Some(status)) => return Ending::Exited(status),
+            Ok(None) if written.load(Ordering::Relaxed) > OUTPUT_LIMIT => Ending::Flooded,
+            Ok(None) if start.elapsed() < KILL_AFTER => {
+                thread::sleep(Duration::from_millis(10));
+                continue;
             }
-        }
+            _ => Ending::Killed,
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        return ending;
     }
 }
 
@@ -242,10 +266,12 @@ struct Captured {
 }
 
 /// Lit une sortie jusqu'au bout dans un thread, en ne gardant que `OUTPUT_KEPT` octets et, si
-/// `token` est donné, la ligne qui commence par `token<TAB>`.
+/// `token` est donné, la ligne qui commence par `token<TAB>` ; `written` compte les octets lus
+/// de toutes les sorties du test.
 fn capture(
     pipe: Option<impl Read + Send + 'static>,
     token: Option<String>,
+    written: Arc<AtomicUsize>,
 ) -> thread::JoinHandle<Captured> {
     thread::spawn(move || {
         let mut captured = Captured::default();
@@ -270,6 +296,7 @@ fn capture(
                 Ok(count) => count,
             };
             captured.total += count;
+            written.fetch_add(count, Ordering::Relaxed);
             for &byte in &buffer[..count] {
                 if byte != b'\n' {
                     if line.len() < 64 * 1024 {

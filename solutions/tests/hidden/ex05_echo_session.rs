@@ -26,7 +26,8 @@ impl Write for FlushTracker {
 
 fn flush_apres_chaque_reponse() -> io::Result<()> {
     let mut tracker = FlushTracker::default();
-    echo_session(Cursor::new(b"a\nb\nc\nquit\n".to_vec()), &mut tracker)?;
+    echo_session(Cursor::new(b"a\nb\nc\nquit\n".to_vec()), &mut tracker)
+        .map_err(crate::ex05_echo_session::session_error)?;
     assert_eq!(
         tracker.worst, 1,
         "chaque ligne de réponse doit être suivie d'un flush()"
@@ -36,7 +37,8 @@ fn flush_apres_chaque_reponse() -> io::Result<()> {
 
 fn quitter_n_est_pas_quit() -> io::Result<()> {
     let mut out = Vec::new();
-    let echoed = echo_session(Cursor::new(b"quitter\n\n".to_vec()), &mut out)?;
+    let echoed = echo_session(Cursor::new(b"quitter\n\n".to_vec()), &mut out)
+        .map_err(crate::ex05_echo_session::session_error)?;
     assert_eq!(
         String::from_utf8_lossy(&out),
         format!("{WELCOME}\nECHO: quitter\nECHO: \n"),

@@ -1,29 +1,24 @@
 //! Tests cachés de l'exercice 06.
 
 use std::io::{self, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 
-use exercises::ex06_thread_per_client::{WELCOME, serve};
+use exercises::ex06_thread_per_client::serve;
 
 use crate::common::*;
+use crate::ex06_thread_per_client::join_server;
 
-fn start_server() -> io::Result<SocketAddr> {
+fn start_server() -> io::Result<(SocketAddr, Spawned<io::Result<()>>)> {
     let (listener, addr) = local_listener()?;
-    spawn(move || serve(listener));
-    Ok(addr)
-}
-
-fn welcomed(addr: SocketAddr) -> io::Result<TcpStream> {
-    let mut client = connect(addr)?;
-    assert_eq!(read_line(&mut client)?, format!("{WELCOME}\n"), "accueil");
-    Ok(client)
+    let server = spawn(move || serve(listener));
+    Ok((addr, server))
 }
 
 fn cinq_clients_connectes_en_meme_temps() -> io::Result<()> {
-    let addr = start_server()?;
+    let (addr, server) = start_server()?;
     let mut clients = Vec::new();
-    for _ in 0..5 {
-        clients.push(welcomed(addr)?);
+    for index in 0..5 {
+        clients.push(join_server(addr, &server, &format!("le client {index}"))?);
     }
     for (index, client) in clients.iter_mut().enumerate().rev() {
         client.write_all(format!("client {index}\n").as_bytes())?;
@@ -37,8 +32,8 @@ fn cinq_clients_connectes_en_meme_temps() -> io::Result<()> {
 }
 
 fn des_lignes_en_morceaux_et_en_rafale() -> io::Result<()> {
-    let addr = start_server()?;
-    let mut client = welcomed(addr)?;
+    let (addr, server) = start_server()?;
+    let mut client = join_server(addr, &server, "le client")?;
     client.write_all(b"bon")?;
     client.flush()?;
     client.write_all(b"jour\na\nb\n")?;

@@ -9,7 +9,7 @@ use crate::common::*;
 fn un_flux_vide_donne_une_erreur_claire() -> std::io::Result<()> {
     let mut reader = ChunkedReader::new(b"", 4).strict();
     let err = read_exact(&mut reader, 5).expect_err("rien n'arrive");
-    assert_eq!(err.kind(), ErrorKind::UnexpectedEof, "UnexpectedEof");
+    assert_eq!(err.kind(), ErrorKind::UnexpectedEof, "un flux fini avant les N octets : ErrorKind::UnexpectedEof");
     let message = err.to_string();
     assert!(
         message.contains('0') && message.contains('5'),

@@ -15,7 +15,7 @@ fn octet_par_octet_avec_crlf() -> std::io::Result<()> {
             "lecture octet par octet"
         );
     }
-    assert_eq!(lines.read_line()?, None, "fin");
+    assert_eq!(lines.read_line()?, None, "fin du flux après la dernière ligne : None");
     Ok(())
 }
 
@@ -36,7 +36,7 @@ fn une_ligne_trop_longue_meme_terminee() -> std::io::Result<()> {
     let err = lines
         .read_line()
         .expect_err("MAX_LINE_LEN + 1 octets : trop long");
-    assert_eq!(err.kind(), ErrorKind::InvalidData, "InvalidData");
+    assert_eq!(err.kind(), ErrorKind::InvalidData, "une ligne plus longue que MAX_LINE_LEN : ErrorKind::InvalidData (mémoire bornée)");
     Ok(())
 }
 
@@ -44,7 +44,7 @@ fn dix_mille_lignes() -> std::io::Result<()> {
     let text: String = (0..10_000).map(|i| format!("ligne {i}\n")).collect();
     let mut lines = LineReader::new(ChunkedReader::new(text.as_bytes(), 7));
     for i in 0..10_000 {
-        assert_eq!(lines.read_line()?, Some(format!("ligne {i}")), "ligne {i}");
+        assert_eq!(lines.read_line()?, Some(format!("ligne {i}")), "ligne {i} : aucune ligne perdue entre deux read()");
     }
     assert_eq!(lines.read_line()?, None, "fin");
     Ok(())

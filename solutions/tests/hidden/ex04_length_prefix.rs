@@ -11,7 +11,7 @@ fn une_longueur_egale_au_maximum_passe() -> std::io::Result<()> {
     assert_eq!(
         recv_message(&mut reader, 5)?.as_deref(),
         Some(&b"abcde"[..]),
-        "5 <= 5"
+        "une longueur égale au maximum est permise (5 <= 5)"
     );
     let mut out = Vec::new();
     send_message(&mut out, &vec![7u8; MAX_MESSAGE_LEN as usize])?;
@@ -31,14 +31,14 @@ fn des_octets_binaires_et_des_messages_colles() -> std::io::Result<()> {
     assert_eq!(
         recv_message(&mut reader, 10)?.as_deref(),
         Some(&b"\x00\xff\x00"[..]),
-        "binaire"
+        "le contenu est binaire : 0x00 et 0xFF passent tels quels"
     );
     assert_eq!(
         recv_message(&mut reader, 10)?.as_deref(),
         Some(&b"\n\n"[..]),
-        "message 2"
+        "le 2e message, collé au premier, commence juste après lui"
     );
-    assert_eq!(recv_message(&mut reader, 10)?, None, "fin");
+    assert_eq!(recv_message(&mut reader, 10)?, None, "fin du flux entre deux messages : None");
     Ok(())
 }
 

@@ -24,7 +24,7 @@ fn un_pair_qui_parle_au_compte_gouttes() -> io::Result<()> {
     let result = graceful_close(ours, Duration::from_millis(500));
     let elapsed = start.elapsed();
     let err = result.expect_err("la vidange dure 3 s, le délai est de 500 ms");
-    assert_eq!(err.kind(), ErrorKind::TimedOut, "TimedOut");
+    assert_eq!(err.kind(), ErrorKind::TimedOut, "une vidange plus longue que le délai : ErrorKind::TimedOut");
     assert!(
         elapsed < Duration::from_millis(1500),
         "délai total de 500 ms, rendu en {elapsed:?}"

@@ -25,7 +25,7 @@ fn le_backend_parle_et_ferme_le_premier() -> io::Result<()> {
     backend.read_to_end(&mut thanks)?;
     assert_eq!(thanks, b"merci", "l'autre sens fonctionne encore");
     let counts = relaying.join_within(TIMEOUT, "relay")??;
-    assert_eq!(counts, (5, 7), "compteurs");
+    assert_eq!(counts, (5, 7), "relay rend les octets relayés dans chaque sens (client → backend, backend → client)");
     Ok(())
 }
 
@@ -33,7 +33,7 @@ fn un_seul_backend() -> io::Result<()> {
     let addr: SocketAddr = "127.0.0.1:1001".parse().expect("adresse de test");
     let mut round_robin = RoundRobin::new(vec![addr]);
     for _ in 0..3 {
-        assert_eq!(round_robin.next_backend(), Some(addr), "toujours le même");
+        assert_eq!(round_robin.next_backend(), Some(addr), "un seul backend : le tourniquet le rend à chaque fois");
     }
     Ok(())
 }

@@ -41,7 +41,7 @@ fn reception_octet_par_octet_au_maximum() -> std::io::Result<()> {
         |_, _| {},
     )?;
     assert_eq!(size, 300, "taille = maximum : accepté");
-    assert!(received == pattern(300), "contenu");
+    assert!(received == pattern(300), "le contenu reçu doit être celui envoyé");
     Ok(())
 }
 

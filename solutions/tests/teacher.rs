@@ -490,7 +490,16 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
     command
         .args(["test", "-p", "exercises", "--offline"])
         .current_dir(&kit)
-        .env("CARGO_TARGET_DIR", shared_target());
+        // PAS le dossier de compilation de ce dépôt : le paquet `exercises` du kit y aurait le
+        // même nom d'artefact que celui du dépôt (même chemin relatif), et cargo pourrait
+        // ensuite croire à jour, pour `cargo test -p exercises` ici, le programme du kit.
+        .env(
+            "CARGO_TARGET_DIR",
+            shared_target()
+                .join("tmp")
+                .join("enseignant")
+                .join("kit-cible"),
+        );
     let (status, stdout, stderr) = run(command, &work);
     assert!(
         !status.success(),

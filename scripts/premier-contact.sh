@@ -45,8 +45,12 @@ fresh_target() { rm -rf "$CARGO_TARGET_DIR"; }
 echo "Révision : $(git log -1 --format='%h %s')"
 echo "Machine  : $(nproc) cœurs, $(rustc --version)"
 echo "Profils du Cargo.toml racine :"
-sed -n '/^\[profile/,$p' Cargo.toml | grep -v '^#' | sed 's/^/    /'
-[ -n "$(sed -n '/^\[profile/p' Cargo.toml)" ] || echo "    (aucun : profils par défaut de Cargo)"
+profiles="$(sed -n '/^\[profile/,$p' Cargo.toml | grep -v '^#' || true)"
+if [ -n "$profiles" ]; then
+    echo "$profiles" | sed 's/^/    /'
+else
+    echo "    (aucun : ceux de Cargo, dépendances comprises à opt-level 0 en mode debug)"
+fi
 echo
 
 fresh_target

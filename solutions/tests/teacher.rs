@@ -46,9 +46,24 @@ fn shared_target() -> PathBuf {
     tmp.parent().unwrap_or(tmp).to_path_buf()
 }
 
+/// Variable qui interdit de sauter les tests d'enseignant (`.ci/run` la donne) : dans le dépôt
+/// du cours, ils doivent toujours tourner.
+const REQUIRE_VAR: &str = "RESEAU_EXIGER_SQUELETTES";
+
+/// Saute un test d'enseignant, avec un message, sauf si `REQUIRE_VAR` l'interdit.
+fn skip(reason: &str) -> Option<PathBuf> {
+    if std::env::var_os(REQUIRE_VAR).is_some() {
+        panic!("{reason} ({REQUIRE_VAR} est défini : ce test ne doit pas être sauté)");
+    }
+    eprintln!("{reason} : ce test d'enseignant est sauté");
+    None
+}
+
 /// Un clone du dépôt au dernier commit, dans `dir/depot` : ses `exercises/src` sont les
 /// squelettes distribués, quoi que contienne la copie de travail. `None` (avec un message) si
-/// l'espace de travail n'est pas un dépôt git (une archive téléchargée, par exemple).
+/// l'espace de travail n'est pas un dépôt git (une archive téléchargée, par exemple), ou si
+/// le dernier commit n'a plus les squelettes : un élève qui commite son travail fait de même
+/// `cargo test` à la racine, et ces tests d'enseignant ne le concernent pas.
 fn clean_clone(dir: &Path) -> Option<PathBuf> {
     let root = workspace();
     let git = |args: &[&str], at: &Path| {
@@ -61,11 +76,7 @@ fn clean_clone(dir: &Path) -> Option<PathBuf> {
             .filter(|output| output.status.success())
     };
     let Some(head) = git(&["rev-parse", "HEAD"], &root) else {
-        eprintln!(
-            "{} n'est pas un dépôt git : ce test, qui part d'un clone propre, est sauté",
-            root.display()
-        );
-        return None;
+        return skip(&format!("{} n'est pas un dépôt git", root.display()));
     };
     let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
     let clone = dir.join("depot");
@@ -77,6 +88,17 @@ fn clean_clone(dir: &Path) -> Option<PathBuf> {
     )
     .expect("git clone du dépôt");
     git(&["checkout", "--quiet", "--detach", &head], &clone).expect("git checkout du clone");
+    let sources = fs::read_dir(clone.join("exercises").join("src")).expect("exercises/src");
+    let all_stubs = sources.flatten().all(|entry| {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        !name.starts_with("ex")
+            || fs::read_to_string(entry.path()).is_ok_and(|t| t.contains("todo!("))
+    });
+    if !all_stubs {
+        return skip(
+            "exercises/src du dernier commit n'est plus le squelette distribué (travail d'élève commité)",
+        );
+    }
     Some(clone)
 }
 

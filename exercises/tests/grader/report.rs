@@ -49,9 +49,11 @@ pub fn explain(outcome: &Outcome, exercise: &Exercise) -> Option<String> {
             ),
         },
     };
+    // Chaque échec rappelle de quoi parle l'exercice et où le livre l'explique : un message
+    // court (« première ligne ») se comprend alors sans chercher.
     Some(format!(
-        "{text}\n  (voir book/src/exercices/{}.md)",
-        exercise.page
+        "{text}\n  ({} — {} : voir book/src/exercices/{}.md)",
+        exercise.id, exercise.title, exercise.page
     ))
 }
 

@@ -28,7 +28,8 @@ const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all
     disable_version_flag = true,
     disable_help_subcommand = true,
     after_help = "Sans option : tous les scénarios, tous les serveurs, quelques minutes sur deux cœurs.\n\
-                  Les résultats vont dans book/src/bench/ (results.md, results.svg, results.json).\n\
+                  Les résultats vont dans target/banc/ (results.md, results.svg, results.json) ;\n\
+                  ceux du livre se régénèrent avec --out book/src/bench.\n\
                   Compilez en mode release : en mode debug, on mesurerait surtout le générateur.\n\
                   Serveurs : ref-mio, tokio-echo, l03-echo, l04-echo, py-echo (écho) ;\n\
                   l03-chat, l04-chat, l05-chat, tokio-chat, py-chat (chat)."
@@ -57,7 +58,8 @@ struct Cli {
     #[arg(long, value_name = "N")]
     connections: Option<usize>,
 
-    /// Dossier des résultats (défaut : book/src/bench du dépôt)
+    /// Dossier des résultats (défaut : target/banc ; --out book/src/bench régénère ceux du
+    /// livre)
     #[arg(long, value_name = "DOSSIER")]
     out: Option<PathBuf>,
 
@@ -156,6 +158,14 @@ fn bench(cli: &Cli) -> Result<(), String> {
         out.display(),
         started.elapsed().as_secs()
     );
+    let failures = report.failures();
+    if !failures.is_empty() {
+        return Err(format!(
+            "{} mesure(s) ont échoué :\n  {}",
+            failures.len(),
+            failures.join("\n  ")
+        ));
+    }
     Ok(())
 }
 
@@ -211,9 +221,10 @@ fn build_plan(cli: &Cli) -> Result<Plan, String> {
     Ok(plan)
 }
 
-/// `book/src/bench` du dépôt, retrouvé depuis le dossier de ce crate.
+/// `target/banc` sous le dossier courant : un essai ne remplace jamais les résultats publiés
+/// dans le livre, qu'on régénère exprès avec `--out book/src/bench`.
 fn default_out_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../book/src/bench")
+    PathBuf::from("target").join("banc")
 }
 
 /// La commande à citer dans les résultats, pour que chacun puisse la rejouer.

@@ -231,6 +231,37 @@ pub struct Report {
     pub targets: Vec<TargetRow>,
 }
 
+impl Report {
+    /// Les mesures qui ont échoué (un salon injoignable, une connexion perdue, des échos
+    /// faux) : le banc le dit et sort avec un code d'erreur, au lieu de publier un tableau
+    /// troué comme s'il était complet.
+    pub fn failures(&self) -> Vec<String> {
+        let mut failures = Vec::new();
+        for row in &self.echo {
+            if row.errors > 0 {
+                failures.push(format!(
+                    "écho {} ({} connexions, lignes de {} o) : {} erreurs",
+                    row.server, row.connections, row.line_len, row.errors
+                ));
+            }
+        }
+        for row in &self.chat {
+            if let Some(error) = &row.error {
+                failures.push(format!(
+                    "chat {} (salon de {}) : {error}",
+                    row.server, row.room
+                ));
+            }
+        }
+        for row in &self.burst {
+            if let Some(error) = &row.error {
+                failures.push(format!("rafale {} : {error}", row.server));
+            }
+        }
+        failures
+    }
+}
+
 /// Le déroulé : garde le fil des serveurs, des cœurs et de la progression.
 pub struct Suite<'a> {
     plan: Plan,

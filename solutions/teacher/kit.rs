@@ -112,7 +112,7 @@ fn left_out(relative: &Path) -> bool {
 }
 
 /// Refuse un `exercises/src` qui n'est pas celui distribué : des fichiers modifiés selon git,
-/// un exercice sans `todo!()`, ou identique à sa solution (l'enseignant y a essayé les
+/// un exercice sans son `todo!`, ou identique à sa solution (l'enseignant y a essayé les
 /// solutions, le kit les donnerait aux élèves).
 fn check_stubs(workspace: &Path) -> Result<(), String> {
     let src = workspace.join("exercises").join("src");
@@ -142,9 +142,9 @@ fn check_stubs(workspace: &Path) -> Result<(), String> {
             .unwrap_or_default();
         if stub == solution {
             problems.push(format!("exercises/src/{file} est la solution"));
-        } else if !stub.contains(concat!("todo", "!(")) {
+        } else if !stub.contains("todo!") {
             problems.push(format!(
-                "exercises/src/{file} n'a plus de todo!() : est-ce un squelette ?"
+                "exercises/src/{file} n'a plus son todo! : est-ce un squelette ?"
             ));
         }
     }

@@ -1,15 +1,15 @@
 //! Tests de la leçon 01, sur de vraies sockets TCP en boucle locale (127.0.0.1, port 0).
 //! Chaque lecture a un délai maximal : un serveur cassé fait échouer un test, jamais bloquer.
 
-use std::io::{self, BufRead, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Output, Stdio};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lesson01_echo::{ClientEnd, listen, run_client, serve, set_logging};
+use test_kit::{Program, TIMEOUT, connect, run};
 
-const TIMEOUT: Duration = Duration::from_secs(5);
+const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson01-echo");
 
 /// Démarre un vrai serveur sur un port libre choisi par le noyau (port 0).
 fn start_server() -> io::Result<SocketAddr> {
@@ -18,13 +18,6 @@ fn start_server() -> io::Result<SocketAddr> {
     let addr = listener.local_addr()?;
     thread::spawn(move || serve(&listener));
     Ok(addr)
-}
-
-fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    let stream = TcpStream::connect_timeout(&addr, TIMEOUT)?;
-    stream.set_read_timeout(Some(TIMEOUT))?;
-    stream.set_write_timeout(Some(TIMEOUT))?;
-    Ok(stream)
 }
 
 /// Envoie `payload` depuis un thread (pendant qu'on lit, pour que les tampons ne se
@@ -182,28 +175,9 @@ fn le_client_previent_quand_le_serveur_ferme() -> io::Result<()> {
     Ok(())
 }
 
-/// Lance le vrai programme et attend sa fin, au plus TIMEOUT (sinon on le tue).
-fn run_binary(args: &[&str]) -> io::Result<Output> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lesson01-echo"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let deadline = Instant::now() + TIMEOUT;
-    while child.try_wait()?.is_none() {
-        if Instant::now() > deadline {
-            child.kill()?;
-            break;
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output()
-}
-
 #[test]
 fn l_aide_est_en_francais() -> io::Result<()> {
-    let output = run_binary(&["--help"])?;
+    let output = run(PROGRAM, &["--help"])?;
     assert!(output.status.success(), "--help doit réussir");
     let help = String::from_utf8_lossy(&output.stdout);
     for expected in [
@@ -225,7 +199,7 @@ fn l_aide_est_en_francais() -> io::Result<()> {
 fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
     let occupied = TcpListener::bind("127.0.0.1:0")?;
     let addr = occupied.local_addr()?.to_string();
-    let output = run_binary(&["server", "--addr", &addr])?;
+    let output = run(PROGRAM, &["server", "--addr", &addr])?;
     assert!(
         !output.status.success(),
         "le programme doit échouer si le port est pris"
@@ -246,7 +220,7 @@ fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Resu
 fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
     // On réserve un port puis on le libère : plus personne n'y écoute.
     let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?.to_string();
-    let output = run_binary(&["client", "--addr", &addr])?;
+    let output = run(PROGRAM, &["client", "--addr", &addr])?;
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -273,44 +247,13 @@ fn une_ecoute_sur_ipv6_toutes_interfaces_accepte_ipv4_et_ipv6() -> io::Result<()
     Ok(())
 }
 
-/// Un processus tué quand le test se termine, même en échec.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn le_serveur_survit_a_une_sortie_standard_fermee() -> io::Result<()> {
-    let mut server = Killed(
-        Command::new(env!("CARGO_BIN_EXE_lesson01-echo"))
-            .args(["--addr", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?,
-    );
-    // On lit la première ligne puis on ferme le tube, comme `… | head -1` : chaque ligne de
-    // journal suivante échoue (« broken pipe »). Avec `println!`, le serveur paniquerait.
-    let stdout = server.0.stdout.take().expect("sortie standard redirigée");
-    let (first_line, received) = std::sync::mpsc::channel();
-    thread::spawn(move || {
-        let mut line = String::new();
-        let _ = io::BufReader::new(stdout).read_line(&mut line); // le tube est fermé ensuite
-        let _ = first_line.send(line);
-    });
-    let line = received
-        .recv_timeout(TIMEOUT)
-        .expect("le serveur doit annoncer son adresse dès le démarrage");
-    let addr: SocketAddr = line
-        .split("en écoute sur ")
-        .nth(1)
-        .and_then(|after| after.split_whitespace().next())
-        .and_then(|addr| addr.parse().ok())
-        .unwrap_or_else(|| panic!("adresse absente de la première ligne : {line:?}"));
+    // On lit la première ligne puis on ferme les tubes, comme `… 2>&1 | head -1` : chaque
+    // ligne de journal suivante échoue (« broken pipe »). Avec `println!`, le serveur
+    // paniquerait.
+    let mut server = Program::start_then_close_outputs(PROGRAM, &["--addr", "127.0.0.1:0"])?;
+    let addr = server.listening_addr();
     for round in 0..3 {
         let received = echo_roundtrip(addr, b"encore\n".to_vec())?;
         assert_eq!(

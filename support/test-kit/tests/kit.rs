@@ -1,0 +1,160 @@
+//! Tests des outils eux-mêmes, avec le petit programme `parrot` et de vraies sockets sur
+//! 127.0.0.1 : un outil qui ne borne pas ses attentes ferait bloquer tous les tests du cours.
+
+use std::io::{BufReader, ErrorKind, Write};
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use test_kit::{
+    MAX_LINE_BYTES, Program, background, connect, keyboard, read_line, run, run_with_input, screen,
+    with_deadline,
+};
+
+const PARROT: &str = env!("CARGO_BIN_EXE_parrot");
+
+#[test]
+fn run_rend_le_code_de_sortie_et_les_deux_sorties() -> std::io::Result<()> {
+    let output = run(PARROT, &["code", "3"])?;
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "le code de sortie du programme"
+    );
+    assert_eq!(output.stdout, b"sortie standard\n");
+    assert_eq!(output.stderr, "sortie d'erreur\n".as_bytes());
+    Ok(())
+}
+
+#[test]
+fn run_with_input_donne_l_entree_puis_la_ferme() -> std::io::Result<()> {
+    let output = run_with_input(PARROT, &["repeat"], b"un\ndeux\n")?;
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "reçu : un\nreçu : deux\nfin\n",
+        "le programme lit l'entrée, puis sa fin"
+    );
+    Ok(())
+}
+
+#[test]
+#[should_panic(expected = "il a été tué")]
+fn run_tue_un_programme_qui_ne_finit_pas_et_le_dit() {
+    let _ = run(PARROT, &["serve"]);
+}
+
+#[test]
+fn un_programme_lance_se_lit_ligne_par_ligne_sur_chaque_sortie() -> std::io::Result<()> {
+    let mut parrot = Program::start(PARROT, &["repeat"])?;
+    parrot.type_line("bonjour")?;
+    parrot.stdout.expect_line("reçu : bonjour");
+    parrot.type_line("encore")?;
+    let line = parrot
+        .stdout
+        .expect(|line| line.ends_with("encore"), "l'écho de « encore »");
+    assert_eq!(line, "reçu : encore");
+    parrot.close_stdin();
+    parrot.stdout.expect_line("fin");
+    assert!(parrot.wait().success(), "fin de l'entrée : code 0");
+    assert_eq!(
+        parrot.stdout.seen(),
+        ["reçu : bonjour", "reçu : encore", "fin"]
+    );
+    Ok(())
+}
+
+#[test]
+fn la_banniere_donne_l_adresse_et_le_journal_arrive_sur_la_sortie_d_erreur() -> std::io::Result<()>
+{
+    let mut parrot = Program::start(PARROT, &["serve"])?;
+    assert_eq!(parrot.listening_addr(), "127.0.0.1:7777".parse().unwrap());
+    parrot.stderr.expect_line("journal : prêt");
+    Ok(()) // `parrot` est détruit ici : le programme, qui ne finit jamais, est tué
+}
+
+#[test]
+#[should_panic(expected = "sortie terminée avant \"absent\"")]
+fn attendre_une_ligne_qui_ne_vient_pas_echoue_en_disant_ce_qu_on_a_lu() {
+    let mut parrot = Program::start(PARROT, &["code", "0"]).unwrap();
+    parrot.stdout.expect_line("absent");
+}
+
+#[test]
+#[should_panic(expected = "sortie terminée avant")]
+fn apres_la_premiere_ligne_les_sorties_sont_fermees() {
+    let mut parrot = Program::start_then_close_outputs(PARROT, &["chatter"]).unwrap();
+    parrot.stdout.expect_line("première ligne");
+    // Le programme écrit encore, mais plus rien n'arrive : le tube est fermé de notre côté.
+    parrot.stdout.expect_line("ligne 1");
+}
+
+#[test]
+fn connect_regle_les_delais_et_read_line_lit_jusqu_au_retour_a_la_ligne() -> std::io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let client = connect(listener.local_addr()?)?;
+    assert!(client.read_timeout()?.is_some(), "délai de lecture réglé");
+    assert!(client.write_timeout()?.is_some(), "délai d'écriture réglé");
+    let (mut server, _) = listener.accept()?;
+    server.write_all(b"une ligne\nla suite")?;
+    drop(server);
+    let mut reader = BufReader::new(client);
+    assert_eq!(read_line(&mut reader)?, "une ligne\n");
+    assert_eq!(read_line(&mut reader)?, "la suite", "la fin sans \\n");
+    assert_eq!(read_line(&mut reader)?, "", "le pair a fermé");
+    Ok(())
+}
+
+#[test]
+fn une_ligne_sans_fin_est_une_erreur_et_non_une_memoire_sans_borne() -> std::io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let client = connect(listener.local_addr()?)?;
+    let (mut server, _) = listener.accept()?;
+    let sending = background(move || server.write_all(&vec![b'x'; MAX_LINE_BYTES + 10]));
+    let err = read_line(&mut BufReader::new(client)).expect_err("aucun \\n : refus");
+    assert_eq!(err.kind(), ErrorKind::InvalidData, "{err}");
+    drop(sending);
+    Ok(())
+}
+
+#[test]
+fn with_deadline_rend_le_resultat_du_travail() {
+    assert_eq!(with_deadline("une addition", || 2 + 2), 4);
+}
+
+#[test]
+#[should_panic(expected = "un travail bloqué : pas fini")]
+fn un_travail_bloque_fait_echouer_le_test_au_lieu_de_le_figer() {
+    let (_keep_open, never) = mpsc::channel::<()>();
+    let _ = background(move || never.recv())
+        .join_within(Duration::from_millis(50), "un travail bloqué");
+}
+
+#[test]
+#[should_panic(expected = "panique du travail")]
+fn une_panique_du_travail_continue_dans_le_test() {
+    with_deadline("un travail qui panique", || panic!("panique du travail"));
+}
+
+#[test]
+fn le_clavier_simule_se_lit_comme_un_vrai_et_se_termine_avec_son_canal() {
+    use std::io::BufRead;
+    let (typing, keyboard) = keyboard();
+    typing.send(b"bonjour\nau ".to_vec()).unwrap();
+    typing.send(b"revoir\n".to_vec()).unwrap();
+    drop(typing); // Ctrl+D
+    let lines: Vec<String> = keyboard.lines().map(Result::unwrap).collect();
+    assert_eq!(lines, ["bonjour", "au revoir"]);
+}
+
+#[test]
+fn l_ecran_simule_attend_ce_qui_s_affiche() {
+    let (mut screen, mut shown) = screen();
+    let writing = background(move || {
+        writeln!(screen, "Connecté.").unwrap();
+        writeln!(screen, "Au revoir !").unwrap();
+    });
+    assert!(shown.wait_for("Au revoir").starts_with("Connecté.\n"));
+    writing.join("l'écriture à l'écran");
+    assert_eq!(shown.collect(), "Connecté.\nAu revoir !\n");
+}

@@ -16,8 +16,8 @@
 
 use std::io::{self, BufRead, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 
+use course_kit::log;
 use socket2::{Domain, Protocol, Socket, Type};
 
 /// Adresse d'écoute par défaut : la boucle locale, joignable seulement depuis cette machine.
@@ -67,7 +67,9 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
 // ANCHOR: accept_loop
 /// Sert les clients l'un après l'autre, pour toujours.
 ///
-/// Une erreur sur un client n'arrête pas le serveur : on l'affiche et on passe au suivant.
+/// Une erreur sur un client n'arrête pas le serveur : on la note au journal et on passe au
+/// suivant. Le journal (`log!`, du crate commun `course_kit`) écrit une ligne par événement
+/// sur la sortie d'erreur, sans jamais faire paniquer le serveur (voir le livre).
 pub fn serve(listener: &TcpListener) -> io::Result<()> {
     loop {
         // 5. accept() bloque jusqu'à ce qu'une connexion soit dans le backlog, puis renvoie
@@ -76,41 +78,21 @@ pub fn serve(listener: &TcpListener) -> io::Result<()> {
         let (stream, peer) = match listener.accept() {
             Ok(connection) => connection,
             Err(err) => {
-                log(&format!("accept() a échoué : {err} ; on continue."));
+                log!("accept() a échoué : {err} ; on continue.");
                 continue;
             }
         };
-        log(&format!("Client connecté : {peer}"));
+        log!("Client connecté : {peer}");
 
         match echo(stream) {
-            Ok(bytes) => log(&format!("Client {peer} parti ({bytes} octets renvoyés).")),
-            Err(err) => log(&format!("Connexion avec {peer} interrompue : {err}")),
+            Ok(bytes) => log!("Client {peer} parti ({bytes} octets renvoyés)."),
+            Err(err) => log!("Connexion avec {peer} interrompue : {err}"),
         }
         // Ce n'est qu'ICI, une fois ce client parti, que la boucle rappelle accept() :
         // pendant tout l'échange, les clients suivants patientent dans le backlog.
     }
 }
 // ANCHOR_END: accept_loop
-
-/// Le journal du serveur est-il affiché ? Oui par défaut ; voir [`set_logging`].
-static LOGGING: AtomicBool = AtomicBool::new(true);
-
-/// Coupe ou rétablit le journal du serveur. Les tests, qui lancent des dizaines de serveurs
-/// dans le même processus, le coupent pour garder leur sortie lisible.
-pub fn set_logging(enabled: bool) {
-    LOGGING.store(enabled, Ordering::Relaxed);
-}
-
-/// Écrit une ligne de journal sur la sortie standard.
-///
-/// Avec `writeln!` en ignorant l'erreur, et non avec `println!` : `println!` PANIQUE si la
-/// sortie standard est un tube déjà fermé (`… | head -1`), et le serveur s'arrêterait pour une
-/// simple ligne de journal.
-fn log(line: &str) {
-    if LOGGING.load(Ordering::Relaxed) {
-        let _ = writeln!(io::stdout(), "{line}");
-    }
-}
 
 // ANCHOR: echo
 /// Renvoie au client tout ce qu'il envoie, jusqu'à ce qu'il ferme sa connexion.

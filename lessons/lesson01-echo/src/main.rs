@@ -1,16 +1,16 @@
 //! Programme de la leçon 01 : lit la ligne de commande, puis appelle la bibliothèque.
 //! Toute la partie réseau est dans `lib.rs` ; ici, on ne fait que traduire les erreurs
-//! attendues en phrases françaises.
+//! attendues en phrases françaises, avec la colle commune à tous les programmes du cours
+//! (`course_kit::cli`, montrée au chapitre de cette leçon).
 
-use std::io::{self, ErrorKind, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::io;
+use std::net::TcpStream;
 use std::process::ExitCode;
 
 use clap::{ArgAction, Parser, Subcommand};
+use course_kit::cli::{self, HELP_TEMPLATE, explain, resolve};
+use course_kit::show;
 use lesson01_echo::{ClientEnd, DEFAULT_ADDR, listen, run_client, serve};
-
-/// Gabarit d'aide en français (celui de clap est en anglais).
-const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
 
 /// Leçon 01 : serveur d'écho TCP bloquant, qui sert un client à la fois.
 #[derive(Parser)]
@@ -56,28 +56,21 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Server) {
-        Command::Server => run_server(&cli.addr),
-        Command::Client => run_client_cli(&cli.addr),
+    let args: Cli = cli::parse();
+    let result = match args.command.unwrap_or(Command::Server) {
+        Command::Server => run_server(&args.addr),
+        Command::Client => run_client_cli(&args.addr),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("Erreur : {message}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::finish(result)
 }
 
 fn run_server(addr: &str) -> Result<(), String> {
     let addr = resolve(addr)?;
     let listener = listen(addr).map_err(|err| explain(&err, addr))?;
     let local = listener.local_addr().map_err(|err| explain(&err, addr))?;
-    // Erreur d'écriture ignorée : avec `println!`, une sortie redirigée vers un tube déjà fermé
-    // (`… | head -1`) ferait paniquer le serveur avant même son premier client.
-    let _ = writeln!(
-        io::stdout(),
+    // La bannière, pour la personne qui a lancé le serveur, va sur la sortie standard ; le
+    // journal de `serve` (un client arrive, un client part) va sur la sortie d'erreur.
+    show!(
         "Serveur d'écho en écoute sur {local} (Ctrl+C pour l'arrêter).\n\
          Pour s'y connecter, dans un autre terminal :\n  \
          cargo run -p lesson01-echo -- client --addr {local}\n  \
@@ -91,46 +84,11 @@ fn run_server(addr: &str) -> Result<(), String> {
 fn run_client_cli(addr: &str) -> Result<(), String> {
     let addr = resolve(addr)?;
     let stream = TcpStream::connect(addr).map_err(|err| explain(&err, addr))?;
-    println!("Connecté à {addr}. Tapez une ligne, `exit` pour quitter.");
+    show!("Connecté à {addr}. Tapez une ligne, `exit` pour quitter.");
     let end =
         run_client(stream, io::stdin().lock(), io::stdout()).map_err(|err| explain(&err, addr))?;
     if end != ClientEnd::ServerClosed {
-        println!("Au revoir !");
+        show!("Au revoir !");
     }
     Ok(())
-}
-
-/// Transforme « hôte:port » en adresse de socket, avec un message clair en cas d'échec.
-fn resolve(addr: &str) -> Result<SocketAddr, String> {
-    let unresolvable = || {
-        format!(
-            "impossible de résoudre l'adresse « {addr} » : hôte inconnu ou format invalide (attendu hôte:port, par exemple 127.0.0.1:7777 ou [::1]:7777)."
-        )
-    };
-    addr.to_socket_addrs()
-        .map_err(|_| unresolvable())?
-        .next()
-        .ok_or_else(unresolvable)
-}
-
-/// Traduit les erreurs réseau attendues en une phrase française.
-fn explain(err: &io::Error, addr: SocketAddr) -> String {
-    match err.kind() {
-        ErrorKind::AddrInUse => format!(
-            "l'adresse {addr} est déjà utilisée : un autre serveur y écoute-t-il déjà ? Choisissez un autre port avec --addr."
-        ),
-        ErrorKind::PermissionDenied => format!(
-            "permission refusée pour {addr} : les ports inférieurs à 1024 sont réservés à l'administrateur, choisissez-en un plus grand."
-        ),
-        ErrorKind::AddrNotAvailable => {
-            format!("l'adresse {addr} n'appartient à aucune interface de cette machine.")
-        }
-        ErrorKind::ConnectionRefused => {
-            format!("connexion refusée par {addr} : aucun serveur n'y écoute. L'avez-vous lancé ?")
-        }
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => {
-            format!("la connexion avec {addr} a été coupée brutalement.")
-        }
-        _ => format!("erreur réseau avec {addr} : {err}."),
-    }
 }

@@ -6,14 +6,15 @@ use std::net::{Shutdown, SocketAddr, TcpListener};
 use std::thread;
 use std::time::Duration;
 
-use lesson01_echo::{ClientEnd, listen, run_client, serve, set_logging};
+use lesson01_echo::{ClientEnd, listen, run_client, serve};
 use test_kit::{Program, TIMEOUT, connect, run};
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson01-echo");
 
 /// Démarre un vrai serveur sur un port libre choisi par le noyau (port 0).
 fn start_server() -> io::Result<SocketAddr> {
-    set_logging(false); // des dizaines de serveurs dans ce processus : pas de journal
+    // Des dizaines de serveurs dans ce processus : pas de journal.
+    course_kit::journal::set_enabled(false);
     let listener = listen("127.0.0.1:0".parse().unwrap())?;
     let addr = listener.local_addr()?;
     thread::spawn(move || serve(&listener));
@@ -261,5 +262,40 @@ fn le_serveur_survit_a_une_sortie_standard_fermee() -> io::Result<()> {
             "tour {round} : le serveur doit servir encore malgré sa sortie fermée"
         );
     }
+    Ok(())
+}
+
+#[test]
+fn le_journal_va_sur_la_sortie_d_erreur_et_la_banniere_sur_la_sortie_standard() -> io::Result<()> {
+    // La bannière se lit sur la sortie standard, le journal sur la sortie d'erreur : on peut
+    // garder l'une et jeter l'autre (`2>journal.txt`).
+    let mut server = Program::start(PROGRAM, &["--addr", "127.0.0.1:0"])?;
+    let addr = server.listening_addr();
+    let received = echo_roundtrip(addr, b"journal\n".to_vec())?;
+    assert_eq!(received, b"journal\n");
+    server.stderr.expect(
+        |line| line.starts_with("Client connecté : 127.0.0.1:"),
+        "l'arrivée du client dans le journal",
+    );
+    server.stderr.expect(
+        |line| line.ends_with("parti (8 octets renvoyés)."),
+        "le départ du client dans le journal",
+    );
+    Ok(())
+}
+
+#[test]
+fn une_option_inconnue_est_expliquee_en_une_phrase_francaise() -> io::Result<()> {
+    let output = run(PROGRAM, &["--inconnue"])?;
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "une erreur d'utilisation : code 2"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr, "Erreur : option inconnue : --inconnue. Voir l'aide : lesson01-echo --help\n",
+        "une seule phrase, en français"
+    );
     Ok(())
 }

@@ -9,12 +9,94 @@ use std::fmt;
 use std::io::{self, ErrorKind, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
+use std::str::FromStr;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind as UsageErrorKind};
+
+// ANCHOR: help_template
 /// Gabarit d'aide en français (celui de clap est en anglais), à donner à chaque commande :
 /// `#[command(help_template = course_kit::cli::HELP_TEMPLATE)]`.
 pub const HELP_TEMPLATE: &str =
     "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
+// ANCHOR_END: help_template
 
+// ANCHOR: parse
+/// Lit la ligne de commande, comme `Cli::parse()` de clap, mais une ligne invalide s'explique
+/// en UNE phrase française sur la sortie d'erreur (clap l'écrirait en anglais), avec le code
+/// de sortie 2, celui de clap pour une erreur d'utilisation :
+///
+/// ```text
+/// Erreur : valeur refusée pour --max-line : « 0 » n'est pas un entier entre 1 et 65536. Voir l'aide : lesson03-threads --help
+/// ```
+///
+/// L'aide (`--help`) et la version, que clap signale aussi comme des « erreurs », s'affichent
+/// normalement.
+pub fn parse<C: clap::Parser>() -> C {
+    match C::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => match usage_error(&err) {
+            Some(message) => {
+                let program = C::command().get_name().to_owned();
+                let _ = writeln!(
+                    io::stderr(),
+                    "Erreur : {message} Voir l'aide : {program} --help"
+                );
+                std::process::exit(2)
+            }
+            None => err.exit(),
+        },
+    }
+}
+
+/// La phrase qui explique une ligne de commande invalide ; `None` pour l'aide et la version.
+fn usage_error(err: &clap::Error) -> Option<String> {
+    // L'option en cause, sans le nom de sa valeur : « --max-line » et non « --max-line <OCTETS> ».
+    let arg = [ContextKind::InvalidArg, ContextKind::InvalidSubcommand]
+        .into_iter()
+        .find_map(|kind| match err.get(kind) {
+            Some(ContextValue::String(arg)) => Some(arg.clone()),
+            Some(ContextValue::Strings(args)) => Some(args.join(", ")),
+            _ => None,
+        })
+        .map(|arg| arg.split(' ').next().unwrap_or_default().to_owned())
+        .unwrap_or_default();
+    Some(match err.kind() {
+        UsageErrorKind::DisplayHelp
+        | UsageErrorKind::DisplayVersion
+        | UsageErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => return None,
+        UsageErrorKind::ValueValidation => match std::error::Error::source(err) {
+            Some(reason) => format!("valeur refusée pour {arg} : {reason}."),
+            None => format!("valeur refusée pour {arg}."),
+        },
+        UsageErrorKind::InvalidValue => format!("valeur manquante ou invalide pour {arg}."),
+        UsageErrorKind::UnknownArgument => format!("option inconnue : {arg}."),
+        UsageErrorKind::InvalidSubcommand => format!("commande inconnue : {arg}."),
+        UsageErrorKind::MissingRequiredArgument => format!("il manque {arg}."),
+        UsageErrorKind::ArgumentConflict => format!("option incompatible avec les autres : {arg}."),
+        _ => "ligne de commande invalide.".to_owned(),
+    })
+}
+
+/// Un entier entre `min` et `max` (bornes comprises), pour une option de clap :
+/// `#[arg(long, value_parser = course_kit::cli::between(1, 65_536))]`.
+///
+/// Pourquoi des bornes ? Une limite de 0 refuserait tous les clients ; une valeur immense
+/// n'est qu'une faute de frappe, et ferait déborder les calculs plus loin (`usize::MAX + 1`
+/// vaut 0 en arithmétique modulaire). On les refuse avant de démarrer.
+pub fn between<T>(min: T, max: T) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync
+where
+    T: FromStr + PartialOrd + fmt::Display + Copy + Send + Sync + 'static,
+{
+    move |text: &str| match text.parse::<T>() {
+        Ok(value) if min <= value && value <= max => Ok(value),
+        _ => Err(format!(
+            "« {text} » n'est pas un entier entre {min} et {max}"
+        )),
+    }
+}
+// ANCHOR_END: parse
+
+// ANCHOR: resolve
 /// Transforme « hôte:port » en adresse de socket, avec un message clair en cas d'échec.
 ///
 /// `to_socket_addrs` accepte une adresse IP (`127.0.0.1:7777`, `[::1]:7777`) comme un nom
@@ -31,7 +113,9 @@ pub fn resolve(addr: &str) -> Result<SocketAddr, String> {
         .next()
         .ok_or_else(unresolvable)
 }
+// ANCHOR_END: resolve
 
+// ANCHOR: explain
 /// Traduit les erreurs réseau attendues en une phrase française.
 ///
 /// `ErrorKind` est portable : le même `AddrInUse` vient d'`EADDRINUSE` sous Linux et macOS et
@@ -56,7 +140,9 @@ pub fn explain(err: &io::Error, addr: SocketAddr) -> String {
         _ => format!("erreur réseau avec {addr} : {err}."),
     }
 }
+// ANCHOR_END: explain
 
+// ANCHOR: finish
 /// Fin d'un `main` : `Ok` donne le code de sortie 0 ; une erreur s'affiche en une phrase sur
 /// la sortie d'erreur (« Erreur : … ») et donne le code 1, que les scripts et les tests lisent.
 pub fn finish(result: Result<(), String>) -> ExitCode {
@@ -68,7 +154,9 @@ pub fn finish(result: Result<(), String>) -> ExitCode {
         }
     }
 }
+// ANCHOR_END: finish
 
+// ANCHOR: show
 /// Affiche un message pour la personne qui a lancé le programme (la bannière d'un serveur,
 /// « Au revoir ! »), sur la sortie standard.
 ///
@@ -89,6 +177,7 @@ macro_rules! show {
         $crate::cli::show(format_args!($($arg)*))
     };
 }
+// ANCHOR_END: show
 
 #[cfg(test)]
 mod tests {
@@ -116,5 +205,50 @@ mod tests {
         assert!(in_use.contains("déjà utilisée"), "{in_use}");
         let refused = explain(&io::Error::from(ErrorKind::ConnectionRefused), addr);
         assert!(refused.contains("connexion refusée"), "{refused}");
+    }
+
+    #[test]
+    fn between_accepte_les_bornes_et_refuse_le_reste_en_francais() {
+        let max_line = between(1usize, 65_536);
+        assert_eq!(max_line("1"), Ok(1));
+        assert_eq!(max_line("65536"), Ok(65_536));
+        for refused in ["0", "65537", "-1", "18446744073709551616", "douze"] {
+            let message = max_line(refused).unwrap_err();
+            assert_eq!(
+                message,
+                format!("« {refused} » n'est pas un entier entre 1 et 65536")
+            );
+        }
+    }
+
+    /// Une petite ligne de commande, pour voir ce que deviennent les erreurs de clap.
+    #[derive(clap::Parser, Debug)]
+    #[command(name = "essai")]
+    struct Cli {
+        #[arg(long, value_name = "OCTETS", value_parser = between(1usize, 10))]
+        max_line: Option<usize>,
+    }
+
+    fn message_for(args: &[&str]) -> Option<String> {
+        use clap::Parser;
+        let err = Cli::try_parse_from(args).expect_err("ligne de commande invalide");
+        usage_error(&err)
+    }
+
+    #[test]
+    fn une_ligne_de_commande_invalide_devient_une_phrase_francaise() {
+        assert_eq!(
+            message_for(&["essai", "--max-line", "0"]).as_deref(),
+            Some("valeur refusée pour --max-line : « 0 » n'est pas un entier entre 1 et 10.")
+        );
+        assert_eq!(
+            message_for(&["essai", "--inconnue"]).as_deref(),
+            Some("option inconnue : --inconnue.")
+        );
+        assert_eq!(
+            message_for(&["essai", "--help"]),
+            None,
+            "l'aide n'est pas une erreur"
+        );
     }
 }

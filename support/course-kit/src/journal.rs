@@ -21,6 +21,7 @@ use std::fmt;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+// ANCHOR: journal
 /// Le journal est-il affiché ? Oui par défaut ; voir [`set_enabled`].
 static ENABLED: AtomicBool = AtomicBool::new(true);
 
@@ -48,3 +49,4 @@ macro_rules! log {
         $crate::journal::write(format_args!($($arg)*))
     };
 }
+// ANCHOR_END: journal

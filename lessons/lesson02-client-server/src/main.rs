@@ -1,16 +1,15 @@
 //! Programme de la leçon 02 : lit la ligne de commande, puis appelle la bibliothèque.
 //! Toute la partie réseau est dans `lib.rs` ; ici, on branche le clavier et l'écran, et on
-//! traduit les erreurs attendues en phrases françaises.
+//! traduit les erreurs attendues en phrases françaises avec `course_kit::cli` (leçon 01).
 
-use std::io::{self, ErrorKind};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::io;
+use std::net::TcpStream;
 use std::process::ExitCode;
 
 use clap::{ArgAction, Parser, Subcommand};
+use course_kit::cli::{self, HELP_TEMPLATE, explain, resolve};
+use course_kit::show;
 use lesson02_client_server::{ClientEnd, DEFAULT_ADDR, listen, run_client, serve};
-
-/// Gabarit d'aide en français (celui de clap est en anglais).
-const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
 
 /// Leçon 02 : une conversation à tour de rôle entre un client et l'opérateur du serveur.
 #[derive(Parser)]
@@ -59,33 +58,30 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Server) {
-        Command::Server => run_server(&cli.addr),
-        Command::Client => run_client_cli(&cli.addr),
+    let args: Cli = cli::parse();
+    let result = match args.command.unwrap_or(Command::Server) {
+        Command::Server => run_server(&args.addr),
+        Command::Client => run_client_cli(&args.addr),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("Erreur : {message}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::finish(result)
 }
 
 fn run_server(addr: &str) -> Result<(), String> {
     let addr = resolve(addr)?;
     let listener = listen(addr).map_err(|err| explain(&err, addr))?;
     let local = listener.local_addr().map_err(|err| explain(&err, addr))?;
-    println!("Serveur de conversation en écoute sur {local} (Ctrl+C pour l'arrêter).");
-    println!("Pour s'y connecter, dans un autre terminal :");
-    println!("  cargo run -p lesson02-client-server -- client --addr {local}");
-    println!("  nc {} {}", local.ip(), local.port());
-    println!(
-        "Vous êtes l'opérateur : répondez au client au clavier, « exit » termine la conversation,\n\
-         Ctrl+D (Ctrl+Z puis Entrée sous Windows) arrête le serveur."
+    show!(
+        "Serveur de conversation en écoute sur {local} (Ctrl+C pour l'arrêter).\n\
+         Pour s'y connecter, dans un autre terminal :\n  \
+         cargo run -p lesson02-client-server -- client --addr {local}\n  \
+         nc {} {}\n\
+         Vous êtes l'opérateur : répondez au client au clavier, « exit » termine la conversation,\n\
+         Ctrl+D (Ctrl+Z puis Entrée sous Windows) arrête le serveur.",
+        local.ip(),
+        local.port()
     );
-    // L'opérateur, c'est l'entrée standard ; l'écran, la sortie standard.
+    // L'opérateur, c'est l'entrée standard ; son écran, la sortie standard. La conversation
+    // est ce que le serveur dit à la personne qui l'a lancé : elle ne va pas au journal.
     serve(&listener, io::stdin().lock(), io::stdout())
         .map_err(|err| format!("le terminal de l'opérateur ne répond plus : {err}."))
 }
@@ -93,50 +89,17 @@ fn run_server(addr: &str) -> Result<(), String> {
 fn run_client_cli(addr: &str) -> Result<(), String> {
     let addr = resolve(addr)?;
     let stream = TcpStream::connect(addr).map_err(|err| explain(&err, addr))?;
-    println!("Connecté à {addr}. Chacun son tour : après votre ligne, attendez la réponse.");
-    println!("Tapez « exit » pour quitter.");
     // La connexion est établie dès que le noyau du serveur a fait la poignée de main, même si
     // le programme serveur, occupé avec un autre client, ne l'a pas encore acceptée.
-    println!("(Pas encore d'accueil ? Le serveur converse avec un autre client : patientez.)");
+    show!(
+        "Connecté à {addr}. Chacun son tour : après votre ligne, attendez la réponse.\n\
+         Tapez « exit » pour quitter.\n\
+         (Pas encore d'accueil ? Le serveur converse avec un autre client : patientez.)"
+    );
     let end =
         run_client(stream, io::stdin().lock(), io::stdout()).map_err(|err| explain(&err, addr))?;
     if matches!(end, ClientEnd::Exit | ClientEnd::EndOfInput) {
-        println!("Au revoir !");
+        show!("Au revoir !");
     }
     Ok(())
-}
-
-/// Transforme « hôte:port » en adresse de socket, avec un message clair en cas d'échec.
-fn resolve(addr: &str) -> Result<SocketAddr, String> {
-    let unresolvable = || {
-        format!(
-            "impossible de résoudre l'adresse « {addr} » : hôte inconnu ou format invalide (attendu hôte:port, par exemple 127.0.0.1:7777 ou [::1]:7777)."
-        )
-    };
-    addr.to_socket_addrs()
-        .map_err(|_| unresolvable())?
-        .next()
-        .ok_or_else(unresolvable)
-}
-
-/// Traduit les erreurs réseau attendues en une phrase française.
-fn explain(err: &io::Error, addr: SocketAddr) -> String {
-    match err.kind() {
-        ErrorKind::AddrInUse => format!(
-            "l'adresse {addr} est déjà utilisée : un autre serveur y écoute-t-il déjà ? Choisissez un autre port avec --addr."
-        ),
-        ErrorKind::PermissionDenied => format!(
-            "permission refusée pour {addr} : les ports inférieurs à 1024 sont réservés à l'administrateur, choisissez-en un plus grand."
-        ),
-        ErrorKind::AddrNotAvailable => {
-            format!("l'adresse {addr} n'appartient à aucune interface de cette machine.")
-        }
-        ErrorKind::ConnectionRefused => {
-            format!("connexion refusée par {addr} : aucun serveur n'y écoute. L'avez-vous lancé ?")
-        }
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => {
-            format!("la connexion avec {addr} a été coupée brutalement.")
-        }
-        _ => format!("erreur réseau avec {addr} : {err}."),
-    }
 }

@@ -2,16 +2,13 @@
 //! conversation où l'opérateur tape sur l'entrée standard du serveur. Chaque processus lancé
 //! a une échéance : au-delà, il est tué et le test échoue.
 
-use std::io::{self, BufRead, BufReader, Cursor, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::io::{self, BufReader, Cursor, Write};
+use std::net::{SocketAddr, TcpListener};
 use std::thread;
-use std::time::{Duration, Instant};
 
 use lesson02_client_server::{GREETING, listen, serve};
+use test_kit::{Program, connect, read_line, run};
 
-const TIMEOUT: Duration = Duration::from_secs(5);
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson02-client-server");
 
 /// Démarre un vrai serveur sur un port libre ; son opérateur ne répond jamais (entrée vide).
@@ -22,33 +19,9 @@ fn start_server() -> io::Result<SocketAddr> {
     Ok(addr)
 }
 
-/// Attend la fin de `child`, au plus TIMEOUT (sinon on le tue), et récupère ses sorties.
-fn wait_with_deadline(mut child: Child) -> io::Result<Output> {
-    let deadline = Instant::now() + TIMEOUT;
-    while child.try_wait()?.is_none() {
-        if Instant::now() > deadline {
-            child.kill()?;
-            break;
-        }
-        thread::sleep(Duration::from_millis(20)); // on sonde le processus, ce n'est pas une synchronisation
-    }
-    child.wait_with_output()
-}
-
-/// Lance le vrai programme avec une entrée standard vide et attend sa fin.
-fn run_binary(args: &[&str]) -> io::Result<Output> {
-    let child = Command::new(PROGRAM)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    wait_with_deadline(child)
-}
-
 #[test]
 fn l_aide_est_en_francais() -> io::Result<()> {
-    let output = run_binary(&["--help"])?;
+    let output = run(PROGRAM, &["--help"])?;
     assert!(output.status.success(), "--help doit réussir");
     let help = String::from_utf8_lossy(&output.stdout);
     for expected in [
@@ -73,7 +46,7 @@ fn l_aide_est_en_francais() -> io::Result<()> {
 fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
     let occupied = TcpListener::bind("127.0.0.1:0")?;
     let addr = occupied.local_addr()?.to_string();
-    let output = run_binary(&["serveur", "--addr", &addr])?;
+    let output = run(PROGRAM, &["serveur", "--addr", &addr])?;
     assert!(
         !output.status.success(),
         "le programme doit échouer si le port est pris"
@@ -94,7 +67,7 @@ fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Resu
 fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
     // On réserve un port puis on le libère : plus personne n'y écoute.
     let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?.to_string();
-    let output = run_binary(&["client", "--addr", &addr])?;
+    let output = run(PROGRAM, &["client", "--addr", &addr])?;
     assert!(!output.status.success(), "le client doit échouer");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -107,7 +80,7 @@ fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
 #[test]
 fn le_programme_client_affiche_l_accueil_et_part_a_la_fin_de_l_entree() -> io::Result<()> {
     let addr = start_server()?.to_string();
-    let output = run_binary(&["client", "--addr", &addr])?;
+    let output = run(PROGRAM, &["client", "--addr", &addr])?;
     assert!(
         output.status.success(),
         "fin de l'entrée : sortie normale. stderr : {}",
@@ -122,92 +95,40 @@ fn le_programme_client_affiche_l_accueil_et_part_a_la_fin_de_l_entree() -> io::R
     Ok(())
 }
 
-/// Transmet les lignes de la sortie du programme par un canal, pour les lire avec un délai.
-fn lines_of(stdout: ChildStdout) -> Receiver<String> {
-    let (sender, lines) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if line.map(|line| sender.send(line)).is_err() {
-                break;
-            }
-        }
-    });
-    lines
-}
-
-/// Tue le processus si le test s'arrête en route (échec d'une assertion).
-struct KillOnDrop(Option<Child>);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if let Some(child) = self.0.as_mut() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 #[test]
 fn le_programme_serveur_lit_les_reponses_de_l_operateur_sur_son_entree() -> io::Result<()> {
-    let mut child = Command::new(PROGRAM)
-        .args(["--addr", "127.0.0.1:0"]) // sans commande : le serveur
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let mut operator = child.stdin.take().expect("entrée standard redirigée");
-    let lines = lines_of(child.stdout.take().expect("sortie standard redirigée"));
-    let mut guard = KillOnDrop(Some(child));
+    let mut server = Program::start(PROGRAM, &["--addr", "127.0.0.1:0"])?; // sans commande : le serveur
 
     // Le serveur affiche son adresse réelle (port choisi par le noyau) et comment s'y connecter.
-    let mut banner = Vec::new();
-    let addr: SocketAddr = loop {
-        let line = lines
-            .recv_timeout(TIMEOUT)
-            .expect("le serveur doit annoncer son adresse");
-        banner.push(line.clone());
-        if let Some((_, addr)) = line.split_once("en écoute sur ") {
-            let addr = addr.split_whitespace().next().unwrap_or_default();
-            break addr.parse().expect("adresse affichée invalide");
-        }
-    };
+    let addr = server.listening_addr();
+    server.stdout.expect(
+        |line| line.contains("client --addr"),
+        "la commande du client",
+    );
+    server
+        .stdout
+        .expect(|line| line.contains("nc 127.0.0.1"), "la commande nc");
 
-    let stream = TcpStream::connect_timeout(&addr, TIMEOUT)?;
-    stream.set_read_timeout(Some(TIMEOUT))?;
-    let mut from_server = BufReader::new(stream.try_clone()?);
-    let mut receive = || -> io::Result<String> {
-        let mut line = String::new();
-        from_server.read_line(&mut line)?;
-        Ok(line)
-    };
-    assert_eq!(receive()?, format!("{GREETING}\n"));
+    let mut from_server = BufReader::new(connect(addr)?);
+    assert_eq!(read_line(&mut from_server)?, format!("{GREETING}\n"));
 
     // L'opérateur tape sa réponse d'avance : le serveur la lira à son tour.
-    operator.write_all("salut, ici l'opérateur\n".as_bytes())?;
-    (&stream).write_all(b"bonjour\n")?;
-    assert_eq!(receive()?, "salut, ici l'opérateur\n");
+    server.type_line("salut, ici l'opérateur")?;
+    from_server.get_mut().write_all(b"bonjour\n")?;
+    assert_eq!(read_line(&mut from_server)?, "salut, ici l'opérateur\n");
 
     // L'opérateur ferme son entrée (Ctrl+D) : le client reçoit exit, le serveur s'arrête.
-    drop(operator);
-    (&stream).write_all(b"il y a quelqu'un ?\n")?;
-    assert_eq!(receive()?, "exit\n");
-    assert_eq!(receive()?, "", "la connexion doit ensuite être fermée");
-
-    let child = guard.0.take().expect("processus lancé");
-    let output = wait_with_deadline(child)?;
-    assert!(
-        output.status.success(),
-        "fin de l'entrée de l'opérateur : arrêt normal. stderr : {}",
-        String::from_utf8_lossy(&output.stderr)
+    server.close_stdin();
+    from_server.get_mut().write_all(b"il y a quelqu'un ?\n")?;
+    assert_eq!(read_line(&mut from_server)?, "exit\n");
+    assert_eq!(
+        read_line(&mut from_server)?,
+        "",
+        "la connexion doit ensuite être fermée"
     );
-    // Le processus est fini : le canal se ferme après sa dernière ligne.
-    while let Ok(line) = lines.recv_timeout(TIMEOUT) {
-        banner.push(line);
-    }
-    let banner = banner.join("\n");
     assert!(
-        banner.contains("client --addr") && banner.contains("nc 127.0.0.1"),
-        "le serveur doit expliquer comment s'y connecter :\n{banner}"
+        server.wait().success(),
+        "fin de l'entrée de l'opérateur : arrêt normal"
     );
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! Chaque socket de test a un délai maximal et chaque thread serveur est attendu via un canal
 //! avec `recv_timeout` : un serveur cassé fait échouer un test, jamais bloquer.
 
-use std::io::{self, BufRead, BufReader, Cursor, ErrorKind, Read, Write};
+use std::io::{self, BufReader, Cursor, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
@@ -17,7 +17,7 @@ use lesson02_client_server::{
     serve,
 };
 
-const TIMEOUT: Duration = Duration::from_secs(5);
+use test_kit::TIMEOUT;
 
 /// L'écran de l'opérateur : ce que le serveur affiche, lisible par le test.
 #[derive(Clone, Default)]
@@ -98,9 +98,7 @@ struct TestClient {
 
 impl TestClient {
     fn connect(addr: SocketAddr) -> io::Result<Self> {
-        let stream = TcpStream::connect_timeout(&addr, TIMEOUT)?;
-        stream.set_read_timeout(Some(TIMEOUT))?;
-        stream.set_write_timeout(Some(TIMEOUT))?;
+        let stream = test_kit::connect(addr)?;
         let reader = BufReader::new(stream.try_clone()?);
         Ok(TestClient { stream, reader })
     }
@@ -111,9 +109,7 @@ impl TestClient {
 
     /// Lit une ligne, `\n` compris ; une chaîne vide signifie que le serveur a fermé.
     fn receive(&mut self) -> io::Result<String> {
-        let mut line = String::new();
-        self.reader.read_line(&mut line)?;
-        Ok(line)
+        test_kit::read_line(&mut self.reader)
     }
 
     /// Lit l'accueil, qui doit arriver en premier.

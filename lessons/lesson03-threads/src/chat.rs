@@ -53,6 +53,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use course_kit::log;
 use crossbeam_channel::Sender;
 
 use crate::display::{message_rows, notice_about};
@@ -201,7 +202,7 @@ pub fn serve_chat_until(
             refuse_and_log(stream, peer, config.max_clients);
             continue;
         };
-        log_info!("Client connecté : {peer} ({} en cours).", limit.active());
+        log!("Client connecté : {peer} ({} en cours).", limit.active());
         // L'écrivain regroupe déjà les lignes en attente en un seul envoi : l'algorithme de
         // Nagle, qui retient un petit envoi tant que le précédent n'est pas acquitté,
         // n'ajouterait que du retard (jusqu'à 40 ms avec l'acquittement différé du client).
@@ -214,7 +215,7 @@ pub fn serve_chat_until(
             slot,
         };
         if let Err(err) = start_client(client, &events, &writers_alive, config) {
-            log_error!("Impossible de servir {peer} : {err}");
+            log!("Impossible de servir {peer} : {err}");
             // Le hub ne s'arrête que s'il a paniqué : sans lui, plus de chat possible.
             if hub.is_finished() && !stop.is_stopped() {
                 return Err(io::Error::other("le hub du chat s'est arrêté"));
@@ -225,7 +226,7 @@ pub fn serve_chat_until(
     // Les écrivains ont FLUSH_TIMEOUT pour vider leur file ; une seconde de plus pour finir
     // l'écriture en cours. Un écrivain bloqué au-delà ne retient pas l'arrêt.
     let _ = writers_done.recv_timeout(FLUSH_TIMEOUT + Duration::from_secs(1));
-    log_info!("Serveur de chat arrêté.");
+    log!("Serveur de chat arrêté.");
     Ok(())
 }
 
@@ -375,8 +376,8 @@ impl Reader {
         drop(slot); // la place est rendue avant que la connexion se ferme (voir echo.rs)
         let _ = self.events.send(Event::Leave { id: self.id });
         match outcome {
-            Ok(()) => log_info!("Client {} parti.", self.peer),
-            Err(err) => log_info!("Connexion avec {} interrompue : {err}", self.peer),
+            Ok(()) => log!("Client {} parti.", self.peer),
+            Err(err) => log!("Connexion avec {} interrompue : {err}", self.peer),
         }
     }
 

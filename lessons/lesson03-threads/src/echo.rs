@@ -7,6 +7,8 @@ use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
 
+use course_kit::log;
+
 use crate::{ClientLimit, ClientSlot, accept_failed, refuse_and_log};
 
 // ANCHOR: serve_echo
@@ -28,7 +30,7 @@ pub fn serve_echo(listener: TcpListener, max_clients: usize) -> io::Result<()> {
             refuse_and_log(stream, peer, max_clients);
             continue;
         };
-        log_info!("Client connecté : {peer} ({} en cours).", limit.active());
+        log!("Client connecté : {peer} ({} en cours).", limit.active());
         // Chaque écho part dès qu'il est prêt : sans TCP_NODELAY, l'algorithme de Nagle
         // retiendrait un petit envoi tant que le précédent n'est pas acquitté.
         let _ = stream.set_nodelay(true);
@@ -42,7 +44,7 @@ pub fn serve_echo(listener: TcpListener, max_clients: usize) -> io::Result<()> {
         // `move` a donné la socket et la place au thread. Si le thread n'a pas pu être créé,
         // la fermeture est détruite avec elles : connexion fermée, place rendue.
         if let Err(err) = spawned {
-            log_error!("Impossible de créer un thread pour {peer} : {err}");
+            log!("Impossible de créer un thread pour {peer} : {err}");
         }
         // Et la boucle repart aussitôt vers accept() : le client suivant n'attend plus.
     }
@@ -58,9 +60,9 @@ fn handle_client(stream: TcpStream, peer: SocketAddr, slot: ClientSlot) {
     // une place libre s'il se reconnecte aussitôt.
     drop(slot);
     match outcome {
-        Ok(bytes) => log_info!("Client {peer} parti ({bytes} octets renvoyés)."),
+        Ok(bytes) => log!("Client {peer} parti ({bytes} octets renvoyés)."),
         // Un RST, une coupure : seule CETTE connexion est perdue, les autres threads continuent.
-        Err(err) => log_info!("Connexion avec {peer} interrompue : {err}"),
+        Err(err) => log!("Connexion avec {peer} interrompue : {err}"),
     }
 }
 // ANCHOR_END: handle_client

@@ -5,6 +5,7 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Instant;
 
+use course_kit::log;
 use crossbeam_channel::Receiver;
 
 use crate::chat::{
@@ -130,7 +131,7 @@ impl Hub {
         // lit 0 octet, l'écrivain échoue sur sa prochaine écriture. Les deux threads se
         // terminent seuls. Le client lui-même ne reçoit rien de plus : il ne lit pas.
         let _ = member.stream.shutdown(Shutdown::Both);
-        log_info!("Client {} trop lent : déconnecté.", member.addr);
+        log!("Client {} trop lent : déconnecté.", member.addr);
         Some(slow_notice(member.addr).into())
     }
 

@@ -35,49 +35,12 @@
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
+use course_kit::log;
 use socket2::{Domain, Protocol, Socket, Type};
-
-// ANCHOR: log
-/// Journal du serveur, sur la sortie standard. Pourquoi pas `println!` ? Il PANIQUE si
-/// l'écriture échoue, par exemple quand la sortie est un tube dont le lecteur est parti
-/// (`… | head -1`). Dans la boucle d'accept ou dans le hub du chat, cette panique arrêterait le
-/// serveur pour tout le monde, à cause d'un simple journal : on ignore donc l'erreur.
-macro_rules! log_info {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if $crate::logging_enabled() {
-            let _ = writeln!(std::io::stdout(), $($arg)*);
-        }
-    }};
-}
-
-/// Comme `log_info!`, sur la sortie d'erreur (qui peut, elle aussi, être un tube fermé).
-macro_rules! log_error {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if $crate::logging_enabled() {
-            let _ = writeln!(std::io::stderr(), $($arg)*);
-        }
-    }};
-}
-// ANCHOR_END: log
-
-/// Le journal du serveur est-il affiché ? Oui par défaut ; voir [`set_logging`].
-static LOGGING: AtomicBool = AtomicBool::new(true);
-
-/// Coupe ou rétablit le journal du serveur. Les tests, qui lancent des dizaines de serveurs
-/// dans le même processus, le coupent pour garder leur sortie lisible.
-pub fn set_logging(enabled: bool) {
-    LOGGING.store(enabled, Ordering::Relaxed);
-}
-
-fn logging_enabled() -> bool {
-    LOGGING.load(Ordering::Relaxed)
-}
 
 pub mod chat;
 pub mod client;
@@ -209,7 +172,7 @@ pub fn refuse(mut stream: TcpStream, max_clients: usize) {
 
 /// Note le refus dans le journal du serveur, puis refuse.
 fn refuse_and_log(stream: TcpStream, peer: SocketAddr, max_clients: usize) {
-    log_info!(
+    log!(
         "Refusé : {peer}, serveur complet ({}).",
         connections_maximum(max_clients)
     );
@@ -221,6 +184,6 @@ fn refuse_and_log(stream: TcpStream, peer: SocketAddr, max_clients: usize) {
 /// Ces échecs concernent UNE connexion (partie avant d'être acceptée) ou une ressource
 /// épuisée pour un temps (descripteurs de fichiers) : le serveur continue.
 fn accept_failed(err: &io::Error) {
-    log_error!("accept() a échoué : {err} ; on continue.");
+    log!("accept() a échoué : {err} ; on continue.");
     thread::sleep(ACCEPT_RETRY_DELAY);
 }

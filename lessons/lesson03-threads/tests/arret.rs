@@ -5,7 +5,7 @@ mod common;
 
 use std::io::{self, Read};
 
-use common::{Chatter, TIMEOUT, start_chat_until};
+use common::{Chatter, start_chat_until};
 use lesson03_threads::{ChatConfig, StopSignal};
 
 /// Lit jusqu'à la fermeture : une fin de fichier (FIN), pas une connexion coupée (RST).
@@ -44,8 +44,7 @@ fn a_l_arret_chacun_recoit_l_avis_apres_ce_qui_etait_en_route() -> io::Result<()
         goodbye,
         "carol aussi est prévenue"
     );
-    done.recv_timeout(TIMEOUT)
-        .expect("serve_chat_until doit revenir après l'arrêt")?;
+    done.join("serve_chat_until doit revenir après l'arrêt")?;
     Ok(())
 }
 
@@ -63,7 +62,6 @@ fn l_arret_ne_tarde_pas_pour_un_client_qui_ne_lit_pas() -> io::Result<()> {
     }
     talker.say("fin")?;
     stop.stop();
-    done.recv_timeout(TIMEOUT)
-        .expect("l'arrêt ne doit pas attendre indéfiniment un client qui ne lit pas")?;
+    done.join("l'arrêt ne doit pas attendre indéfiniment un client qui ne lit pas")?;
     Ok(())
 }

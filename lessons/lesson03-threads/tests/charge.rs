@@ -10,17 +10,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{
-    Chatter, TIMEOUT, connect_small_send_buffer, connect_small_window, spawn_with_deadline,
-    start_chat,
-};
+use common::{Chatter, connect_small_send_buffer, connect_small_window, start_chat};
 use lesson03_threads::ChatConfig;
 use lesson03_threads::outbox::Budget;
+use test_kit::{Background, TIMEOUT, background};
 
-/// Un fil de test qui doit finir : il a TIMEOUT × `factor` pour le faire.
-fn finish<T>(work: crossbeam_channel::Receiver<T>, factor: u32, what: &str) -> T {
-    work.recv_timeout(TIMEOUT * factor)
-        .unwrap_or_else(|_| panic!("{what} ne s'est pas terminé à temps"))
+/// Un fil de test qui doit finir : sous la charge, il a TIMEOUT × `factor` pour le faire.
+fn finish<T>(work: Background<T>, factor: u32, what: &str) -> T {
+    work.join_within(TIMEOUT * factor, what)
 }
 
 #[test]
@@ -37,7 +34,7 @@ fn une_rafale_de_vingt_clients_arrive_entiere_et_dans_l_ordre() -> io::Result<()
     let mut runs = Vec::new();
     for (me, mut chatter) in chatters.into_iter().enumerate() {
         let names = names.clone();
-        runs.push(spawn_with_deadline(move || -> io::Result<()> {
+        runs.push(background(move || -> io::Result<()> {
             // Les 50 lignes d'un coup, aussi vite que possible.
             let burst: String = (0..LINES).map(|seq| format!("{me}:{seq}\n")).collect();
             chatter.send(burst.as_bytes())?;
@@ -119,7 +116,7 @@ fn quatre_bavards_sont_ralentis_et_seul_celui_qui_ne_lit_pas_est_deconnecte() ->
     for (me, chatter) in chatters.iter().enumerate().take(FLOODERS) {
         let mut writer = chatter.reader.get_ref().try_clone()?;
         let sleeper_gone = Arc::clone(&sleeper_gone);
-        floods.push(spawn_with_deadline(move || -> io::Result<usize> {
+        floods.push(background(move || -> io::Result<usize> {
             use std::io::Write as _;
             let padding = "bla ".repeat(250);
             let mut sent = 0;
@@ -138,7 +135,7 @@ fn quatre_bavards_sont_ralentis_et_seul_celui_qui_ne_lit_pas_est_deconnecte() ->
         let names = names.clone();
         let kicked = kicked.clone();
         let sleeper_gone = Arc::clone(&sleeper_gone);
-        readers.push(spawn_with_deadline(move || -> io::Result<Seen> {
+        readers.push(background(move || -> io::Result<Seen> {
             let mut seen = Seen::default();
             let mut ended = 0;
             let expected_ends = if me < FLOODERS {
@@ -256,7 +253,7 @@ fn quatre_vingt_dix_clients_qui_ne_lisent_pas_ne_retardent_personne() -> io::Res
 
     // Alice remplit les tampons des dormeurs (bob lit tout), puis pose sa question.
     let mut writer = alice.reader.get_ref().try_clone()?;
-    let sending = spawn_with_deadline(move || -> io::Result<()> {
+    let sending = background(move || -> io::Result<()> {
         use std::io::Write as _;
         let padding = "z".repeat(990);
         for seq in 0..FILLER {

@@ -5,8 +5,9 @@ mod common;
 
 use std::io::{self, Read, Write};
 
-use common::{Chatter, TIMEOUT, connect, spawn_with_deadline, start_chat};
+use common::{Chatter, start_chat};
 use lesson03_threads::ChatConfig;
+use test_kit::{TIMEOUT, background, connect};
 
 #[test]
 fn une_ligne_arrive_a_tous_les_autres_mais_pas_a_son_auteur() -> io::Result<()> {
@@ -51,7 +52,7 @@ fn les_arrivees_et_les_departs_sont_annonces() -> io::Result<()> {
 fn l_accueil_dit_combien_de_personnes_sont_la() -> io::Result<()> {
     let addr = start_chat(ChatConfig::default())?;
     let _alice = Chatter::join(addr)?;
-    let welcome = common::read_line(&mut io::BufReader::new(connect(addr)?))?;
+    let welcome = test_kit::read_line(&mut io::BufReader::new(connect(addr)?))?;
     assert!(
         welcome.ends_with("Autres personnes dans le salon : 1.\n"),
         "l'accueil doit dire combien de personnes sont là : {welcome:?}"
@@ -69,7 +70,7 @@ fn une_ligne_trop_longue_est_refusee_sans_etre_gardee_en_memoire() -> io::Result
     // 8 Mio sans retour à la ligne, envoyés depuis un thread pendant qu'on lit : le serveur
     // doit les jeter au fil de l'eau, pas les accumuler en attendant un `\n`.
     let mut writer = bob.reader.get_ref().try_clone()?;
-    let flood = spawn_with_deadline(move || -> io::Result<()> {
+    let flood = background(move || -> io::Result<()> {
         let chunk = vec![b'z'; 64 * 1024];
         for _ in 0..128 {
             writer.write_all(&chunk)?;
@@ -80,9 +81,10 @@ fn une_ligne_trop_longue_est_refusee_sans_etre_gardee_en_memoire() -> io::Result
         "*** Ligne trop longue (plus de 1024 octets) : ignorée.\n",
         "l'auteur d'une ligne trop longue doit recevoir une erreur en français",
     )?;
-    flood
-        .recv_timeout(TIMEOUT * 4)
-        .expect("l'envoi de 8 Mio doit se terminer : le serveur doit lire et jeter")?;
+    flood.join_within(
+        TIMEOUT * 4,
+        "l'envoi de 8 Mio doit se terminer : le serveur doit lire et jeter",
+    )?;
     alice.expect(
         &format!("{} apres la tempete\n", bob.name),
         "rien de la ligne trop longue ne doit être relayé, et la suite doit passer",

@@ -1,12 +1,13 @@
-//! Tests du vrai programme : aide en français, erreurs attendues, démarrage tel que la leçon 06
-//! le lance. Chaque processus a une échéance et il est tué à la fin du test.
+//! Tests du vrai programme : aide en français, erreurs attendues, démarrage avec une adresse
+//! choisie par le noyau. Chaque processus a une échéance et il est tué à la fin du test.
 
 mod common;
 
 use std::io::{self, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener};
 
-use common::{RunningServer, any_local_port, connect, read_line, run_binary};
+use common::{PROGRAM, any_local_port};
+use test_kit::{Program, connect, read_line, run};
 
 #[test]
 fn l_aide_est_en_francais_pour_chaque_commande() -> io::Result<()> {
@@ -36,7 +37,7 @@ fn l_aide_est_en_francais_pour_chaque_commande() -> io::Result<()> {
         ),
     ];
     for (args, expected) in cases {
-        let output = run_binary(args)?;
+        let output = run(PROGRAM, args)?;
         assert!(output.status.success(), "{args:?} doit réussir");
         let help = String::from_utf8_lossy(&output.stdout);
         for word in expected {
@@ -54,7 +55,7 @@ fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Resu
     let occupied = TcpListener::bind(any_local_port())?;
     let addr = occupied.local_addr()?.to_string();
     for command in ["server", "chat"] {
-        let output = run_binary(&[command, "--addr", &addr])?;
+        let output = run(PROGRAM, &[command, "--addr", &addr])?;
         assert!(
             !output.status.success(),
             "`{command}` doit échouer si le port est pris"
@@ -78,7 +79,7 @@ fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
     let addr = TcpListener::bind(any_local_port())?
         .local_addr()?
         .to_string();
-    let output = run_binary(&["client", "--addr", &addr])?;
+    let output = run(PROGRAM, &["client", "--addr", &addr])?;
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -90,7 +91,7 @@ fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
 
 #[test]
 fn une_limite_nulle_est_refusee() -> io::Result<()> {
-    let output = run_binary(&["chat", "--max-line", "0"])?;
+    let output = run(PROGRAM, &["chat", "--max-line", "0"])?;
     assert!(!output.status.success(), "--max-line 0 n'a pas de sens");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -113,7 +114,7 @@ fn les_valeurs_extremes_des_options_sont_refusees_en_francais() -> io::Result<()
         &["chat", "--max-rate", "-1"],
     ];
     for args in cases {
-        let output = run_binary(args)?;
+        let output = run(PROGRAM, args)?;
         assert_eq!(output.status.code(), Some(2), "{args:?} doit être refusé");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
@@ -128,7 +129,7 @@ fn les_valeurs_extremes_des_options_sont_refusees_en_francais() -> io::Result<()
 
 #[test]
 fn l_aide_du_chat_explique_chaque_limite() -> io::Result<()> {
-    let output = run_binary(&["chat", "--help"])?;
+    let output = run(PROGRAM, &["chat", "--help"])?;
     let help = String::from_utf8_lossy(&output.stdout);
     for word in [
         "--max-rate",
@@ -150,10 +151,10 @@ fn l_aide_du_chat_explique_chaque_limite() -> io::Result<()> {
 #[cfg(unix)]
 #[test]
 fn sigterm_previent_les_clients_et_le_programme_sort_avec_succes() -> io::Result<()> {
-    let mut server = RunningServer::start(&["chat", "--addr", "127.0.0.1:0"])?;
-    let mut alice = BufReader::new(connect(server.announced_addr())?);
+    let mut server = Program::start(PROGRAM, &["chat", "--addr", "127.0.0.1:0"])?;
+    let mut alice = BufReader::new(connect(server.listening_addr())?);
     assert!(read_line(&mut alice)?.starts_with("*** Bienvenue"));
-    let (code, output) = server.terminate()?;
+    server.signal("TERM")?;
     assert_eq!(
         read_line(&mut alice)?,
         "*** Le serveur s'arrête. Au revoir !\n",
@@ -162,20 +163,22 @@ fn sigterm_previent_les_clients_et_le_programme_sort_avec_succes() -> io::Result
     let mut rest = Vec::new();
     alice.read_to_end(&mut rest)?; // un FIN, pas un RST
     assert!(rest.is_empty(), "rien après l'avis d'arrêt : {rest:?}");
-    assert_eq!(code, Some(0), "un arrêt demandé n'est pas un échec");
-    assert!(
-        output.contains("Serveur arrêté."),
-        "le programme doit dire qu'il s'est arrêté : {output}"
+    server.stdout.expect_line("Serveur arrêté.");
+    assert_eq!(
+        server.wait().code(),
+        Some(0),
+        "un arrêt demandé n'est pas un échec"
     );
     Ok(())
 }
 
 #[test]
 fn le_serveur_d_echo_annonce_son_adresse_puis_sert() -> io::Result<()> {
-    // Exactement comme la leçon 06 le lancera.
-    let server =
-        RunningServer::start(&["server", "--addr", "127.0.0.1:0", "--max-clients", "20000"])?;
-    let mut stream = connect(server.announced_addr())?;
+    let mut server = Program::start(
+        PROGRAM,
+        &["server", "--addr", "127.0.0.1:0", "--max-clients", "20000"],
+    )?;
+    let mut stream = connect(server.listening_addr())?;
     stream.write_all(b"ping\n")?;
     stream.shutdown(Shutdown::Write)?;
     let mut echoed = Vec::new();
@@ -184,23 +187,28 @@ fn le_serveur_d_echo_annonce_son_adresse_puis_sert() -> io::Result<()> {
         echoed, b"ping\n",
         "le programme doit servir l'écho à l'adresse annoncée"
     );
+    server.stderr.expect(
+        |line| line.starts_with("Client connecté : 127.0.0.1:"),
+        "l'arrivée du client dans le journal, sur la sortie d'erreur",
+    );
     Ok(())
 }
 
 #[test]
 fn le_serveur_de_chat_annonce_son_adresse_puis_sert() -> io::Result<()> {
-    let server =
-        RunningServer::start(&["chat", "--addr", "127.0.0.1:0", "--max-clients", "20000"])?;
+    let mut server = Program::start(
+        PROGRAM,
+        &["chat", "--addr", "127.0.0.1:0", "--max-clients", "20000"],
+    )?;
+    let addr = server.listening_addr();
     assert!(
-        server
-            .first_line
-            .starts_with("Serveur de chat en écoute sur 127.0.0.1:"),
+        server.stdout.seen()[0].starts_with("Serveur de chat en écoute sur 127.0.0.1:"),
         "première ligne : {:?}",
-        server.first_line
+        server.stdout.seen()
     );
-    let mut alice = BufReader::new(connect(server.announced_addr())?);
+    let mut alice = BufReader::new(connect(addr)?);
     assert!(read_line(&mut alice)?.starts_with("*** Bienvenue"));
-    let mut bob = BufReader::new(connect(server.announced_addr())?);
+    let mut bob = BufReader::new(connect(addr)?);
     assert!(read_line(&mut bob)?.starts_with("*** Bienvenue"));
     assert!(read_line(&mut alice)?.ends_with("a rejoint le salon.\n"));
     bob.get_mut().write_all(b"ohe\n")?;
@@ -212,19 +220,21 @@ fn le_serveur_de_chat_annonce_son_adresse_puis_sert() -> io::Result<()> {
 }
 
 #[test]
-fn le_serveur_survit_a_une_sortie_standard_fermee() -> io::Result<()> {
-    // Le serveur écrit une ligne de journal par client : avec `println!`, la première écriture
-    // sur ce tube fermé ferait paniquer la boucle d'accept et arrêterait le serveur.
-    let server = RunningServer::start_then_close_stdout(&["server", "--addr", "127.0.0.1:0"])?;
+fn le_serveur_survit_a_des_sorties_fermees() -> io::Result<()> {
+    // Le serveur écrit une ligne de journal par client : avec `eprintln!`, la première
+    // écriture sur ce tube fermé ferait paniquer la boucle d'accept et arrêterait le serveur.
+    let mut server =
+        Program::start_then_close_outputs(PROGRAM, &["server", "--addr", "127.0.0.1:0"])?;
+    let addr = server.listening_addr();
     for round in 0..3 {
-        let mut stream = connect(server.announced_addr())?;
+        let mut stream = connect(addr)?;
         stream.write_all(b"encore\n")?;
         stream.shutdown(Shutdown::Write)?;
         let mut echoed = Vec::new();
         stream.read_to_end(&mut echoed)?;
         assert_eq!(
             echoed, b"encore\n",
-            "tour {round} : le serveur doit servir encore malgré sa sortie fermée"
+            "tour {round} : le serveur doit servir encore malgré ses sorties fermées"
         );
     }
     Ok(())

@@ -7,13 +7,13 @@ use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::thread;
 
-use common::{Keyboard, Shown, TIMEOUT, any_local_port, connect, read_line, spawn_with_deadline};
-use lesson03_threads::{
-    ChatConfig, ClientEnd, listen, run_chat_client, serve_chat, serve_echo, set_logging,
-};
+use common::any_local_port;
+use lesson03_threads::{ChatConfig, ClientEnd, listen, run_chat_client, serve_chat, serve_echo};
+use test_kit::{background, connect, keyboard, read_line, screen};
 
 fn start_echo_server() -> io::Result<SocketAddr> {
-    set_logging(false); // des dizaines de serveurs dans ce processus : pas de journal
+    // Des dizaines de serveurs dans ce processus : pas de journal.
+    course_kit::journal::set_enabled(false);
     let listener = listen(any_local_port())?;
     let addr = listener.local_addr()?;
     thread::spawn(move || serve_echo(listener, 10));
@@ -21,7 +21,7 @@ fn start_echo_server() -> io::Result<SocketAddr> {
 }
 
 fn start_chat_server() -> io::Result<SocketAddr> {
-    set_logging(false); // des dizaines de serveurs dans ce processus : pas de journal
+    course_kit::journal::set_enabled(false);
     let listener = listen(any_local_port())?;
     let addr = listener.local_addr()?;
     thread::spawn(move || serve_chat(listener, ChatConfig::default()));
@@ -31,12 +31,11 @@ fn start_chat_server() -> io::Result<SocketAddr> {
 #[test]
 fn le_client_affiche_l_echo_et_s_arrete_sur_exit() -> io::Result<()> {
     let addr = start_echo_server()?;
-    let (screen, mut shown) = Shown::new();
+    let (screen, mut shown) = screen();
     let input = io::Cursor::new("bonjour\r\nça va ?\nexit\nignoré\n");
     let stream = connect(addr)?;
-    let end = spawn_with_deadline(move || run_chat_client(stream, input, screen))
-        .recv_timeout(TIMEOUT)
-        .expect("`exit` doit terminer la session sans attendre")?;
+    let end = background(move || run_chat_client(stream, input, screen))
+        .join("`exit` doit terminer la session sans attendre")?;
     assert_eq!(end, ClientEnd::Exit, "`exit` doit terminer la session");
     // Le client attend que le serveur ferme après son départ : tout l'écho est déjà affiché.
     assert_eq!(
@@ -50,12 +49,11 @@ fn le_client_affiche_l_echo_et_s_arrete_sur_exit() -> io::Result<()> {
 #[test]
 fn le_client_s_arrete_a_la_fin_de_l_entree() -> io::Result<()> {
     let addr = start_echo_server()?;
-    let (screen, mut shown) = Shown::new();
+    let (screen, mut shown) = screen();
     let stream = connect(addr)?;
     let input = io::Cursor::new("une ligne");
-    let end = spawn_with_deadline(move || run_chat_client(stream, input, screen))
-        .recv_timeout(TIMEOUT)
-        .expect("la fin de l'entrée doit terminer la session sans attendre")?;
+    let end = background(move || run_chat_client(stream, input, screen))
+        .join("la fin de l'entrée doit terminer la session sans attendre")?;
     assert_eq!(
         end,
         ClientEnd::EndOfInput,
@@ -80,13 +78,12 @@ fn le_client_previent_quand_le_serveur_ferme_sans_attendre_le_clavier() -> io::R
     });
 
     // L'utilisateur ne tape rien : le client doit remarquer seul le départ du serveur.
-    let (typing, keyboard) = Keyboard::new();
-    let (screen, mut shown) = Shown::new();
+    let (typing, keyboard) = keyboard();
+    let (screen, mut shown) = screen();
     let stream = connect(addr)?;
-    let session = spawn_with_deadline(move || run_chat_client(stream, keyboard, screen));
-    let end = session
-        .recv_timeout(TIMEOUT)
-        .expect("le client doit s'arrêter quand le serveur ferme, même sans rien taper")?;
+    let session = background(move || run_chat_client(stream, keyboard, screen));
+    let end =
+        session.join("le client doit s'arrêter quand le serveur ferme, même sans rien taper")?;
     assert_eq!(end, ClientEnd::ServerClosed);
     assert_eq!(
         shown.collect(),
@@ -100,10 +97,10 @@ fn le_client_previent_quand_le_serveur_ferme_sans_attendre_le_clavier() -> io::R
 #[test]
 fn le_client_affiche_les_messages_des_autres_pendant_qu_on_tape() -> io::Result<()> {
     let addr = start_chat_server()?;
-    let (typing, keyboard) = Keyboard::new();
-    let (screen, mut shown) = Shown::new();
+    let (typing, keyboard) = keyboard();
+    let (screen, mut shown) = screen();
     let stream = connect(addr)?;
-    let session = spawn_with_deadline(move || run_chat_client(stream, keyboard, screen));
+    let session = background(move || run_chat_client(stream, keyboard, screen));
     shown.wait_for("*** Bienvenue");
 
     // Un autre participant arrive et parle ; notre utilisateur, lui, n'a encore rien tapé.
@@ -127,9 +124,7 @@ fn le_client_affiche_les_messages_des_autres_pendant_qu_on_tape() -> io::Result<
         "la ligne tapée doit être relayée aux autres : {reply:?}"
     );
     typing.send(b"exit\n".to_vec()).expect("clavier");
-    let end = session
-        .recv_timeout(TIMEOUT)
-        .expect("`exit` doit terminer la session")?;
+    let end = session.join("`exit` doit terminer la session")?;
     assert_eq!(end, ClientEnd::Exit);
     Ok(())
 }
@@ -150,12 +145,11 @@ fn le_client_du_chat_de_trop_voit_le_refus_puis_la_fermeture() -> io::Result<()>
         "la place doit être prise : {welcome:?}"
     );
 
-    let (typing, keyboard) = Keyboard::new();
-    let (screen, mut shown) = Shown::new();
+    let (typing, keyboard) = keyboard();
+    let (screen, mut shown) = screen();
     let stream = connect(addr)?;
-    let end = spawn_with_deadline(move || run_chat_client(stream, keyboard, screen))
-        .recv_timeout(TIMEOUT)
-        .expect("le client refusé doit s'arrêter seul")?;
+    let end = background(move || run_chat_client(stream, keyboard, screen))
+        .join("le client refusé doit s'arrêter seul")?;
     assert_eq!(end, ClientEnd::ServerClosed);
     assert_eq!(
         shown.collect(),
@@ -177,12 +171,11 @@ fn le_client_neutralise_les_sequences_d_echappement_du_serveur() -> io::Result<(
         stream.write_all("\x1b]0;pirate\x07titre\x1b[2J\r\n\x1b[6n\u{202E}abc\n".as_bytes())?;
         stream.write_all(b"caf\xc3\n") // pas de l'UTF-8 valide
     });
-    let (typing, keyboard) = Keyboard::new();
-    let (screen, mut shown) = Shown::new();
+    let (typing, keyboard) = keyboard();
+    let (screen, mut shown) = screen();
     let stream = connect(addr)?;
-    let end = spawn_with_deadline(move || run_chat_client(stream, keyboard, screen))
-        .recv_timeout(TIMEOUT)
-        .expect("le client doit s'arrêter quand le serveur ferme")?;
+    let end = background(move || run_chat_client(stream, keyboard, screen))
+        .join("le client doit s'arrêter quand le serveur ferme")?;
     assert_eq!(end, ClientEnd::ServerClosed);
     assert_eq!(
         shown.collect(),

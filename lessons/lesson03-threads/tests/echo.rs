@@ -8,38 +8,25 @@ use std::net::{Shutdown, SocketAddr};
 use std::thread;
 use std::time::Duration;
 
-use common::{any_local_port, connect, read_line};
-use lesson03_threads::{listen, serve_echo, set_logging};
+use common::any_local_port;
+use lesson03_threads::{listen, serve_echo};
+use test_kit::{connect, read_line, roundtrip};
 
 /// Démarre un vrai serveur d'écho sur un port libre, au plus `max_clients` clients.
 fn start_server(max_clients: usize) -> io::Result<SocketAddr> {
-    set_logging(false); // des dizaines de serveurs dans ce processus : pas de journal
+    // Des dizaines de serveurs dans ce processus : pas de journal.
+    course_kit::journal::set_enabled(false);
     let listener = listen(any_local_port())?;
     let addr = listener.local_addr()?;
     thread::spawn(move || serve_echo(listener, max_clients));
     Ok(addr)
 }
 
-/// Envoie `payload` depuis un thread (pendant qu'on lit, pour que les tampons ne se
-/// remplissent pas des deux côtés), ferme l'envoi, puis lit tout jusqu'à la fin.
-fn echo_roundtrip(addr: SocketAddr, payload: Vec<u8>) -> io::Result<Vec<u8>> {
-    let mut stream = connect(addr)?;
-    let mut writer = stream.try_clone()?;
-    let sender = thread::spawn(move || -> io::Result<()> {
-        writer.write_all(&payload)?;
-        writer.shutdown(Shutdown::Write)
-    });
-    let mut received = Vec::new();
-    stream.read_to_end(&mut received)?;
-    sender.join().expect("le thread d'envoi a paniqué")?;
-    Ok(received)
-}
-
 #[test]
 fn les_octets_binaires_et_non_utf8_sont_renvoyes_intacts() -> io::Result<()> {
     let addr = start_server(10)?;
     let payload: Vec<u8> = (0..=255u8).chain([0xff, 0xfe, 0x00, 0xc3]).collect();
-    let received = echo_roundtrip(addr, payload.clone())?;
+    let received = roundtrip(addr, payload.clone())?;
     assert_eq!(
         received, payload,
         "le serveur ne doit ni décoder ni modifier les octets"
@@ -51,7 +38,7 @@ fn les_octets_binaires_et_non_utf8_sont_renvoyes_intacts() -> io::Result<()> {
 fn un_mebioctet_revient_entier_malgre_les_lectures_partielles() -> io::Result<()> {
     let addr = start_server(10)?;
     let payload: Vec<u8> = (0..1024 * 1024).map(|i| (i % 251) as u8).collect();
-    let received = echo_roundtrip(addr, payload.clone())?;
+    let received = roundtrip(addr, payload.clone())?;
     assert_eq!(
         received.len(),
         payload.len(),
@@ -103,7 +90,7 @@ fn un_client_qui_coupe_brutalement_ne_derange_pas_les_autres() -> io::Result<()>
         "toujours la ?\n",
         "le client déjà connecté doit continuer à être servi après le RST d'un autre"
     );
-    let received = echo_roundtrip(addr, b"nouveau\n".to_vec())?;
+    let received = roundtrip(addr, b"nouveau\n".to_vec())?;
     assert_eq!(
         received, b"nouveau\n",
         "le serveur doit accepter de nouveaux clients après un RST"
@@ -144,7 +131,7 @@ fn une_place_se_libere_quand_un_client_part() -> io::Result<()> {
     first.read_to_end(&mut echoed)?;
     assert_eq!(echoed, b"je prends la place\n");
 
-    let received = echo_roundtrip(addr, b"a mon tour\n".to_vec())?;
+    let received = roundtrip(addr, b"a mon tour\n".to_vec())?;
     assert_eq!(
         received, b"a mon tour\n",
         "la place du client parti doit être rendue, pas perdue"
@@ -160,7 +147,7 @@ fn une_ecoute_sur_ipv6_toutes_interfaces_accepte_ipv4_et_ipv6() -> io::Result<()
     thread::spawn(move || serve_echo(listener, 10));
     for client in ["127.0.0.1", "[::1]"] {
         let addr: SocketAddr = format!("{client}:{port}").parse().unwrap();
-        let received = echo_roundtrip(addr, b"double pile\n".to_vec())?;
+        let received = roundtrip(addr, b"double pile\n".to_vec())?;
         assert_eq!(
             received, b"double pile\n",
             "client {client} sur un serveur [::]"

@@ -78,7 +78,9 @@ fn usage_error(err: &clap::Error) -> Option<String> {
 }
 
 /// Un entier entre `min` et `max` (bornes comprises), pour une option de clap :
-/// `#[arg(long, value_parser = course_kit::cli::between(1, 65_536))]`.
+/// `#[arg(long, value_parser = course_kit::cli::between(1usize, 65_536))]`. Le type des bornes
+/// (`1usize`) doit être celui du champ : sans lui, Rust choisirait `i32`, et clap s'en
+/// plaindrait au démarrage.
 ///
 /// Pourquoi des bornes ? Une limite de 0 refuserait tous les clients ; une valeur immense
 /// n'est qu'une faute de frappe, et ferait déborder les calculs plus loin (`usize::MAX + 1`

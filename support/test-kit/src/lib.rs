@@ -8,8 +8,9 @@
 //! - [`run`] lance un programme, attend sa fin avec une échéance et rend ce qu'il a écrit ;
 //!   [`Program`] le laisse tourner pendant le test (un serveur), lit ses lignes avec une borne
 //!   ([`Lines::expect`]) et le tue à la fin du test, même en cas d'échec ;
-//! - [`connect`] ouvre une connexion dont chaque lecture et chaque écriture a un délai, et
-//!   [`read_line`] lit une ligne bornée en octets ;
+//! - [`connect`] ouvre une connexion dont chaque lecture et chaque écriture a un délai,
+//!   [`read_line`] lit une ligne bornée en octets, et [`roundtrip`] envoie tout puis lit tout
+//!   (l'échange type avec un serveur d'écho) ;
 //! - [`with_deadline`] et [`background`] font travailler un thread et font échouer le test,
 //!   au lieu de le figer, s'il ne finit pas à temps ;
 //! - [`keyboard`] et [`screen`] simulent le clavier et l'écran d'un client.
@@ -26,7 +27,7 @@ mod program;
 mod terminal;
 
 pub use deadline::{Background, background, with_deadline};
-pub use net::{connect, read_line};
+pub use net::{connect, read_line, roundtrip};
 pub use program::{Lines, Program, run, run_with_input};
 pub use terminal::{Keyboard, Screen, Shown, keyboard, screen};
 

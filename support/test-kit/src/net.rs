@@ -1,9 +1,9 @@
 //! Des connexions de test qui ne bloquent jamais le test.
 
-use std::io::{self, BufRead, ErrorKind, Read};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{self, BufRead, ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 
-use crate::{MAX_LINE_BYTES, TIMEOUT};
+use crate::{MAX_LINE_BYTES, TIMEOUT, background};
 
 /// Se connecte à `addr`, avec un délai sur la connexion, sur chaque lecture et sur chaque
 /// écriture : un serveur cassé fait échouer le test (`WouldBlock` ou `TimedOut`), jamais
@@ -33,4 +33,22 @@ pub fn read_line(reader: &mut impl BufRead) -> io::Result<String> {
         ));
     }
     Ok(String::from_utf8_lossy(&line).into_owned())
+}
+
+/// Se connecte à `addr`, envoie `payload`, ferme le sens d'envoi (le serveur lit la fin du
+/// flux), puis lit tout ce que le serveur renvoie, jusqu'à ce qu'il ferme à son tour.
+///
+/// L'envoi part d'un thread PENDANT qu'on lit : face à un écho, envoyer tout avant de lire
+/// remplirait les tampons des deux côtés, et chacun attendrait l'autre pour toujours.
+pub fn roundtrip(addr: SocketAddr, payload: Vec<u8>) -> io::Result<Vec<u8>> {
+    let mut stream = connect(addr)?;
+    let mut writer = stream.try_clone()?;
+    let sending = background(move || -> io::Result<()> {
+        writer.write_all(&payload)?;
+        writer.shutdown(Shutdown::Write)
+    });
+    let mut received = Vec::new();
+    stream.read_to_end(&mut received)?;
+    sending.join("l'envoi")?;
+    Ok(received)
 }

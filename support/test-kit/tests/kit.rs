@@ -7,8 +7,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use test_kit::{
-    MAX_LINE_BYTES, Program, background, connect, keyboard, read_line, run, run_with_input, screen,
-    with_deadline,
+    MAX_LINE_BYTES, Program, background, connect, keyboard, read_line, roundtrip, run,
+    run_with_input, screen, with_deadline,
 };
 
 const PARROT: &str = env!("CARGO_BIN_EXE_parrot");
@@ -115,6 +115,22 @@ fn une_ligne_sans_fin_est_une_erreur_et_non_une_memoire_sans_borne() -> std::io:
     assert_eq!(err.kind(), ErrorKind::InvalidData, "{err}");
     drop(sending);
     Ok(())
+}
+
+#[test]
+fn roundtrip_envoie_tout_ferme_l_envoi_et_lit_jusqu_a_la_fin() -> std::io::Result<()> {
+    use std::io::Read;
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    // Un serveur qui lit tout jusqu'à la fin du flux, puis répond combien il a reçu.
+    let server = background(move || -> std::io::Result<()> {
+        let (mut stream, _) = listener.accept()?;
+        let mut received = Vec::new();
+        stream.read_to_end(&mut received)?;
+        write!(stream, "{} octets", received.len())
+    });
+    assert_eq!(roundtrip(addr, vec![7; 100_000])?, b"100000 octets");
+    server.join("le serveur d'essai")
 }
 
 #[test]

@@ -2,12 +2,12 @@
 //! Chaque lecture a un délai maximal : un serveur cassé fait échouer un test, jamais bloquer.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener};
 use std::thread;
 use std::time::Duration;
 
 use lesson01_echo::{ClientEnd, listen, run_client, serve};
-use test_kit::{Program, TIMEOUT, connect, run};
+use test_kit::{Program, TIMEOUT, connect, roundtrip, run};
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson01-echo");
 
@@ -21,25 +21,10 @@ fn start_server() -> io::Result<SocketAddr> {
     Ok(addr)
 }
 
-/// Envoie `payload` depuis un thread (pendant qu'on lit, pour que les tampons ne se
-/// remplissent pas des deux côtés), ferme l'envoi, puis lit tout jusqu'à la fin.
-fn echo_roundtrip(addr: SocketAddr, payload: Vec<u8>) -> io::Result<Vec<u8>> {
-    let mut stream = connect(addr)?;
-    let mut writer = stream.try_clone()?;
-    let sender = thread::spawn(move || -> io::Result<()> {
-        writer.write_all(&payload)?;
-        writer.shutdown(Shutdown::Write)
-    });
-    let mut received = Vec::new();
-    stream.read_to_end(&mut received)?;
-    sender.join().expect("le thread d'envoi a paniqué")?;
-    Ok(received)
-}
-
 #[test]
 fn le_texte_est_renvoye_a_l_identique() -> io::Result<()> {
     let addr = start_server()?;
-    let received = echo_roundtrip(addr, b"bonjour\n".to_vec())?;
+    let received = roundtrip(addr, b"bonjour\n".to_vec())?;
     assert_eq!(
         received, b"bonjour\n",
         "l'écho doit être identique à l'envoi"
@@ -51,7 +36,7 @@ fn le_texte_est_renvoye_a_l_identique() -> io::Result<()> {
 fn les_octets_binaires_et_non_utf8_sont_renvoyes_intacts() -> io::Result<()> {
     let addr = start_server()?;
     let payload: Vec<u8> = (0..=255u8).chain([0xff, 0xfe, 0x00, 0xc3]).collect();
-    let received = echo_roundtrip(addr, payload.clone())?;
+    let received = roundtrip(addr, payload.clone())?;
     assert_eq!(
         received, payload,
         "le serveur ne doit ni décoder ni modifier les octets"
@@ -63,7 +48,7 @@ fn les_octets_binaires_et_non_utf8_sont_renvoyes_intacts() -> io::Result<()> {
 fn un_mebioctet_revient_entier_malgre_les_lectures_partielles() -> io::Result<()> {
     let addr = start_server()?;
     let payload: Vec<u8> = (0..1024 * 1024).map(|i| (i % 251) as u8).collect();
-    let received = echo_roundtrip(addr, payload.clone())?;
+    let received = roundtrip(addr, payload.clone())?;
     assert_eq!(
         received.len(),
         payload.len(),
@@ -78,7 +63,7 @@ fn plusieurs_clients_sont_servis_l_un_apres_l_autre() -> io::Result<()> {
     let addr = start_server()?;
     for i in 0..5 {
         let message = format!("client numéro {i}\n").into_bytes();
-        let received = echo_roundtrip(addr, message.clone())?;
+        let received = roundtrip(addr, message.clone())?;
         assert_eq!(received, message, "le client {i} n'a pas reçu son écho");
     }
     Ok(())
@@ -122,7 +107,7 @@ fn un_client_qui_coupe_brutalement_ne_derange_pas_le_serveur() -> io::Result<()>
     socket2::SockRef::from(&rude).set_linger(Some(Duration::ZERO))?;
     drop(rude);
 
-    let received = echo_roundtrip(addr, b"toujours la ?\n".to_vec())?;
+    let received = roundtrip(addr, b"toujours la ?\n".to_vec())?;
     assert_eq!(
         received, b"toujours la ?\n",
         "le serveur doit continuer après un RST"
@@ -239,7 +224,7 @@ fn une_ecoute_sur_ipv6_toutes_interfaces_accepte_ipv4_et_ipv6() -> io::Result<()
     thread::spawn(move || serve(&listener));
     for client in ["127.0.0.1", "[::1]"] {
         let addr: SocketAddr = format!("{client}:{port}").parse().unwrap();
-        let received = echo_roundtrip(addr, b"double pile\n".to_vec())?;
+        let received = roundtrip(addr, b"double pile\n".to_vec())?;
         assert_eq!(
             received, b"double pile\n",
             "client {client} sur un serveur [::]"
@@ -256,7 +241,7 @@ fn le_serveur_survit_a_une_sortie_standard_fermee() -> io::Result<()> {
     let mut server = Program::start_then_close_outputs(PROGRAM, &["--addr", "127.0.0.1:0"])?;
     let addr = server.listening_addr();
     for round in 0..3 {
-        let received = echo_roundtrip(addr, b"encore\n".to_vec())?;
+        let received = roundtrip(addr, b"encore\n".to_vec())?;
         assert_eq!(
             received, b"encore\n",
             "tour {round} : le serveur doit servir encore malgré sa sortie fermée"
@@ -271,7 +256,7 @@ fn le_journal_va_sur_la_sortie_d_erreur_et_la_banniere_sur_la_sortie_standard() 
     // garder l'une et jeter l'autre (`2>journal.txt`).
     let mut server = Program::start(PROGRAM, &["--addr", "127.0.0.1:0"])?;
     let addr = server.listening_addr();
-    let received = echo_roundtrip(addr, b"journal\n".to_vec())?;
+    let received = roundtrip(addr, b"journal\n".to_vec())?;
     assert_eq!(received, b"journal\n");
     server.stderr.expect(
         |line| line.starts_with("Client connecté : 127.0.0.1:"),

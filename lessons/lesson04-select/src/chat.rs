@@ -21,6 +21,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use course_kit::log;
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Registry, Token};
 
@@ -254,7 +255,7 @@ impl ChatServer {
         let token = Token(self.next_token);
         self.next_token += 1;
         if let Err(err) = registry.register(&mut stream, token, Interest::READABLE) {
-            log_error!("Impossible de surveiller {peer} : {err}");
+            log!("Impossible de surveiller {peer} : {err}");
             return;
         }
         // On regroupe déjà nous-mêmes les lignes d'un tour en un seul envoi : l'algorithme de
@@ -265,7 +266,7 @@ impl ChatServer {
         // grave : le courrier reste borné par nos propres limites.
         let _ = socket2::SockRef::from(&stream).set_send_buffer_size(SEND_BUFFER);
         if self.config.verbose {
-            log_info!("Client connecté : {peer}");
+            log!("Client connecté : {peer}");
         }
         let name = protocol::name_of(peer);
         let others = self.clients.len();
@@ -511,9 +512,9 @@ impl ChatServer {
         let name = client.name;
         if self.config.verbose {
             match &departure {
-                Departure::Failed(err) => log_info!("Connexion avec {name} interrompue : {err}"),
-                Departure::TooSlow => log_info!("{name} ne lisait plus : déconnecté."),
-                Departure::Left => log_info!("{name} parti ({} restants).", self.clients.len()),
+                Departure::Failed(err) => log!("Connexion avec {name} interrompue : {err}"),
+                Departure::TooSlow => log!("{name} ne lisait plus : déconnecté."),
+                Departure::Left => log!("{name} parti ({} restants).", self.clients.len()),
             }
         }
         // Une déconnexion forcée est toujours annoncée, pour que chacun sache pourquoi un

@@ -5,6 +5,7 @@ use std::io::{self, ErrorKind, Read};
 use std::mem;
 use std::net::{SocketAddr, TcpListener};
 
+use course_kit::log;
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Registry, Token};
 
@@ -141,14 +142,14 @@ impl EchoServer {
         // La socket acceptée est déjà non bloquante (mio s'en charge). Au départ, on ne
         // surveille que la lecture : on n'a encore rien à lui envoyer.
         if let Err(err) = registry.register(&mut stream, token, Interest::READABLE) {
-            log_error!("Impossible de surveiller {peer} : {err}");
+            log!("Impossible de surveiller {peer} : {err}");
             return;
         }
         // Chaque écho part dès qu'il est prêt : sans TCP_NODELAY, l'algorithme de Nagle
         // retiendrait un petit envoi tant que le précédent n'est pas acquitté.
         let _ = stream.set_nodelay(true);
         if self.config.verbose {
-            log_info!("Client connecté : {peer}");
+            log!("Client connecté : {peer}");
         }
         let connection = Connection {
             stream,
@@ -236,8 +237,8 @@ impl EchoServer {
         let _ = registry.deregister(&mut connection.stream);
         if self.config.verbose {
             match error {
-                None => log_info!("Client {} parti.", connection.peer),
-                Some(err) => log_info!("Connexion avec {} interrompue : {err}", connection.peer),
+                None => log!("Client {} parti.", connection.peer),
+                Some(err) => log!("Connexion avec {} interrompue : {err}", connection.peer),
             }
         }
         if self.accept_failed {

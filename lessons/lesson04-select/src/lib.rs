@@ -32,26 +32,8 @@ use std::io::{self, ErrorKind, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
+use course_kit::log;
 use socket2::{Domain, Protocol, Socket, Type};
-
-/// Journal du serveur, sur la sortie standard. Contrairement à `println!`, il ne panique pas
-/// si personne ne lit plus la sortie (un tube fermé) : un serveur ne doit pas s'arrêter pour
-/// tout le monde à cause de son journal. Attention : un `write` sur un terminal ou un tube
-/// plein BLOQUE, et avec lui toute la boucle ; c'est pourquoi le journal détaillé est optionnel.
-macro_rules! log_info {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-
-/// Comme `log_info!`, sur la sortie d'erreur.
-macro_rules! log_error {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
-}
 
 mod chat;
 mod client;
@@ -138,7 +120,9 @@ pub struct Config {
     /// annoncés. Chaque annonce part chez tout le monde : pour N arrivées, c'est N² lignes
     /// (50 millions pour 10 000 clients). Les grandes messageries font de même.
     pub announce_limit: usize,
-    /// Affiche chaque arrivée et chaque départ (sur la sortie standard).
+    /// Note au journal chaque arrivée et chaque départ (`course_kit::log!`, sur la sortie
+    /// d'erreur). Désactivé par défaut : écrire sur un terminal ou dans un tube plein BLOQUE,
+    /// et avec lui toute la boucle, donc tous les clients.
     pub verbose: bool,
 }
 
@@ -337,7 +321,7 @@ fn accept_all(
                 // serveur. Boucler ne servirait à rien : les connexions restent dans la file du
                 // noyau et l'on réessaiera à la prochaine arrivée ou au prochain départ.
                 _ => {
-                    log_error!("accept() a échoué : {err} ; on réessaiera plus tard.");
+                    log!("accept() a échoué : {err} ; on réessaiera plus tard.");
                     return true;
                 }
             },

@@ -1,12 +1,14 @@
 //! Programme de la leçon 04 : lit la ligne de commande, puis appelle la bibliothèque.
 //! Toute la partie réseau est dans `lib.rs` ; ici, on ne fait que traduire les erreurs
-//! attendues en phrases françaises.
+//! attendues en phrases françaises, avec `course_kit::cli` (voir la leçon 01).
 
-use std::io::{self, ErrorKind, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::io;
+use std::net::TcpStream;
 use std::process::ExitCode;
 
 use clap::{ArgAction, Parser, Subcommand};
+use course_kit::cli::{self, HELP_TEMPLATE, between, explain, resolve};
+use course_kit::show;
 use lesson04_select::{
     ClientEnd, Config, DEFAULT_ADDR, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_LINE, DEFAULT_MAX_RATE,
     Shutdown, listen, run_client, serve_chat_until, serve_echo_until,
@@ -18,7 +20,7 @@ use lesson04_select::{
 /// d'entre elles par seconde approcheraient la limite dure (1 Mio) d'un lecteur honnête.
 const MAX_CLIENTS_LIMIT: usize = 100_000;
 const MAX_LINE_LIMIT: usize = 4096;
-const MAX_RATE_LIMIT: usize = 10_000;
+const MAX_RATE_LIMIT: u32 = 10_000;
 
 /// Ce que voit un utilisateur du chat quand il atteint une limite (aide de `chat`).
 const CHAT_LIMITS: &str = "Limites du chat (aucune ligne acceptée n'est perdue) :\n\
@@ -31,9 +33,6 @@ const CHAT_LIMITS: &str = "Limites du chat (aucune ligne acceptée n'est perdue)
       de l'expéditeur ; les caractères de contrôle deviennent « � ».\n\
     Ctrl+C (ou SIGTERM) prévient les clients, envoie ce qui attend (1 s au plus),\n\
     puis arrête le serveur.";
-
-/// Gabarit d'aide en français (celui de clap est en anglais).
-const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
 
 /// Leçon 04 : serveurs d'écho et de chat à boucle d'événements (mio), sur un seul thread.
 #[derive(Parser)]
@@ -62,22 +61,22 @@ struct Cli {
 
     /// Serveurs : nombre maximal de clients connectés en même temps, de 1 à 100000 (défaut : 1024)
     #[arg(long, global = true, default_value_t = DEFAULT_MAX_CLIENTS, hide_default_value = true,
-          value_parser = |text: &str| bounded(text, 1, MAX_CLIENTS_LIMIT))]
+          value_parser = between(1, MAX_CLIENTS_LIMIT))]
     max_clients: usize,
 
     /// Chat : longueur maximale d'une ligne, en octets, de 1 à 4096 (défaut : 1024)
     #[arg(long, global = true, default_value_t = DEFAULT_MAX_LINE, hide_default_value = true,
-          value_parser = |text: &str| bounded(text, 1, MAX_LINE_LIMIT))]
+          value_parser = between(1, MAX_LINE_LIMIT))]
     max_line: usize,
 
     /// Chat : lignes par seconde et par client, de 0 à 10000, avec une réserve d'autant ;
     /// au-delà, le serveur cesse un moment de lire ce client, sans rien perdre. 0 : pas de
     /// limite (défaut : 100)
-    #[arg(long, global = true, default_value_t = DEFAULT_MAX_RATE as usize,
-          hide_default_value = true, value_parser = |text: &str| bounded(text, 0, MAX_RATE_LIMIT))]
-    max_rate: usize,
+    #[arg(long, global = true, default_value_t = DEFAULT_MAX_RATE,
+          hide_default_value = true, value_parser = between(0, MAX_RATE_LIMIT))]
+    max_rate: u32,
 
-    /// Serveurs : affiche chaque arrivée et chaque départ de client
+    /// Serveurs : note au journal (sortie d'erreur) chaque arrivée et chaque départ de client
     #[arg(short, long, global = true)]
     verbose: bool,
 
@@ -105,26 +104,17 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(err) => return usage_error(err),
-    };
-    let command = cli.command.unwrap_or(Command::Server);
+    let args: Cli = cli::parse();
+    let command = args.command.unwrap_or(Command::Server);
     let result = match command {
-        Command::Server | Command::Chat => run_server(command, &cli),
-        Command::Client => run_client_cli(&cli.addr),
+        Command::Server | Command::Chat => run_server(command, &args),
+        Command::Client => run_client_cli(&args.addr),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("Erreur : {message}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::finish(result)
 }
 
-fn run_server(command: Command, cli: &Cli) -> Result<(), String> {
-    let addr = resolve(&cli.addr)?;
+fn run_server(command: Command, args: &Cli) -> Result<(), String> {
+    let addr = resolve(&args.addr)?;
     let listener = listen(addr).map_err(|err| explain(&err, addr))?;
     let local = listener.local_addr().map_err(|err| explain(&err, addr))?;
     let kind = if command == Command::Chat {
@@ -140,12 +130,9 @@ fn run_server(command: Command, cli: &Cli) -> Result<(), String> {
     let handle = shutdown.clone();
     ctrlc::set_handler(move || handle.request())
         .map_err(|err| format!("impossible d'intercepter Ctrl+C : {err}."))?;
-    // La première ligne donne l'adresse réelle (utile avec le port 0) : le banc d'essai de la
-    // leçon 06 la lit. On vide la sortie tout de suite, car elle peut être un tube, et l'on
-    // ignore les erreurs d'écriture : si le lecteur a fermé le tube, `println!` paniquerait.
-    let mut out = io::stdout().lock();
-    let _ = writeln!(
-        out,
+    // La première ligne donne l'adresse réelle : avec `--addr 127.0.0.1:0`, c'est le noyau qui
+    // choisit le port, et seul le serveur le connaît (les tests du programme la lisent ainsi).
+    show!(
         "Serveur {kind} en écoute sur {local} (un seul thread, Ctrl+C pour l'arrêter).\n\
          Pour s'y connecter, dans un autre terminal :\n  \
          cargo run -p lesson04-select -- client --addr {local}\n  \
@@ -154,19 +141,13 @@ fn run_server(command: Command, cli: &Cli) -> Result<(), String> {
         local.port()
     );
     if command != Command::Chat {
-        let _ = writeln!(
-            out,
-            "Le chat de la leçon : cargo run -p lesson04-select -- chat"
-        );
+        show!("Le chat de la leçon : cargo run -p lesson04-select -- chat");
     }
-    let _ = out.flush();
-    drop(out);
     let config = Config {
-        max_clients: cli.max_clients,
-        max_line: cli.max_line,
-        // Sans perte : `bounded` a vérifié que la valeur tient dans MAX_RATE_LIMIT.
-        max_rate: u32::try_from(cli.max_rate).unwrap_or(u32::MAX),
-        verbose: cli.verbose,
+        max_clients: args.max_clients,
+        max_line: args.max_line,
+        max_rate: args.max_rate,
+        verbose: args.verbose,
         ..Config::default()
     };
     let served = if command == Command::Chat {
@@ -175,85 +156,18 @@ fn run_server(command: Command, cli: &Cli) -> Result<(), String> {
         serve_echo_until(listener, config, &shutdown)
     };
     served.map_err(|err| explain(&err, addr))?;
-    let mut out = io::stdout().lock();
-    let _ = writeln!(out, "Serveur arrêté.");
-    let _ = out.flush();
+    show!("Serveur arrêté.");
     Ok(())
 }
 
 fn run_client_cli(addr: &str) -> Result<(), String> {
     let addr = resolve(addr)?;
     let stream = TcpStream::connect(addr).map_err(|err| explain(&err, addr))?;
-    println!("Connecté à {addr}. Tapez une ligne, `exit` pour quitter.");
+    show!("Connecté à {addr}. Tapez une ligne, `exit` pour quitter.");
     let input = io::BufReader::new(io::stdin());
     let end = run_client(stream, input, io::stdout()).map_err(|err| explain(&err, addr))?;
     if end != ClientEnd::ServerClosed {
-        println!("Au revoir !");
+        show!("Au revoir !");
     }
     Ok(())
-}
-
-/// Transforme « hôte:port » en adresse de socket, avec un message clair en cas d'échec.
-fn resolve(addr: &str) -> Result<SocketAddr, String> {
-    let unresolvable = || {
-        format!(
-            "impossible de résoudre l'adresse « {addr} » : hôte inconnu ou format invalide (attendu hôte:port, par exemple 127.0.0.1:7777 ou [::1]:7777)."
-        )
-    };
-    addr.to_socket_addrs()
-        .map_err(|_| unresolvable())?
-        .next()
-        .ok_or_else(unresolvable)
-}
-
-/// Traduit les erreurs réseau attendues en une phrase française.
-fn explain(err: &io::Error, addr: SocketAddr) -> String {
-    match err.kind() {
-        ErrorKind::AddrInUse => format!(
-            "l'adresse {addr} est déjà utilisée : un autre serveur y écoute-t-il déjà ? Choisissez un autre port avec --addr."
-        ),
-        ErrorKind::PermissionDenied => format!(
-            "permission refusée pour {addr} : les ports inférieurs à 1024 sont réservés à l'administrateur, choisissez-en un plus grand."
-        ),
-        ErrorKind::AddrNotAvailable => {
-            format!("l'adresse {addr} n'appartient à aucune interface de cette machine.")
-        }
-        ErrorKind::ConnectionRefused => {
-            format!("connexion refusée par {addr} : aucun serveur n'y écoute. L'avez-vous lancé ?")
-        }
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => {
-            format!("la connexion avec {addr} a été coupée brutalement.")
-        }
-        _ => format!("erreur réseau avec {addr} : {err}."),
-    }
-}
-
-/// Une option hors bornes donne une phrase française (le cadre des messages de clap est en
-/// anglais) ; les autres cas (aide, version, option inconnue) restent ceux de clap.
-fn usage_error(err: clap::Error) -> ExitCode {
-    use clap::error::{ContextKind, ContextValue, ErrorKind as ClapErrorKind};
-    let arg = match err.get(ContextKind::InvalidArg) {
-        Some(ContextValue::String(arg)) => arg.split(' ').next().unwrap_or(arg),
-        _ => "",
-    };
-    let reason = std::error::Error::source(&err).map(ToString::to_string);
-    match (err.kind(), reason) {
-        (ClapErrorKind::ValueValidation, Some(reason)) if !arg.is_empty() => {
-            eprintln!("Erreur : valeur refusée pour {arg} : {reason}.");
-            ExitCode::from(2)
-        }
-        _ => err.exit(),
-    }
-}
-
-/// Un entier entre `min` et `max`, sinon une phrase française (clap l'affiche et s'arrête).
-/// Une limite de 0 refuserait tous les clients (ou toutes les lignes) ; une limite immense
-/// n'est qu'une faute de frappe, et ferait déborder les calculs : on les rejette d'emblée.
-fn bounded(text: &str, min: usize, max: usize) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(value) if (min..=max).contains(&value) => Ok(value),
-        _ => Err(format!(
-            "« {text} » n'est pas un entier entre {min} et {max}"
-        )),
-    }
 }

@@ -11,9 +11,12 @@ pub(crate) fn name_of(peer: SocketAddr) -> String {
     format!("[{peer}]")
 }
 
-/// Refus d'un client en trop (écho et chat).
+/// Refus d'un client en trop (écho et chat), le même mot pour mot qu'aux leçons 03 et 05.
 pub(crate) fn server_full(max_clients: usize) -> String {
-    format!("*** Serveur complet ({max_clients} connexions au maximum) : réessayez plus tard.\n")
+    let plural = if max_clients > 1 { "s" } else { "" };
+    format!(
+        "*** Serveur complet ({max_clients} connexion{plural} au maximum) : réessayez plus tard.\n"
+    )
 }
 
 pub(crate) fn welcome(name: &str, others: usize) -> String {

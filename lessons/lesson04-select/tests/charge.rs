@@ -8,12 +8,12 @@ mod common;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::sync::{Arc, Barrier};
-use std::thread;
 use std::time::Duration;
 
 use common::{Chatter, join_without_reading, start_chat};
 use lesson04_select::Config;
 use lesson04_select::display::{MAX_COLUMNS, columns};
+use test_kit::{TIMEOUT, background};
 
 /// Ce qu'un lecteur a vu : pour chaque expéditeur (son numéro dans le test), le dernier
 /// numéro de ligne reçu ; et les annonces du serveur.
@@ -104,13 +104,13 @@ fn une_rafale_de_20_clients_arrive_entiere_et_personne_n_est_deconnecte() -> io:
     for (index, mut chatter) in chatters.into_iter().enumerate() {
         let mut writer = chatter.writer.try_clone()?;
         let start = Arc::clone(&start);
-        let sender = thread::spawn(move || -> io::Result<()> {
+        let sender = background(move || -> io::Result<()> {
             let burst: String = (0..LINES).map(|n| tagged_line(index, n, 500)).collect();
             start.wait(); // tout le monde envoie en même temps
             writer.write_all(burst.as_bytes())
         });
         let names = Arc::clone(&names);
-        readers.push(thread::spawn(move || -> io::Result<Seen> {
+        readers.push(background(move || -> io::Result<Seen> {
             let mut seen = Seen::default();
             // Borné : chaque lecture a un délai (TIMEOUT), et l'on s'arrête au compte.
             while seen.messages < (CLIENTS - 1) * LINES {
@@ -118,12 +118,12 @@ fn une_rafale_de_20_clients_arrive_entiere_et_personne_n_est_deconnecte() -> io:
                 seen.record(&row, &names);
                 assert!(seen.kicks().is_empty(), "déconnexion : {:?}", seen.kicks());
             }
-            sender.join().expect("le thread d'envoi a paniqué")?;
+            sender.join_within(TIMEOUT * 4, "l'envoi")?;
             Ok(seen)
         }));
     }
     for (index, reader) in readers.into_iter().enumerate() {
-        let seen = reader.join().expect("un lecteur a paniqué")?;
+        let seen = reader.join_within(TIMEOUT * 4, "un lecteur")?;
         for sender in (0..CLIENTS).filter(|&sender| sender != index) {
             assert_eq!(
                 seen.last.get(&sender),
@@ -150,7 +150,7 @@ fn un_expediteur_trop_rapide_est_freine_sans_perte_et_les_lecteurs_restent() -> 
     // Mille lignes d'un seul `write` : bien plus vite que 500 par seconde.
     let burst: String = (0..LINES).map(|n| tagged_line(0, n, 40)).collect();
     let mut writer = flooder.writer.try_clone()?;
-    let sending = thread::spawn(move || writer.write_all(burst.as_bytes()));
+    let sending = background(move || writer.write_all(burst.as_bytes()));
     for reader in &mut readers {
         let mut seen = Seen::default();
         while seen.messages < LINES {
@@ -162,7 +162,7 @@ fn un_expediteur_trop_rapide_est_freine_sans_perte_et_les_lecteurs_restent() -> 
             seen.kicks()
         );
     }
-    sending.join().expect("le thread d'envoi a paniqué")?;
+    sending.join_within(TIMEOUT * 4, "l'envoi")?;
     let notice = flooder.wait_for("Doucement", 5)?;
     assert_eq!(
         notice, "*** Doucement ! Au plus 500 lignes par seconde : la suite attend son tour.\n",
@@ -195,17 +195,17 @@ fn quatre_inondeurs_et_un_dormeur_seul_le_dormeur_est_deconnecte() -> io::Result
     let mut handles = Vec::new();
     for (index, mut flooder) in flooders.into_iter().enumerate() {
         let mut writer = flooder.writer.try_clone()?;
-        let sender = thread::spawn(move || -> io::Result<()> {
+        let sender = background(move || -> io::Result<()> {
             let flood: String = (0..LINES).map(|n| tagged_line(index, n, 60)).collect();
             writer.write_all(flood.as_bytes())
         });
         let (names, sleeper_name) = (Arc::clone(&names), sleeper_name.clone());
-        handles.push(thread::spawn(move || -> io::Result<Seen> {
+        handles.push(background(move || -> io::Result<Seen> {
             let mut seen = Seen::default();
             while seen.messages < (FLOODERS - 1) * LINES {
                 seen.record(&flooder.line()?, &names);
             }
-            sender.join().expect("le thread d'envoi a paniqué")?;
+            sender.join_within(TIMEOUT * 4, "l'envoi")?;
             // L'annonce du départ du dormeur, si elle n'est pas déjà passée.
             if seen.kicks().is_empty() {
                 let row = flooder.wait_for(&sleeper_name, 10)?;
@@ -216,7 +216,7 @@ fn quatre_inondeurs_et_un_dormeur_seul_le_dormeur_est_deconnecte() -> io::Result
     }
     let kicked = format!("*** {sleeper_name} ne lisait plus ses messages : déconnecté(e).");
     for (index, handle) in handles.into_iter().enumerate() {
-        let seen = handle.join().expect("un inondeur a paniqué")?;
+        let seen = handle.join_within(TIMEOUT * 4, "un inondeur")?;
         for sender in (0..FLOODERS).filter(|&sender| sender != index) {
             assert_eq!(
                 seen.last.get(&sender),

@@ -4,12 +4,12 @@ mod common;
 
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
-use std::thread;
 use std::time::Duration;
 
-use common::{Chatter, connect, join_without_reading, start_chat, start_stoppable_chat};
+use common::{Chatter, join_without_reading, start_chat, start_stoppable_chat};
 use lesson04_select::Config;
 use lesson04_select::display::{MAX_COLUMNS, columns};
+use test_kit::{TIMEOUT, background, connect};
 
 #[test]
 fn une_ligne_arrive_chez_tous_les_autres_mais_pas_chez_l_expediteur() -> io::Result<()> {
@@ -121,7 +121,7 @@ fn une_ligne_sans_fin_de_plusieurs_mebioctets_est_refusee_et_le_serveur_continue
     // 8 Mio sans `\n`, envoyés depuis un thread : le serveur doit les jeter au fil de l'eau,
     // sans jamais les garder en entier.
     let mut writer = bob.writer.try_clone()?;
-    let flood = thread::spawn(move || -> io::Result<()> {
+    let flood = background(move || -> io::Result<()> {
         let chunk = vec![b'a'; 64 * 1024];
         for _ in 0..128 {
             writer.write_all(&chunk)?;
@@ -133,7 +133,7 @@ fn une_ligne_sans_fin_de_plusieurs_mebioctets_est_refusee_et_le_serveur_continue
         "*** Ligne trop longue (plus de 1024 octets) : ignorée.\n",
         "l'expéditeur est prévenu dès que la limite est dépassée"
     );
-    flood.join().expect("le thread d'envoi a paniqué")?;
+    flood.join_within(TIMEOUT * 4, "l'envoi")?;
     assert_eq!(
         alice.message()?,
         format!("{} revenu\n", bob.name),

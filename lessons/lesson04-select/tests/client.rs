@@ -5,13 +5,11 @@ mod common;
 
 use std::io::{self, Write};
 use std::net::TcpListener;
-use std::sync::mpsc;
 use std::thread;
 
-use common::{
-    ChannelOutput, Chatter, TIMEOUT, channel_input, connect, screen_until, start_chat, start_echo,
-};
+use common::{Chatter, start_chat, start_echo};
 use lesson04_select::{ClientEnd, Config, run_client};
+use test_kit::{background, connect, keyboard, screen};
 
 #[test]
 fn le_client_affiche_l_echo_et_s_arrete_sur_exit() -> io::Result<()> {
@@ -54,23 +52,16 @@ fn le_client_s_arrete_quand_le_serveur_ferme_meme_si_l_utilisateur_ne_tape_rien(
     });
 
     // L'utilisateur ne tape rien : l'entrée reste bloquée (on garde l'émetteur).
-    let (_keyboard, input) = channel_input();
-    let (screen_tx, screen) = mpsc::channel();
+    let (_typing, input) = keyboard();
+    let (screen, mut shown) = screen();
     let stream = connect(addr)?;
-    let (done_tx, done) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = done_tx.send(run_client(stream, input, ChannelOutput(screen_tx)));
-    });
-
-    let end = done
-        .recv_timeout(TIMEOUT)
-        .expect("le client doit s'arrêter quand le serveur ferme, sans attendre le clavier")?;
+    let end = background(move || run_client(stream, input, screen))
+        .join("le client doit s'arrêter quand le serveur ferme, sans attendre le clavier")?;
     assert_eq!(end, ClientEnd::ServerClosed);
-    let mut shown = String::new();
-    screen_until(&screen, &mut shown, "Le serveur a fermé la connexion.");
-    assert!(
-        shown.starts_with("*** Au revoir.\n"),
-        "ce qui est arrivé avant la fermeture est affiché : {shown:?}"
+    assert_eq!(
+        shown.collect(),
+        "*** Au revoir.\nLe serveur a fermé la connexion.\n",
+        "ce qui est arrivé avant la fermeture est affiché, puis la fermeture expliquée"
     );
     Ok(())
 }
@@ -78,31 +69,25 @@ fn le_client_s_arrete_quand_le_serveur_ferme_meme_si_l_utilisateur_ne_tape_rien(
 #[test]
 fn le_client_de_chat_affiche_les_messages_pendant_que_l_utilisateur_tape() -> io::Result<()> {
     let addr = start_chat(Config::default())?;
-    let (keyboard, input) = channel_input();
-    let (screen_tx, screen) = mpsc::channel();
+    let (typing, input) = keyboard();
+    let (screen, mut shown) = screen();
     let stream = connect(addr)?;
-    let (done_tx, done) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = done_tx.send(run_client(stream, input, ChannelOutput(screen_tx)));
-    });
-    let mut shown = String::new();
-    screen_until(&screen, &mut shown, "*** Bienvenue");
+    let session = background(move || run_client(stream, input, screen));
+    shown.wait_for("*** Bienvenue");
 
     // Quelqu'un d'autre parle alors que « notre » utilisateur n'a rien tapé.
     let mut bob = Chatter::join(addr)?;
     bob.say("tu es là ?\n")?;
-    screen_until(&screen, &mut shown, &format!("{} tu es là ?\n", bob.name));
+    shown.wait_for(&format!("{} tu es là ?\n", bob.name));
 
     // L'utilisateur tape une réponse, puis `exit`.
-    keyboard.send(b"oui !\n".to_vec()).unwrap();
+    typing.send(b"oui !\n".to_vec()).unwrap();
     assert!(
         bob.message()?.ends_with("] oui !\n"),
         "la ligne tapée part au serveur"
     );
-    keyboard.send(b"exit\n".to_vec()).unwrap();
-    let end = done
-        .recv_timeout(TIMEOUT)
-        .expect("le client doit s'arrêter après `exit`")?;
+    typing.send(b"exit\n".to_vec()).unwrap();
+    let end = session.join("le client doit s'arrêter après `exit`")?;
     assert_eq!(end, ClientEnd::Exit);
     assert!(
         bob.line()?.contains("a quitté le chat"),
@@ -120,22 +105,15 @@ fn le_client_s_arrete_si_le_serveur_coupe_pendant_l_envoi() -> io::Result<()> {
 
     // L'utilisateur tape beaucoup, et son entrée ne se termine pas : seule la fermeture du
     // serveur peut arrêter le client.
-    let (keyboard, input) = channel_input();
-    keyboard.send("allô ?\n".repeat(1000).into_bytes()).unwrap();
-    let (screen_tx, screen) = mpsc::channel();
+    let (typing, input) = keyboard();
+    typing.send("allô ?\n".repeat(1000).into_bytes()).unwrap();
+    let (screen, mut shown) = screen();
     let stream = connect(addr)?;
-    let (done_tx, done) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = done_tx.send(run_client(stream, input, ChannelOutput(screen_tx)));
-    });
-    let end = done
-        .recv_timeout(TIMEOUT)
-        .expect("le client doit s'arrêter quand le serveur coupe")?;
+    let end = background(move || run_client(stream, input, screen))
+        .join("le client doit s'arrêter quand le serveur coupe")?;
     assert_eq!(end, ClientEnd::ServerClosed);
-    let mut shown = String::new();
-    screen_until(&screen, &mut shown, "Le serveur a fermé la connexion.\n");
-    assert_eq!(shown, "Le serveur a fermé la connexion.\n");
-    drop(keyboard);
+    assert_eq!(shown.collect(), "Le serveur a fermé la connexion.\n");
+    drop(typing);
     Ok(())
 }
 
@@ -153,12 +131,13 @@ fn le_client_neutralise_ce_qu_envoie_le_serveur() -> io::Result<()> {
             )
         })
     });
-    let (_keyboard, input) = channel_input();
-    let (screen_tx, screen) = mpsc::channel();
+    let (_typing, input) = keyboard();
+    let (screen, mut shown) = screen();
     let stream = connect(addr)?;
-    thread::spawn(move || run_client(stream, input, ChannelOutput(screen_tx)));
-    let mut shown = String::new();
-    screen_until(&screen, &mut shown, "Le serveur a fermé la connexion.");
+    let end = background(move || run_client(stream, input, screen))
+        .join("le client doit s'arrêter quand le serveur ferme")?;
+    assert_eq!(end, ClientEnd::ServerClosed);
+    let shown = shown.collect();
     assert!(
         !shown.chars().any(|c| (c.is_control() && c != '\n')
             || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')),

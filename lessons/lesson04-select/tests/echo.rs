@@ -2,29 +2,16 @@
 
 mod common;
 
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr};
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use common::{TIMEOUT, connect, start_echo, start_stoppable_echo};
+use common::{start_echo, start_stoppable_echo};
 use lesson04_select::{Config, listen, serve_echo};
-
-/// Envoie `payload` depuis un thread (pendant qu'on lit, pour que les tampons ne se
-/// remplissent pas des deux côtés), ferme l'envoi, puis lit tout jusqu'à la fin.
-fn echo_roundtrip(addr: SocketAddr, payload: Vec<u8>) -> io::Result<Vec<u8>> {
-    let mut stream = connect(addr)?;
-    let mut writer = stream.try_clone()?;
-    let sender = thread::spawn(move || -> io::Result<()> {
-        writer.write_all(&payload)?;
-        writer.shutdown(Shutdown::Write)
-    });
-    let mut received = Vec::new();
-    stream.read_to_end(&mut received)?;
-    sender.join().expect("le thread d'envoi a paniqué")?;
-    Ok(received)
-}
+use socket2::{Domain, Socket, Type};
+use test_kit::{TIMEOUT, connect, roundtrip};
 
 /// Un motif reconnaissable : un octet manquant ou déplacé se voit à la comparaison.
 fn pattern(len: usize) -> Vec<u8> {
@@ -35,7 +22,7 @@ fn pattern(len: usize) -> Vec<u8> {
 fn les_octets_binaires_et_non_utf8_sont_renvoyes_intacts() -> io::Result<()> {
     let addr = start_echo(Config::default())?;
     let payload: Vec<u8> = (0..=255u8).chain([0xff, 0xfe, 0x00, 0xc3]).collect();
-    let received = echo_roundtrip(addr, payload.clone())?;
+    let received = roundtrip(addr, payload.clone())?;
     assert_eq!(
         received, payload,
         "le serveur ne doit ni décoder ni modifier les octets"
@@ -47,7 +34,7 @@ fn les_octets_binaires_et_non_utf8_sont_renvoyes_intacts() -> io::Result<()> {
 fn un_mebioctet_revient_entier_malgre_les_ecritures_partielles() -> io::Result<()> {
     let addr = start_echo(Config::default())?;
     let payload = pattern(1024 * 1024);
-    let received = echo_roundtrip(addr, payload.clone())?;
+    let received = roundtrip(addr, payload.clone())?;
     assert_eq!(
         received.len(),
         payload.len(),
@@ -145,7 +132,7 @@ fn une_coupure_brutale_en_plein_envoi_ne_derange_pas_le_serveur() -> io::Result<
         &reply, b"apres\n",
         "le client déjà connecté doit être encore servi"
     );
-    let received = echo_roundtrip(addr, b"nouveau\n".to_vec())?;
+    let received = roundtrip(addr, b"nouveau\n".to_vec())?;
     assert_eq!(
         received, b"nouveau\n",
         "le serveur doit accepter de nouveaux clients"
@@ -153,46 +140,72 @@ fn une_coupure_brutale_en_plein_envoi_ne_derange_pas_le_serveur() -> io::Result<
     Ok(())
 }
 
+/// Une connexion aux petits tampons du noyau, de notre côté (réglés AVANT `connect`, pour que
+/// la fenêtre TCP annoncée au serveur soit petite dès le départ).
+fn connect_small_buffers(addr: SocketAddr) -> io::Result<TcpStream> {
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    socket.set_recv_buffer_size(4096)?;
+    socket.set_send_buffer_size(16 * 1024)?;
+    socket.connect_timeout(&addr.into(), TIMEOUT)?;
+    let stream: TcpStream = socket.into();
+    stream.set_read_timeout(Some(TIMEOUT))?;
+    Ok(stream)
+}
+
 #[test]
 fn un_client_qui_ne_lit_pas_est_freine_sans_perte_et_les_autres_sont_servis() -> io::Result<()> {
+    // Il envoie sans jamais lire son écho. Un serveur qui le freine (contre-pression) cesse de
+    // le lire dès que l'écho en attente atteint sa limite : les tampons TCP se remplissent, et
+    // ses `write()` finissent par ATTENDRE (le délai court nous le signale). Un serveur qui
+    // garderait tout en mémoire accepterait tout, jusqu'au plafond : 128 Mio, bien plus que ce
+    // que les tampons du noyau peuvent retenir. On ne mesure pas ces tampons : on vérifie
+    // seulement que l'envoi a fini par attendre, puis que rien n'est perdu.
+    const CEILING: usize = 128 * 1024 * 1024;
     let addr = start_echo(Config::default())?;
-    let mut greedy = connect(addr)?;
-    // Il envoie sans jamais lire. Ses `write()` finissent par bloquer : le délai court nous
-    // le signale. Si le serveur gardait tout en mémoire, les 64 Mio passeraient.
+    let mut greedy = connect_small_buffers(addr)?;
     greedy.set_write_timeout(Some(Duration::from_millis(300)))?;
-    let payload = pattern(64 * 1024 * 1024);
+    // 256 périodes du motif : les morceaux se suivent sans rompre le motif.
+    let chunk = pattern(251 * 256);
     let mut sent = 0;
-    while sent < payload.len() {
-        match greedy.write(&payload[sent..(sent + 64 * 1024).min(payload.len())]) {
+    let held_back = loop {
+        if sent >= CEILING {
+            break false;
+        }
+        match greedy.write(&chunk[sent % chunk.len()..]) {
             Ok(count) => sent += count,
-            Err(err)
-                if matches!(
-                    err.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                break;
+            Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                break true;
             }
             Err(err) => return Err(err),
         }
-    }
+    };
     assert!(
-        sent < 40 * 1024 * 1024,
-        "le serveur a accepté {sent} octets sans qu'on lise l'écho : il doit cesser de lire \
-         ce client quand son tampon d'envoi est plein (contre-pression)"
+        held_back,
+        "le serveur a accepté {sent} octets sans qu'on lise l'écho : il doit cesser de lire ce \
+         client quand l'écho en attente atteint sa limite (contre-pression)"
     );
 
     // Pendant ce temps, les autres sont servis normalement.
-    let received = echo_roundtrip(addr, b"je ne suis pas ralenti\n".to_vec())?;
+    let received = roundtrip(addr, b"je ne suis pas ralenti\n".to_vec())?;
     assert_eq!(received, b"je ne suis pas ralenti\n");
 
-    // Et rien n'est perdu : quand il lit enfin, il reçoit exactement ce qu'il a envoyé.
-    let mut echoed = vec![0u8; sent];
-    greedy.read_exact(&mut echoed)?;
-    assert!(
-        echoed == payload[..sent],
-        "l'écho différé doit être complet et dans l'ordre"
-    );
+    // Et rien n'est perdu : quand il lit enfin, il reçoit exactement ce qu'il a envoyé, dans
+    // l'ordre (vérifié morceau par morceau, sans tout garder en mémoire).
+    let mut checked = 0;
+    let mut buffer = vec![0u8; 64 * 1024];
+    while checked < sent {
+        let wanted = buffer.len().min(sent - checked);
+        greedy.read_exact(&mut buffer[..wanted])?;
+        let intact = buffer[..wanted]
+            .iter()
+            .enumerate()
+            .all(|(i, &byte)| byte == ((checked + i) % 251) as u8);
+        assert!(
+            intact,
+            "l'écho différé doit être complet et dans l'ordre (écart après l'octet {checked})"
+        );
+        checked += wanted;
+    }
     Ok(())
 }
 
@@ -225,7 +238,7 @@ fn au_dela_du_maximum_un_client_est_refuse_avec_un_message() -> io::Result<()> {
     leaving.shutdown(Shutdown::Write)?;
     let mut rest = Vec::new();
     leaving.read_to_end(&mut rest)?;
-    let received = echo_roundtrip(addr, b"une place libre\n".to_vec())?;
+    let received = roundtrip(addr, b"une place libre\n".to_vec())?;
     assert_eq!(
         received, b"une place libre\n",
         "une place libérée doit servir au suivant"
@@ -241,7 +254,7 @@ fn une_ecoute_sur_ipv6_toutes_interfaces_accepte_ipv4_et_ipv6() -> io::Result<()
     thread::spawn(move || serve_echo(listener, Config::default()));
     for client in ["127.0.0.1", "[::1]"] {
         let addr: SocketAddr = format!("{client}:{port}").parse().unwrap();
-        let received = echo_roundtrip(addr, b"double pile\n".to_vec())?;
+        let received = roundtrip(addr, b"double pile\n".to_vec())?;
         assert_eq!(
             received, b"double pile\n",
             "client {client} sur un serveur [::]"

@@ -590,9 +590,11 @@ pub fn slow_down(per_second: u32) -> String {
     ))
 }
 
+/// Le refus d'un client en trop, le même mot pour mot qu'aux leçons 03 et 04.
 pub fn server_full(max_clients: usize) -> String {
+    let plural = if max_clients > 1 { "s" } else { "" };
     notice(&format!(
-        "Serveur complet ({max_clients} connexions au maximum) : réessayez plus tard."
+        "Serveur complet ({max_clients} connexion{plural} au maximum) : réessayez plus tard."
     ))
 }
 

@@ -1,23 +1,24 @@
-//! Outils partagés par les tests de la leçon 04 : vrais serveurs sur 127.0.0.1, port 0.
-//! Chaque socket a un délai maximal : un serveur cassé fait échouer un test, jamais bloquer.
+//! Outils propres aux tests de la leçon 04 : vrais serveurs sur 127.0.0.1, port 0, et un
+//! participant du chat. Les outils généraux (délais, lancement du programme, clavier et écran
+//! simulés) viennent du crate `test-kit`. Chaque socket a un délai maximal : un serveur cassé
+//! fait échouer un test, jamais bloquer.
 
 #![allow(dead_code)] // chaque fichier de tests n'utilise qu'une partie de ces outils
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
-use std::time::Duration;
 
 use lesson04_select::{
     Config, Shutdown, listen, serve_chat, serve_chat_until, serve_echo, serve_echo_until,
 };
-
-pub const TIMEOUT: Duration = Duration::from_secs(5);
+use test_kit::{Background, MAX_LINES, TIMEOUT, background, connect};
 
 /// Démarre un vrai serveur d'écho sur un port libre choisi par le noyau (port 0).
 /// Le thread du serveur tourne jusqu'à la fin du programme de test.
 pub fn start_echo(config: Config) -> io::Result<SocketAddr> {
+    // Des dizaines de serveurs dans ce processus : pas de journal.
+    course_kit::journal::set_enabled(false);
     let listener = listen("127.0.0.1:0".parse().unwrap())?;
     let addr = listener.local_addr()?;
     thread::spawn(move || serve_echo(listener, config));
@@ -26,27 +27,27 @@ pub fn start_echo(config: Config) -> io::Result<SocketAddr> {
 
 /// Démarre un vrai serveur de chat sur un port libre.
 pub fn start_chat(config: Config) -> io::Result<SocketAddr> {
+    course_kit::journal::set_enabled(false);
     let listener = listen("127.0.0.1:0".parse().unwrap())?;
     let addr = listener.local_addr()?;
     thread::spawn(move || serve_chat(listener, config));
     Ok(addr)
 }
 
-/// Un serveur lancé avec une poignée d'arrêt : `stopped` reçoit son résultat quand il rend
-/// la main.
+/// Un serveur lancé avec une poignée d'arrêt.
 pub struct Stoppable {
     pub addr: SocketAddr,
     pub shutdown: Shutdown,
-    pub stopped: Receiver<io::Result<()>>,
+    serving: Background<io::Result<()>>,
 }
 
 impl Stoppable {
     /// Attend (au plus TIMEOUT) que le serveur rende la main, et vérifie qu'il l'a fait sans erreur.
-    pub fn assert_stops(&self) {
+    #[track_caller]
+    pub fn assert_stops(self) {
         let result = self
-            .stopped
-            .recv_timeout(TIMEOUT)
-            .expect("le serveur doit rendre la main après l'arrêt");
+            .serving
+            .join("le serveur doit rendre la main après l'arrêt");
         assert!(result.is_ok(), "arrêt sans erreur : {result:?}");
     }
 }
@@ -64,18 +65,16 @@ pub fn start_stoppable_echo(config: Config) -> io::Result<Stoppable> {
 fn start_stoppable(
     serve: impl FnOnce(std::net::TcpListener, Shutdown) -> io::Result<()> + Send + 'static,
 ) -> io::Result<Stoppable> {
+    course_kit::journal::set_enabled(false);
     let listener = listen("127.0.0.1:0".parse().unwrap())?;
     let addr = listener.local_addr()?;
     let shutdown = Shutdown::new();
     let handle = shutdown.clone();
-    let (done, stopped) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = done.send(serve(listener, handle));
-    });
+    let serving = background(move || serve(listener, handle));
     Ok(Stoppable {
         addr,
         shutdown,
-        stopped,
+        serving,
     })
 }
 
@@ -87,13 +86,6 @@ pub fn join_without_reading(addr: SocketAddr) -> io::Result<TcpStream> {
     socket.connect_timeout(&addr.into(), TIMEOUT)?;
     let stream: TcpStream = socket.into();
     stream.set_read_timeout(Some(TIMEOUT))?;
-    Ok(stream)
-}
-
-pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    let stream = TcpStream::connect_timeout(&addr, TIMEOUT)?;
-    stream.set_read_timeout(Some(TIMEOUT))?;
-    stream.set_write_timeout(Some(TIMEOUT))?;
     Ok(stream)
 }
 
@@ -140,14 +132,21 @@ impl Chatter {
         Ok(String::from_utf8_lossy(&line).into_owned())
     }
 
-    /// Le prochain message d'un participant, en sautant les annonces « *** ».
+    /// Le prochain message d'un participant, en sautant les annonces « *** » (au plus
+    /// `MAX_LINES` : un serveur qui n'envoie que des annonces fait échouer le test).
     pub fn message(&mut self) -> io::Result<String> {
-        loop {
+        let mut skipped = Vec::new();
+        for _ in 0..MAX_LINES {
             let line = self.line()?;
             if !line.starts_with("***") {
                 return Ok(line);
             }
+            skipped.push(line);
         }
+        panic!(
+            "aucun message parmi {MAX_LINES} lignes, toutes des annonces ; les dernières : {:?}",
+            &skipped[skipped.len() - 5..]
+        );
     }
 
     /// Lit jusqu'à une ligne qui contient `needle` (au plus `limit` lignes).
@@ -159,60 +158,5 @@ impl Chatter {
             }
         }
         panic!("aucune ligne contenant {needle:?} parmi les {limit} reçues");
-    }
-}
-
-/// Une entrée « clavier » pilotée par le test : chaque `Vec<u8>` envoyé dans le canal est
-/// lu comme si l'utilisateur l'avait tapé ; elle bloque tant que rien n'est envoyé, et se
-/// termine quand l'émetteur est détruit.
-pub struct ChannelInput {
-    chunks: Receiver<Vec<u8>>,
-    current: io::Cursor<Vec<u8>>,
-}
-
-pub fn channel_input() -> (Sender<Vec<u8>>, BufReader<ChannelInput>) {
-    let (sender, chunks) = mpsc::channel();
-    let input = ChannelInput {
-        chunks,
-        current: io::Cursor::new(Vec::new()),
-    };
-    (sender, BufReader::new(input))
-}
-
-impl Read for ChannelInput {
-    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
-        loop {
-            let read = self.current.read(buffer)?;
-            if read > 0 {
-                return Ok(read);
-            }
-            match self.chunks.recv() {
-                Ok(chunk) => self.current = io::Cursor::new(chunk),
-                Err(_) => return Ok(0),
-            }
-        }
-    }
-}
-
-/// Une sortie « écran » qui transmet chaque écriture au test par un canal.
-pub struct ChannelOutput(pub Sender<Vec<u8>>);
-
-impl Write for ChannelOutput {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let _ = self.0.send(data.to_vec());
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Accumule ce qui arrive sur `screen` jusqu'à voir `needle` (échoue après TIMEOUT).
-pub fn screen_until(screen: &Receiver<Vec<u8>>, seen: &mut String, needle: &str) {
-    while !seen.contains(needle) {
-        match screen.recv_timeout(TIMEOUT) {
-            Ok(chunk) => seen.push_str(&String::from_utf8_lossy(&chunk)),
-            Err(_) => panic!("{needle:?} n'est jamais apparu à l'écran ; affiché : {seen:?}"),
-        }
     }
 }

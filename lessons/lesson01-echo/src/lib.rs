@@ -20,11 +20,42 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use course_kit::log;
 use socket2::{Domain, Protocol, Socket, Type};
 
+mod lifecycle;
+
+pub use lifecycle::{Ending, serve_client};
+
 /// Adresse d'écoute par défaut : la boucle locale, joignable seulement depuis cette machine.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:7777";
 
 /// Taille de la file d'attente des connexions établies mais pas encore acceptées.
 pub const BACKLOG: i32 = 128;
+
+// ANCHOR: listen_options
+/// Réglages de la socket d'écoute. Les valeurs par défaut sont celles de tout serveur ; les
+/// options `--sans-reuseaddr` et `--backlog` du serveur les changent pour qu'on VOIE à quoi
+/// elles servent (« Address already in use », SYN ignorés quand la file est pleine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenOptions {
+    /// Active SO_REUSEADDR (sous Unix). Oui par défaut.
+    pub reuse_address: bool,
+    /// Longueur de la file des connexions établies pas encore acceptées.
+    pub backlog: i32,
+}
+
+impl Default for ListenOptions {
+    fn default() -> Self {
+        ListenOptions {
+            reuse_address: true,
+            backlog: BACKLOG,
+        }
+    }
+}
+// ANCHOR_END: listen_options
+
+/// La socket d'écoute avec les réglages par défaut (voir [`listen_with`]).
+pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    listen_with(addr, ListenOptions::default())
+}
 
 // ANCHOR: listen
 /// Crée la socket d'écoute en montrant chaque appel système, comme le ferait un programme C
@@ -32,7 +63,7 @@ pub const BACKLOG: i32 = 128;
 ///
 /// On pourrait aussi écrire simplement `TcpListener::bind(addr)` : la bibliothèque standard
 /// enchaîne les mêmes étapes (avec SO_REUSEADDR sur Unix et un backlog de 128).
-pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+pub fn listen_with(addr: SocketAddr, options: ListenOptions) -> io::Result<TcpListener> {
     // 1. socket() : le noyau nous donne une socket TCP (SOCK_STREAM) de la famille de
     //    l'adresse (AF_INET pour IPv4, AF_INET6 pour IPv6). Elle n'a encore ni adresse ni rôle.
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
@@ -43,7 +74,7 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
     //    seulement sur Unix : sous Windows, SO_REUSEADDR permettrait à un AUTRE programme
     //    d'écouter sur le même port, d'où le `cfg`.
     #[cfg(unix)]
-    socket.set_reuse_address(true)?;
+    socket.set_reuse_address(options.reuse_address)?;
 
     // Une socket IPv6 sur `[::]` accepte aussi les clients IPv4 quand IPV6_V6ONLY est désactivé
     // (c'est le cas par défaut sous Linux, pas sous Windows) : on le demande explicitement.
@@ -57,20 +88,27 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
 
     // 4. listen() : la socket devient une socket d'écoute. Le noyau fait désormais seul la
     //    poignée de main en trois temps avec les clients et range jusqu'à BACKLOG connexions
-    //    établies dans une file, en attendant que le programme appelle accept().
-    socket.listen(BACKLOG)?;
+    //    établies dans une file, en attendant que le programme appelle accept(). Quand la file
+    //    est pleine, Linux ignore les SYN suivants : le client les réenvoie (1 s, 3 s, 7 s…).
+    socket.listen(options.backlog)?;
 
     Ok(socket.into())
 }
 // ANCHOR_END: listen
 
+/// Sert les clients l'un après l'autre, pour toujours, en écho jusqu'à ce qu'ils ferment.
+pub fn serve(listener: &TcpListener) -> io::Result<()> {
+    serve_with(listener, Ending::ClientFirst)
+}
+
 // ANCHOR: accept_loop
-/// Sert les clients l'un après l'autre, pour toujours.
+/// Sert les clients l'un après l'autre, pour toujours ; `ending` dit qui ferme la connexion et
+/// comment (voir [`Ending`] : l'écho normal attend que le client ferme).
 ///
 /// Une erreur sur un client n'arrête pas le serveur : on la note au journal et on passe au
 /// suivant. Le journal (`log!`, du crate commun `course_kit`) écrit une ligne par événement
 /// sur la sortie d'erreur, sans jamais faire paniquer le serveur (voir le livre).
-pub fn serve(listener: &TcpListener) -> io::Result<()> {
+pub fn serve_with(listener: &TcpListener, ending: Ending) -> io::Result<()> {
     loop {
         // 5. accept() bloque jusqu'à ce qu'une connexion soit dans le backlog, puis renvoie
         //    une NOUVELLE socket, dédiée à ce client. La socket d'écoute, elle, reste libre
@@ -84,7 +122,7 @@ pub fn serve(listener: &TcpListener) -> io::Result<()> {
         };
         log!("Client connecté : {peer}");
 
-        match echo(stream) {
+        match serve_client(stream, ending) {
             Ok(bytes) => log!("Client {peer} parti ({bytes} octets renvoyés)."),
             Err(err) => log!("Connexion avec {peer} interrompue : {err}"),
         }

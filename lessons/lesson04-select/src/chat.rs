@@ -461,11 +461,11 @@ impl ChatServer {
     /// Écrit à un client ce que le noyau accepte, tient à jour le chronomètre du lecteur lent,
     /// et ne surveille WRITABLE que pendant que le noyau refuse nos octets.
     ///
-    /// Avec `select` (le TP en Python, déclenché par niveau), surveiller WRITABLE en permanence
-    /// ferait tourner la boucle à vide : une socket est presque toujours inscriptible. `mio`,
-    /// déclenché par front, ne préviendrait qu'au retour de la place ; mais n'inscrire
-    /// WRITABLE que lorsqu'on attend vraiment le noyau garde la même règle qu'avec `select`
-    /// et dit exactement ce qu'on attend.
+    /// `mio` est déclenché par front : inscrire WRITABLE en permanence ne ferait PAS tourner la
+    /// boucle (un seul événement, quand la place revient ; c'est ce que fait tokio). On ne
+    /// l'inscrit pourtant que pendant que le noyau refuse nos octets : le code dit ainsi ce
+    /// qu'on attend, et il se transpose tel quel à `select` (le TP en Python, déclenché par
+    /// niveau), où surveiller l'écriture en permanence réveillerait la boucle sans arrêt.
     fn flush(&mut self, registry: &Registry, token: Token, now: Instant) {
         let (soft_limit, delay) = (self.config.soft_limit, self.config.slow_reader_delay);
         let Some(client) = self.clients.get_mut(&token).filter(|c| !c.leaving) else {

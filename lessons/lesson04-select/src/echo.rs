@@ -37,8 +37,9 @@ impl Connection {
     ///
     /// On ne demande WRITABLE que s'il reste des octets à envoyer. Avec `select` (déclenché par
     /// niveau, comme le TP en Python), c'est vital : une socket est presque toujours
-    /// inscriptible, et la boucle serait réveillée sans arrêt. `mio`, déclenché par front, ne
-    /// préviendrait qu'au retour de la place ; la règle reste la même : ne demander que ce qui sert.
+    /// inscriptible, et la boucle serait réveillée sans arrêt. Avec `mio`, déclenché par front,
+    /// ce serait sans danger (un seul événement quand la place revient : voir l'exemple
+    /// `front`) ; on garde la règle parce qu'elle dit ce qu'on attend et vaut pour les deux.
     fn wanted_interest(&self) -> Option<Interest> {
         let read = (!self.paused && !self.peer_finished).then_some(Interest::READABLE);
         let write = (!self.outgoing.is_empty()).then_some(Interest::WRITABLE);

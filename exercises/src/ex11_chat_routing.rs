@@ -37,7 +37,8 @@ pub fn route_message(users: &[String], sender: &str, text: &str) -> Vec<Delivery
 }
 
 /// La ligne d'un message privé (`/msg`) : `[privé] <sender>: <text>\n`, pour `to` seulement
-/// (le format du chat de la leçon 05).
+/// (le préfixe du chat de la leçon 05, qui fait en plus deux choses laissées de côté ici :
+/// réduire chaque suite de blancs à une espace et couper en lignes de 80 colonnes).
 ///
 /// Erreurs (texte en français, pour l'expéditeur) : destinataire inconnu (la raison cite son
 /// pseudo), expéditeur inconnu, ou message à soi-même. Mêmes remplacements des caractères de

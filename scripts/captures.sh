@@ -289,8 +289,18 @@ port=$(free_port 7809)
 echo "== 8. réveils : mio par front, poll(2) par niveau"
 $bin/examples/front >"$out/front.txt"
 
+echo "== 9. le chat naïf, refusé par le compilateur"
+{
+    show "cd lessons/lesson03-threads/tests/ne_compile_pas"
+    show "rustc --edition 2024 --crate-type lib chat_naif.rs"
+    tmp=$(mktemp -d)
+    (cd lessons/lesson03-threads/tests/ne_compile_pas &&
+        rustc --edition 2024 --crate-type lib --out-dir "$tmp" chat_naif.rs 2>&1) || true
+    rm -rf "$tmp"
+} >"$out/chat-naif.txt"
+
 if [ -z "${CAPTURES_COURTES:-}" ]; then
-    echo "== 9. keepalive : une connexion silencieuse est sondée après 60 s (environ 70 s)"
+    echo "== 10. keepalive : une connexion silencieuse est sondée après 60 s (environ 70 s)"
     port=$(free_port 7830)
     start_server $port $bin/lesson05-chat --addr 127.0.0.1:$port
     {

@@ -47,6 +47,7 @@ echo "== compilation des leçons et des exemples"
 cargo build -q -p lesson01-echo -p lesson03-threads -p lesson04-select -p lesson05-chat
 cargo build -q -p lesson01-echo --example nagle
 cargo build -q -p lesson04-select --example front
+cargo build -q -p lesson05-chat --example bloquer
 bin=target/debug
 mkdir -p "$out"
 pids=()
@@ -257,8 +258,8 @@ sleep 0.5
 } >"$out/double-pile.txt"
 stop_server
 
-echo "== 6 bis. les threads d'un serveur : un par client (leçon 03), un seul (leçon 04)"
-for lesson in lesson03-threads lesson04-select; do
+echo "== 6 bis. les threads d'un serveur : un par client (03), un seul (04), un par cœur (05)"
+for lesson in lesson03-threads lesson04-select lesson05-chat; do
     port=$(free_port 7820)
     start_server $port $bin/$lesson server --addr 127.0.0.1:$port
     for _ in 1 2 3; do
@@ -288,6 +289,12 @@ port=$(free_port 7809)
 
 echo "== 8. réveils : mio par front, poll(2) par niveau"
 $bin/examples/front >"$out/front.txt"
+
+echo "== 8 bis. un appel bloquant dans une tâche tokio"
+{
+    show "cargo run -p lesson05-chat --example bloquer"
+    $bin/examples/bloquer
+} >"$out/bloquer.txt"
 
 echo "== 9. le chat naïf, refusé par le compilateur"
 {

@@ -45,7 +45,9 @@ fi
 
 echo "== compilation des leçons et des exemples"
 cargo build -q -p lesson01-echo -p lesson03-threads -p lesson04-select -p lesson05-chat
-cargo build -q -p lesson01-echo --example nagle
+for example in nagle tampons reutiliser resolution; do
+    cargo build -q -p lesson01-echo --example "$example"
+done
 cargo build -q -p lesson04-select --example front
 cargo build -q -p lesson05-chat --example bloquer
 bin=target/debug
@@ -295,6 +297,25 @@ echo "== 8 bis. un appel bloquant dans une tâche tokio"
     show "cargo run -p lesson05-chat --example bloquer"
     $bin/examples/bloquer
 } >"$out/bloquer.txt"
+
+echo "== 8 ter. tampons du noyau, connexions réutilisées, résolution et connect"
+{
+    show "cargo run -p lesson01-echo --example tampons"
+    $bin/examples/tampons
+} >"$out/tampons.txt"
+port=$(free_port 7840)
+{
+    show "cargo run -p lesson01-echo --example reutiliser -- 127.0.0.1:$port"
+    $bin/examples/reutiliser 127.0.0.1:$port
+    show "ss -Htan state time-wait '( dport = :$port )' | wc -l"
+    ss -Htan state time-wait "( dport = :$port )" | wc -l
+} >"$out/reutiliser.txt"
+{
+    show "cargo run -p lesson01-echo --example resolution"
+    $bin/examples/resolution
+    show "getent ahosts localhost"
+    getent ahosts localhost
+} >"$out/resolution.txt"
 
 echo "== 9. le chat naïf, refusé par le compilateur"
 {

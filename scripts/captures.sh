@@ -290,7 +290,21 @@ port=$(free_port 7809)
 } >"$out/nagle.txt"
 
 echo "== 8. réveils : mio par front, poll(2) par niveau"
-$bin/examples/front >"$out/front.txt"
+{
+    show "cargo run -p lesson04-select --example front"
+    $bin/examples/front
+} >"$out/front.txt"
+
+echo "== 8 quater. la même erreur en Python et en Rust"
+port=$(free_port 7850) # personne n'y écoute
+{
+    if command -v python3 >/dev/null; then
+        show "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $port))'"
+        python3 -c "import socket; socket.create_connection((\"127.0.0.1\", $port))" 2>&1 | tail -1 || true
+    fi
+    show "cargo run -p lesson01-echo -- client --addr 127.0.0.1:$port"
+    $bin/lesson01-echo client --addr 127.0.0.1:$port 2>&1 || echo "(code de sortie : $?)"
+} >"$out/erreur-python-rust.txt"
 
 echo "== 8 bis. un appel bloquant dans une tâche tokio"
 {

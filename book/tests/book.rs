@@ -558,6 +558,181 @@ fn les_liens_internes_aboutissent() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Des commandes à lancer, des captures réelles, des figures présentes
+// ---------------------------------------------------------------------------------------------
+
+/// Les pages qui n'ont rien à faire lancer : un glossaire se lit.
+const WITHOUT_COMMAND: [&str; 1] = ["glossaire.md"];
+
+/// Une page « donne une commande à lancer » si elle montre une ligne de terminal (`$ …`) ou
+/// inclut une capture enregistrée (qui commence par sa commande).
+fn shows_a_command(text: &str) -> bool {
+    text.lines()
+        .any(|line| line.starts_with("$ ") || line.contains("{{#include captures/"))
+}
+
+#[test]
+fn chaque_chapitre_donne_une_commande_a_lancer() {
+    let without: Vec<String> = summary_entries()
+        .iter()
+        .filter(|entry| !WITHOUT_COMMAND.contains(&entry.path.as_str()))
+        .filter(|entry| !shows_a_command(&read(&book_src().join(&entry.path))))
+        .map(|entry| format!("« {} » (book/src/{})", entry.title, entry.path))
+        .collect();
+    assert!(
+        without.is_empty(),
+        "ces chapitres n'ont rien à essayer (une ligne `$ commande` dans un bloc console, ou une \
+         capture incluse) :\n  {}",
+        without.join("\n  ")
+    );
+}
+
+/// Les noms de fichiers que `scripts/captures.sh` écrit (`"$out/nom.txt"`), en motifs : une
+/// variable du script (`$lesson`) vaut n'importe quel mot.
+fn capture_patterns() -> Vec<String> {
+    let script = read(&workspace_root().join("scripts/captures.sh"));
+    let mut patterns = Vec::new();
+    for piece in script.split("\"$out/").skip(1) {
+        if let Some(name) = piece
+            .split('"')
+            .next()
+            .filter(|name| name.ends_with(".txt"))
+        {
+            patterns.push(name.to_string());
+        }
+    }
+    patterns
+}
+
+/// `threads-$lesson.txt` correspond-il à `threads-lesson03-threads.txt` ?
+fn matches_pattern(pattern: &str, name: &str) -> bool {
+    let mut parts = pattern.split('$');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let mut parts: Vec<&str> = parts.collect();
+    if parts.is_empty() {
+        return rest.is_empty();
+    }
+    let last = parts.pop().unwrap_or_default();
+    // Chaque morceau après une variable : on retire le nom de la variable, on garde le texte.
+    let tail = |part: &str| -> String {
+        part.trim_start_matches('{')
+            .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            .trim_start_matches('}')
+            .to_string()
+    };
+    for part in parts {
+        let literal = tail(part);
+        match rest.find(&literal) {
+            Some(at) if at > 0 => rest = &rest[at + literal.len()..],
+            _ => return false,
+        }
+    }
+    let literal = tail(last);
+    rest.len() > literal.len() && rest.ends_with(&literal)
+}
+
+#[test]
+fn chaque_capture_du_livre_vient_du_script_et_montre_sa_commande() {
+    let patterns = capture_patterns();
+    assert!(
+        !patterns.is_empty(),
+        "scripts/captures.sh n'écrit aucune capture ?"
+    );
+    let dir = book_src().join("captures");
+    let mut problems = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("book/src/captures existe") {
+        let path = entry.expect("entrée lisible").path();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        if !patterns
+            .iter()
+            .any(|pattern| matches_pattern(pattern, &name))
+        {
+            problems.push(format!("{name} : scripts/captures.sh ne l'écrit pas"));
+        }
+        let text = read(&path);
+        if !text.starts_with("$ ") {
+            problems.push(format!("{name} : ne commence pas par la commande (`$ …`)"));
+        }
+    }
+    let included: BTreeSet<String> = markdown_files()
+        .iter()
+        .flat_map(|page| includes_of(page))
+        .map(|include| {
+            let page_dir = include.page.parent().expect("une page a un dossier");
+            normalize(&page_dir.join(&include.file))
+                .to_string_lossy()
+                .to_string()
+        })
+        .collect();
+    for entry in std::fs::read_dir(&dir).expect("book/src/captures existe") {
+        let path = normalize(&entry.expect("entrée lisible").path());
+        if !included.contains(&path.to_string_lossy().to_string()) {
+            problems.push(format!("{} : aucune page ne l'inclut", shown(&path)));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "captures du livre (à régénérer avec scripts/captures.sh book/src/captures) :\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+/// Les figures d'une page : `![texte](fichier)` et `<img src="fichier">`, hors code.
+fn figures_of(text: &str) -> Vec<(usize, String)> {
+    let mut figures = Vec::new();
+    for (number, line) in prose_lines(text) {
+        let line = without_inline_code(line);
+        for piece in line.split("![").skip(1) {
+            if let Some(target) = piece
+                .split("](")
+                .nth(1)
+                .and_then(|rest| rest.split(')').next())
+            {
+                figures.push((number, target.to_string()));
+            }
+        }
+        for piece in line.split("<img").skip(1) {
+            if let Some(target) = piece
+                .split("src=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+            {
+                figures.push((number, target.to_string()));
+            }
+        }
+    }
+    figures
+}
+
+#[test]
+fn chaque_figure_existe() {
+    let mut missing = Vec::new();
+    for page in markdown_files() {
+        for (number, target) in figures_of(&read(&page)) {
+            if target.starts_with("http") {
+                continue;
+            }
+            let file = page.parent().expect("une page a un dossier").join(&target);
+            if !file.is_file() {
+                missing.push(format!("{}:{number} : {target}", shown(&page)));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "figures absentes :\n  {}",
+        missing.join("\n  ")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
 // Les outils de vérification eux-mêmes
 // ---------------------------------------------------------------------------------------------
 
@@ -586,4 +761,23 @@ fn les_inclusions_et_les_ancres_sont_bien_reconnues() {
     assert!(!has_anchor(source, "list"), "un préfixe n'est pas l'ancre");
     let links = links_of("Voir [ici](a.md#b) et `[pas](un lien)`.\n```\n[non](c.md)\n```\n");
     assert_eq!(links, vec![(1, "a.md#b".to_string())]);
+}
+
+#[test]
+fn les_motifs_des_captures_et_les_figures_sont_bien_reconnus() {
+    assert!(matches_pattern("vie-connexion.txt", "vie-connexion.txt"));
+    assert!(!matches_pattern("vie-connexion.txt", "vie-connexion2.txt"));
+    assert!(matches_pattern(
+        "threads-$lesson.txt",
+        "threads-lesson03-threads.txt"
+    ));
+    assert!(matches_pattern("coupure-${mode}.txt", "coupure-rst.txt"));
+    assert!(!matches_pattern("threads-$lesson.txt", "threads-.txt"));
+    assert!(!matches_pattern("coupure-$mode.txt", "autre-rst.txt"));
+    let figures =
+        figures_of("![la poignée](figures/a.svg)\n`![pas](une figure)`\n<img src=\"b.svg\">\n");
+    assert_eq!(
+        figures,
+        vec![(1, "figures/a.svg".to_string()), (3, "b.svg".to_string())]
+    );
 }

@@ -48,7 +48,7 @@ cargo build -q -p lesson01-echo -p lesson03-threads -p lesson04-select -p lesson
 for example in nagle tampons reutiliser resolution; do
     cargo build -q -p lesson01-echo --example "$example"
 done
-cargo build -q -p lesson04-select --example front
+cargo build -q -p lesson04-select --examples
 cargo build -q -p lesson05-chat --example bloquer
 bin=target/debug
 mkdir -p "$out"
@@ -330,6 +330,26 @@ port=$(free_port 7840)
     show "getent ahosts localhost"
     getent ahosts localhost
 } >"$out/resolution.txt"
+
+echo "== 8 quinquies. les étapes de la leçon 04 face à un client qui ne lit pas"
+# Le client envoie 64 Mio sans rien lire avant d'avoir fini : qu'en fait chaque version ?
+{
+    for name in etape1 etape2 lesson04-select; do
+        port=$(free_port 7860)
+        if [ "$name" = lesson04-select ]; then
+            start_server $port $bin/lesson04-select server --addr 127.0.0.1:$port
+            show "cargo run -p lesson04-select -- server --addr 127.0.0.1:$port"
+        else
+            start_server $port $bin/examples/$name 127.0.0.1:$port
+            show "cargo run -p lesson04-select --example $name -- 127.0.0.1:$port"
+        fi
+        show "cargo run -p lesson04-select --example sans_lecture -- 127.0.0.1:$port"
+        $bin/examples/sans_lecture 127.0.0.1:$port
+        echo "(mémoire maximale du serveur, VmHWM : $(awk '/VmHWM/ {print $2, $3}' /proc/$server_pid/status))"
+        stop_server
+        echo
+    done
+} >"$out/etapes-lecon04.txt"
 
 echo "== 9. le chat naïf, refusé par le compilateur"
 {

@@ -49,7 +49,7 @@ for example in nagle tampons reutiliser resolution; do
     cargo build -q -p lesson01-echo --example "$example"
 done
 cargo build -q -p lesson04-select --examples
-cargo build -q -p lesson05-chat --example bloquer
+cargo build -q -p lesson05-chat --examples
 bin=target/debug
 mkdir -p "$out"
 pids=()
@@ -117,7 +117,7 @@ capture_stop() {
     kill -INT "$tcpdump_pid" 2>/dev/null || true
     wait "$tcpdump_pid" 2>/dev/null || true
     sed -E -e 's/, options \[[^]]*\]//' -e 's/ IP6? / /' -e 's/127\.0\.0\.1\.//g' "$tcpdump_out" |
-        awk '{ split($1, t, ":"); $1 = sprintf("%.6f", t[1] * 3600 + t[2] * 60 + t[3]); print }'
+        awk 'NF { split($1, t, ":"); $1 = sprintf("%.6f", t[1] * 3600 + t[2] * 60 + t[3]) } { print }'
 
 }
 
@@ -147,9 +147,10 @@ port=$(free_port 7802)
 start_server $port $bin/lesson01-echo server --addr 127.0.0.1:$port --fermeture serveur
 {
     show "cargo run -p lesson01-echo -- server --addr 127.0.0.1:$port --fermeture serveur"
-    show "printf 'un\\n' | cargo run -p lesson01-echo -- client --addr 127.0.0.1:$port"
+    show "(printf 'un\\n'; sleep 0.5) | cargo run -p lesson01-echo -- client --addr 127.0.0.1:$port"
     capture_start $port
-    printf 'un\n' | $bin/lesson01-echo client --addr 127.0.0.1:$port
+    # Le client garde son entrée ouverte une demi-seconde : le serveur ferme donc le premier.
+    (printf 'un\n'; sleep 0.5) | $bin/lesson01-echo client --addr 127.0.0.1:$port
     echo
     echo "--- tcpdump -i lo -nn -ttttt 'tcp port $port'"
     capture_stop
@@ -181,15 +182,17 @@ stop_server
 
 port=$(free_port 7803)
 start_server $port $bin/lesson01-echo server --addr 127.0.0.1:$port --fermeture serveur --sans-reuseaddr
-printf 'un\n' | $bin/lesson01-echo client --addr 127.0.0.1:$port >/dev/null
+(printf 'un\n'; sleep 0.5) | $bin/lesson01-echo client --addr 127.0.0.1:$port >/dev/null
 stop_server
 {
     show "cargo run -p lesson01-echo -- server --addr 127.0.0.1:$port --fermeture serveur --sans-reuseaddr"
-    show "printf 'un\\n' | cargo run -p lesson01-echo -- client --addr 127.0.0.1:$port"
+    show "(printf 'un\\n'; sleep 0.5) | cargo run -p lesson01-echo -- client --addr 127.0.0.1:$port"
     echo "(Ctrl+C sur le serveur, puis on le relance aussitôt)"
     show "cargo run -p lesson01-echo -- server --addr 127.0.0.1:$port --sans-reuseaddr"
     # Le message est replié à 88 colonnes pour tenir dans la page du livre.
-    { $bin/lesson01-echo server --addr 127.0.0.1:$port --sans-reuseaddr 2>&1 || echo "(code de sortie : $?)"; } | fold -s -w 88
+    # `timeout` : si, contre toute attente, le port était libre, le serveur ne bloque pas le script.
+    { timeout 5 $bin/lesson01-echo server --addr 127.0.0.1:$port --sans-reuseaddr 2>&1 ||
+        echo "(code de sortie : $?)"; } | fold -s -w 88
 } >"$out/adresse-utilisee.txt"
 
 echo "== 3. coupures brutales : SO_LINGER à 0, octets non lus"
@@ -334,7 +337,7 @@ port=$(free_port 7840)
 echo "== 8 quinquies. les étapes de la leçon 04 face à un client qui ne lit pas"
 # Le client envoie 64 Mio sans rien lire avant d'avoir fini : qu'en fait chaque version ?
 {
-    for name in etape1 etape2 lesson04-select; do
+    for name in echo_etape1 echo_etape2 lesson04-select; do
         port=$(free_port 7860)
         if [ "$name" = lesson04-select ]; then
             start_server $port $bin/lesson04-select server --addr 127.0.0.1:$port
@@ -350,6 +353,31 @@ echo "== 8 quinquies. les étapes de la leçon 04 face à un client qui ne lit p
         echo
     done
 } >"$out/etapes-lecon04.txt"
+
+echo "== 8 sexies. les étapes de la leçon 05 face à une inondation et un lecteur qui ne lit pas"
+{
+    for name in chat_etape1 lesson05-chat; do
+        port=$(free_port 7865)
+        journal=$(mktemp)
+        if [ "$name" = chat_etape1 ]; then
+            $bin/examples/chat_etape1 127.0.0.1:$port >/dev/null 2>"$journal" &
+            show "cargo run -p lesson05-chat --example chat_etape1 -- 127.0.0.1:$port 2>journal.txt"
+        else
+            $bin/lesson05-chat --addr 127.0.0.1:$port --max-rate 0 >/dev/null 2>"$journal" &
+            show "cargo run -p lesson05-chat -- --addr 127.0.0.1:$port --max-rate 0 2>journal.txt"
+        fi
+        server_pid=$!
+        pids+=("$server_pid")
+        wait_listening "$port"
+        show "cargo run -p lesson05-chat --example inondation -- 127.0.0.1:$port"
+        $bin/examples/inondation 127.0.0.1:$port
+        show "cat journal.txt   (le journal du serveur, sans la date)"
+        sed -E 's/^[0-9T:.-]+Z +//' "$journal" | tail -4
+        stop_server
+        rm -f "$journal"
+        echo
+    done
+} >"$out/etapes-lecon05.txt"
 
 echo "== 9. le chat naïf, refusé par le compilateur"
 {

@@ -8,7 +8,7 @@
 //! Il reste un défaut, corrigé par la leçon elle-même (`src/echo.rs`) : un client qui envoie
 //! sans jamais lire fait grossir `pending` sans limite. La leçon cesse alors de le lire.
 //!
-//! `cargo run -p lesson04-select --example etape2` (écoute sur 127.0.0.1:7777)
+//! `cargo run -p lesson04-select --example echo_etape2` (écoute sur 127.0.0.1:7777)
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};

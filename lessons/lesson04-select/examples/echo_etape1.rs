@@ -3,7 +3,7 @@
 //! Un seul thread, une seule attente (`poll`) pour toutes les sockets. Cette version marche
 //! pour de petites lignes ; l'étape 2 montre ce qu'elle perd quand le noyau refuse d'écrire.
 //!
-//! `cargo run -p lesson04-select --example etape1` (écoute sur 127.0.0.1:7777)
+//! `cargo run -p lesson04-select --example echo_etape1` (écoute sur 127.0.0.1:7777)
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};

@@ -8,7 +8,9 @@
 //! - chaque `{{#include chemin:ancre}}` (et `#rustdoc_include`) désigne un fichier qui existe et
 //!   une ancre présente dans ce fichier (`ANCHOR: nom` et `ANCHOR_END: nom`) ;
 //! - chaque leçon de `lessons/` et chaque exercice de `exercises/src/` a sa page au sommaire ;
-//! - les liens entre pages aboutissent, jusqu'au titre visé quand le lien en donne un.
+//! - les liens entre pages aboutissent, jusqu'au titre visé quand le lien en donne un ;
+//! - chaque figure SVG de `book/src/figures` est affichée par une page, bien formée, sans rien
+//!   d'extérieur à charger, et tient dans la colonne de texte (`viewBox` d'au plus 720 de large).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -732,6 +734,206 @@ fn chaque_figure_existe() {
     );
 }
 
+/// Largeur maximale d'une figure dans son `viewBox` : la colonne de texte de mdBook fait 750 px,
+/// marges comprises. Plus large, la figure serait réduite et son texte deviendrait illisible.
+const MAX_FIGURE_WIDTH: f64 = 720.0;
+
+/// Les figures SVG du livre, dans `book/src/figures`.
+fn svg_figures() -> Vec<PathBuf> {
+    let dir = book_src().join("figures");
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return Vec::new(); // pas encore de figure : rien à vérifier
+    };
+    let mut figures: Vec<PathBuf> = entries
+        .map(|entry| entry.expect("entrée de dossier illisible").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "svg"))
+        .collect();
+    figures.sort();
+    figures
+}
+
+/// La valeur de l'attribut `name` dans une balise ouvrante (`<svg … name="valeur" …>`).
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let mut rest = tag;
+    while let Some(at) = rest.find(name) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + name.len()..].trim_start();
+        rest = &rest[at + name.len()..];
+        if !before.is_some_and(char::is_whitespace) {
+            continue; // `xviewBox` n'est pas `viewBox`
+        }
+        let Some(value) = after.strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim_start();
+        let quote = value.chars().next()?;
+        if quote != '"' && quote != '\'' {
+            return None;
+        }
+        return value[1..].split(quote).next();
+    }
+    None
+}
+
+/// Les défauts d'une figure SVG écrite à la main, sans bibliothèque XML : un en-tête `<svg` ou
+/// `<?xml`, une seule racine `<svg>` avec un `viewBox` d'au plus [`MAX_FIGURE_WIDTH`] de large,
+/// des balises équilibrées, et rien d'extérieur (ni script, ni police, ni image à télécharger :
+/// le livre se lit hors ligne, et un `<img>` n'exécuterait de toute façon rien).
+fn svg_problems(svg: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let text = svg.trim_start_matches('\u{feff}').trim_start();
+    if !text.starts_with("<svg") && !text.starts_with("<?xml") {
+        problems.push("ne commence ni par `<svg` ni par `<?xml`".to_string());
+    }
+    for forbidden in [
+        "<script",
+        "@import",
+        "@font-face",
+        "href=\"http",
+        "url(http",
+    ] {
+        if text.contains(forbidden) {
+            problems.push(format!(
+                "contient `{forbidden}` : une figure ne charge rien"
+            ));
+        }
+    }
+    let mut open: Vec<String> = Vec::new();
+    let mut roots = 0;
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start..];
+        // Commentaires, instructions (`<?xml`), CDATA et déclarations ne sont pas des balises.
+        let skipped = [
+            ("<!--", "-->"),
+            ("<?", "?>"),
+            ("<![CDATA[", "]]>"),
+            ("<!", ">"),
+        ]
+        .into_iter()
+        .find(|(opening, _)| rest.starts_with(opening));
+        if let Some((_, closing)) = skipped {
+            match rest.find(closing) {
+                Some(end) => rest = &rest[end + closing.len()..],
+                None => {
+                    problems.push(format!("`{}` jamais refermé", &rest[..rest.len().min(20)]));
+                    return problems;
+                }
+            }
+            continue;
+        }
+        // La fin de la balise : le premier `>` hors des guillemets d'un attribut.
+        let mut quote = None;
+        let end = rest.char_indices().find_map(|(index, c)| {
+            match (quote, c) {
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), _) if q == c => quote = None,
+                (None, '>') => return Some(index),
+                _ => {}
+            }
+            None
+        });
+        let Some(end) = end else {
+            problems.push("une balise n'est jamais refermée par `>`".to_string());
+            return problems;
+        };
+        let tag = &rest[..=end];
+        rest = &rest[end + 1..];
+        let name: String = tag
+            .trim_start_matches("</")
+            .trim_start_matches('<')
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || matches!(c, ':' | '-' | '_' | '.'))
+            .collect();
+        if tag.starts_with("</") {
+            match open.pop() {
+                Some(expected) if expected == name => {}
+                Some(expected) => problems.push(format!("`</{name}>` ferme `<{expected}>`")),
+                None => problems.push(format!("`</{name}>` ne ferme rien")),
+            }
+            continue;
+        }
+        if open.is_empty() {
+            roots += 1;
+            if name != "svg" {
+                problems.push(format!("la racine est `<{name}>`, pas `<svg>`"));
+            } else {
+                match attribute(tag, "viewBox").map(|value| {
+                    value
+                        .split([' ', ','])
+                        .filter(|part| !part.is_empty())
+                        .map(str::parse::<f64>)
+                        .collect::<Result<Vec<f64>, _>>()
+                }) {
+                    None => problems.push("la racine `<svg>` n'a pas de `viewBox`".to_string()),
+                    Some(Ok(numbers)) if numbers.len() == 4 => {
+                        if !(numbers[2] > 0.0 && numbers[2] <= MAX_FIGURE_WIDTH) {
+                            problems.push(format!(
+                                "largeur du `viewBox` {} : au plus {MAX_FIGURE_WIDTH}",
+                                numbers[2]
+                            ));
+                        }
+                        if numbers[3] <= 0.0 {
+                            problems.push("hauteur du `viewBox` nulle".to_string());
+                        }
+                    }
+                    Some(_) => problems.push("`viewBox` illisible (quatre nombres)".to_string()),
+                }
+            }
+        }
+        if !tag.ends_with("/>") {
+            open.push(name);
+        }
+    }
+    if let Some(unclosed) = open.last() {
+        problems.push(format!("`<{unclosed}>` jamais fermé"));
+    }
+    if roots != 1 {
+        problems.push(format!(
+            "{roots} éléments racines au lieu d'un seul `<svg>`"
+        ));
+    }
+    problems
+}
+
+#[test]
+fn chaque_figure_svg_sert_a_une_page() {
+    let used: BTreeSet<PathBuf> = markdown_files()
+        .iter()
+        .flat_map(|page| {
+            let dir = page.parent().expect("une page a un dossier").to_path_buf();
+            figures_of(&read(page))
+                .into_iter()
+                .map(move |(_, target)| normalize(&dir.join(target)))
+        })
+        .collect();
+    let unused: Vec<String> = svg_figures()
+        .iter()
+        .filter(|figure| !used.contains(&normalize(figure)))
+        .map(|figure| shown(figure))
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "figures qu'aucune page n'affiche (`![texte](figures/nom.svg)`) :\n  {}",
+        unused.join("\n  ")
+    );
+}
+
+#[test]
+fn chaque_figure_svg_est_bien_formee_et_tient_dans_la_page() {
+    let mut problems = Vec::new();
+    for figure in svg_figures() {
+        for problem in svg_problems(&read(&figure)) {
+            problems.push(format!("{} : {problem}", shown(&figure)));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "figures SVG à corriger :\n  {}",
+        problems.join("\n  ")
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Les outils de vérification eux-mêmes
 // ---------------------------------------------------------------------------------------------
@@ -779,5 +981,27 @@ fn les_motifs_des_captures_et_les_figures_sont_bien_reconnus() {
     assert_eq!(
         figures,
         vec![(1, "figures/a.svg".to_string()), (3, "b.svg".to_string())]
+    );
+}
+
+#[test]
+fn le_controle_des_svg_reconnait_les_defauts() {
+    let good = "<?xml version=\"1.0\"?>\n<!-- <pas une balise> -->\n<svg viewBox=\"0 0 720 100\" \
+                xmlns=\"http://www.w3.org/2000/svg\"><style>text { fill: #000; }</style>\
+                <g><text x=\"1\" title=\"a > b\">« x »</text><rect/></g></svg>\n";
+    assert_eq!(svg_problems(good), Vec::<String>::new(), "figure correcte");
+    let problems = |svg: &str| svg_problems(svg).join(" | ");
+    assert!(problems("<svg viewBox=\"0 0 721 10\"></svg>").contains("largeur"));
+    assert!(problems("<svg width=\"10\"></svg>").contains("pas de `viewBox`"));
+    assert!(problems("<svg viewBox=\"0 0 10 10\"><g></svg>").contains("ferme `<g>`"));
+    assert!(problems("<svg viewBox=\"0 0 10 10\"><g>").contains("jamais fermé"));
+    assert!(
+        problems("<svg viewBox=\"0 0 10 10\"></svg><svg viewBox=\"0 0 1 1\"/>").contains("racines")
+    );
+    assert!(problems("<html></html>").contains("ne commence"));
+    assert!(problems("<svg viewBox=\"0 0 10 10\"><script/></svg>").contains("<script"));
+    assert_eq!(
+        attribute("<svg xviewBox=\"1\" viewBox='0 0 5 5'>", "viewBox"),
+        Some("0 0 5 5")
     );
 }

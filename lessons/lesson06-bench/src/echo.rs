@@ -1,282 +1,161 @@
-//! Charge d'écho en boucle FERMÉE : chaque connexion a exactement un message en vol.
-//! Elle envoie une ligne, attend son écho complet, vérifie qu'il est identique, puis
-//! envoie la suivante. Le débit mesure donc le temps d'aller-retour, et le serveur
-//! n'est jamais submergé : c'est la charge d'un client interactif.
+//! Scénario « echo » : la boucle FERMÉE.
 //!
-//! Un seul thread (une boucle mio) simule toutes les connexions, pour laisser l'autre cœur
-//! au serveur.
+//! Chaque connexion a exactement un message en vol : elle envoie une ligne, attend son écho
+//! complet, vérifie qu'il est identique, et seulement alors envoie la suivante. C'est la charge
+//! d'un client interactif, et le client ATTEND le serveur : si le serveur ralentit, les clients
+//! ralentissent avec lui. Avec N connexions, l'aller-retour vaut à peu près N divisé par le
+//! débit : la latence mesure surtout la file que le test a construite.
+//!
+//! Pire : si le serveur se fige une seconde, chaque connexion n'a qu'UN message en retard et
+//! n'envoie rien entre-temps : la mesure « oublie » ce qu'un vrai client aurait envoyé pendant
+//! la panne. C'est l'omission coordonnée, qu'évite la boucle ouverte du chat.
 
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use hdrhistogram::Histogram;
 use mio::net::TcpStream;
-use mio::{Events, Interest, Poll, Token};
+use mio::{Events, Poll};
 
-use crate::system;
+use crate::net::{connect_all, receive_available, register, send_pending};
+use crate::stats::{Latencies, Progress};
+use crate::system::cpu_time;
 
-/// Les paramètres d'une mesure d'écho.
+/// Une charge d'écho : `connections` connexions, des lignes de `line_len` octets, une chauffe
+/// non comptée (le temps que tampons et processeur se mettent en régime), puis `duration`.
 #[derive(Debug, Clone, Copy)]
 pub struct EchoLoad {
-    /// Nombre de connexions simultanées, chacune avec un message en vol.
     pub connections: usize,
-    /// Taille de chaque ligne, fin de ligne comprise.
     pub line_len: usize,
-    /// Chauffe : connexions établies, caches et allocateur du serveur « chauds ».
     pub warmup: Duration,
-    /// Fenêtre mesurée, après la chauffe.
-    pub measure: Duration,
+    pub duration: Duration,
 }
 
-/// Ce qu'a mesuré une charge d'écho (sur la fenêtre mesurée seulement).
-#[derive(Debug, Clone)]
+/// Ce qu'a mesuré une charge, sur la fenêtre : échos complets, durée, allers-retours, échos
+/// faux (un serveur rapide mais faux n'est pas rapide), connexions fermées, CPU du serveur.
+#[derive(Clone, Default)]
 pub struct EchoOutcome {
-    /// Échos complets et identiques reçus pendant la fenêtre.
-    pub messages: u64,
-    /// Durée exacte de la fenêtre.
+    pub round_trips: u64,
     pub window: Duration,
-    /// Aller-retour, en nanosecondes.
-    pub latency: Histogram<u64>,
-    /// Temps CPU du serveur pendant la fenêtre, si le système le dit.
-    pub server_cpu: Option<Duration>,
-    /// Échos différents de la ligne envoyée (doit rester à 0).
+    pub latency: Latencies,
     pub corrupted: u64,
-    /// Connexions fermées par le serveur pendant la mesure (doit rester à 0).
     pub closed: u64,
+    pub server_cpu: Option<Duration>,
 }
 
 impl EchoOutcome {
-    pub fn messages_per_second(&self) -> f64 {
-        self.messages as f64 / self.window.as_secs_f64().max(1e-9)
-    }
-
-    /// Temps CPU du serveur par message, en microsecondes.
-    pub fn cpu_per_message_us(&self) -> Option<f64> {
-        let cpu = self.server_cpu?;
-        (self.messages > 0).then(|| cpu.as_secs_f64() * 1e6 / self.messages as f64)
+    pub fn round_trips_per_second(&self) -> f64 {
+        self.round_trips as f64 / self.window.as_secs_f64().max(1e-9)
     }
 }
 
-/// Une connexion du générateur.
+/// Une connexion : sa ligne (`~numéro~xxxx…\n`), ce qui n'en est pas encore parti, ce qui en
+/// est revenu, l'heure de l'envoi.
 struct Connection {
     stream: TcpStream,
-    /// La ligne en vol (celle dont on attend l'écho).
     line: Vec<u8>,
-    sent_at: Instant,
-    /// Octets de la ligne pas encore écrits (le tampon d'envoi était plein).
-    unsent_from: usize,
-    /// Octets reçus de l'écho en cours.
+    unsent: Vec<u8>,
     received: Vec<u8>,
-    seq: u64,
+    sent_at: Instant,
     open: bool,
 }
 
-/// Une ligne de `len` octets, reconnaissable : `~connexion:numéro~xxxx…\n`.
-fn make_line(line: &mut Vec<u8>, connection: usize, seq: u64, len: usize) {
-    line.clear();
-    let _ = write!(line, "~{connection}:{seq}~");
-    line.resize(len.max(line.len() + 1) - 1, b'x');
-    line.push(b'\n');
-}
-
-/// Histogramme de latences en nanosecondes, de 1 ns à 10 min, 3 chiffres significatifs.
-pub fn new_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 600_000_000_000, 3).expect("bornes d'histogramme valides")
-}
-
-/// Ouvre `count` connexions vers `addr`, en mode non bloquant, TCP_NODELAY activé.
-///
-/// TCP_NODELAY désactive l'algorithme de Nagle : sans lui, une petite écriture peut attendre
-/// jusqu'à 40 ms l'accusé de réception de la précédente, et l'on mesurerait ce délai.
-pub fn connect_many(addr: SocketAddr, count: usize) -> io::Result<Vec<TcpStream>> {
-    let mut streams = Vec::with_capacity(count);
-    for _ in 0..count {
-        let stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
-        stream.set_nodelay(true)?;
-        stream.set_nonblocking(true)?;
-        streams.push(TcpStream::from_std(stream));
+impl Connection {
+    fn send_line(&mut self) {
+        self.unsent.clone_from(&self.line);
+        self.received.clear();
+        self.sent_at = Instant::now();
+        self.open &= send_pending(&mut self.stream, &mut self.unsent).is_ok();
     }
-    Ok(streams)
 }
 
-/// Mesure l'écho de `addr` sous la charge `load`. `server_pid` sert à lire son temps CPU.
-/// Échoue (en français) si aucun écho n'arrive de toute la fenêtre mesurée.
+/// Mesure l'écho du serveur à `addr` sous la charge `load`, et son temps CPU si l'on connaît
+/// son `pid`. Échoue (en français) si aucun écho n'arrive de toute la fenêtre mesurée.
 pub fn run_echo(
     addr: SocketAddr,
     load: EchoLoad,
-    server_pid: Option<u32>,
+    pid: Option<u32>,
+    progress: &mut dyn FnMut(&Progress),
 ) -> io::Result<EchoOutcome> {
     let mut poll = Poll::new()?;
     let mut connections = Vec::with_capacity(load.connections);
-    for (index, mut stream) in connect_many(addr, load.connections)?
-        .into_iter()
-        .enumerate()
-    {
-        poll.registry().register(
-            &mut stream,
-            Token(index),
-            Interest::READABLE | Interest::WRITABLE,
-        )?;
+    for (index, mut stream) in connect_all(addr, load.connections)?.into_iter().enumerate() {
+        register(&poll, &mut stream, index)?;
+        let mut line = format!("~{index}~").into_bytes();
+        line.resize(load.line_len.max(line.len() + 1) - 1, b'x');
+        line.push(b'\n');
+        let (unsent, received, sent_at) = (Vec::new(), Vec::new(), Instant::now());
         connections.push(Connection {
             stream,
-            line: Vec::with_capacity(load.line_len),
-            sent_at: Instant::now(),
-            unsent_from: 0,
-            received: Vec::with_capacity(load.line_len),
-            seq: 0,
+            line,
+            unsent,
+            received,
+            sent_at,
             open: true,
         });
     }
-    let start = Instant::now();
-    for (index, connection) in connections.iter_mut().enumerate() {
-        send_next(connection, index, load.line_len);
-    }
-    let window_start = start + load.warmup;
-    let window_end = window_start + load.measure;
-    let mut outcome = EchoOutcome {
-        messages: 0,
-        window: load.measure,
-        latency: new_histogram(),
-        server_cpu: None,
-        corrupted: 0,
-        closed: 0,
-    };
-    let mut cpu_at_start = None;
-    let mut measuring = false;
-    let mut events = Events::with_capacity(1024);
-    let mut buffer = vec![0u8; 64 * 1024];
-    loop {
-        let now = Instant::now();
-        if !measuring && now >= window_start {
-            measuring = true;
-            cpu_at_start = server_pid.and_then(system::cpu_time);
-            outcome.window = Duration::ZERO;
+    connections.iter_mut().for_each(Connection::send_line);
+    let (start, mut echoed, mut outcome) = (Instant::now(), 0, EchoOutcome::default());
+    // `Some(…)` dès que la fenêtre a commencé : le temps CPU du serveur à cet instant.
+    let (window_start, mut cpu_at_start) = (start + load.warmup, None);
+    let (mut events, mut buffer) = (Events::with_capacity(1024), vec![0u8; 64 * 1024]);
+    // ANCHOR: closed_loop
+    // La fenêtre est bornée : un serveur bloqué ne fait pas pendre la mesure.
+    while start.elapsed() < load.warmup + load.duration {
+        let measuring = Instant::now() >= window_start;
+        if measuring && cpu_at_start.is_none() {
+            cpu_at_start = Some(pid.and_then(cpu_time));
         }
-        if now >= window_end {
-            // Un serveur bloqué ne fait pas pendre la mesure (la fenêtre est bornée), mais
-            // zéro écho en toute une fenêtre n'est pas un débit de 0 : c'est une panne.
-            if outcome.messages == 0 {
-                return Err(io::Error::new(
-                    ErrorKind::TimedOut,
-                    format!(
-                        "aucun écho reçu en {} ms : le serveur ne répond plus",
-                        load.measure.as_millis()
-                    ),
-                ));
-            }
-            outcome.window = now - window_start;
-            let cpu_at_end = server_pid.and_then(system::cpu_time);
-            if let (Some(begin), Some(end)) = (cpu_at_start, cpu_at_end) {
-                outcome.server_cpu = Some(end.saturating_sub(begin));
-            }
-            return Ok(outcome);
-        }
-        let next_boundary = if measuring { window_end } else { window_start };
-        let timeout = next_boundary
-            .saturating_duration_since(now)
-            .min(Duration::from_millis(50));
-        match poll.poll(&mut events, Some(timeout)) {
+        match poll.poll(&mut events, Some(Duration::from_millis(50))) {
             Err(err) if err.kind() == ErrorKind::Interrupted => continue,
             other => other?,
         }
         for event in &events {
-            let index = event.token().0;
-            let connection = &mut connections[index];
-            if !connection.open {
+            let connection = &mut connections[event.token().0];
+            let Connection {
+                stream,
+                line,
+                unsent,
+                received,
+                sent_at,
+                open,
+            } = connection;
+            if !*open {
                 continue;
             }
-            flush(connection);
-            receive(
-                connection,
-                index,
-                &load,
-                &mut buffer,
-                measuring,
-                &mut outcome,
-            );
-        }
-    }
-}
-
-/// Prépare et envoie la ligne suivante de cette connexion.
-fn send_next(connection: &mut Connection, index: usize, line_len: usize) {
-    connection.seq += 1;
-    make_line(&mut connection.line, index, connection.seq, line_len);
-    connection.unsent_from = 0;
-    connection.received.clear();
-    connection.sent_at = Instant::now();
-    flush(connection);
-}
-
-fn flush(connection: &mut Connection) {
-    while connection.open && connection.unsent_from < connection.line.len() {
-        match connection
-            .stream
-            .write(&connection.line[connection.unsent_from..])
-        {
-            Ok(written) => connection.unsent_from += written,
-            Err(err) if err.kind() == ErrorKind::WouldBlock => return,
-            Err(err) if err.kind() == ErrorKind::Interrupted => {}
-            Err(_) => connection.open = false,
-        }
-    }
-}
-
-// ANCHOR: closed_loop
-fn receive(
-    connection: &mut Connection,
-    index: usize,
-    load: &EchoLoad,
-    buffer: &mut [u8],
-    measuring: bool,
-    outcome: &mut EchoOutcome,
-) {
-    loop {
-        let received = match connection.stream.read(buffer) {
-            Ok(0) => {
-                connection.open = false;
-                outcome.closed += 1;
-                return;
+            let written = send_pending(stream, unsent); // La fin d'une ligne coupée, s'il en reste.
+            let read = receive_available(stream, &mut buffer, |data| received.extend(data));
+            if written.is_err() || read.is_err() {
+                (*open, outcome.closed) = (false, outcome.closed + 1);
+                continue;
             }
-            Ok(received) => received,
-            Err(err) if err.kind() == ErrorKind::WouldBlock => return,
-            Err(err) if err.kind() == ErrorKind::Interrupted => continue,
-            Err(_) => {
-                connection.open = false;
-                outcome.closed += 1;
-                return;
+            // Pas encore complet ? TCP a pu couper l'écho en morceaux : on attend la suite.
+            if received.len() < line.len() {
+                continue;
             }
-        };
-        connection.received.extend_from_slice(&buffer[..received]);
-        // Un seul message en vol : l'écho complet fait exactement la longueur de la ligne.
-        if connection.received.len() >= connection.line.len() {
-            if connection.received != connection.line {
-                outcome.corrupted += 1;
-            }
+            outcome.corrupted += u64::from(received != line);
             if measuring {
-                outcome.messages += 1;
-                let nanos = connection.sent_at.elapsed().as_nanos() as u64;
-                let _ = outcome.latency.record(nanos.max(1));
+                outcome.round_trips += 1;
+                outcome.latency.record(sent_at.elapsed());
             }
-            send_next(connection, index, load.line_len);
+            // L'écho complet est là : alors, et alors seulement, la ligne suivante part.
+            echoed += 1;
+            connection.send_line();
         }
+        // Chaque connexion a une ligne en vol : une de plus envoyée que revenue.
+        let sent = echoed + connections.len() as u64;
+        progress(&Progress::since(start, sent, echoed));
     }
-}
-
-// ANCHOR_END: closed_loop
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn une_ligne_a_exactement_la_taille_demandee() {
-        let mut line = Vec::new();
-        for len in [16, 64, 512] {
-            make_line(&mut line, 999, 123_456, len);
-            assert_eq!(line.len(), len, "la ligne doit faire {len} octets");
-            assert_eq!(line.last(), Some(&b'\n'), "la ligne finit par \\n");
-        }
+    // ANCHOR_END: closed_loop
+    outcome.window = window_start.elapsed();
+    if let (Some(Some(begin)), Some(end)) = (cpu_at_start, pid.and_then(cpu_time)) {
+        outcome.server_cpu = Some(end.saturating_sub(begin));
     }
+    if outcome.round_trips == 0 {
+        // Zéro écho en toute une fenêtre n'est pas un débit de 0 : c'est une panne.
+        let millis = load.duration.as_millis();
+        let message = format!("aucun écho reçu en {millis} ms : le serveur ne répond plus");
+        return Err(io::Error::new(ErrorKind::TimedOut, message));
+    }
+    Ok(outcome)
 }

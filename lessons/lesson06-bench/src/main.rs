@@ -1,241 +1,213 @@
-//! Programme de la leçon 06 : lit la ligne de commande, lance le banc d'essai, écrit les
-//! résultats dans le livre. Toute la mesure est dans la bibliothèque.
+//! Programme de la leçon 06 : lit la ligne de commande, applique UN scénario à UN serveur,
+//! affiche le rapport sur la sortie standard (et n'écrit rien sur le disque). Toute la mesure
+//! est dans la bibliothèque.
 
 use std::io::{IsTerminal, Write};
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use clap::{ArgAction, Parser, Subcommand};
-use lesson06_bench::servers::{self, Server};
-use lesson06_bench::suite::{Plan, Suite};
-use lesson06_bench::{listen, report, system};
+use clap::{ArgAction, Parser};
+use course_kit::{cli, show};
+use lesson06_bench::Scenario;
+use lesson06_bench::chat::{ChatLoad, ChatOutcome, ChatRoom};
+use lesson06_bench::echo::{EchoLoad, EchoOutcome, run_echo};
+use lesson06_bench::local::{self, Lesson};
+use lesson06_bench::stats::{Latencies, Progress};
+use lesson06_bench::system;
 
-/// Gabarit d'aide en français (celui de clap est en anglais).
-const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
+/// Octets par ligne, fin comprise : avec le préfixe de l'expéditeur, 80 colonnes au plus.
+const LINE_LEN: usize = 60;
 
-/// Leçon 06 : mesure les serveurs des leçons 03, 04 et 05 face à une référence epoll.
+const AFTER_HELP: &str = "Exemple, dans deux terminaux :\n  \
+    cargo run --release -p lesson04-select -- chat\n  \
+    cargo run --release -p lesson06-bench -- --addr 127.0.0.1:7777 --pid $(pgrep lesson04-select)\n\
+    Tous les serveurs comparés : cargo run --release -p bench-suite -- --help";
+
+/// Leçon 06 : un générateur de charge. Un scénario (echo ou chat), un serveur.
 #[derive(Parser)]
 #[command(
     name = "lesson06-bench",
-    version,
-    help_template = HELP_TEMPLATE,
+    help_template = cli::HELP_TEMPLATE,
     override_usage = "cargo run --release -p lesson06-bench -- [OPTIONS]",
-    subcommand_help_heading = "Commandes ",
     next_help_heading = "Options ",
     disable_help_flag = true,
-    disable_version_flag = true,
-    disable_help_subcommand = true,
-    after_help = "Sans option : tous les scénarios, tous les serveurs, quelques minutes sur deux cœurs.\n\
-                  Les résultats vont dans target/banc/ (results.md, results.svg, results.json) ;\n\
-                  ceux du livre se régénèrent avec --out book/src/bench.\n\
-                  Compilez en mode release : en mode debug, on mesurerait surtout le générateur.\n\
-                  Serveurs : ref-mio, tokio-echo, l03-echo, l04-echo, py-echo (écho) ;\n\
-                  l03-chat, l04-chat, l05-chat, tokio-chat, py-chat (chat)."
+    after_help = AFTER_HELP
 )]
 struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-
-    /// Passage rapide (intégration continue) : moins de points, fenêtres courtes
+    /// Scénario : chat (boucle ouverte, défaut) ou echo (boucle fermée)
+    #[arg(long, value_enum, default_value_t = Scenario::Chat, hide_default_value = true,
+          hide_possible_values = true)]
+    scenario: Scenario,
+    /// Adresse du serveur à mesurer, par exemple 127.0.0.1:7777 (sinon : --serveur)
+    #[arg(long, value_name = "HÔTE:PORT")]
+    addr: Option<String>,
+    /// Sans --addr, le banc lance dans son processus le serveur de la leçon l03, l04 (défaut)
+    /// ou l05 (chat seulement)
+    #[arg(long, value_enum, default_value_t = Lesson::L04, hide_default_value = true,
+          hide_possible_values = true)]
+    serveur: Lesson,
+    /// PID du serveur lancé à part (sous Linux) : son temps CPU, sa mémoire, ses threads
+    #[arg(long, requires = "addr")]
+    pid: Option<u32>,
+    /// Connexions (echo) ou clients du salon (chat), de 2 à 1000 (défaut : 10)
+    #[arg(long, value_name = "N", default_value_t = 10, hide_default_value = true,
+          value_parser = cli::between(2u64, 1000))]
+    clients: u64,
+    /// Chat : messages par seconde, tous clients confondus, de 1 à 1000000 (défaut : 500)
+    #[arg(long, value_name = "N", default_value_t = 500, hide_default_value = true,
+          value_parser = cli::between(1u64, 1_000_000))]
+    rate: u64,
+    /// Durée de la mesure, en secondes, de 1 à 3600 (défaut : 10 ; 2 avec --quick)
+    #[arg(long, value_name = "SECONDES", value_parser = cli::between(1u64, 3600))]
+    duration: Option<u64>,
+    /// Passage court, pour l'intégration continue : 2 s de mesure
     #[arg(long)]
     quick: bool,
-
-    /// Scénarios à lancer, séparés par des virgules : echo, chat, rafale, capacite (défaut : tous)
-    #[arg(long, value_delimiter = ',', value_name = "LISTE")]
-    scenarios: Vec<String>,
-
-    /// Serveurs à mesurer, séparés par des virgules (défaut : tous ; voir la liste plus bas)
-    #[arg(long, value_delimiter = ',', value_name = "LISTE")]
-    servers: Vec<String>,
-
-    /// Tailles des salons de chat, séparées par des virgules (défaut : 10,100,500 ; 10,100 avec --quick)
-    #[arg(long, value_delimiter = ',', value_name = "LISTE")]
-    rooms: Vec<usize>,
-
-    /// Nombre de connexions inactives du scénario capacité (défaut : 10000, 2000 avec --quick)
-    #[arg(long, value_name = "N")]
-    connections: Option<usize>,
-
-    /// Dossier des résultats (défaut : target/banc ; --out book/src/bench régénère ceux du
-    /// livre)
-    #[arg(long, value_name = "DOSSIER")]
-    out: Option<PathBuf>,
-
     /// Affiche cette aide
-    #[arg(short, long, global = true, action = ArgAction::Help)]
+    #[arg(short, long, action = ArgAction::Help)]
     help: Option<bool>,
-
-    /// Affiche la version
-    #[arg(short = 'V', long, action = ArgAction::Version)]
-    version: Option<bool>,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// (interne) Fait tourner un serveur dans ce processus, pour le mesurer à part
-    #[command(hide = true, help_template = HELP_TEMPLATE)]
-    Serve {
-        /// Nom du serveur (ref-mio, l04-echo…)
-        server: String,
-        /// Adresse d'écoute, par exemple 127.0.0.1:0
-        addr: SocketAddr,
-    },
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match &cli.command {
-        Some(Command::Serve { server, addr }) => serve(server, *addr),
-        None => bench(&cli),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("Erreur : {message}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::finish(run(&cli::parse()))
 }
 
-/// Le processus enfant : écoute, annonce son adresse au parent, puis sert pour toujours.
-fn serve(name: &str, addr: SocketAddr) -> Result<(), String> {
-    let server = Server::from_name(name).ok_or_else(|| format!("serveur inconnu « {name} »."))?;
-    // Les limites de fichiers s'héritent du parent, mais on peut aussi être lancé à la main.
-    let _ = system::raise_file_limit(30_000);
-    let listener =
-        listen(addr).map_err(|err| format!("impossible d'écouter sur {addr} : {err}."))?;
-    let local = listener
-        .local_addr()
-        .map_err(|err| format!("adresse locale inconnue : {err}."))?;
-    println!("PRÊT {local}");
-    let _ = std::io::stdout().flush();
-    servers::run_in_this_process(server, listener)
-        .map_err(|err| format!("le serveur {name} s'est arrêté : {err}."))
-}
-
-fn bench(cli: &Cli) -> Result<(), String> {
-    let plan = build_plan(cli)?;
-    let out = cli.out.clone().unwrap_or_else(default_out_dir);
-    let exe = std::env::current_exe()
-        .map_err(|err| format!("impossible de retrouver le binaire du banc d'essai : {err}."))?;
+fn run(cli: &Cli) -> Result<(), String> {
     if cfg!(debug_assertions) {
-        eprintln!(
-            "Attention : compilé en mode debug, les chiffres ne veulent rien dire (ajoutez --release)."
-        );
+        show!("Attention : compilé sans --release, les chiffres mesurent surtout le générateur.");
     }
-    let command = recorded_command();
-    eprintln!("Banc d'essai : {command}");
-    let started = Instant::now();
-    let interactive = std::io::stderr().is_terminal();
-    let mut progress = |message: &str| {
-        let elapsed = started.elapsed().as_secs();
-        if interactive {
-            eprint!(
-                "\r\x1b[K[{:>2}:{:02}] {message}",
-                elapsed / 60,
-                elapsed % 60
-            );
-        } else {
-            eprintln!("[{:>2}:{:02}] {message}", elapsed / 60, elapsed % 60);
+    if (cli.addr.is_none(), cli.serveur, cli.scenario) == (true, Lesson::L05, Scenario::Echo) {
+        return Err("la leçon 05 n'a pas de serveur d'écho : --serveur l03 ou l04.".into());
+    }
+    let addr = match &cli.addr {
+        Some(text) => cli::resolve(text)?,
+        None => {
+            let addr = local::start(cli.serveur, cli.scenario).map_err(|err| format!("{err}."))?;
+            show!("Serveur lancé dans ce processus, sur {addr} (CPU : serveur à part, --pid).");
+            addr
         }
     };
-    let report = Suite::new(plan, exe, command, &mut progress).run();
-    if interactive {
-        eprintln!();
+    let seconds = cli.duration.unwrap_or(if cli.quick { 2 } else { 10 });
+    let (duration, clients) = (Duration::from_secs(seconds), cli.clients as usize);
+    let explain = |err: std::io::Error| cli::explain(&err, addr);
+    let mut progress = progress_line();
+    if cli.scenario == Scenario::Echo {
+        show!("Écho (boucle fermée) vers {addr} : {clients} connexions, {seconds} s.");
+        let warmup = Duration::from_millis(if cli.quick { 200 } else { 500 });
+        let (connections, line_len) = (clients, LINE_LEN);
+        let load = EchoLoad {
+            connections,
+            line_len,
+            warmup,
+            duration,
+        };
+        let outcome = run_echo(addr, load, cli.pid, &mut progress);
+        end_progress_line();
+        return print_echo(&outcome.map_err(explain)?, cli.pid);
     }
-    report::write_all(&report, &out).map_err(|err| {
-        format!(
-            "impossible d'écrire les résultats dans {} : {err}.",
-            out.display()
-        )
-    })?;
-    let out = out.canonicalize().unwrap_or(out);
-    println!("{}", report::markdown(&report));
-    println!(
-        "Résultats écrits dans {} (results.md, results.svg, results.json) en {} s.",
-        out.display(),
-        started.elapsed().as_secs()
+    let rate = cli.rate;
+    show!("Chat (boucle ouverte) vers {addr} : {clients} clients, {rate} messages/s, {seconds} s.");
+    let load = ChatLoad::steady(rate as f64, duration, LINE_LEN);
+    let outcome =
+        ChatRoom::join(addr, clients).and_then(|mut room| room.run(load, cli.pid, &mut progress));
+    end_progress_line();
+    print_chat(&outcome.map_err(explain)?, cli.pid)
+}
+
+/// La ligne de progression, une fois par seconde, sur la sortie d'erreur (le rapport va sur
+/// la sortie standard) : réécrite sur place (`\r`) dans un terminal, une ligne sinon.
+fn progress_line() -> impl FnMut(&Progress) {
+    let terminal = std::io::stderr().is_terminal();
+    let end = if terminal { "\r" } else { "\n" };
+    let mut next = Instant::now() + Duration::from_secs(1);
+    move |progress: &Progress| {
+        if Instant::now() >= next {
+            next += Duration::from_secs(1);
+            let seconds = progress.elapsed.as_secs();
+            let (sent, received) = (progress.sent, progress.received);
+            let line = format!("[{seconds:>3} s] {sent} lignes envoyées, {received} reçues");
+            let _ = write!(std::io::stderr(), "{line}{end}");
+        }
+    }
+}
+
+/// Dans un terminal, la ligne de progression réécrite sur place doit finir avant le rapport.
+fn end_progress_line() {
+    if std::io::stderr().is_terminal() {
+        let _ = writeln!(std::io::stderr());
+    }
+}
+
+/// Le temps CPU du serveur, et la durée pendant laquelle il a été mesuré.
+type CpuTime = (Option<Duration>, Duration);
+
+/// 5.254 → « 5,25 » : la virgule décimale, à la française.
+fn decimal(value: f64, digits: usize) -> String {
+    format!("{value:.digits$}").replace('.', ",")
+}
+
+/// p50, p90, p99, p99,9 et maximum, dans l'unité que donne `unit`.
+fn percentiles(latencies: &Latencies, unit: impl Fn(Duration) -> String) -> String {
+    let quantiles = [0.5, 0.9, 0.99, 0.999].map(|q| latencies.quantile(q));
+    let ([p50, p90, p99, p999], max) = (quantiles.map(&unit), unit(latencies.max()));
+    format!("p50 {p50}, p90 {p90}, p99 {p99}, p99,9 {p999}, max {max}")
+}
+
+fn print_echo(outcome: &EchoOutcome, pid: Option<u32>) -> Result<(), String> {
+    let count = outcome.round_trips;
+    let rate = outcome.round_trips_per_second().round();
+    show!("  Allers-retours : {count} ({rate} par seconde).");
+    let micros = |d: Duration| d.as_micros().to_string();
+    show!(
+        "  Aller-retour (µs) : {}.",
+        percentiles(&outcome.latency, micros)
     );
-    let failures = report.failures();
-    if !failures.is_empty() {
-        return Err(format!(
-            "{} mesure(s) ont échoué :\n  {}",
-            failures.len(),
-            failures.join("\n  ")
-        ));
+    let cpu = (outcome.server_cpu, outcome.window);
+    print_server(pid, cpu, count, "aller-retour");
+    let (corrupted, closed) = (outcome.corrupted, outcome.closed);
+    match corrupted + closed {
+        0 => Ok(()),
+        _ => Err(format!(
+            "{corrupted} échos faux, {closed} connexions fermées."
+        )),
     }
-    Ok(())
 }
 
-fn build_plan(cli: &Cli) -> Result<Plan, String> {
-    let mut plan = if cli.quick {
-        Plan::quick()
-    } else {
-        Plan::full()
+fn print_chat(outcome: &ChatOutcome, pid: Option<u32>) -> Result<(), String> {
+    let (sent, expected, delivered) = (outcome.sent, outcome.expected, outcome.delivered);
+    show!("  Messages envoyés : {sent} ; livraisons attendues : {expected}, reçues : {delivered}.");
+    let (lost, disordered, closed) = (outcome.lost(), outcome.disordered, outcome.closed);
+    show!("  Perdues : {lost} ; dans le désordre : {disordered} ; clients déconnectés : {closed}.");
+    let millis = |d: Duration| decimal(d.as_secs_f64() * 1e3, 2);
+    show!("  Latence depuis l'heure prévue (corrigée, ms) :");
+    show!("    {}.", percentiles(&outcome.corrected, millis));
+    show!("  Latence depuis l'envoi réel (non corrigée, ms) :");
+    show!("    {}.", percentiles(&outcome.uncorrected, millis));
+    print_server(
+        pid,
+        (outcome.server_cpu, outcome.total),
+        delivered,
+        "livraison",
+    );
+    if outcome.is_complete() {
+        return Ok(());
+    }
+    Err(format!(
+        "{lost} perdues, {disordered} hors d'ordre, {closed} déconnectés."
+    ))
+}
+
+/// Ce que le serveur a dépensé, `cpu` pendant `window`, pour `count` fois `what`, s'il tourne
+/// à part (`--pid`) et que le système le dit.
+fn print_server(pid: Option<u32>, (cpu, window): CpuTime, count: u64, what: &str) {
+    let Some(pid) = pid else { return };
+    let (Some(cpu), Some(memory)) = (cpu, system::memory_use(pid)) else {
+        return show!("  CPU et mémoire du processus {pid} : illisibles (Linux seul ; PID ?).");
     };
-    if !cli.scenarios.is_empty() {
-        plan.echo = false;
-        plan.chat = false;
-        plan.burst = false;
-        plan.capacity = false;
-        for scenario in &cli.scenarios {
-            match scenario.as_str() {
-                "echo" | "écho" => plan.echo = true,
-                "chat" => plan.chat = true,
-                "rafale" => plan.burst = true,
-                "capacite" | "capacité" => plan.capacity = true,
-                other => {
-                    return Err(format!(
-                        "scénario inconnu « {other} » : choisissez parmi echo, chat, rafale, capacite."
-                    ));
-                }
-            }
-        }
-    }
-    if !cli.servers.is_empty() {
-        plan.servers = cli
-            .servers
-            .iter()
-            .map(|name| {
-                Server::from_name(name).ok_or_else(|| {
-                    let known: Vec<&str> = Server::ALL.iter().map(|s| s.name()).collect();
-                    format!(
-                        "serveur inconnu « {name} » : choisissez parmi {}.",
-                        known.join(", ")
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?;
-    }
-    if !cli.rooms.is_empty() {
-        if cli.rooms.iter().any(|&room| room < 2) {
-            return Err("un salon de chat compte au moins 2 clients.".to_string());
-        }
-        plan.rooms = cli.rooms.clone();
-    }
-    if let Some(connections) = cli.connections {
-        plan.capacity_connections = connections;
-    }
-    Ok(plan)
-}
-
-/// `target/banc` sous le dossier courant : un essai ne remplace jamais les résultats publiés
-/// dans le livre, qu'on régénère exprès avec `--out book/src/bench`.
-fn default_out_dir() -> PathBuf {
-    PathBuf::from("target").join("banc")
-}
-
-/// La commande à citer dans les résultats, pour que chacun puisse la rejouer.
-fn recorded_command() -> String {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.is_empty() {
-        "cargo run --release -p lesson06-bench".to_string()
-    } else {
-        format!(
-            "cargo run --release -p lesson06-bench -- {}",
-            args.join(" ")
-        )
-    }
+    let share = cpu.as_secs_f64() / window.as_secs_f64().max(1e-9) * 100.0;
+    let per = decimal(cpu.as_secs_f64() * 1e6 / count.max(1) as f64, 2);
+    show!("  CPU du serveur : {per} µs par {what} ({share:.0} % d'un cœur).");
+    let mib = decimal(memory.rss_bytes as f64 / 1_048_576.0, 1);
+    let threads = memory.threads;
+    show!("  Mémoire du serveur (VmRSS) : {mib} Mio ; threads : {threads}.");
 }

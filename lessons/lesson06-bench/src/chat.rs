@@ -312,9 +312,10 @@ impl ChatRoom {
             Err(err) if err.kind() == ErrorKind::Interrupted => return Ok(()),
             other => other?,
         }
-        let now_us = self.epoch.elapsed().as_micros() as u64;
         let (tag, clients) = (self.tag, self.members.len());
         for event in self.events.iter() {
+            // L'heure de réception, relue à chaque client : lire un gros arrivage prend du temps.
+            let now_us = self.epoch.elapsed().as_micros() as u64;
             let index = event.token().0;
             let member = &mut self.members[index];
             if !member.open {

@@ -2,13 +2,14 @@
 """Serveur de chat Python avec select(), dans le style du TP 04 (section 2.1).
 
 Lancement : python3 chat_select.py PORT   (0 : le noyau choisit un port libre)
-Le banc d'essai (cargo run --release -p lesson06-bench) le démarre lui-même.
+Le comparatif (cargo run --release -p bench-suite) le démarre lui-même.
 
 Comme dans le document, chaque message est renvoyé à tous les autres clients avec
 `sendall` sur une socket BLOQUANTE : un seul client qui ne lit plus finit par bloquer
-tout le serveur (le banc d'essai le montre). Une seule correction : on ne relaie que des
-lignes complètes (un tampon par client), sinon deux messages arrivés en morceaux peuvent
-se mélanger chez les destinataires.
+tout le serveur (le comparatif le montre). Deux ajouts : on ne relaie que des lignes
+complètes (un tampon par client), sinon deux messages arrivés en morceaux peuvent se
+mélanger chez les destinataires ; et chaque arrivée reçoit « *** Bienvenue », comme dans
+les leçons, pour que le générateur sache que le client est inscrit.
 """
 import select
 import socket
@@ -32,6 +33,7 @@ def main():
                 sclient.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 l.append(sclient)
                 pending[sclient] = b""
+                sclient.sendall(b"*** Bienvenue\n")
                 continue
             try:
                 data = soc.recv(1500)

@@ -2,7 +2,7 @@
 """Serveur d'écho Python, un thread par client, dans le style du TP 04 (section 1.1).
 
 Lancement : python3 echo_threads.py PORT   (0 : le noyau choisit un port libre)
-Le banc d'essai (cargo run --release -p lesson06-bench) le démarre lui-même.
+Le comparatif (cargo run --release -p bench-suite) le démarre lui-même.
 
 Différences voulues avec le document : on renvoie sur la socket DU client (le TP écrit
 `sclient.send`, qui n'envoie qu'une partie des octets si le tampon est plein : ici `sendall`),

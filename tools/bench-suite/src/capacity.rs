@@ -7,10 +7,10 @@
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::servers::{Protocol, Role};
-use crate::system::{self, MemoryUse};
+use lesson06_bench::Scenario;
+use lesson06_bench::system::{MemoryUse, memory_use};
 
 /// Connexions ouvertes puis vérifiées par lots : le backlog du serveur ne déborde pas.
 const BATCH: usize = 250;
@@ -39,15 +39,14 @@ impl CapacityOutcome {
     }
 }
 
-/// Ouvre `target` connexions inactives vers le serveur `pid` à `addr`.
+/// Ouvre `target` connexions inactives vers le serveur `pid` à `addr`, qui parle `speaks`.
 pub fn run_capacity(
     addr: SocketAddr,
     target: usize,
-    role: Role,
-    protocol: Protocol,
+    speaks: Scenario,
     pid: Option<u32>,
 ) -> CapacityOutcome {
-    let before = pid.and_then(system::memory_use);
+    let before = pid.and_then(memory_use);
     let mut streams: Vec<TcpStream> = Vec::with_capacity(target);
     // Connexions vérifiées : celles d'un lot interrompu sont peut-être établies (le noyau
     // termine la poignée de main seul, dans la file d'attente), pas forcément servies.
@@ -55,24 +54,17 @@ pub fn run_capacity(
     let mut stopped_by = None;
     while served < target && stopped_by.is_none() {
         let batch = BATCH.min(target - served);
-        match open_batch(addr, batch, role, protocol, &mut streams) {
+        match open_batch(addr, batch, speaks, &mut streams) {
             Ok(()) => served = streams.len(),
             Err(err) => stopped_by = Some(explain(&err, served)),
         }
     }
-    if stopped_by.is_none() && role == Role::Chat && protocol == Protocol::Plain {
-        if let Err(err) = broadcast_reaches_last(&mut streams) {
-            stopped_by = Some(format!(
-                "le dernier client n'a pas reçu le message du premier : {err}"
-            ));
-        }
-    }
-    let mut after = pid.and_then(system::memory_use);
+    let mut after = pid.and_then(memory_use);
     if after.is_none() && stopped_by.is_some() {
         // Sans descripteur libre, même /proc/<pid>/status ne s'ouvre plus : on en rend
         // quelques-uns avant de relire.
         streams.truncate(streams.len().saturating_sub(16));
-        after = pid.and_then(system::memory_use);
+        after = pid.and_then(memory_use);
     }
     CapacityOutcome {
         connected: served.min(streams.len()),
@@ -82,12 +74,13 @@ pub fn run_capacity(
     }
 }
 
-/// Ouvre `count` connexions, puis vérifie que le serveur répond sur chacune.
+/// Ouvre `count` connexions, puis vérifie que le serveur répond sur chacune : l'écho revient,
+/// ou le chat envoie sa première ligne (« *** Bienvenue » des leçons 03 et 04, la question du
+/// pseudo de la leçon 05). Le serveur a donc bien accepté la connexion et créé son état.
 fn open_batch(
     addr: SocketAddr,
     count: usize,
-    role: Role,
-    protocol: Protocol,
+    speaks: Scenario,
     streams: &mut Vec<TcpStream>,
 ) -> io::Result<()> {
     let first = streams.len();
@@ -98,56 +91,15 @@ fn open_batch(
         stream.set_nodelay(true)?;
         streams.push(stream);
     }
-    if role == Role::Echo {
+    if speaks == Scenario::Echo {
         for stream in &mut streams[first..] {
             stream.write_all(b"x\n")?;
         }
     }
     for stream in &mut streams[first..] {
-        match (role, protocol) {
-            // L'écho revient : le serveur a bien accepté la connexion et lu dessus.
-            (Role::Echo, _) => read_line(stream)?,
-            // Le serveur de la leçon 05 salue chaque nouveau client.
-            (Role::Chat, Protocol::Nickname) => read_line(stream)?,
-            // Un chat muet à la connexion : établie suffit.
-            (Role::Chat, Protocol::Plain) => {}
-        }
+        read_line(stream)?;
     }
     Ok(())
-}
-
-/// Un chat muet à l'arrivée : on vérifie que le DERNIER client connecté reçoit un message
-/// du premier. Le serveur les a donc tous acceptés et inscrits.
-fn broadcast_reaches_last(streams: &mut [TcpStream]) -> io::Result<()> {
-    let Some((first, rest)) = streams.split_first_mut() else {
-        return Ok(());
-    };
-    let Some(last) = rest.last_mut() else {
-        return Ok(());
-    };
-    first.write_all(b"capacite ~cap~\n")?;
-    let deadline = Instant::now() + TIMEOUT;
-    let mut line = Vec::new();
-    let mut byte = [0u8; 1];
-    while Instant::now() < deadline {
-        if last.read(&mut byte)? == 0 {
-            break;
-        }
-        if byte[0] != b'\n' {
-            // Les lignes du chat sont courtes : au-delà, inutile de garder la suite.
-            if line.len() < 4096 {
-                line.push(byte[0]);
-            }
-        } else if line.windows(5).any(|w| w == b"~cap~") {
-            return Ok(());
-        } else {
-            line.clear();
-        }
-    }
-    Err(io::Error::new(
-        io::ErrorKind::TimedOut,
-        "message jamais reçu",
-    ))
 }
 
 fn read_line(stream: &mut TcpStream) -> io::Result<()> {

@@ -1,11 +1,13 @@
-//! Les serveurs de référence du banc d'essai, écrits au plus court.
+//! Les serveurs de référence du comparatif, écrits au plus court.
 //!
 //! - [`serve_mio_echo`] : la limite physique. Une boucle epoll (via mio) sur un seul thread,
 //!   qui ne fait RIEN d'autre que lire et réécrire : chaque serveur des leçons se lit en
 //!   « combien de fois plus cher que ça ».
 //! - [`serve_tokio_echo`] : le même écho en tokio, une tâche par client.
 //! - [`serve_tokio_chat`] : un chat construit comme `examples/chat.rs` de tokio : une file
-//!   NON bornée par client et UNE écriture (donc un appel système) par ligne.
+//!   NON bornée par client et UNE écriture (donc un appel système) par ligne. Une seule
+//!   différence : au lieu de demander un nom, il salue chaque arrivée d'un « *** Bienvenue »,
+//!   comme les leçons : le générateur sait ainsi que le client est inscrit.
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
@@ -179,6 +181,7 @@ async fn chat_client(stream: tokio::net::TcpStream, addr: SocketAddr, peers: Pee
     let (reader, mut writer) = stream.into_split();
     let mut lines = BufReader::new(reader).lines();
     let (sender, mut queue) = mpsc::unbounded_channel::<Arc<str>>();
+    let _ = sender.send("*** Bienvenue\n".into());
     lock(&peers).insert(addr, sender);
     loop {
         tokio::select! {

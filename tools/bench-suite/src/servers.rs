@@ -1,249 +1,217 @@
-//! Les serveurs mesurés, et leur démarrage dans un processus à part.
-//!
-//! Chaque serveur tourne dans son PROPRE processus : c'est la seule façon de mesurer son
-//! temps CPU et sa mémoire sans compter ceux du générateur de charge. Pour les serveurs
-//! Rust, le banc d'essai se relance lui-même (`current_exe`) avec la commande cachée
-//! `serve <nom> <adresse>` ; les serveurs Python sont lancés avec `python3`.
+//! Les serveurs comparés. Chacun est décrit par UNE ligne de [`SERVERS`] : son nom, ce qu'il
+//! est, ce qu'il parle, comment le lancer, s'il se prête au scénario capacité, et les objectifs
+//! chiffrés qu'on lui fixe. Ajouter un serveur, c'est ajouter une ligne.
 
-use std::io::{self, BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::io;
+use std::net::TcpListener;
 
-/// Ce que fait un serveur : de l'écho ou du chat.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Echo,
-    Chat,
+use lesson06_bench::Scenario;
+use lesson06_bench::local::{self, Lesson};
+
+use crate::reference::{serve_mio_echo, serve_tokio_chat, serve_tokio_echo};
+
+/// Comment lancer un serveur, dans un processus à part.
+#[derive(Debug, Clone, Copy)]
+pub enum Start {
+    /// Le serveur d'une leçon, appelé par sa bibliothèque (`lesson06_bench::local::serve`) :
+    /// le comparatif se relance lui-même avec `serve NOM ADRESSE`.
+    Lesson(Lesson),
+    /// Un serveur de référence de ce crate, lancé de la même façon.
+    Reference(fn(TcpListener) -> io::Result<()>),
+    /// Un script du dossier `python/`, lancé avec l'interpréteur Python.
+    Python(&'static str),
 }
 
-/// Comment un client de chat entre dans le salon.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    /// On se connecte et on parle (leçons 03 et 04, Python, tokio).
-    Plain,
-    /// La première ligne est un pseudo ; on attend « *** Bienvenue » (leçon 05).
-    Nickname,
+/// Les objectifs chiffrés d'un serveur, vérifiés sur chaque passage (voir `targets.rs`).
+#[derive(Debug, Clone, Copy)]
+pub struct Targets {
+    /// Écho 64 o, 50 connexions : CPU par message au plus tant de fois la référence epoll.
+    pub echo_vs_reference: Option<f64>,
+    /// Rafale d'une classe : tout est livré, dans l'ordre, sans déconnecter personne.
+    pub delivers_burst: bool,
+    /// Capacité : au plus tant de Kio de mémoire résidente par connexion inactive.
+    pub idle_kib: Option<f64>,
+    /// Chat, salon de 100 : au moins le débit soutenu de ces serveurs, et moins de CPU par
+    /// livraison qu'eux au même débit.
+    pub chat_beats: &'static [&'static str],
 }
 
-/// Tous les serveurs que le banc d'essai sait démarrer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Server {
-    RefMio,
-    TokioEcho,
-    Lesson03Echo,
-    Lesson04Echo,
-    PythonEcho,
-    Lesson03Chat,
-    Lesson04Chat,
-    Lesson05Chat,
-    TokioChat,
-    PythonChat,
-}
+const NO_TARGET: Targets = Targets {
+    echo_vs_reference: None,
+    delivers_burst: false,
+    idle_kib: None,
+    chat_beats: &[],
+};
 
-impl Server {
-    pub const ALL: [Server; 10] = [
-        Server::RefMio,
-        Server::TokioEcho,
-        Server::Lesson03Echo,
-        Server::Lesson04Echo,
-        Server::PythonEcho,
-        Server::Lesson03Chat,
-        Server::Lesson04Chat,
-        Server::Lesson05Chat,
-        Server::TokioChat,
-        Server::PythonChat,
-    ];
-
+/// Un serveur comparé.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerSpec {
     /// Nom court, pour la ligne de commande et le JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            Server::RefMio => "ref-mio",
-            Server::TokioEcho => "tokio-echo",
-            Server::Lesson03Echo => "l03-echo",
-            Server::Lesson04Echo => "l04-echo",
-            Server::PythonEcho => "py-echo",
-            Server::Lesson03Chat => "l03-chat",
-            Server::Lesson04Chat => "l04-chat",
-            Server::Lesson05Chat => "l05-chat",
-            Server::TokioChat => "tokio-chat",
-            Server::PythonChat => "py-chat",
-        }
-    }
-
-    /// Description en français, pour les tableaux.
-    pub fn label(self) -> &'static str {
-        match self {
-            Server::RefMio => "référence epoll (mio, 1 thread)",
-            Server::TokioEcho => "tokio (une tâche par client)",
-            Server::Lesson03Echo => "leçon 03, écho (un thread par client)",
-            Server::Lesson04Echo => "leçon 04, écho (boucle mio)",
-            Server::PythonEcho => "Python (un thread par client)",
-            Server::Lesson03Chat => "leçon 03, chat (un thread par client)",
-            Server::Lesson04Chat => "leçon 04, chat (boucle mio)",
-            Server::Lesson05Chat => "leçon 05 (tokio)",
-            Server::TokioChat => "tokio façon examples/chat.rs",
-            Server::PythonChat => "Python select",
-        }
-    }
-
-    pub fn role(self) -> Role {
-        match self {
-            Server::RefMio
-            | Server::TokioEcho
-            | Server::Lesson03Echo
-            | Server::Lesson04Echo
-            | Server::PythonEcho => Role::Echo,
-            _ => Role::Chat,
-        }
-    }
-
-    pub fn protocol(self) -> Protocol {
-        if self == Server::Lesson05Chat {
-            Protocol::Nickname
-        } else {
-            Protocol::Plain
-        }
-    }
-
-    pub fn is_python(self) -> bool {
-        matches!(self, Server::PythonEcho | Server::PythonChat)
-    }
-
-    pub fn from_name(name: &str) -> Option<Server> {
-        Server::ALL.into_iter().find(|server| server.name() == name)
-    }
+    pub name: &'static str,
+    /// Ce qu'il est, pour les tableaux.
+    pub label: &'static str,
+    /// Le scénario qu'il sert : écho ou chat.
+    pub speaks: Scenario,
+    pub start: Start,
+    /// Mesuré au scénario capacité (10 000 connexions inactives) ?
+    pub idle_capacity: bool,
+    pub targets: Targets,
+    /// Sa couleur dans le graphique, une par famille.
+    pub color: (u8, u8, u8),
 }
 
-/// Fait tourner `server` dans le processus courant (commande cachée `serve`).
-/// Ne revient qu'en cas d'erreur.
-pub fn run_in_this_process(server: Server, listener: TcpListener) -> io::Result<()> {
-    use crate::reference::{serve_mio_echo, serve_tokio_chat, serve_tokio_echo};
-    match server {
-        Server::RefMio => serve_mio_echo(listener),
-        Server::TokioEcho => serve_tokio_echo(listener),
-        Server::TokioChat => serve_tokio_chat(listener),
-        Server::Lesson03Echo
-        | Server::Lesson04Echo
-        | Server::Lesson03Chat
-        | Server::Lesson04Chat
-        | Server::Lesson05Chat => crate::lessons::serve(server, listener),
-        Server::PythonEcho | Server::PythonChat => Err(io::Error::other(
-            "les serveurs Python se lancent avec python3, pas avec `serve`",
-        )),
+const GREY: (u8, u8, u8) = (85, 85, 85);
+const BLUE: (u8, u8, u8) = (31, 119, 180);
+const ORANGE: (u8, u8, u8) = (230, 126, 0);
+const GREEN: (u8, u8, u8) = (42, 157, 58);
+const PURPLE: (u8, u8, u8) = (142, 68, 173);
+const RED: (u8, u8, u8) = (192, 57, 43);
+
+// ANCHOR: servers
+/// Tous les serveurs que le comparatif sait lancer.
+///
+/// Capacité : seuls les serveurs qui acceptent une connexion inactive sans prévenir tout le
+/// salon. Le chat de la leçon 03 annonce chaque arrivée à tous (50 millions de lignes pour
+/// 10 000 connexions) ; celui de la leçon 04 cesse d'annoncer au-delà de 100 participants,
+/// celui de la leçon 05 n'annonce qu'après le pseudo. Les chats Python et tokio ne bornent pas
+/// leurs files : ils ne sont pas faits pour cela.
+pub const SERVERS: [ServerSpec; 10] = [
+    ServerSpec {
+        name: "ref-mio",
+        label: "référence epoll (mio, 1 thread)",
+        speaks: Scenario::Echo,
+        start: Start::Reference(serve_mio_echo),
+        idle_capacity: true,
+        targets: NO_TARGET,
+        color: GREY,
+    },
+    ServerSpec {
+        name: "tokio-echo",
+        label: "tokio (une tâche par client)",
+        speaks: Scenario::Echo,
+        start: Start::Reference(serve_tokio_echo),
+        idle_capacity: true,
+        targets: Targets {
+            echo_vs_reference: Some(1.15),
+            ..NO_TARGET
+        },
+        color: BLUE,
+    },
+    ServerSpec {
+        name: "l03-echo",
+        label: "leçon 03, écho (un thread par client)",
+        speaks: Scenario::Echo,
+        start: Start::Lesson(Lesson::L03),
+        idle_capacity: true,
+        targets: Targets {
+            echo_vs_reference: Some(1.5),
+            ..NO_TARGET
+        },
+        color: ORANGE,
+    },
+    ServerSpec {
+        name: "l04-echo",
+        label: "leçon 04, écho (boucle mio)",
+        speaks: Scenario::Echo,
+        start: Start::Lesson(Lesson::L04),
+        idle_capacity: true,
+        targets: Targets {
+            echo_vs_reference: Some(1.15),
+            idle_kib: Some(1.0),
+            ..NO_TARGET
+        },
+        color: GREEN,
+    },
+    ServerSpec {
+        name: "py-echo",
+        label: "Python (un thread par client)",
+        speaks: Scenario::Echo,
+        start: Start::Python("echo_threads.py"),
+        idle_capacity: false,
+        targets: NO_TARGET,
+        color: RED,
+    },
+    ServerSpec {
+        name: "l03-chat",
+        label: "leçon 03, chat (un thread par client)",
+        speaks: Scenario::Chat,
+        start: Start::Lesson(Lesson::L03),
+        idle_capacity: false,
+        targets: Targets {
+            delivers_burst: true,
+            ..NO_TARGET
+        },
+        color: ORANGE,
+    },
+    ServerSpec {
+        name: "l04-chat",
+        label: "leçon 04, chat (boucle mio)",
+        speaks: Scenario::Chat,
+        start: Start::Lesson(Lesson::L04),
+        idle_capacity: true,
+        targets: Targets {
+            delivers_burst: true,
+            idle_kib: Some(1.0),
+            ..NO_TARGET
+        },
+        color: GREEN,
+    },
+    ServerSpec {
+        name: "l05-chat",
+        label: "leçon 05 (tokio)",
+        speaks: Scenario::Chat,
+        start: Start::Lesson(Lesson::L05),
+        idle_capacity: true,
+        targets: Targets {
+            delivers_burst: true,
+            idle_kib: Some(4.0),
+            chat_beats: &["py-chat", "tokio-chat"],
+            ..NO_TARGET
+        },
+        color: PURPLE,
+    },
+    ServerSpec {
+        name: "tokio-chat",
+        label: "tokio façon examples/chat.rs",
+        speaks: Scenario::Chat,
+        start: Start::Reference(serve_tokio_chat),
+        idle_capacity: false,
+        targets: NO_TARGET,
+        color: BLUE,
+    },
+    ServerSpec {
+        name: "py-chat",
+        label: "Python select",
+        speaks: Scenario::Chat,
+        start: Start::Python("chat_select.py"),
+        idle_capacity: false,
+        targets: NO_TARGET,
+        color: RED,
+    },
+];
+// ANCHOR_END: servers
+
+/// Le serveur de référence auquel se compare chaque écho.
+pub const REFERENCE: &str = "ref-mio";
+
+/// Le serveur nommé `name`, s'il existe.
+pub fn find(name: &str) -> Option<&'static ServerSpec> {
+    SERVERS.iter().find(|server| server.name == name)
+}
+
+impl ServerSpec {
+    pub fn is_python(&self) -> bool {
+        matches!(self.start, Start::Python(_))
     }
-}
 
-/// Un serveur démarré dans un processus enfant, arrêté (tué) quand on le lâche.
-pub struct RunningServer {
-    child: Child,
-    pub addr: SocketAddr,
-}
-
-impl RunningServer {
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-impl Drop for RunningServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Où trouver les scripts Python (dans les sources de cette leçon).
-pub fn python_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python")
-}
-
-/// `python3` est-il là ?
-pub fn python_available() -> bool {
-    Command::new("python3")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
-}
-
-/// Démarre `server` dans un processus enfant épinglé sur `core` (si donné), à l'écoute
-/// sur un port libre de 127.0.0.1, et attend qu'il annonce son adresse.
-pub fn spawn(
-    bench_exe: &PathBuf,
-    server: Server,
-    core: Option<usize>,
-) -> io::Result<RunningServer> {
-    let mut command = if server.is_python() {
-        let script = match server {
-            Server::PythonEcho => "echo_threads.py",
-            _ => "chat_select.py",
-        };
-        let mut command = Command::new("python3");
-        command.arg(python_dir().join(script)).arg("0");
-        command
-    } else {
-        let mut command = Command::new(bench_exe);
-        command.args(["serve", server.name(), "127.0.0.1:0"]);
-        command
-    };
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    crate::system::prepare_child(&mut command, core);
-    let mut child = command.spawn()?;
-    let ready = match child.stdout.take() {
-        Some(stdout) => wait_ready(&forward_lines(stdout)),
-        None => Err(io::Error::other("sortie du serveur indisponible")),
-    };
-    match ready {
-        Ok(addr) => Ok(RunningServer { child, addr }),
-        Err(err) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            Err(err)
-        }
-    }
-}
-
-/// Lit la sortie du serveur dans un thread, pour pouvoir l'attendre avec un délai.
-/// Le thread vide le tuyau jusqu'à la mort du serveur : un serveur qui écrit ne doit ni
-/// bloquer sur un tuyau plein ni recevoir SIGPIPE. Une fois l'adresse lue, le récepteur
-/// est lâché et les lignes suivantes sont jetées, au lieu de s'accumuler en mémoire.
-fn forward_lines(stdout: ChildStdout) -> mpsc::Receiver<String> {
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if sender.send(line).is_err() {
-                // Personne n'écoute plus : on continue de vider le tuyau sans rien garder.
-                continue;
-            }
-        }
-    });
-    receiver
-}
-
-/// Le serveur écrit « PRÊT <adresse> » une fois à l'écoute.
-fn wait_ready(lines: &mpsc::Receiver<String>) -> io::Result<SocketAddr> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        let line = lines.recv_timeout(left).map_err(|_| {
-            io::Error::new(
-                io::ErrorKind::TimedOut,
-                "le serveur n'a pas annoncé son adresse à temps",
-            )
-        })?;
-        if let Some(addr) = line.strip_prefix("PRÊT ") {
-            return addr
-                .trim()
-                .parse()
-                .map_err(|_| io::Error::other(format!("adresse illisible : {addr}")));
+    /// Fait tourner ce serveur sur `listener`, dans ce processus. Ne revient qu'en cas d'erreur.
+    pub fn serve(&self, listener: TcpListener) -> io::Result<()> {
+        match self.start {
+            Start::Lesson(lesson) => local::serve(lesson, self.speaks, listener),
+            Start::Reference(serve) => serve(listener),
+            Start::Python(_) => Err(io::Error::other(
+                "un serveur Python se lance avec l'interpréteur, pas avec `serve`",
+            )),
         }
     }
 }

@@ -1,36 +1,35 @@
-//! Tests de la ligne de commande : aide en français, erreurs claires, et un passage
-//! minuscule qui écrit bien les trois fichiers de résultats.
+//! Tests du programme : aide en français, erreurs claires, un passage minuscule qui écrit ses
+//! trois fichiers là où `--out` le dit (et nulle part ailleurs), et une mesure qui échoue fait
+//! échouer le comparatif. Chaque processus a son échéance (`test-kit`) et il est tué à la fin.
 
 use std::io;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-const DEADLINE: Duration = Duration::from_secs(60);
+use test_kit::{Program, run};
 
-/// Lance le banc d'essai avec `args` et le tue s'il dépasse le délai.
-fn run_binary(args: &[&str]) -> io::Result<Output> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lesson06-bench"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let deadline = Instant::now() + DEADLINE;
-    while child.try_wait()?.is_none() {
-        if Instant::now() > deadline {
-            child.kill()?;
-            break;
-        }
-        thread::sleep(Duration::from_millis(20));
+const PROGRAM: &str = env!("CARGO_BIN_EXE_bench-suite");
+
+/// Un dossier vide, propre à ce test, sous le dossier temporaire du système.
+fn empty_dir(name: &str) -> io::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("bench-suite-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn entries(dir: &Path) -> io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        names.push(entry?.file_name().to_string_lossy().into_owned());
     }
-    child.wait_with_output()
+    names.sort();
+    Ok(names)
 }
 
 #[test]
-fn l_aide_est_en_francais() -> io::Result<()> {
-    let output = run_binary(&["--help"])?;
+fn l_aide_est_en_francais_et_nomme_la_commande_du_livre() -> io::Result<()> {
+    let output = run(PROGRAM, &["--help"])?;
     assert!(output.status.success(), "--help doit réussir");
     let help = String::from_utf8_lossy(&output.stdout);
     for expected in [
@@ -38,6 +37,8 @@ fn l_aide_est_en_francais() -> io::Result<()> {
         "--quick",
         "--scenarios",
         "--servers",
+        "--out",
+        "--out book/src/bench",
         "Affiche cette aide",
     ] {
         assert!(
@@ -53,35 +54,29 @@ fn l_aide_est_en_francais() -> io::Result<()> {
 }
 
 #[test]
-fn un_scenario_inconnu_donne_un_message_francais() -> io::Result<()> {
-    let output = run_binary(&["--scenarios", "vitesse"])?;
+fn un_scenario_ou_un_serveur_inconnu_donne_une_phrase_francaise() -> io::Result<()> {
+    let output = run(PROGRAM, &["--scenarios", "vitesse"])?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "un scénario inconnu doit échouer");
-    let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("scénario inconnu « vitesse »"),
-        "le message doit nommer le scénario fautif : {stderr}"
+        stderr.starts_with("Erreur : ") && stderr.contains("--scenarios"),
+        "{stderr}"
     );
-    Ok(())
-}
-
-#[test]
-fn un_serveur_inconnu_donne_un_message_francais() -> io::Result<()> {
-    let output = run_binary(&["--servers", "nginx"])?;
-    assert!(!output.status.success(), "un serveur inconnu doit échouer");
+    let output = run(PROGRAM, &["--servers", "nginx"])?;
     let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "un serveur inconnu doit échouer");
     assert!(
         stderr.contains("serveur inconnu « nginx »") && stderr.contains("ref-mio"),
-        "le message doit nommer le serveur fautif et lister les bons : {stderr}"
+        "le message nomme le serveur fautif et liste les bons : {stderr}"
     );
     Ok(())
 }
 
 #[test]
-fn un_passage_rapide_ecrit_les_trois_fichiers() -> io::Result<()> {
-    let out = std::env::temp_dir().join(format!("lesson06-bench-test-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-    let out_arg = out.to_string_lossy().to_string();
-    let output = run_binary(&[
+fn un_passage_rapide_ecrit_ses_trois_fichiers_dans_out_et_nulle_part_ailleurs() -> io::Result<()> {
+    let dir = empty_dir("quick")?;
+    let mut command = Command::new(PROGRAM);
+    command.current_dir(&dir).args([
         "--quick",
         "--scenarios",
         "echo,capacite",
@@ -90,41 +85,98 @@ fn un_passage_rapide_ecrit_les_trois_fichiers() -> io::Result<()> {
         "--connections",
         "200",
         "--out",
-        &out_arg,
-    ])?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "le passage doit réussir : {stderr}"
+        "résultats",
+    ]);
+    let mut bench = Program::spawn(&mut command)?;
+    // Chaque étape annonce la suivante sur la sortie d'erreur : on les suit une à une, chaque
+    // attente bornée, jusqu'au message final.
+    bench.stderr.expect(
+        |line| line.contains("mesure 3/3"),
+        "la troisième mesure d'écho",
     );
-    let read = |name: &str| -> String {
-        std::fs::read_to_string(PathBuf::from(&out).join(name))
-            .unwrap_or_else(|err| panic!("{name} doit être écrit : {err}"))
-    };
-    let markdown = read("results.md");
+    bench
+        .stderr
+        .expect(|line| line.contains("capacité"), "le scénario capacité");
+    bench.stdout.expect(
+        |line| line.starts_with("Résultats écrits"),
+        "la fin du passage",
+    );
+    assert!(bench.wait().success(), "le passage doit réussir");
+    assert_eq!(
+        entries(&dir)?,
+        ["résultats"],
+        "rien d'autre n'est écrit que le dossier --out"
+    );
+    let out = dir.join("résultats");
+    assert_eq!(
+        entries(&out)?,
+        ["results.json", "results.md", "results.svg"]
+    );
+    let read = |name: &str| std::fs::read_to_string(out.join(name));
+    let markdown = read("results.md")?;
     assert!(
         markdown.contains("référence epoll") && markdown.contains("cœurs"),
-        "le tableau doit nommer le serveur et la machine :\n{markdown}"
+        "{markdown}"
     );
     assert!(
         markdown.contains("--quick"),
         "le tableau cite la commande exacte :\n{markdown}"
     );
     assert!(
-        read("results.svg").starts_with("<svg"),
+        read("results.svg")?.starts_with("<svg"),
         "results.svg doit être un SVG"
     );
-    let json: serde_json::Value =
-        serde_json::from_str(&read("results.json")).expect("results.json doit être du JSON valide");
+    let json: serde_json::Value = serde_json::from_str(&read("results.json")?)
+        .expect("results.json doit être du JSON valide");
     assert_eq!(
         json["echo"].as_array().map(Vec::len),
         Some(2),
-        "deux charges d'écho en mode rapide (1 et 50 connexions)"
+        "écho à 1 et 50 connexions"
     );
     assert_eq!(
         json["capacity"][0]["connected"], 200,
-        "les 200 connexions inactives sont ouvertes"
+        "les 200 connexions sont ouvertes"
     );
-    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// `true` répond à `--version`, puis se termine sans jamais annoncer d'adresse : le serveur
+/// « Python » ne démarre pas, et la mesure doit échouer au lieu de disparaître du tableau.
+#[cfg(unix)]
+#[test]
+fn un_serveur_qui_ne_demarre_pas_fait_echouer_le_comparatif() -> io::Result<()> {
+    let dir = empty_dir("failure")?;
+    let out = dir.join("out");
+    let out_arg = out.to_string_lossy().into_owned();
+    let mut command = Command::new(PROGRAM);
+    command.env("BENCH_PYTHON", "true").args([
+        "--quick",
+        "--scenarios",
+        "echo",
+        "--servers",
+        "py-echo",
+        "--out",
+        &out_arg,
+    ]);
+    let mut bench = Program::spawn(&mut command)?;
+    let error = bench
+        .stderr
+        .expect(|line| line.starts_with("Erreur : "), "la phrase d'erreur");
+    assert!(error.contains("mesure(s) ont échoué"), "{error}");
+    bench.stderr.expect(
+        |line| line.contains("n'a pas démarré"),
+        "le serveur en cause",
+    );
+    assert!(
+        !bench.wait().success(),
+        "une mesure qui échoue donne un code de sortie non nul"
+    );
+    let markdown = std::fs::read_to_string(out.join("results.md"))?;
+    assert!(
+        markdown.contains("Mesure impossible"),
+        "le rapport le dit aussi :\n{markdown}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

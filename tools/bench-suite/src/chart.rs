@@ -1,0 +1,254 @@
+//! Le graphique du rapport, en SVG, dessiné avec plotters : trois panneaux l'un sous l'autre,
+//! une couleur par famille de serveurs (voir la table des serveurs). Le texte reste du texte
+//! SVG : c'est le navigateur qui le dessine, avec ses polices, sur un fond blanc explicite,
+//! lisible dans les thèmes clair et sombre du livre.
+
+use std::io;
+
+use plotters::coord::Shift;
+use plotters::coord::combinators::IntoLogRange;
+use plotters::coord::ranged1d::{IntoSegmentedCoord, SegmentValue};
+use plotters::prelude::*;
+
+use crate::numbers::thousands;
+use crate::results::Report;
+use crate::servers;
+
+const WIDTH: u32 = 900;
+const PANEL_HEIGHT: u32 = 380;
+const FOOTER_HEIGHT: u32 = 50;
+const FONT: &str = "sans-serif";
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// Toute erreur de dessin devient une erreur d'entrée-sortie : le rapport n'est pas écrit.
+fn drawing<E: std::error::Error + Send + Sync>(err: DrawingAreaErrorKind<E>) -> io::Error {
+    io::Error::other(format!("graphique impossible à dessiner : {err}"))
+}
+
+/// La couleur d'un serveur, d'après la table.
+fn color(server: &str) -> RGBColor {
+    let (r, g, b) = servers::find(server).map_or((34, 34, 34), |spec| spec.color);
+    RGBColor(r, g, b)
+}
+
+/// Le graphique entier, en SVG.
+pub fn svg(report: &Report) -> io::Result<String> {
+    let mut svg = String::new();
+    {
+        let height = 3 * PANEL_HEIGHT + FOOTER_HEIGHT;
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(drawing)?;
+        let (panels, footer) = root.split_vertically(3 * PANEL_HEIGHT);
+        let panels = panels.split_evenly((3, 1));
+        echo_panel(&panels[0], report)?;
+        chat_panel(&panels[1], report)?;
+        capacity_panel(&panels[2], report)?;
+        let m = &report.machine;
+        let style = (FONT, 13).into_font().color(&RGBColor(85, 85, 85));
+        let when = format!(
+            "Mesuré le {} sur {} cœurs ({}), mode {}",
+            report.date, m.cores, m.cpu_model, report.mode
+        );
+        footer.draw_text(&when, &style, (16, 8)).map_err(drawing)?;
+        footer
+            .draw_text(&report.command, &style, (16, 28))
+            .map_err(drawing)?;
+        root.present().map_err(drawing)?;
+    }
+    Ok(svg)
+}
+
+/// Un panneau sans données dit pourquoi, au lieu de rester vide.
+fn empty_panel(area: &Area, title: &str) -> io::Result<()> {
+    let style = TextStyle::from((FONT, 18).into_font());
+    area.draw_text(
+        &format!("{title} : non mesuré dans ce passage"),
+        &style,
+        (16, 16),
+    )
+    .map_err(drawing)
+}
+
+/// Écho : CPU du serveur par message selon le nombre de connexions, une courbe par serveur.
+fn echo_panel(area: &Area, report: &Report) -> io::Result<()> {
+    let title = "Écho : CPU du serveur par message (µs, plus bas = mieux)";
+    let Some(line_len) = report.echo.iter().map(|row| row.line_len).min() else {
+        return empty_panel(area, title);
+    };
+    let rows: Vec<_> = report
+        .echo
+        .iter()
+        .filter(|row| row.line_len == line_len)
+        .collect();
+    let max_connections = rows.iter().map(|row| row.connections).max().unwrap_or(1) as f64;
+    let max_cost = rows
+        .iter()
+        .filter_map(|row| row.cpu_per_message_us)
+        .fold(1.0, f64::max);
+    let mut chart = ChartBuilder::on(area)
+        .caption(format!("{title}, lignes de {line_len} o"), (FONT, 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(50)
+        .build_cartesian_2d(
+            (1.0..max_connections * 1.5).log_scale(),
+            0.0..max_cost * 1.2,
+        )
+        .map_err(drawing)?;
+    chart
+        .configure_mesh()
+        .x_desc("connexions simultanées")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .label_style((FONT, 12))
+        .draw()
+        .map_err(drawing)?;
+    for name in in_table_order(rows.iter().map(|row| row.server)) {
+        let points: Vec<(f64, f64)> = rows
+            .iter()
+            .filter(|row| row.server == name)
+            .filter_map(|row| Some((row.connections as f64, row.cpu_per_message_us?)))
+            .collect();
+        draw_line(&mut chart, name, points)?;
+    }
+    legend(&mut chart)
+}
+
+/// Chat : débit soutenu selon la taille du salon, une courbe par serveur (échelles
+/// logarithmiques : les débits vont du simple au centuple).
+fn chat_panel(area: &Area, report: &Report) -> io::Result<()> {
+    let title =
+        "Chat : débit soutenu (livraisons/s, p99 < 50 ms, aucune perte ; plus haut = mieux)";
+    let sustained: Vec<_> = report
+        .chat
+        .iter()
+        .filter_map(|row| Some((row.server, row.room as f64, row.sustained?)))
+        .collect();
+    if sustained.is_empty() {
+        return empty_panel(area, title);
+    }
+    let max_room = sustained
+        .iter()
+        .map(|&(_, room, _)| room)
+        .fold(2.0, f64::max);
+    let (low, high) = sustained
+        .iter()
+        .fold((f64::MAX, 1.0f64), |(low, high), &(_, _, rate)| {
+            (low.min(rate), high.max(rate))
+        });
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, (FONT, 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(90)
+        .build_cartesian_2d(
+            (5.0..max_room * 1.5).log_scale(),
+            (low / 2.0..high * 2.0).log_scale(),
+        )
+        .map_err(drawing)?;
+    chart
+        .configure_mesh()
+        .x_desc("clients dans le salon")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| thousands(*y))
+        .label_style((FONT, 12))
+        .draw()
+        .map_err(drawing)?;
+    for name in in_table_order(sustained.iter().map(|&(name, _, _)| name)) {
+        let points = sustained
+            .iter()
+            .filter(|&&(server, _, _)| server == name)
+            .map(|&(_, room, rate)| (room, rate))
+            .collect();
+        draw_line(&mut chart, name, points)?;
+    }
+    legend(&mut chart)
+}
+
+/// Capacité : mémoire par connexion inactive, une barre par serveur.
+fn capacity_panel(area: &Area, report: &Report) -> io::Result<()> {
+    let title = "Capacité : mémoire par connexion inactive (Kio, plus bas = mieux)";
+    let bars: Vec<(&str, f64)> = report
+        .capacity
+        .iter()
+        .filter_map(|row| Some((row.server, row.bytes_per_connection? / 1024.0)))
+        .collect();
+    if bars.is_empty() {
+        return empty_panel(area, title);
+    }
+    let target = report.capacity.first().map_or(0, |row| row.target);
+    let max = bars.iter().map(|&(_, kib)| kib).fold(1.0, f64::max);
+    let mut chart = ChartBuilder::on(area)
+        .caption(format!("{title}, {target} connexions"), (FONT, 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(50)
+        .build_cartesian_2d((0..bars.len() - 1).into_segmented(), 0.0..max * 1.2)
+        .map_err(drawing)?;
+    let name_of = |value: &SegmentValue<usize>| match value {
+        SegmentValue::CenterOf(index) => bars.get(*index).map_or("", |&(name, _)| name).to_string(),
+        _ => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_label_formatter(&name_of)
+        .label_style((FONT, 12))
+        .draw()
+        .map_err(drawing)?;
+    let rectangles = bars.iter().enumerate().map(|(index, &(name, kib))| {
+        let corners = [
+            (SegmentValue::Exact(index), 0.0),
+            (SegmentValue::Exact(index + 1), kib),
+        ];
+        let mut bar = Rectangle::new(corners, color(name).filled());
+        bar.set_margin(0, 0, 12, 12);
+        bar
+    });
+    chart.draw_series(rectangles).map_err(drawing)?;
+    Ok(())
+}
+
+/// Les serveurs présents parmi `names`, une fois chacun, dans l'ordre de la table.
+fn in_table_order<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'static str> {
+    let present: Vec<&str> = names.collect();
+    let table = servers::SERVERS.iter().map(|server| server.name);
+    table.filter(|name| present.contains(name)).collect()
+}
+
+/// Une courbe (et ses points) pour le serveur `name`, avec son nom dans la légende.
+fn draw_line<'a, X, Y>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
+    name: &str,
+    points: Vec<(f64, f64)>,
+) -> io::Result<()>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let color = color(name);
+    let label = servers::find(name).map_or(name, |spec| spec.label);
+    chart
+        .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+        .map_err(drawing)?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+    let dots = points
+        .into_iter()
+        .map(|point| Circle::new(point, 3, color.filled()));
+    chart.draw_series(dots).map_err(drawing)?;
+    Ok(())
+}
+
+fn legend<'a, X: Ranged, Y: Ranged>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
+) -> io::Result<()> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, 12))
+        .draw()
+        .map_err(drawing)
+}

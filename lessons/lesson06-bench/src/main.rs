@@ -123,7 +123,7 @@ fn progress_line() -> impl FnMut(&Progress) {
     move |progress: &Progress| {
         if Instant::now() >= next {
             next += Duration::from_secs(1);
-            let seconds = progress.elapsed.as_secs();
+            let seconds = progress.elapsed.as_secs_f64().round();
             let (sent, received) = (progress.sent, progress.received);
             let line = format!("[{seconds:>3} s] {sent} lignes envoyées, {received} reçues");
             let _ = write!(std::io::stderr(), "{line}{end}");
@@ -168,7 +168,7 @@ fn print_echo(outcome: &EchoOutcome, pid: Option<u32>) -> Result<(), String> {
     match corrupted + closed {
         0 => Ok(()),
         _ => Err(format!(
-            "{corrupted} échos faux, {closed} connexions fermées."
+            "{corrupted} échos faux, {closed} connexions fermées : est-ce bien un écho ?"
         )),
     }
 }

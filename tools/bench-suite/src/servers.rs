@@ -10,6 +10,7 @@ use lesson06_bench::local::{self, Lesson};
 
 use crate::reference::{serve_mio_echo, serve_tokio_chat, serve_tokio_echo};
 
+// ANCHOR: server_spec
 /// Comment lancer un serveur, dans un processus à part.
 #[derive(Debug, Clone, Copy)]
 pub enum Start {
@@ -36,13 +37,6 @@ pub struct Targets {
     pub chat_beats: &'static [&'static str],
 }
 
-const NO_TARGET: Targets = Targets {
-    echo_vs_reference: None,
-    delivers_burst: false,
-    idle_kib: None,
-    chat_beats: &[],
-};
-
 /// Un serveur comparé.
 #[derive(Debug, Clone, Copy)]
 pub struct ServerSpec {
@@ -59,6 +53,14 @@ pub struct ServerSpec {
     /// Sa couleur dans le graphique, une par famille.
     pub color: (u8, u8, u8),
 }
+// ANCHOR_END: server_spec
+
+const NO_TARGET: Targets = Targets {
+    echo_vs_reference: None,
+    delivers_burst: false,
+    idle_kib: None,
+    chat_beats: &[],
+};
 
 const GREY: (u8, u8, u8) = (85, 85, 85);
 const BLUE: (u8, u8, u8) = (31, 119, 180);
@@ -67,7 +69,6 @@ const GREEN: (u8, u8, u8) = (42, 157, 58);
 const PURPLE: (u8, u8, u8) = (142, 68, 173);
 const RED: (u8, u8, u8) = (192, 57, 43);
 
-// ANCHOR: servers
 /// Tous les serveurs que le comparatif sait lancer.
 ///
 /// Capacité : seuls les serveurs qui acceptent une connexion inactive sans prévenir tout le
@@ -143,6 +144,7 @@ pub const SERVERS: [ServerSpec; 10] = [
         },
         color: ORANGE,
     },
+    // ANCHOR: l04_chat
     ServerSpec {
         name: "l04-chat",
         label: "leçon 04, chat (boucle mio)",
@@ -156,6 +158,7 @@ pub const SERVERS: [ServerSpec; 10] = [
         },
         color: GREEN,
     },
+    // ANCHOR_END: l04_chat
     ServerSpec {
         name: "l05-chat",
         label: "leçon 05 (tokio)",
@@ -189,7 +192,6 @@ pub const SERVERS: [ServerSpec; 10] = [
         color: RED,
     },
 ];
-// ANCHOR_END: servers
 
 /// Le serveur de référence auquel se compare chaque écho.
 pub const REFERENCE: &str = "ref-mio";

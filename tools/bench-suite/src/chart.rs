@@ -14,9 +14,13 @@ use crate::numbers::thousands;
 use crate::results::Report;
 use crate::servers;
 
-const WIDTH: u32 = 900;
+/// La largeur de la colonne du livre : plus large, la figure serait réduite et son texte
+/// deviendrait illisible (la même borne que les figures du livre).
+const WIDTH: u32 = 720;
 const PANEL_HEIGHT: u32 = 380;
-const FOOTER_HEIGHT: u32 = 50;
+const FOOTER_HEIGHT: u32 = 70;
+/// Caractères par ligne du pied de page : une commande longue passe à la ligne.
+const FOOTER_COLUMNS: usize = 100;
 const FONT: &str = "sans-serif";
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
@@ -45,23 +49,40 @@ pub fn svg(report: &Report) -> io::Result<String> {
         chat_panel(&panels[1], report)?;
         capacity_panel(&panels[2], report)?;
         let m = &report.machine;
-        let style = (FONT, 13).into_font().color(&RGBColor(85, 85, 85));
+        let style = (FONT, 12).into_font().color(&RGBColor(85, 85, 85));
         let when = format!(
             "Mesuré le {} sur {} cœurs ({}), mode {}",
             report.date, m.cores, m.cpu_model, report.mode
         );
-        footer.draw_text(&when, &style, (16, 8)).map_err(drawing)?;
-        footer
-            .draw_text(&report.command, &style, (16, 28))
-            .map_err(drawing)?;
+        let lines = std::iter::once(when).chain(wrap(&report.command, FOOTER_COLUMNS));
+        for (row, line) in lines.take(3).enumerate() {
+            let y = 8 + 20 * row as i32;
+            footer.draw_text(&line, &style, (16, y)).map_err(drawing)?;
+        }
         root.present().map_err(drawing)?;
     }
     Ok(svg)
 }
 
+/// Coupe `text` aux espaces en lignes d'au plus `columns` caractères (un mot plus long garde
+/// sa ligne à lui).
+fn wrap(text: &str, columns: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= columns => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
 /// Un panneau sans données dit pourquoi, au lieu de rester vide.
 fn empty_panel(area: &Area, title: &str) -> io::Result<()> {
-    let style = TextStyle::from((FONT, 18).into_font());
+    let style = TextStyle::from((FONT, 16).into_font());
     area.draw_text(
         &format!("{title} : non mesuré dans ce passage"),
         &style,
@@ -72,7 +93,7 @@ fn empty_panel(area: &Area, title: &str) -> io::Result<()> {
 
 /// Écho : CPU du serveur par message selon le nombre de connexions, une courbe par serveur.
 fn echo_panel(area: &Area, report: &Report) -> io::Result<()> {
-    let title = "Écho : CPU du serveur par message (µs, plus bas = mieux)";
+    let title = "Écho : CPU du serveur par message (µs ; plus bas = mieux)";
     let Some(line_len) = report.echo.iter().map(|row| row.line_len).min() else {
         return empty_panel(area, title);
     };
@@ -87,7 +108,7 @@ fn echo_panel(area: &Area, report: &Report) -> io::Result<()> {
         .filter_map(|row| row.cpu_per_message_us)
         .fold(1.0, f64::max);
     let mut chart = ChartBuilder::on(area)
-        .caption(format!("{title}, lignes de {line_len} o"), (FONT, 18))
+        .caption(format!("{title}, lignes de {line_len} o"), (FONT, 16))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(50)
@@ -117,8 +138,7 @@ fn echo_panel(area: &Area, report: &Report) -> io::Result<()> {
 /// Chat : débit soutenu selon la taille du salon, une courbe par serveur (échelles
 /// logarithmiques : les débits vont du simple au centuple).
 fn chat_panel(area: &Area, report: &Report) -> io::Result<()> {
-    let title =
-        "Chat : débit soutenu (livraisons/s, p99 < 50 ms, aucune perte ; plus haut = mieux)";
+    let title = "Chat : débit soutenu (livraisons/s, sans perte, p99 < 50 ms)";
     let sustained: Vec<_> = report
         .chat
         .iter()
@@ -137,7 +157,7 @@ fn chat_panel(area: &Area, report: &Report) -> io::Result<()> {
             (low.min(rate), high.max(rate))
         });
     let mut chart = ChartBuilder::on(area)
-        .caption(title, (FONT, 18))
+        .caption(title, (FONT, 16))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(90)
@@ -151,6 +171,7 @@ fn chat_panel(area: &Area, report: &Report) -> io::Result<()> {
         .x_desc("clients dans le salon")
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_label_formatter(&|y| thousands(*y))
+        .y_labels(6)
         .label_style((FONT, 12))
         .draw()
         .map_err(drawing)?;
@@ -167,7 +188,7 @@ fn chat_panel(area: &Area, report: &Report) -> io::Result<()> {
 
 /// Capacité : mémoire par connexion inactive, une barre par serveur.
 fn capacity_panel(area: &Area, report: &Report) -> io::Result<()> {
-    let title = "Capacité : mémoire par connexion inactive (Kio, plus bas = mieux)";
+    let title = "Capacité : Kio par connexion inactive (plus bas = mieux)";
     let bars: Vec<(&str, f64)> = report
         .capacity
         .iter()
@@ -179,7 +200,7 @@ fn capacity_panel(area: &Area, report: &Report) -> io::Result<()> {
     let target = report.capacity.first().map_or(0, |row| row.target);
     let max = bars.iter().map(|&(_, kib)| kib).fold(1.0, f64::max);
     let mut chart = ChartBuilder::on(area)
-        .caption(format!("{title}, {target} connexions"), (FONT, 18))
+        .caption(format!("{title}, {target} connexions"), (FONT, 16))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(50)
@@ -251,4 +272,20 @@ fn legend<'a, X: Ranged, Y: Ranged>(
         .label_font((FONT, 12))
         .draw()
         .map_err(drawing)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn une_longue_commande_passe_a_la_ligne_aux_espaces() {
+        let lines = super::wrap("cargo run --release -p bench-suite -- --quick", 20);
+        assert_eq!(
+            lines,
+            ["cargo run --release", "-p bench-suite --", "--quick"]
+        );
+        assert!(
+            lines.iter().all(|line| line.chars().count() <= 20),
+            "{lines:?}"
+        );
+    }
 }

@@ -87,7 +87,12 @@ fn un_passage_rapide_mesure_et_n_ecrit_rien_dans_le_dossier_courant() -> io::Res
         |line| line.contains("non corrigée"),
         "la latence non corrigée",
     );
-    assert!(bench.wait().success(), "le passage rapide réussit");
+    if !bench.wait().success() {
+        let error = bench
+            .stderr
+            .expect(|line| line.starts_with("Erreur"), "la phrase d'erreur");
+        panic!("le passage rapide doit réussir : {error}");
+    }
     let written: Vec<_> = std::fs::read_dir(&dir)?.collect();
     let _ = std::fs::remove_dir(&dir);
     assert!(

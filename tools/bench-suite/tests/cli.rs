@@ -101,7 +101,12 @@ fn un_passage_rapide_ecrit_ses_trois_fichiers_dans_out_et_nulle_part_ailleurs() 
         |line| line.starts_with("Résultats écrits"),
         "la fin du passage",
     );
-    assert!(bench.wait().success(), "le passage doit réussir");
+    if !bench.wait().success() {
+        let error = bench
+            .stderr
+            .expect(|line| line.starts_with("Erreur"), "la phrase d'erreur");
+        panic!("le passage doit réussir : {error}");
+    }
     assert_eq!(
         entries(&dir)?,
         ["résultats"],

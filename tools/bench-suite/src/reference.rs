@@ -29,7 +29,7 @@ struct EchoClient {
 
 // ANCHOR: mio_echo
 /// Écho epoll minimal : un thread, un tampon de lecture partagé, aucune allocation par
-/// message. Un écho qui ne part pas en entier attend l'événement « écrivable ».
+/// message. Un écho qui ne part pas en entier attend l'événement WRITABLE.
 pub fn serve_mio_echo(listener: TcpListener) -> io::Result<()> {
     listener.set_nonblocking(true)?;
     let mut listener = MioListener::from_std(listener);

@@ -125,7 +125,8 @@ struct Member {
 }
 
 impl Member {
-    /// Écrit ce que le noyau accepte ; le reste partira quand la socket sera inscriptible (WRITABLE).
+    /// Écrit ce que le noyau accepte ; le reste partira quand la socket sera inscriptible
+    /// (WRITABLE).
     fn flush(&mut self) {
         self.open &= send_pending(&mut self.stream, &mut self.unsent).is_ok();
     }

@@ -32,8 +32,8 @@ pub fn register(poll: &Poll, stream: &mut TcpStream, index: usize) -> io::Result
 }
 
 /// Écrit ce que le noyau accepte de `pending`, et retire ces octets du début. Tampon d'envoi
-/// plein (`WouldBlock`) : le reste attend que mio signale la socket inscriptible (WRITABLE). C'est ainsi
-/// que TCP ralentit un émetteur trop rapide (la contre-pression), sans rien perdre.
+/// plein (`WouldBlock`) : le reste attend que mio signale la socket inscriptible (WRITABLE).
+/// C'est ainsi que TCP ralentit un émetteur trop rapide (la contre-pression), sans rien perdre.
 pub fn send_pending(stream: &mut TcpStream, pending: &mut Vec<u8>) -> io::Result<()> {
     let mut written = 0;
     while written < pending.len() {

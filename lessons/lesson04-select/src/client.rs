@@ -1,20 +1,30 @@
-//! Le client, pour l'écho comme pour le chat : il affiche ce qui arrive PENDANT que
-//! l'utilisateur tape (le client du TP 01 recevait déjà dans un thread à part).
+//! Le client, pour l'écho comme pour le chat, écrit comme les serveurs de cette leçon : UNE
+//! boucle d'événements, sur un seul thread, qui attend à la fois le serveur et le clavier.
 //!
-//! Côté client, des threads bloquants conviennent très bien : il n'y a qu'une connexion.
-//! Trois fils d'exécution, qui ne se parlent que par un canal :
-//! - le fil principal envoie au serveur les lignes tapées ;
-//! - un fil lit le clavier (il peut y rester bloqué : le programme se termine quand même) ;
-//! - un fil reçoit ce qu'envoie le serveur et l'affiche aussitôt.
+//! La leçon 03 écrit le même client avec un thread par source bloquante (le clavier, la
+//! réception) et `select!` sur leurs canaux. Ici, la socket est inscrite dans `mio` comme une
+//! connexion du serveur : lisible, le serveur a parlé ; inscriptible, on peut envoyer la suite
+//! de ce qui a été tapé. Un seul fil d'exécution décide de tout, sans drapeau partagé.
+//!
+//! Le clavier garde pourtant son thread, et c'est la leçon de ce fichier : l'entrée standard ne
+//! peut pas être inscrite dans `mio` de façon portable. Sous Windows, une console n'est pas une
+//! socket et le mécanisme d'attente du système (IOCP) ne sait pas l'attendre ; même sous Linux,
+//! `epoll` refuse un fichier ordinaire (une entrée redirigée, `< lignes.txt`). Le thread
+//! « clavier » lit donc les lignes, les dépose dans un canal et réveille la boucle avec un
+//! `mio::Waker`, comme le gestionnaire de Ctrl+C réveille le serveur (voir `shutdown.rs`).
+//! tokio fait de même : il lit l'entrée standard dans un thread à part (leçon 05).
 
 use std::io::{self, BufRead, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use mio::{Events, Interest, Poll, Token, Waker};
+
 use crate::display::sanitize;
+use crate::{Outgoing, readiness, wait_for_events};
 
 /// Pourquoi la session du client s'est terminée.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,184 +37,295 @@ pub enum ClientEnd {
     ServerClosed,
 }
 
+/// Le jeton de la connexion au serveur.
+const SERVER: Token = Token(0);
+
+/// Le jeton du réveil déclenché par le thread « clavier ».
+const KEYBOARD: Token = Token(1);
+
 /// Après notre départ, on laisse au serveur ce délai pour finir d'envoyer ce qui était en
 /// route (l'écho des dernières lignes, par exemple) et fermer à son tour.
 const LINGER: Duration = Duration::from_secs(2);
 
-/// Le fil de réception se réveille au moins aussi souvent pour voir s'il doit s'arrêter.
-const RECEIVE_POLL: Duration = Duration::from_millis(100);
+/// Octets tapés qui attendent que le noyau les accepte. Au-delà, on cesse de prendre les lignes
+/// du clavier : le canal se remplit, et c'est le thread « clavier » qui attend (contre-pression,
+/// comme le serveur en exerce sur un client trop bavard).
+const MAX_PENDING: usize = 64 * 1024;
 
-/// Ce qui arrive au fil principal, d'où que ça vienne.
-enum Event {
+/// Au-delà, une ligne reçue sans fin est affichée telle quelle plutôt que gardée indéfiniment.
+const MAX_PARTIAL_LINE: usize = 64 * 1024;
+
+/// Ce que le thread « clavier » dépose dans le canal.
+enum Typed {
     Line(Vec<u8>),
     EndOfInput,
-    InputFailed(io::Error),
-    /// Le fil de réception s'est arrêté (le serveur a fermé, ou une erreur).
-    ReceiverDone(io::Result<()>),
+    Failed(io::Error),
 }
 
 // ANCHOR: run_client
 /// Envoie au serveur chaque ligne de `input` et écrit dans `output` tout ce qu'il envoie,
 /// au fur et à mesure. S'arrête sur `exit`, à la fin de `input` ou quand le serveur ferme.
 ///
-/// `input` est lu dans un fil à part, d'où `Send + 'static` : le programme passe le clavier
+/// `input` est lu dans un thread à part, d'où `Send + 'static` : le programme passe le clavier
 /// (`BufReader<Stdin>`), les tests des tampons en mémoire ou des canaux.
 pub fn run_client(
     stream: TcpStream,
     input: impl BufRead + Send + 'static,
-    output: impl Write + Send,
+    mut output: impl Write,
 ) -> io::Result<ClientEnd> {
-    let (events_tx, events) = mpsc::channel();
-    spawn_input_reader(input, events_tx.clone());
+    let mut poll = Poll::new()?;
+    // Comme pour les connexions du serveur : non bloquante, sinon un `read` sans données
+    // figerait la boucle, et avec elle le clavier.
+    stream.set_nonblocking(true)?;
+    let mut socket = mio::net::TcpStream::from_std(stream);
+    poll.registry()
+        .register(&mut socket, SERVER, Interest::READABLE)?;
+    let waker = Arc::new(Waker::new(poll.registry(), KEYBOARD)?);
+    let typed = spawn_keyboard(input, Arc::clone(&waker))?;
+    let mut session = Session {
+        socket,
+        typed,
+        _waker: waker,
+        outgoing: Outgoing::default(),
+        received: Vec::new(),
+        leaving: None,
+        shut_down: false,
+        wants_write: false,
+    };
+    session.run(&mut poll, &mut output)
+}
 
-    // Une deuxième poignée sur la MÊME socket, pour le fil de réception. Son délai de lecture
-    // lui permet de vérifier régulièrement s'il doit s'arrêter.
-    let receiving = stream.try_clone()?;
-    receiving.set_read_timeout(Some(RECEIVE_POLL))?;
-    let leaving = AtomicBool::new(false);
-    let stop = AtomicBool::new(false);
-
-    // `thread::scope` attend la fin du fil de réception avant de rendre la main : il ne peut
-    // pas survivre à `run_client`, et il peut donc emprunter `output`.
-    thread::scope(|scope| {
-        let (leaving, stop) = (&leaving, &stop);
-        scope.spawn(move || {
-            let result = receive(receiving, output, leaving, stop);
-            let _ = events_tx.send(Event::ReceiverDone(result));
-        });
-        let end = converse(&stream, &events, leaving);
-        stop.store(true, Ordering::Relaxed);
-        end
-    })
+/// Lance le thread « clavier » : il lit les lignes de `input`, dépose chacune dans le canal
+/// rendu, et réveille la boucle. Le canal ne garde qu'une ligne d'avance : si la boucle cesse
+/// d'en prendre, le thread attend.
+fn spawn_keyboard(
+    input: impl BufRead + Send + 'static,
+    waker: Arc<Waker>,
+) -> io::Result<Receiver<Typed>> {
+    let (lines, typed) = mpsc::sync_channel(1);
+    thread::Builder::new()
+        .name("clavier".into())
+        .spawn(move || {
+            let deliver = |event| {
+                // Un envoi qui échoue veut dire que `run_client` est fini : plus personne
+                // n'écoute. Le réveil, lui, ne peut échouer que si la boucle est déjà partie.
+                let delivered = lines.send(event).is_ok();
+                let _ = waker.wake();
+                delivered
+            };
+            for line in input.split(b'\n') {
+                let (event, failed) = match line {
+                    Ok(line) => (Typed::Line(line), false),
+                    Err(err) => (Typed::Failed(err), true),
+                };
+                if !deliver(event) || failed {
+                    return;
+                }
+            }
+            deliver(Typed::EndOfInput);
+        })?;
+    Ok(typed)
 }
 // ANCHOR_END: run_client
 
-// ANCHOR: converse
-/// Le fil principal : envoie les lignes tapées, jusqu'à `exit`, la fin de l'entrée ou le
-/// départ du serveur.
-fn converse(
-    stream: &TcpStream,
-    events: &Receiver<Event>,
-    leaving: &AtomicBool,
-) -> io::Result<ClientEnd> {
-    loop {
-        // Si tous les fils sont partis, le canal est fermé : il n'y a plus rien à attendre.
-        let Ok(event) = events.recv() else {
-            return Ok(ClientEnd::ServerClosed);
-        };
-        match event {
-            Event::Line(mut line) => {
-                if line.ends_with(b"\r") {
-                    line.pop();
-                }
-                if line == b"exit" {
-                    return leave(stream, events, leaving, ClientEnd::Exit);
-                }
-                line.push(b'\n');
-                match (&*stream).write_all(&line) {
-                    Ok(()) => {}
-                    // Le serveur est parti : le fil de réception va le constater et le dire.
-                    Err(err) if is_disconnection(&err) => {
-                        wait_for_receiver(events);
-                        return Ok(ClientEnd::ServerClosed);
-                    }
-                    Err(err) => return Err(err),
-                }
-            }
-            Event::EndOfInput => return leave(stream, events, leaving, ClientEnd::EndOfInput),
-            Event::InputFailed(err) => {
-                leave(stream, events, leaving, ClientEnd::EndOfInput)?;
-                return Err(err);
-            }
-            Event::ReceiverDone(result) => return result.map(|()| ClientEnd::ServerClosed),
-        }
-    }
-}
-
-/// Départ poli : on ferme notre sens d'envoi (le serveur lira 0 octet), puis on attend, un
-/// temps borné, que le serveur ferme à son tour après nous avoir envoyé ce qui était en route.
-fn leave(
-    stream: &TcpStream,
-    events: &Receiver<Event>,
-    leaving: &AtomicBool,
+/// Le départ : pourquoi, et l'erreur de lecture du clavier s'il y en a eu une.
+struct Leaving {
     end: ClientEnd,
-) -> io::Result<ClientEnd> {
-    leaving.store(true, Ordering::Relaxed);
-    match stream.shutdown(Shutdown::Write) {
-        // Le serveur est peut-être déjà parti : la socket n'est alors plus connectée.
-        Err(err) if err.kind() != ErrorKind::NotConnected => return Err(err),
-        _ => {}
-    }
-    wait_for_receiver(events);
-    Ok(end)
+    error: Option<io::Error>,
+    /// Quand on cesse d'attendre le serveur, une fois notre FIN envoyé.
+    deadline: Option<Instant>,
 }
 
-/// Attend (au plus `LINGER`) que le fil de réception constate la fermeture du serveur.
-fn wait_for_receiver(events: &Receiver<Event>) {
-    let deadline = Instant::now() + LINGER;
-    loop {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        match events.recv_timeout(remaining) {
-            Ok(Event::ReceiverDone(_)) => return,
-            // Des lignes tapées après `exit` : on les ignore.
-            Ok(_) => continue,
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return,
-        }
-    }
+/// L'état du client, que seule la boucle d'événements modifie.
+struct Session {
+    socket: mio::net::TcpStream,
+    typed: Receiver<Typed>,
+    /// Le réveil reste vivant tant que la boucle tourne : le thread « clavier » s'arrête après
+    /// la dernière ligne, et s'il détruisait le SEUL `Waker`, le noyau fermerait son
+    /// descripteur et oublierait le réveil qu'il venait de déclencher. La boucle dormirait
+    /// alors pour toujours, sans jamais lire la fin de l'entrée.
+    _waker: Arc<Waker>,
+    /// Les lignes tapées que le noyau n'a pas encore acceptées.
+    outgoing: Outgoing,
+    /// Ce qui est arrivé après le dernier `\n` : on attend la fin de la ligne pour l'afficher
+    /// (un caractère UTF-8 peut être coupé entre deux `read`).
+    received: Vec<u8>,
+    leaving: Option<Leaving>,
+    /// Notre sens d'envoi est fermé (FIN envoyé).
+    shut_down: bool,
+    /// La socket est inscrite aussi pour « inscriptible ».
+    wants_write: bool,
 }
-// ANCHOR_END: converse
 
-// ANCHOR: receive
-/// Le fil de réception : affiche ce qui arrive du serveur, ligne par ligne, dès que ça arrive.
-///
-/// Chaque ligne passe par `sanitize` avant d'atteindre l'écran : un serveur hostile (ou
-/// cassé) ne doit pas pouvoir piloter le terminal de l'utilisateur (changer le titre de la
-/// fenêtre, effacer l'écran, ou lui faire « taper » une réponse avec les séquences qui
-/// interrogent le terminal).
-fn receive(
-    stream: TcpStream,
-    mut output: impl Write,
-    leaving: &AtomicBool,
-    stop: &AtomicBool,
-) -> io::Result<()> {
-    let mut buffer = [0u8; 4096];
-    // Ce qui est arrivé après le dernier `\n` : on attend la fin de la ligne pour l'afficher
-    // (un caractère UTF-8 peut être coupé entre deux `read`).
-    let mut partial = Vec::new();
-    loop {
-        match (&stream).read(&mut buffer) {
-            // 0 octet : le serveur a fermé la connexion.
-            Ok(0) => break,
-            Ok(received) => {
-                partial.extend_from_slice(&buffer[..received]);
-                show_complete_lines(&mut output, &mut partial)?;
+impl Session {
+    // ANCHOR: converse
+    /// La boucle : attendre un événement, lire ce qui est arrivé, prendre ce qui est tapé,
+    /// envoyer ce qui peut l'être, et recommencer jusqu'à ce que la session se termine.
+    fn run(&mut self, poll: &mut Poll, output: &mut impl Write) -> io::Result<ClientEnd> {
+        let mut events = Events::with_capacity(16);
+        loop {
+            // Sans départ en cours, on dort jusqu'au prochain événement : un client inactif
+            // ne consomme aucun temps processeur. Après notre FIN, au plus jusqu'à l'échéance.
+            let deadline = self.leaving.as_ref().and_then(|leaving| leaving.deadline);
+            let timeout =
+                deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            wait_for_events(poll, &mut events, timeout)?;
+            let overdue = |leaving: &mut Leaving| {
+                leaving
+                    .deadline
+                    .is_some_and(|deadline| Instant::now() >= deadline)
+            };
+            if let Some(leaving) = self.leaving.take_if(overdue) {
+                // Le serveur n'a pas fermé à temps : on part quand même.
+                return finish(leaving);
             }
-            // Rien reçu pendant RECEIVE_POLL : doit-on s'arrêter ?
-            Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                if stop.load(Ordering::Relaxed) {
-                    return Ok(());
+            for event in &events {
+                // Le réveil du clavier n'a rien à lire : le canal est vidé plus bas, à chaque
+                // tour, quel que soit l'événement.
+                if event.token() == SERVER {
+                    let (readable, _) = readiness(event);
+                    if readable && self.receive(output)? {
+                        return self.server_closed(output);
+                    }
                 }
             }
-            Err(err) if err.kind() == ErrorKind::Interrupted => continue,
-            Err(err) if is_disconnection(&err) => break,
+            self.take_typed();
+            if self.send_pending()? {
+                return self.server_closed(output);
+            }
+            self.update_interest(poll)?;
+        }
+    }
+
+    /// Prend les lignes tapées, tant que ce qui attend d'être envoyé reste sous
+    /// `MAX_PENDING`. Après `exit` ou la fin de l'entrée, on n'en prend plus.
+    fn take_typed(&mut self) {
+        while self.leaving.is_none() && self.outgoing.pending() < MAX_PENDING {
+            let typed = match self.typed.try_recv() {
+                Ok(typed) => typed,
+                Err(TryRecvError::Empty) => return,
+                // Le thread « clavier » est parti sans rien dire (il a paniqué) : fin de l'entrée.
+                Err(TryRecvError::Disconnected) => Typed::EndOfInput,
+            };
+            match typed {
+                Typed::Line(mut line) => {
+                    if line.ends_with(b"\r") {
+                        line.pop();
+                    }
+                    if line == b"exit" {
+                        self.leave(ClientEnd::Exit, None);
+                    } else {
+                        line.push(b'\n');
+                        self.outgoing.push(&line);
+                    }
+                }
+                Typed::EndOfInput => self.leave(ClientEnd::EndOfInput, None),
+                Typed::Failed(err) => self.leave(ClientEnd::EndOfInput, Some(err)),
+            }
+        }
+    }
+
+    fn leave(&mut self, end: ClientEnd, error: Option<io::Error>) {
+        self.leaving = Some(Leaving {
+            end,
+            error,
+            deadline: None,
+        });
+    }
+
+    /// Envoie ce que le noyau accepte ; une fois tout parti, si l'on s'en va, ferme notre sens
+    /// d'envoi (le serveur lira 0 octet) et laisse `LINGER` au serveur pour fermer le sien.
+    /// `Ok(true)` : le serveur est parti (envoyer vers une connexion coupée échoue).
+    fn send_pending(&mut self) -> io::Result<bool> {
+        match self.outgoing.flush(&mut self.socket) {
+            Ok(()) => {}
+            Err(err) if is_disconnection(&err) => return Ok(true),
             Err(err) => return Err(err),
         }
+        let Some(leaving) = &mut self.leaving else {
+            return Ok(false);
+        };
+        if self.outgoing.is_empty() && !self.shut_down {
+            match self.socket.shutdown(Shutdown::Write) {
+                // Le serveur est peut-être déjà parti : la socket n'est alors plus connectée.
+                Err(err) if err.kind() != ErrorKind::NotConnected => return Err(err),
+                _ => {}
+            }
+            self.shut_down = true;
+            leaving.deadline = Some(Instant::now() + LINGER);
+        }
+        Ok(false)
     }
-    if !partial.is_empty() {
-        // Une dernière ligne sans `\n` : on l'affiche quand même.
-        partial.push(b'\n');
-        show_complete_lines(&mut output, &mut partial)?;
+
+    /// On ne demande « inscriptible » que s'il reste des octets à envoyer : une socket au
+    /// tampon d'envoi libre est TOUJOURS inscriptible, et la boucle tournerait à vide.
+    fn update_interest(&mut self, poll: &Poll) -> io::Result<()> {
+        let wants_write = !self.outgoing.is_empty();
+        if wants_write != self.wants_write {
+            let interest = if wants_write {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            poll.registry()
+                .reregister(&mut self.socket, SERVER, interest)?;
+            self.wants_write = wants_write;
+        }
+        Ok(())
     }
-    // Si c'est nous qui partons, la fermeture du serveur n'est que la réponse attendue.
-    if !leaving.load(Ordering::Relaxed) {
+    // ANCHOR_END: converse
+
+    /// Le serveur a fermé (ou coupé) la connexion. Si c'est nous qui partions, ce n'est que
+    /// la réponse attendue ; sinon, on le dit.
+    fn server_closed(&mut self, output: &mut impl Write) -> io::Result<ClientEnd> {
+        if !self.received.is_empty() {
+            // Une dernière ligne sans `\n` : on l'affiche quand même.
+            self.received.push(b'\n');
+            show_complete_lines(output, &mut self.received)?;
+        }
+        if let Some(leaving) = self.leaving.take() {
+            return finish(leaving);
+        }
         writeln!(output, "Le serveur a fermé la connexion.")?;
         output.flush()?;
+        Ok(ClientEnd::ServerClosed)
     }
-    Ok(())
+
+    // ANCHOR: receive
+    /// Lit tout ce qui est arrivé du serveur, jusqu'à `WouldBlock`, et affiche chaque ligne
+    /// complète dès qu'elle est là. `Ok(true)` : le serveur a fermé la connexion.
+    ///
+    /// Chaque ligne passe par `sanitize` avant d'atteindre l'écran : un serveur hostile (ou
+    /// cassé) ne doit pas pouvoir piloter le terminal de l'utilisateur (changer le titre de la
+    /// fenêtre, effacer l'écran, ou lui faire « taper » une réponse avec les séquences qui
+    /// interrogent le terminal).
+    fn receive(&mut self, output: &mut impl Write) -> io::Result<bool> {
+        let mut buffer = [0u8; 4096];
+        loop {
+            match self.socket.read(&mut buffer) {
+                // 0 octet : le serveur a fermé la connexion.
+                Ok(0) => return Ok(true),
+                Ok(received) => {
+                    self.received.extend_from_slice(&buffer[..received]);
+                    show_complete_lines(output, &mut self.received)?;
+                }
+                // Tout est lu : `mio` nous réveillera quand il y aura du nouveau.
+                Err(err) if err.kind() == ErrorKind::WouldBlock => return Ok(false),
+                Err(err) if err.kind() == ErrorKind::Interrupted => continue,
+                Err(err) if is_disconnection(&err) => return Ok(true),
+                Err(err) => return Err(err),
+            }
+        }
+    }
 }
 
-/// Au-delà, une ligne sans fin est affichée telle quelle plutôt que gardée indéfiniment.
-const MAX_PARTIAL_LINE: usize = 64 * 1024;
+/// La fin de la session, après notre départ : la raison, ou l'erreur du clavier.
+fn finish(leaving: Leaving) -> io::Result<ClientEnd> {
+    match leaving.error {
+        Some(err) => Err(err),
+        None => Ok(leaving.end),
+    }
+}
 
 /// Affiche, neutralisées, les lignes complètes de `partial`, et n'y garde que le reste.
 fn show_complete_lines(output: &mut impl Write, partial: &mut Vec<u8>) -> io::Result<()> {
@@ -225,23 +346,6 @@ fn show_complete_lines(output: &mut impl Write, partial: &mut Vec<u8>) -> io::Re
     output.flush()
 }
 // ANCHOR_END: receive
-
-/// Lit `input` ligne par ligne dans un fil à part et transmet chaque ligne par le canal.
-fn spawn_input_reader(input: impl BufRead + Send + 'static, events: Sender<Event>) {
-    thread::spawn(move || {
-        for line in input.split(b'\n') {
-            let (event, failed) = match line {
-                Ok(line) => (Event::Line(line), false),
-                Err(err) => (Event::InputFailed(err), true),
-            };
-            // Un envoi qui échoue veut dire que `run_client` est terminé : inutile de continuer.
-            if events.send(event).is_err() || failed {
-                return;
-            }
-        }
-        let _ = events.send(Event::EndOfInput);
-    });
-}
 
 /// Le serveur peut partir poliment (lecture de 0 octet) ou brutalement : RST (« connection
 /// reset ») ou « broken pipe » quand on écrit sur une connexion déjà fermée.

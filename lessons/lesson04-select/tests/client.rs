@@ -15,12 +15,14 @@ use test_kit::{background, connect, keyboard, screen};
 fn le_client_affiche_l_echo_et_s_arrete_sur_exit() -> io::Result<()> {
     let addr = start_echo(Config::default())?;
     let input = io::Cursor::new("bonjour\r\nça va ?\nexit\nignoré\n");
-    let mut output = Vec::new();
-    let end = run_client(connect(addr)?, input, &mut output)?;
+    let (screen, mut shown) = screen();
+    let stream = connect(addr)?;
+    let end = background(move || run_client(stream, input, screen))
+        .join("`exit` doit terminer la session sans attendre")?;
     assert_eq!(end, ClientEnd::Exit, "`exit` doit terminer la session");
+    let output = shown.collect();
     assert_eq!(
-        String::from_utf8_lossy(&output),
-        "bonjour\nça va ?\n",
+        output, "bonjour\nça va ?\n",
         "le client doit afficher chaque écho, et rien après `exit`"
     );
     Ok(())
@@ -29,11 +31,14 @@ fn le_client_affiche_l_echo_et_s_arrete_sur_exit() -> io::Result<()> {
 #[test]
 fn le_client_s_arrete_a_la_fin_de_l_entree() -> io::Result<()> {
     let addr = start_echo(Config::default())?;
-    let mut output = Vec::new();
-    let end = run_client(connect(addr)?, io::Cursor::new("une ligne"), &mut output)?;
+    let (screen, mut shown) = screen();
+    let stream = connect(addr)?;
+    let end = background(move || run_client(stream, io::Cursor::new("une ligne"), screen))
+        .join("la fin de l'entrée doit terminer la session sans attendre")?;
     assert_eq!(end, ClientEnd::EndOfInput);
     assert_eq!(
-        output, b"une ligne\n",
+        shown.collect(),
+        "une ligne\n",
         "la dernière ligne sans retour à la ligne est envoyée, et son écho affiché"
     );
     Ok(())
@@ -147,5 +152,23 @@ fn le_client_neutralise_ce_qu_envoie_le_serveur() -> io::Result<()> {
         shown.starts_with("�]0;piège�bonjour�[2J�[6n �enif�\nsuite�\n"),
         "le texte reste lisible, chaque caractère dangereux devient � : {shown:?}"
     );
+    Ok(())
+}
+
+#[test]
+fn la_fin_de_l_entree_reveille_le_client_qui_attend() -> io::Result<()> {
+    let addr = start_echo(Config::default())?;
+    let (typing, input) = keyboard();
+    let (screen, mut shown) = screen();
+    let stream = connect(addr)?;
+    let session = background(move || run_client(stream, input, screen));
+    typing.send(b"bonjour\n".to_vec()).unwrap();
+    // L'écho est affiché : la boucle du client dort maintenant dans `poll`.
+    shown.wait_for("bonjour\n");
+    // Ctrl+D : le thread « clavier » dépose la fin de l'entrée, réveille la boucle, puis
+    // s'arrête. Le réveil ne doit pas disparaître avec lui.
+    drop(typing);
+    let end = session.join("la fin de l'entrée doit réveiller le client qui attend")?;
+    assert_eq!(end, ClientEnd::EndOfInput);
     Ok(())
 }

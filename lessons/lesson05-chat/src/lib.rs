@@ -22,7 +22,7 @@
 //! ## Le protocole
 //!
 //! Des lignes de texte UTF-8, terminées par `\n` ou `\r\n`, de `--max-line` octets au plus
-//! (1024 par défaut). Les lignes vides sont ignorées.
+//! ([`server::DEFAULT_MAX_LINE`] par défaut). Les lignes vides sont ignorées.
 //!
 //! **Connexion.** Le serveur salue et demande un pseudo :
 //!
@@ -34,7 +34,8 @@
 //! La première ligne du client est son pseudo : 1 à 16 caractères parmi les lettres ASCII, les
 //! chiffres, `_` et `-`, unique sans tenir compte de la casse. Sinon une erreur
 //! (`*** Pseudo refusé : …` ou `*** Le pseudo bob est déjà pris : …`) et la question à nouveau.
-//! Sans pseudo au bout de 30 s, la connexion est fermée.
+//! Sans pseudo au bout de `--register-timeout` secondes ([`server::DEFAULT_REGISTER_TIMEOUT`]),
+//! la connexion est fermée.
 //!
 //! **Inscription.** La PREMIÈRE ligne reçue après un pseudo accepté commence par
 //! `*** Bienvenue` ; suivent les derniers messages publics, puis la discussion :

@@ -1,24 +1,28 @@
 //! Programme de la leçon 05 : lit la ligne de commande, puis appelle la bibliothèque.
 //! Toute la partie réseau est dans `lib.rs` et ses modules ; ici, on ne fait que régler le
-//! journal, attendre Ctrl+C et traduire les erreurs attendues en phrases françaises.
+//! journal, attendre Ctrl+C et traduire les erreurs attendues en phrases françaises, avec
+//! `course_kit::cli` (voir la leçon 01).
 
 use std::future::Future;
 use std::io::{self, ErrorKind, IsTerminal};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
+use course_kit::cli::{self, HELP_TEMPLATE, between, explain, resolve};
+use course_kit::show;
+use lesson05_chat::server::{
+    DEFAULT_HISTORY, DEFAULT_HISTORY_FILE_MAX, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CLIENTS,
+    DEFAULT_MAX_LINE, DEFAULT_MAX_PER_ADDRESS, DEFAULT_MAX_RATE, DEFAULT_REGISTER_TIMEOUT,
+};
 use lesson05_chat::{ChatServer, ClientEnd, Config, DEFAULT_ADDR, listen, run_client};
 use tokio::net::TcpStream;
 use tracing::info;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-
-/// Gabarit d'aide en français (celui de clap est en anglais).
-const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
 
 /// Variable d'environnement lue quand `--oper-password` est absent.
 const OPER_PASSWORD_VAR: &str = "CHAT_OPER_PASSWORD";
@@ -67,6 +71,8 @@ enum Command {
 }
 
 // ANCHOR: server_args
+// Chaque valeur par défaut est écrite une seule fois, dans `server.rs` (`DEFAULT_…`) : l'aide
+// ci-dessous la cite, `Config::default()` l'utilise. Les bornes, elles, ne servent qu'ici.
 #[derive(Args)]
 struct ServerArgs {
     /// Adresse d'écoute : 127.0.0.1:7777 (défaut, cette machine seulement), 0.0.0.0:7777 pour
@@ -74,22 +80,29 @@ struct ServerArgs {
     #[arg(long, default_value = DEFAULT_ADDR, hide_default_value = true)]
     addr: String,
 
-    /// Connexions ouvertes au maximum, inscrites ou non (défaut : 200)
-    #[arg(long, value_name = "N", default_value_t = 200, hide_default_value = true, value_parser = between(1, 100_000))]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS, hide_default_value = true,
+          value_parser = between(1usize, 100_000),
+          help = format!("Connexions ouvertes au maximum, inscrites ou non, de 1 à 100000 \
+                          (défaut : {DEFAULT_MAX_CLIENTS})"))]
     max_clients: usize,
 
-    /// Connexions au maximum depuis une même adresse (défaut : 64, assez pour une classe
-    /// derrière une même box)
-    #[arg(long, value_name = "N", default_value_t = 64, hide_default_value = true, value_parser = between(1, 100_000))]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PER_ADDRESS,
+          hide_default_value = true, value_parser = between(1usize, 100_000),
+          help = format!("Connexions au maximum depuis une même adresse, de 1 à 100000 \
+                          (défaut : {DEFAULT_MAX_PER_ADDRESS}, assez pour une classe derrière \
+                          une même box)"))]
     max_per_address: usize,
 
-    /// Messages publics gardés et rejoués aux nouveaux venus (défaut : 100)
-    #[arg(long = "history", value_name = "N", default_value_t = 100, hide_default_value = true, value_parser = between(0, 100_000))]
+    #[arg(long = "history", value_name = "N", default_value_t = DEFAULT_HISTORY,
+          hide_default_value = true, value_parser = between(0usize, 100_000),
+          help = format!("Messages publics gardés et rejoués aux nouveaux venus, de 0 à 100000 \
+                          (défaut : {DEFAULT_HISTORY})"))]
     history: usize,
 
-    /// Fichier où chaque message public est ajouté (JSON lines), relu au démarrage ; au-delà
-    /// de 1 Mio, il est réécrit avec les derniers messages seulement
-    #[arg(long, value_name = "FICHIER")]
+    #[arg(long, value_name = "FICHIER",
+          help = format!("Fichier où chaque message public est ajouté (JSON lines), relu au \
+                          démarrage ; au-delà de {} Mio, il est réécrit avec les derniers \
+                          messages seulement", DEFAULT_HISTORY_FILE_MAX / (1024 * 1024)))]
     history_file: Option<PathBuf>,
 
     /// Mot de passe de /oper (sinon la variable CHAT_OPER_PASSWORD ; sans l'un ni l'autre,
@@ -97,22 +110,30 @@ struct ServerArgs {
     #[arg(long, value_name = "MOT_DE_PASSE")]
     oper_password: Option<String>,
 
-    /// Longueur maximale d'une ligne reçue, en octets (défaut : 1024, au plus 65536)
-    #[arg(long, value_name = "OCTETS", default_value_t = 1024, hide_default_value = true, value_parser = between(1, 65_536))]
+    #[arg(long, value_name = "OCTETS", default_value_t = DEFAULT_MAX_LINE,
+          hide_default_value = true, value_parser = between(1usize, 65_536),
+          help = format!("Longueur maximale d'une ligne reçue, en octets, de 1 à 65536 \
+                          (défaut : {DEFAULT_MAX_LINE})"))]
     max_line: usize,
 
-    /// Lignes par seconde permises à chaque client, 0 pour aucune limite (défaut : 100).
-    /// Au-delà, le client est ralenti : ses lignes attendent, aucune n'est perdue
-    #[arg(long, value_name = "N", default_value_t = 100, hide_default_value = true, value_parser = between(0, 1_000_000))]
-    max_rate: usize,
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_RATE, hide_default_value = true,
+          value_parser = between(0u32, 1_000_000),
+          help = format!("Lignes par seconde permises à chaque client, 0 pour aucune limite \
+                          (défaut : {DEFAULT_MAX_RATE}). Au-delà, le client est ralenti : ses \
+                          lignes attendent, aucune n'est perdue"))]
+    max_rate: u32,
 
-    /// Secondes laissées à un nouveau venu pour donner son pseudo (défaut : 30)
-    #[arg(long, value_name = "SECONDES", default_value_t = 30, hide_default_value = true, value_parser = between(1, 3_600))]
-    register_timeout: usize,
+    #[arg(long, value_name = "SECONDES", default_value_t = DEFAULT_REGISTER_TIMEOUT.as_secs(),
+          hide_default_value = true, value_parser = between(1u64, 3_600),
+          help = format!("Secondes laissées à un nouveau venu pour donner son pseudo, de 1 à \
+                          3600 (défaut : {})", DEFAULT_REGISTER_TIMEOUT.as_secs()))]
+    register_timeout: u64,
 
-    /// Secondes sans rien envoyer après lesquelles un inscrit est déconnecté (défaut : 3600)
-    #[arg(long, value_name = "SECONDES", default_value_t = 3_600, hide_default_value = true, value_parser = between(1, 7 * 86_400))]
-    idle_timeout: usize,
+    #[arg(long, value_name = "SECONDES", default_value_t = DEFAULT_IDLE_TIMEOUT.as_secs(),
+          hide_default_value = true, value_parser = between(1u64, 7 * 86_400),
+          help = format!("Secondes sans rien envoyer après lesquelles un inscrit est \
+                          déconnecté, de 1 à 604800 (défaut : {})", DEFAULT_IDLE_TIMEOUT.as_secs()))]
+    idle_timeout: u64,
 
     /// Journal plus détaillé : -v montre aussi les messages, -vv tout (RUST_LOG a priorité)
     #[arg(short, action = ArgAction::Count)]
@@ -131,41 +152,25 @@ struct ClientArgs {
     nick: Option<String>,
 }
 
-/// Un entier entre `min` et `max` (bornes comprises), avec un message en français : une
-/// valeur absurde (0 connexion, une ligne de 2^64 octets) est refusée avant de démarrer.
-fn between(min: usize, max: usize) -> impl Fn(&str) -> Result<usize, String> + Clone {
-    move |value: &str| match value.parse::<usize>() {
-        Ok(number) if (min..=max).contains(&number) => Ok(number),
-        _ => Err(format!("il faut un entier entre {min} et {max}")),
-    }
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Cli = cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("Erreur : impossible de démarrer tokio : {err}.");
-            return ExitCode::FAILURE;
+            return cli::finish(Err(format!("impossible de démarrer tokio : {err}.")));
         }
     };
     let result = runtime.block_on(async {
-        match cli.command {
-            None => run_server(cli.server).await,
-            Some(Command::Server(args)) => run_server(args).await,
-            Some(Command::Client(args)) => run_client_cli(args).await,
+        match args.command {
+            None => run_server(args.server).await,
+            Some(Command::Server(server)) => run_server(server).await,
+            Some(Command::Client(client)) => run_client_cli(client).await,
         }
     });
     // Une lecture du clavier peut être en cours dans un thread de tokio (l'entrée standard
     // n'a pas de version vraiment asynchrone) : on n'attend pas qu'elle se termine.
     runtime.shutdown_background();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("Erreur : {message}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::finish(result)
 }
 
 // ANCHOR: run_server
@@ -176,7 +181,6 @@ async fn run_server(args: ServerArgs) -> Result<(), String> {
         .oper_password
         .or_else(|| std::env::var(OPER_PASSWORD_VAR).ok())
         .filter(|password| !password.is_empty());
-    // Les bornes de `between` garantissent que ces conversions ne débordent pas.
     let config = Config {
         max_clients: args.max_clients,
         max_per_address: args.max_per_address,
@@ -184,9 +188,9 @@ async fn run_server(args: ServerArgs) -> Result<(), String> {
         history_file: args.history_file.clone(),
         oper_password,
         max_line: args.max_line,
-        max_rate: args.max_rate as u32,
-        register_timeout: Duration::from_secs(args.register_timeout as u64),
-        idle_timeout: Duration::from_secs(args.idle_timeout as u64),
+        max_rate: args.max_rate,
+        register_timeout: Duration::from_secs(args.register_timeout),
+        idle_timeout: Duration::from_secs(args.idle_timeout),
         ..Config::default()
     };
     let server = ChatServer::new(config).map_err(|err| {
@@ -205,14 +209,16 @@ async fn run_server(args: ServerArgs) -> Result<(), String> {
         .run(listener, shutdown)
         .await
         .map_err(|err| explain(&err, addr))?;
-    println!("Serveur arrêté.");
+    show!("Serveur arrêté.");
     Ok(())
 }
 
-/// Affiche l'adresse d'écoute (la première ligne, que d'autres programmes peuvent lire) et
-/// comment rejoindre le salon.
+/// Affiche l'adresse d'écoute (la première ligne : avec `--addr 127.0.0.1:0`, c'est le noyau
+/// qui choisit le port, et seul le serveur le connaît) et comment rejoindre le salon. C'est ce
+/// que le programme dit à la personne qui l'a lancé : la sortie standard, avec `show!` ; le
+/// journal (`tracing`), lui, va sur la sortie d'erreur.
 fn print_banner(local: SocketAddr) {
-    println!("Salon de discussion en écoute sur {local} (Ctrl+C pour l'arrêter).");
+    show!("Salon de discussion en écoute sur {local} (Ctrl+C pour l'arrêter).");
     let addr_option = match local.to_string().as_str() {
         DEFAULT_ADDR => String::new(),
         other => format!(" --addr {other}"),
@@ -223,17 +229,20 @@ fn print_banner(local: SocketAddr) {
     } else {
         local.ip().to_string()
     };
-    println!("Pour le rejoindre, dans un autre terminal :");
-    println!("  cargo run -p lesson05-chat -- client --nick alice{addr_option}");
-    println!("  nc {nc_host} {}   (ou telnet)", local.port());
+    show!(
+        "Pour le rejoindre, dans un autre terminal :\n  \
+         cargo run -p lesson05-chat -- client --nick alice{addr_option}\n  \
+         nc {nc_host} {}   (ou telnet)",
+        local.port()
+    );
     if local.ip().is_loopback() {
-        println!(
-            "Pour l'ouvrir au réseau local : cargo run -p lesson05-chat -- --addr 0.0.0.0:{}",
+        show!(
+            "Pour l'ouvrir au réseau local : cargo run -p lesson05-chat -- --addr 0.0.0.0:{}\n\
+             (les autres utilisent alors l'adresse IP de cette machine : nc 192.168.x.y …).",
             local.port()
         );
-        println!("(les autres utilisent alors l'adresse IP de cette machine : nc 192.168.x.y …).");
     } else {
-        println!("Ouvert au réseau : les autres utilisent l'adresse IP de cette machine.");
+        show!("Ouvert au réseau : les autres utilisent l'adresse IP de cette machine.");
     }
 }
 
@@ -307,7 +316,7 @@ async fn run_client_cli(args: ClientArgs) -> Result<(), String> {
         Ok(connected) => connected.map_err(|err| explain(&err, addr))?,
         Err(_) => return Err(format!("le serveur {addr} ne répond pas (10 s d'attente).")),
     };
-    println!("Connecté à {addr}. Tapez vos messages, /help pour l'aide, /quit pour partir.");
+    show!("Connecté à {addr}. Tapez vos messages, /help pour l'aide, /quit pour partir.");
     let end = run_client(
         stream,
         args.nick.as_deref(),
@@ -317,44 +326,9 @@ async fn run_client_cli(args: ClientArgs) -> Result<(), String> {
     .await
     .map_err(|err| explain(&err, addr))?;
     if end == ClientEnd::Quit {
-        println!("Au revoir !");
+        show!("Au revoir !");
     }
     Ok(())
-}
-
-/// Transforme « hôte:port » en adresse de socket, avec un message clair en cas d'échec.
-fn resolve(addr: &str) -> Result<SocketAddr, String> {
-    let unresolvable = || {
-        format!(
-            "impossible de résoudre l'adresse « {addr} » : hôte inconnu ou format invalide (attendu hôte:port, par exemple 127.0.0.1:7777 ou [::1]:7777)."
-        )
-    };
-    addr.to_socket_addrs()
-        .map_err(|_| unresolvable())?
-        .next()
-        .ok_or_else(unresolvable)
-}
-
-/// Traduit les erreurs réseau attendues en une phrase française.
-fn explain(err: &io::Error, addr: SocketAddr) -> String {
-    match err.kind() {
-        ErrorKind::AddrInUse => format!(
-            "l'adresse {addr} est déjà utilisée : un autre serveur y écoute-t-il déjà ? Choisissez un autre port avec --addr."
-        ),
-        ErrorKind::PermissionDenied => format!(
-            "permission refusée pour {addr} : les ports inférieurs à 1024 sont réservés à l'administrateur, choisissez-en un plus grand."
-        ),
-        ErrorKind::AddrNotAvailable => {
-            format!("l'adresse {addr} n'appartient à aucune interface de cette machine.")
-        }
-        ErrorKind::ConnectionRefused => {
-            format!("connexion refusée par {addr} : aucun serveur n'y écoute. L'avez-vous lancé ?")
-        }
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => {
-            format!("la connexion avec {addr} a été coupée brutalement.")
-        }
-        _ => format!("erreur réseau avec {addr} : {err}."),
-    }
 }
 
 /// Décrit une erreur de fichier en français.

@@ -678,7 +678,11 @@ pub fn history_empty() -> String {
     notice("L'historique est vide.")
 }
 
-/// « 30 s », « 10 min », ou « 200 ms » pour les délais courts des tests.
+/// Un délai tel qu'un client le lit : « 30 s », « 10 min ». Quatre phrases du serveur en ont
+/// besoin (le délai d'inscription, le départ d'un inactif, la pénalité et le blocage de
+/// `/oper`), d'où une fonction. Un délai qui n'est pas un nombre entier de secondes s'écrit
+/// en millisecondes (« 200 ms ») : la ligne de commande n'en donne pas, mais `Config` l'accepte
+/// et les tests s'en servent pour ne pas attendre 30 s.
 pub fn french_duration(delay: std::time::Duration) -> String {
     let secs = delay.as_secs();
     match delay.subsec_millis() {

@@ -35,6 +35,26 @@ pub const BACKLOG: i32 = 1024;
 const SEND_BUFFER: usize = 64 * 1024;
 
 // ANCHOR: config
+// Les réglages par défaut, écrits une seule fois : `Config::default()` et l'aide de la ligne de
+// commande (`main.rs`) les lisent ici.
+
+/// Connexions ouvertes au maximum, inscrites ou non.
+pub const DEFAULT_MAX_CLIENTS: usize = 200;
+/// Connexions au maximum depuis une même adresse : assez pour une classe derrière une box.
+pub const DEFAULT_MAX_PER_ADDRESS: usize = 64;
+/// Messages publics gardés et rejoués aux nouveaux venus.
+pub const DEFAULT_HISTORY: usize = 100;
+/// Taille du fichier d'historique au-delà de laquelle il est réécrit (1 Mio).
+pub const DEFAULT_HISTORY_FILE_MAX: u64 = 1024 * 1024;
+/// Longueur maximale d'une ligne reçue, en octets.
+pub const DEFAULT_MAX_LINE: usize = 1024;
+/// Lignes par seconde permises à chaque client.
+pub const DEFAULT_MAX_RATE: u32 = 100;
+/// Délai pour donner son pseudo.
+pub const DEFAULT_REGISTER_TIMEOUT: Duration = Duration::from_secs(30);
+/// Silence après lequel un inscrit est déconnecté.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+
 /// Les réglages du serveur. `Config::default()` donne ceux de la ligne de commande.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -75,19 +95,19 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            max_clients: 200,
-            max_per_address: 64,
-            history_len: 100,
+            max_clients: DEFAULT_MAX_CLIENTS,
+            max_per_address: DEFAULT_MAX_PER_ADDRESS,
+            history_len: DEFAULT_HISTORY,
             history_file: None,
-            history_file_max: 1024 * 1024,
+            history_file_max: DEFAULT_HISTORY_FILE_MAX,
             oper_password: None,
-            max_line: 1024,
-            max_rate: 100,
+            max_line: DEFAULT_MAX_LINE,
+            max_rate: DEFAULT_MAX_RATE,
             soft_limit: 64 * 1024,
             hard_limit: 1024 * 1024,
             backed_up_timeout: Duration::from_secs(10),
-            register_timeout: Duration::from_secs(30),
-            idle_timeout: Duration::from_secs(60 * 60),
+            register_timeout: DEFAULT_REGISTER_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
             shutdown_grace: Duration::from_secs(1),
         }
     }

@@ -191,14 +191,11 @@ async fn une_connexion_muette_est_fermee_apres_le_delai_d_inscription() -> io::R
     .await?;
     let mut alice = Client::join(server.addr, "alice").await?;
     let mut silent = Client::greeted(server.addr).await?;
-    let started = Instant::now();
+    // `until_closed` échoue si la connexion reste ouverte plus de TIMEOUT sans rien envoyer :
+    // on vérifie que le serveur ferme, pas en combien de temps.
     assert_eq!(
         silent.until_closed().await,
         ["*** Délai dépassé : aucun pseudo reçu en 200 ms. Au revoir."]
-    );
-    assert!(
-        started.elapsed() < TIMEOUT,
-        "fermée bien avant la fin du test"
     );
     // Le délai ne concerne que l'inscription : alice, inscrite, parle toujours.
     alice.send("/who").await?;
@@ -344,13 +341,9 @@ async fn l_arret_previent_chaque_client_meme_ceux_qui_ne_lisent_pas() -> io::Res
     alice.send("/who").await?;
     alice.expect("*** Connectés (2) : alice, sourd").await;
 
-    let started = Instant::now();
+    // `stop` échoue si le serveur ne rend pas la main dans les délais : il ne doit pas
+    // attendre indéfiniment un client qui ne lit pas.
     server.stop().await?;
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "l'arrêt doit être rapide même avec un client qui ne lit pas : {:?}",
-        started.elapsed()
-    );
     let goodbye = "*** Le serveur s'arrête. Au revoir !";
     assert_eq!(alice.until_closed().await, [goodbye]);
     assert_eq!(waiting.until_closed().await, [goodbye]);

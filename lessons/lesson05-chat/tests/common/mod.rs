@@ -17,8 +17,15 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
-/// Délai maximal de chaque lecture, connexion ou attente.
-pub const TIMEOUT: Duration = Duration::from_secs(5);
+/// Délai maximal de chaque lecture, connexion ou attente, et nombre maximal de lignes
+/// qu'une attente saute : ceux de tous les tests du cours (crate `test-kit`).
+pub use test_kit::{MAX_LINES, TIMEOUT};
+
+/// Ce qu'un client qui ne lisait plus trouve au plus dans ses tampons, en lignes, quand il se
+/// remet à lire : la file d'envoi du serveur (1 Mio au plus, des lignes d'une soixantaine
+/// d'octets dans les tests) et les tampons du noyau. Une borne large, qui ne sert qu'à ne
+/// jamais lire sans fin.
+const MAX_BACKLOG: usize = 200_000;
 
 /// Les réglages des tests : sans limite de débit, avec des délais courts.
 pub fn test_config() -> Config {
@@ -155,21 +162,28 @@ impl Client {
         }
     }
 
-    /// Lit jusqu'à une ligne qui vérifie `wanted` et la renvoie.
+    /// Lit jusqu'à une ligne qui vérifie `wanted` et la renvoie. Échoue, en disant ce qu'il a
+    /// sauté, si elle n'arrive pas parmi les `MAX_LINES` suivantes.
     pub async fn skip_until(&mut self, wanted: impl Fn(&str) -> bool) -> io::Result<String> {
-        loop {
+        let mut skipped = Vec::new();
+        for _ in 0..MAX_LINES {
             let line = self.line().await?;
             if wanted(&line) {
                 return Ok(line);
             }
+            skipped.push(line);
         }
+        panic!(
+            "la ligne attendue n'est pas arrivée en {MAX_LINES} lignes ; les dernières : {:?}",
+            &skipped[skipped.len() - 5..]
+        );
     }
 
-    /// Lit tout jusqu'à la fermeture par le serveur ; renvoie les lignes reçues.
-    /// Échoue si la connexion reste ouverte plus de TIMEOUT.
+    /// Lit tout jusqu'à la fermeture par le serveur ; renvoie les lignes reçues. Échoue si la
+    /// connexion reste ouverte plus de TIMEOUT sans rien envoyer, ou après `MAX_BACKLOG` lignes.
     pub async fn until_closed(&mut self) -> Vec<String> {
         let mut lines = Vec::new();
-        loop {
+        while lines.len() < MAX_BACKLOG {
             let mut line = Vec::new();
             match timeout(TIMEOUT, self.reader.read_until(b'\n', &mut line)).await {
                 Ok(Ok(0)) | Ok(Err(_)) => return lines,
@@ -177,6 +191,10 @@ impl Client {
                 Err(_) => panic!("le serveur n'a pas fermé la connexion ; reçu : {lines:?}"),
             }
         }
+        panic!(
+            "le serveur n'a pas fermé la connexion après {MAX_BACKLOG} lignes ; les dernières : {:?}",
+            &lines[lines.len() - 5..]
+        );
     }
 }
 

@@ -1,7 +1,7 @@
 //! Tests de l'exercice 08 : la fermeture polie (shutdown, vidange, close).
 
 use std::io::{self, ErrorKind, Read, Write};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use exercises::ex08_graceful_close::graceful_close;
 
@@ -59,34 +59,31 @@ fn un_pair_deja_parti_donne_une_fin_immediate() -> io::Result<()> {
     let (ours, mut peer) = socket_pair()?;
     peer.write_all(b"bye")?;
     drop(peer);
-    let start = Instant::now();
+    // Le pair a déjà fermé : la vidange lit ses 3 octets puis sa fin de flux, et s'arrête là.
+    // Une vidange qui attendrait le délai au lieu de la fin du flux rendrait TimedOut.
     let drained = graceful_close(ours, Duration::from_secs(2))?;
     assert_eq!(
         drained, 3,
-        "les 3 octets envoyés avant la fermeture du pair"
-    );
-    assert!(
-        start.elapsed() < Duration::from_secs(1),
-        "le pair a déjà fermé : il ne faut pas attendre le délai"
+        "les 3 octets envoyés avant la fermeture du pair, puis la fin du flux"
     );
     Ok(())
 }
 
 fn un_pair_qui_ne_ferme_jamais_donne_timedout() -> io::Result<()> {
     let (ours, peer) = socket_pair()?;
-    let start = Instant::now();
-    let result = graceful_close(ours, Duration::from_millis(300));
-    let elapsed = start.elapsed();
+    // Le pair reste là sans jamais fermer : sans délai de lecture, la vidange attendrait pour
+    // toujours. On vérifie qu'elle rend la main, avec TimedOut, sans la chronométrer.
+    let result = spawn(move || graceful_close(ours, Duration::from_millis(300))).join_within(
+        TIMEOUT,
+        "graceful_close face à un pair qui ne ferme jamais, avec un délai de 300 ms (avez-vous \
+         réglé set_read_timeout ?)",
+    )?;
     drop(peer);
     let err = result.expect_err("le pair ne ferme jamais : le délai doit expirer");
     assert_eq!(
         err.kind(),
         ErrorKind::TimedOut,
         "délai expiré : ErrorKind::TimedOut (WouldBlock sous Unix est à convertir)"
-    );
-    assert!(
-        elapsed < Duration::from_millis(1500),
-        "délai de 300 ms, rendu en {elapsed:?} : avez-vous réglé set_read_timeout ?"
     );
     Ok(())
 }

@@ -21,9 +21,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{ArgAction, Parser, Subcommand};
-
-/// Gabarit d'aide en français (celui de clap est en anglais).
-const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
+use course_kit::cli::{self, HELP_TEMPLATE};
 
 /// Commandes de l'enseignant : corriger des copies, fabriquer le kit des élèves.
 #[derive(Parser)]
@@ -119,16 +117,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let workspace = match cli.workspace.map(Ok).unwrap_or_else(find_workspace) {
-        Ok(workspace) => workspace,
-        Err(message) => {
-            eprintln!("Erreur : {message}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let args: Cli = cli::parse();
+    cli::finish(run(args))
+}
+
+fn run(args: Cli) -> Result<(), String> {
+    let workspace = args.workspace.map(Ok).unwrap_or_else(find_workspace)?;
     println!("Espace de travail de référence : {}", workspace.display());
-    let result = match cli.command {
+    match args.command {
         Command::Grade {
             paths,
             csv,
@@ -149,13 +145,6 @@ fn main() -> ExitCode {
             destination,
             allow_modified,
         } => kit::run(&workspace, &destination, allow_modified),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("Erreur : {message}");
-            ExitCode::FAILURE
-        }
     }
 }
 

@@ -20,21 +20,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{ArgAction, Parser, Subcommand};
-use course_kit::cli::{self, HELP_TEMPLATE};
+use clap::{Parser, Subcommand};
+use course_kit::cli;
 
 /// Commandes de l'enseignant : corriger des copies, fabriquer le kit des élèves.
 #[derive(Parser)]
 #[command(
     name = "teacher",
     version,
-    help_template = HELP_TEMPLATE,
     override_usage = "teacher [OPTIONS] <COMMANDE>",
-    subcommand_help_heading = "Commandes ",
-    next_help_heading = "Options ",
-    disable_help_flag = true,
-    disable_version_flag = true,
-    disable_help_subcommand = true,
     after_help = "Exemples :\n  \
                   cargo run -p solutions --bin teacher -- grade copies/ --csv bilan.csv\n  \
                   cargo run -p solutions --bin teacher -- kit ../kit-eleves"
@@ -47,14 +41,6 @@ struct Cli {
     /// ses parents)
     #[arg(long, global = true, value_name = "DOSSIER")]
     workspace: Option<PathBuf>,
-
-    /// Affiche cette aide
-    #[arg(short, long, global = true, action = ArgAction::Help)]
-    help: Option<bool>,
-
-    /// Affiche la version
-    #[arg(short = 'V', long, action = ArgAction::Version)]
-    version: Option<bool>,
 }
 
 #[derive(Subcommand)]
@@ -62,8 +48,6 @@ enum Command {
     /// Corrige une copie ou une classe (alias : corriger)
     #[command(
         alias = "corriger",
-        help_template = HELP_TEMPLATE,
-        next_help_heading = "Options ",
         after_help = "Chaque CHEMIN est le dossier `src` d'un élève, son dossier `exercises`, sa \
                       copie du dépôt,\nou un dossier de classe contenant un sous-dossier par élève."
     )]
@@ -103,7 +87,6 @@ enum Command {
         online: bool,
     },
     /// Fabrique le kit des élèves : l'espace de travail sans solutions/
-    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Kit {
         /// Dossier à créer (il doit ne pas exister, ou être vide)
         #[arg(value_name = "DESTINATION", help_heading = "Arguments ")]

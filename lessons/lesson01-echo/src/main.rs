@@ -7,8 +7,8 @@ use std::io::{self, ErrorKind};
 use std::net::TcpStream;
 use std::process::ExitCode;
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-use course_kit::cli::{self, HELP_TEMPLATE, explain, resolve};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use course_kit::cli::{self, explain, resolve};
 use course_kit::show;
 use lesson01_echo::{
     BACKLOG, ClientEnd, DEFAULT_ADDR, Ending, ListenOptions, listen_with, run_client, serve_with,
@@ -19,13 +19,7 @@ use lesson01_echo::{
 #[command(
     name = "lesson01-echo",
     version,
-    help_template = HELP_TEMPLATE,
     override_usage = "lesson01-echo [OPTIONS] [COMMANDE]",
-    subcommand_help_heading = "Commandes ",
-    next_help_heading = "Options ",
-    disable_help_flag = true,
-    disable_version_flag = true,
-    disable_help_subcommand = true,
     after_help = "Sans commande, le serveur démarre.\n\
                   Exemple : cargo run -p lesson01-echo, puis dans un autre terminal\n\
                   cargo run -p lesson01-echo -- client (ou nc 127.0.0.1 7777)."
@@ -37,23 +31,14 @@ struct Cli {
     /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777, [::]:7777…
     #[arg(long, global = true, default_value = DEFAULT_ADDR, hide_default_value = true)]
     addr: String,
-
-    /// Affiche cette aide
-    #[arg(short, long, global = true, action = ArgAction::Help)]
-    help: Option<bool>,
-
-    /// Affiche la version
-    #[arg(short = 'V', long, action = ArgAction::Version)]
-    version: Option<bool>,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Démarre le serveur d'écho (commande par défaut ; alias : serveur)
-    #[command(alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
+    #[command(alias = "serveur")]
     Server(ServerArgs),
     /// Envoie chaque ligne tapée au serveur et affiche l'écho (`exit` pour quitter)
-    #[command(help_template = HELP_TEMPLATE)]
     Client,
 }
 

@@ -6,8 +6,8 @@ use std::io;
 use std::net::TcpStream;
 use std::process::ExitCode;
 
-use clap::{ArgAction, Parser, Subcommand};
-use course_kit::cli::{self, HELP_TEMPLATE, explain, resolve};
+use clap::{Parser, Subcommand};
+use course_kit::cli::{self, explain, resolve};
 use course_kit::show;
 use lesson02_client_server::{ClientEnd, DEFAULT_ADDR, listen, run_client, serve};
 
@@ -16,13 +16,7 @@ use lesson02_client_server::{ClientEnd, DEFAULT_ADDR, listen, run_client, serve}
 #[command(
     name = "lesson02-client-server",
     version,
-    help_template = HELP_TEMPLATE,
     override_usage = "lesson02-client-server [OPTIONS] [COMMANDE]",
-    subcommand_help_heading = "Commandes ",
-    next_help_heading = "Options ",
-    disable_help_flag = true,
-    disable_version_flag = true,
-    disable_help_subcommand = true,
     after_help = "Sans commande, le serveur démarre et vous en êtes l'opérateur.\n\
                   Exemple : cargo run -p lesson02-client-server, puis dans un autre terminal\n\
                   cargo run -p lesson02-client-server -- client (ou nc 127.0.0.1 7777).\n\
@@ -37,23 +31,14 @@ struct Cli {
     /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777, [::]:7777…
     #[arg(long, global = true, default_value = DEFAULT_ADDR, hide_default_value = true)]
     addr: String,
-
-    /// Affiche cette aide
-    #[arg(short, long, global = true, action = ArgAction::Help)]
-    help: Option<bool>,
-
-    /// Affiche la version
-    #[arg(short = 'V', long, action = ArgAction::Version)]
-    version: Option<bool>,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Démarre le serveur ; vous répondez aux clients au clavier (commande par défaut ; alias : serveur)
-    #[command(alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
+    #[command(alias = "serveur")]
     Server,
     /// Se connecte au serveur et converse avec son opérateur (« exit » pour quitter)
-    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Client,
 }
 

@@ -6,8 +6,8 @@ use std::io;
 use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
 
-use clap::{ArgAction, Parser, Subcommand};
-use course_kit::cli::{self, HELP_TEMPLATE, between, explain, resolve};
+use clap::{Parser, Subcommand};
+use course_kit::cli::{self, between, explain, resolve};
 use course_kit::show;
 use lesson03_threads::chat::{DEFAULT_MAX_LINE, DEFAULT_MAX_RATE};
 use lesson03_threads::{
@@ -20,13 +20,7 @@ use lesson03_threads::{
 #[command(
     name = "lesson03-threads",
     version,
-    help_template = HELP_TEMPLATE,
     override_usage = "lesson03-threads [OPTIONS] [COMMANDE]",
-    subcommand_help_heading = "Commandes ",
-    next_help_heading = "Options ",
-    disable_help_flag = true,
-    disable_version_flag = true,
-    disable_help_subcommand = true,
     after_help = "Sans commande, le serveur d'écho démarre.\n\
                   Exemple : cargo run -p lesson03-threads -- chat, puis dans d'autres terminaux\n\
                   cargo run -p lesson03-threads -- client (ou nc 127.0.0.1 7777)."
@@ -38,20 +32,12 @@ struct Cli {
     /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777, [::]:7777…
     #[arg(long, global = true, default_value = DEFAULT_ADDR, hide_default_value = true)]
     addr: String,
-
-    /// Affiche cette aide
-    #[arg(short, long, global = true, action = ArgAction::Help)]
-    help: Option<bool>,
-
-    /// Affiche la version
-    #[arg(short = 'V', long, action = ArgAction::Version)]
-    version: Option<bool>,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Démarre le serveur d'écho, un thread par client (commande par défaut ; alias : serveur)
-    #[command(alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
+    #[command(alias = "serveur")]
     Server {
         /// Nombre maximal de clients servis en même temps, de 1 à 100000 (défaut : 100)
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS,
@@ -59,7 +45,7 @@ enum Command {
         max_clients: usize,
     },
     /// Démarre le serveur de chat : chaque ligne est relayée à tous les autres clients
-    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ", after_help = CHAT_LIMITS)]
+    #[command(after_help = CHAT_LIMITS)]
     Chat {
         /// Nombre maximal de clients connectés en même temps, de 1 à 100000 (défaut : 100)
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS,
@@ -76,7 +62,6 @@ enum Command {
         max_rate: u32,
     },
     /// Envoie chaque ligne tapée au serveur et affiche tout ce qu'il envoie (`exit` pour quitter)
-    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Client,
 }
 

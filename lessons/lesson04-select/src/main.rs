@@ -6,8 +6,8 @@ use std::io;
 use std::net::TcpStream;
 use std::process::ExitCode;
 
-use clap::{ArgAction, Parser, Subcommand};
-use course_kit::cli::{self, HELP_TEMPLATE, between, explain, resolve};
+use clap::{Parser, Subcommand};
+use course_kit::cli::{self, between, explain, resolve};
 use course_kit::show;
 use lesson04_select::{
     ClientEnd, Config, DEFAULT_ADDR, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_LINE, DEFAULT_MAX_RATE,
@@ -39,13 +39,7 @@ const CHAT_LIMITS: &str = "Limites du chat (aucune ligne acceptée n'est perdue)
 #[command(
     name = "lesson04-select",
     version,
-    help_template = HELP_TEMPLATE,
     override_usage = "lesson04-select [OPTIONS] [COMMANDE]",
-    subcommand_help_heading = "Commandes ",
-    next_help_heading = "Options ",
-    disable_help_flag = true,
-    disable_version_flag = true,
-    disable_help_subcommand = true,
     after_help = "Sans commande, le serveur d'écho démarre.\n\
                   Exemple : cargo run -p lesson04-select -- chat, puis dans d'autres terminaux\n\
                   cargo run -p lesson04-select -- client (ou nc 127.0.0.1 7777).\n\
@@ -79,27 +73,17 @@ struct Cli {
     /// Serveurs : note au journal (sortie d'erreur) chaque arrivée et chaque départ de client
     #[arg(short, long, global = true)]
     verbose: bool,
-
-    /// Affiche cette aide
-    #[arg(short, long, global = true, action = ArgAction::Help)]
-    help: Option<bool>,
-
-    /// Affiche la version
-    #[arg(short = 'V', long, action = ArgAction::Version)]
-    version: Option<bool>,
 }
 
 #[derive(Subcommand, Clone, Copy, PartialEq, Eq)]
 enum Command {
     /// Démarre le serveur d'écho (commande par défaut ; alias : serveur)
-    #[command(alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
+    #[command(alias = "serveur")]
     Server,
     /// Démarre le serveur de chat : chaque ligne est relayée à tous les autres clients
-    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ",
-              after_help = CHAT_LIMITS)]
+    #[command(after_help = CHAT_LIMITS)]
     Chat,
     /// Envoie chaque ligne tapée et affiche ce qu'envoie le serveur (`exit` pour quitter)
-    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Client,
 }
 

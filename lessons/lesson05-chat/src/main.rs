@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
-use course_kit::cli::{self, HELP_TEMPLATE, between, explain, resolve};
+use course_kit::cli::{self, between, explain, resolve};
 use course_kit::show;
 use lesson05_chat::server::{
     DEFAULT_HISTORY, DEFAULT_HISTORY_FILE_MAX, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CLIENTS,
@@ -32,13 +32,7 @@ const OPER_PASSWORD_VAR: &str = "CHAT_OPER_PASSWORD";
 #[command(
     name = "lesson05-chat",
     version,
-    help_template = HELP_TEMPLATE,
     override_usage = "lesson05-chat [OPTIONS DU SERVEUR]\n       lesson05-chat <COMMANDE> [OPTIONS]",
-    subcommand_help_heading = "Commandes ",
-    next_help_heading = "Options ",
-    disable_help_flag = true,
-    disable_version_flag = true,
-    disable_help_subcommand = true,
     args_conflicts_with_subcommands = true,
     after_help = "Sans commande, le serveur démarre (mêmes options que « server »).\n\
                   Exemple : cargo run -p lesson05-chat, puis dans d'autres terminaux\n\
@@ -50,23 +44,14 @@ struct Cli {
 
     #[command(flatten)]
     server: ServerArgs,
-
-    /// Affiche cette aide
-    #[arg(short, long, global = true, action = ArgAction::Help)]
-    help: Option<bool>,
-
-    /// Affiche la version
-    #[arg(short = 'V', long, action = ArgAction::Version)]
-    version: Option<bool>,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Démarre le serveur du salon (commande par défaut ; alias : serveur)
-    #[command(alias = "serveur", help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
+    #[command(alias = "serveur")]
     Server(ServerArgs),
     /// Rejoint un salon : ce que vous tapez part, ce qui arrive s'affiche (/quit pour partir)
-    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options ")]
     Client(ClientArgs),
 }
 

@@ -12,18 +12,65 @@ use std::process::ExitCode;
 use std::str::FromStr;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind as UsageErrorKind};
+use clap::{Arg, ArgAction, Command};
 
 // ANCHOR: help_template
-/// Gabarit d'aide en français (celui de clap est en anglais), à donner à chaque commande :
-/// `#[command(help_template = course_kit::cli::HELP_TEMPLATE)]`.
+/// Gabarit d'aide en français (celui de clap est en anglais) ; [`parse`] le donne à chaque
+/// commande et à chacune de ses sous-commandes.
 pub const HELP_TEMPLATE: &str =
     "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
+
+/// Ce que chaque commande du cours règle pour parler français : le gabarit d'aide, les titres
+/// « Commandes : » et « Options : » (avec l'espace avant les deux-points), et les options
+/// `-h` et `-V` décrites en français, à la fin de la liste. Une sous-commande reçoit les mêmes
+/// réglages.
+fn in_french(command: Command) -> Command {
+    let has_version = command.get_version().is_some();
+    let mut command = command
+        .help_template(HELP_TEMPLATE)
+        .subcommand_help_heading("Commandes ")
+        .disable_help_subcommand(true)
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .mut_args(|arg| match arg.get_help_heading() {
+            None if !arg.is_positional() => arg.help_heading("Options "),
+            _ => arg,
+        })
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("Affiche cette aide")
+                .help_heading("Options ")
+                .display_order(usize::MAX - 1),
+        );
+    if has_version {
+        command = command.arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("Affiche la version")
+                .help_heading("Options ")
+                .display_order(usize::MAX),
+        );
+    }
+    let subcommands: Vec<String> = command
+        .get_subcommands()
+        .map(|subcommand| subcommand.get_name().to_owned())
+        .collect();
+    for name in subcommands {
+        command = command.mut_subcommand(name, in_french);
+    }
+    command
+}
 // ANCHOR_END: help_template
 
 // ANCHOR: parse
-/// Lit la ligne de commande, comme `Cli::parse()` de clap, mais une ligne invalide s'explique
-/// en UNE phrase française sur la sortie d'erreur (clap l'écrirait en anglais), avec le code
-/// de sortie 2, celui de clap pour une erreur d'utilisation :
+/// Lit la ligne de commande, comme `Cli::parse()` de clap, avec l'aide en français (voir
+/// [`HELP_TEMPLATE`]) ; une ligne invalide s'explique en UNE phrase française sur la sortie
+/// d'erreur, avec le code de sortie 2, celui de clap pour une erreur d'utilisation :
 ///
 /// ```text
 /// Erreur : valeur refusée pour --max-line : « 0 » n'est pas un entier entre 1 et 65536. Voir l'aide : lesson03-threads --help
@@ -32,11 +79,15 @@ pub const HELP_TEMPLATE: &str =
 /// L'aide (`--help`) et la version, que clap signale aussi comme des « erreurs », s'affichent
 /// normalement.
 pub fn parse<C: clap::Parser>() -> C {
-    match C::try_parse() {
+    let command = in_french(C::command());
+    let program = command.get_name().to_owned();
+    let parsed = command
+        .try_get_matches()
+        .and_then(|mut matches| C::from_arg_matches_mut(&mut matches));
+    match parsed {
         Ok(cli) => cli,
         Err(err) => match usage_error(&err) {
             Some(message) => {
-                let program = C::command().get_name().to_owned();
                 let _ = writeln!(
                     io::stderr(),
                     "Erreur : {message} Voir l'aide : {program} --help"
@@ -184,6 +235,7 @@ macro_rules! show {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
 
     #[test]
     fn une_adresse_ip_se_resout_sans_resolveur() {
@@ -223,17 +275,27 @@ mod tests {
         }
     }
 
-    /// Une petite ligne de commande, pour voir ce que deviennent les erreurs de clap.
+    /// Une petite ligne de commande, pour voir ce que deviennent l'aide et les erreurs de clap.
     #[derive(clap::Parser, Debug)]
-    #[command(name = "essai")]
+    #[command(name = "essai", version)]
     struct Cli {
+        #[command(subcommand)]
+        command: Option<Sub>,
+        /// Longueur maximale d'une ligne
         #[arg(long, value_name = "OCTETS", value_parser = between(1usize, 10))]
         max_line: Option<usize>,
     }
 
+    #[derive(clap::Subcommand, Debug)]
+    enum Sub {
+        /// Une sous-commande
+        Client,
+    }
+
     fn message_for(args: &[&str]) -> Option<String> {
-        use clap::Parser;
-        let err = Cli::try_parse_from(args).expect_err("ligne de commande invalide");
+        let err = in_french(Cli::command())
+            .try_get_matches_from(args)
+            .expect_err("ligne de commande invalide");
         usage_error(&err)
     }
 
@@ -251,6 +313,40 @@ mod tests {
             message_for(&["essai", "--help"]),
             None,
             "l'aide n'est pas une erreur"
+        );
+    }
+
+    #[test]
+    fn l_aide_de_la_commande_et_des_sous_commandes_est_en_francais() {
+        let mut command = in_french(Cli::command());
+        let help = command.render_help().to_string();
+        for expected in [
+            "Utilisation : essai",
+            "Commandes :",
+            "Options :",
+            "--max-line <OCTETS>",
+            "-h, --help",
+            "Affiche cette aide",
+            "-V, --version",
+            "Affiche la version",
+        ] {
+            assert!(
+                help.contains(expected),
+                "« {expected} » absent de :\n{help}"
+            );
+        }
+        let client = command
+            .find_subcommand_mut("client")
+            .expect("sous-commande client")
+            .render_help()
+            .to_string();
+        assert!(
+            client.contains("Utilisation : ") && client.contains("Affiche cette aide"),
+            "{client}"
+        );
+        assert!(
+            !client.contains("--version"),
+            "la version est celle du programme : {client}"
         );
     }
 }

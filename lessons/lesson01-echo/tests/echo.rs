@@ -7,7 +7,10 @@ use std::thread;
 use std::time::Duration;
 
 use lesson01_echo::{ClientEnd, listen, run_client, serve};
-use test_kit::{Program, TIMEOUT, connect, roundtrip, run};
+use test_kit::{
+    Program, TIMEOUT, assert_fails_with, assert_help_mentions, connect, occupied_addr, roundtrip,
+    run, unused_addr,
+};
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson01-echo");
 
@@ -163,56 +166,34 @@ fn le_client_previent_quand_le_serveur_ferme() -> io::Result<()> {
 
 #[test]
 fn l_aide_est_en_francais() -> io::Result<()> {
-    let output = run(PROGRAM, &["--help"])?;
-    assert!(output.status.success(), "--help doit réussir");
-    let help = String::from_utf8_lossy(&output.stdout);
-    for expected in [
-        "Utilisation",
-        "serveur",
-        "client",
-        "--addr",
-        "Affiche cette aide",
-    ] {
-        assert!(
-            help.contains(expected),
-            "l'aide doit mentionner « {expected} » :\n{help}"
-        );
-    }
+    assert_help_mentions(
+        PROGRAM,
+        &["--help"],
+        &[
+            "Utilisation",
+            "serveur",
+            "client",
+            "--addr",
+            "Affiche cette aide",
+        ],
+    )?;
     Ok(())
 }
 
 #[test]
 fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
-    let occupied = TcpListener::bind("127.0.0.1:0")?;
-    let addr = occupied.local_addr()?.to_string();
+    let (_occupied, addr) = occupied_addr()?;
+    let addr = addr.to_string();
     let output = run(PROGRAM, &["server", "--addr", &addr])?;
-    assert!(
-        !output.status.success(),
-        "le programme doit échouer si le port est pris"
-    );
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("déjà utilisée"),
-        "message attendu en français : {stderr}"
-    );
-    assert!(
-        !stderr.contains("panicked"),
-        "une erreur attendue ne doit pas paniquer : {stderr}"
-    );
+    assert_fails_with(&output, "déjà utilisée");
     Ok(())
 }
 
 #[test]
 fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
-    // On réserve un port puis on le libère : plus personne n'y écoute.
-    let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?.to_string();
+    let addr = unused_addr()?.to_string(); // personne n'y écoute
     let output = run(PROGRAM, &["client", "--addr", &addr])?;
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("connexion refusée"),
-        "message attendu en français : {stderr}"
-    );
+    assert_fails_with(&output, "connexion refusée");
     Ok(())
 }
 

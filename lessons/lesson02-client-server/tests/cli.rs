@@ -3,11 +3,14 @@
 //! a une échéance : au-delà, il est tué et le test échoue.
 
 use std::io::{self, BufReader, Cursor, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::thread;
 
 use lesson02_client_server::{GREETING, listen, serve};
-use test_kit::{Program, connect, read_line, run};
+use test_kit::{
+    Program, assert_fails_with, assert_help_mentions, connect, occupied_addr, read_line, run,
+    unused_addr,
+};
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson02-client-server");
 
@@ -21,59 +24,37 @@ fn start_server() -> io::Result<SocketAddr> {
 
 #[test]
 fn l_aide_est_en_francais() -> io::Result<()> {
-    let output = run(PROGRAM, &["--help"])?;
-    assert!(output.status.success(), "--help doit réussir");
-    let help = String::from_utf8_lossy(&output.stdout);
-    for expected in [
-        "Utilisation",
-        "Commandes",
-        "serveur",
-        "client",
-        "--addr",
-        "127.0.0.1:7777",
-        "Affiche cette aide",
-        "exit",
-    ] {
-        assert!(
-            help.contains(expected),
-            "l'aide doit mentionner « {expected} » :\n{help}"
-        );
-    }
+    assert_help_mentions(
+        PROGRAM,
+        &["--help"],
+        &[
+            "Utilisation",
+            "Commandes",
+            "serveur",
+            "client",
+            "--addr",
+            "127.0.0.1:7777",
+            "Affiche cette aide",
+            "exit",
+        ],
+    )?;
     Ok(())
 }
 
 #[test]
 fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
-    let occupied = TcpListener::bind("127.0.0.1:0")?;
-    let addr = occupied.local_addr()?.to_string();
+    let (_occupied, addr) = occupied_addr()?;
+    let addr = addr.to_string();
     let output = run(PROGRAM, &["serveur", "--addr", &addr])?;
-    assert!(
-        !output.status.success(),
-        "le programme doit échouer si le port est pris"
-    );
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("déjà utilisée"),
-        "message attendu en français : {stderr}"
-    );
-    assert!(
-        !stderr.contains("panicked"),
-        "une erreur attendue ne doit pas paniquer : {stderr}"
-    );
+    assert_fails_with(&output, "déjà utilisée");
     Ok(())
 }
 
 #[test]
 fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
-    // On réserve un port puis on le libère : plus personne n'y écoute.
-    let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?.to_string();
+    let addr = unused_addr()?.to_string(); // personne n'y écoute
     let output = run(PROGRAM, &["client", "--addr", &addr])?;
-    assert!(!output.status.success(), "le client doit échouer");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("connexion refusée"),
-        "message attendu en français : {stderr}"
-    );
+    assert_fails_with(&output, "connexion refusée");
     Ok(())
 }
 

@@ -5,10 +5,12 @@
 mod common;
 
 use std::io::{self, Read, Write};
-use std::net::TcpListener;
 
 use common::Chatter;
-use test_kit::{Program, connect, run, run_with_input};
+use test_kit::{
+    Program, assert_fails_with, assert_help_mentions, connect, occupied_addr, run, run_with_input,
+    unused_addr,
+};
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson04-select");
 
@@ -42,59 +44,34 @@ fn l_aide_est_en_francais_pour_chaque_commande() -> io::Result<()> {
         ),
         (&["client", "--help"], &["exit"]),
     ] {
-        let output = run(PROGRAM, args)?;
-        assert!(output.status.success(), "{args:?} doit réussir");
-        let help = String::from_utf8_lossy(&output.stdout);
         let common = [
             "Utilisation",
             "--addr",
             "--max-clients",
             "Affiche cette aide",
         ];
-        for needle in expected.iter().chain(&common) {
-            assert!(
-                help.contains(needle),
-                "l'aide de {args:?} doit mentionner « {needle} » :\n{help}"
-            );
-        }
+        let words: Vec<&str> = expected.iter().chain(&common).copied().collect();
+        assert_help_mentions(PROGRAM, args, &words)?;
     }
     Ok(())
 }
 
 #[test]
 fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
-    let occupied = TcpListener::bind("127.0.0.1:0")?;
-    let addr = occupied.local_addr()?.to_string();
+    let (_occupied, addr) = occupied_addr()?;
+    let addr = addr.to_string();
     for command in ["server", "chat"] {
         let output = run(PROGRAM, &[command, "--addr", &addr])?;
-        assert!(
-            !output.status.success(),
-            "`{command}` doit échouer si le port est pris"
-        );
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            stderr.contains("déjà utilisée"),
-            "message attendu en français : {stderr}"
-        );
-        assert!(
-            !stderr.contains("panicked"),
-            "une erreur attendue ne doit pas paniquer : {stderr}"
-        );
+        assert_fails_with(&output, "déjà utilisée");
     }
     Ok(())
 }
 
 #[test]
 fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
-    // On réserve un port puis on le libère : plus personne n'y écoute.
-    let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?.to_string();
+    let addr = unused_addr()?.to_string(); // personne n'y écoute
     let output = run(PROGRAM, &["client", "--addr", &addr])?;
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("connexion refusée"),
-        "message attendu en français : {stderr}"
-    );
+    assert_fails_with(&output, "connexion refusée");
     Ok(())
 }
 
@@ -113,17 +90,10 @@ fn les_valeurs_extremes_des_options_sont_refusees_en_francais() -> io::Result<()
         let option_value = format!("{option}={value}");
         let args = ["chat", &option_value, "--addr", "127.0.0.1:0"];
         let output = run(PROGRAM, &args)?;
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            !output.status.success(),
-            "{args:?} n'a pas de sens et doit échouer"
+        assert_fails_with(
+            &output,
+            &format!("valeur refusée pour {option} : « {value} » n'est pas un entier entre"),
         );
-        assert!(
-            stderr.contains(&format!("valeur refusée pour {option}"))
-                && stderr.contains("n'est pas un entier entre"),
-            "{args:?} : message attendu en français : {stderr}"
-        );
-        assert!(!stderr.contains("panicked"), "{args:?} : {stderr}");
     }
     Ok(())
 }

@@ -3,10 +3,13 @@
 //! test échoue.
 
 use std::io::{self, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
 
-use test_kit::{MAX_LINES, Program, connect, read_line, run};
+use test_kit::{
+    MAX_LINES, Program, assert_fails_with, assert_help_mentions, connect, occupied_addr, read_line,
+    run, unused_addr,
+};
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson05-chat");
 
@@ -121,27 +124,23 @@ fn le_mot_de_passe_oper_peut_venir_de_l_environnement() -> io::Result<()> {
 
 #[test]
 fn l_aide_est_en_francais() -> io::Result<()> {
-    let output = run(PROGRAM, &["--help"])?;
-    assert!(output.status.success(), "--help doit réussir");
-    let help = String::from_utf8_lossy(&output.stdout);
-    for expected in [
-        "Utilisation",
-        "serveur",
-        "client",
-        "--addr",
-        "--max-clients",
-        "--history",
-        "--history-file",
-        "--oper-password",
-        "CHAT_OPER_PASSWORD",
-        "--max-line",
-        "Affiche cette aide",
-    ] {
-        assert!(
-            help.contains(expected),
-            "l'aide doit mentionner « {expected} » :\n{help}"
-        );
-    }
+    assert_help_mentions(
+        PROGRAM,
+        &["--help"],
+        &[
+            "Utilisation",
+            "serveur",
+            "client",
+            "--addr",
+            "--max-clients",
+            "--history",
+            "--history-file",
+            "--oper-password",
+            "CHAT_OPER_PASSWORD",
+            "--max-line",
+            "Affiche cette aide",
+        ],
+    )?;
     let output = run(PROGRAM, &["client", "--help"])?;
     let help = String::from_utf8_lossy(&output.stdout);
     assert!(help.contains("--nick"), "aide du client :\n{help}");
@@ -161,54 +160,31 @@ fn une_valeur_absurde_est_refusee_avant_de_demarrer() -> io::Result<()> {
     ] {
         for value in ["0", huge.as_str()] {
             let output = run(PROGRAM, &["server", "--addr", "127.0.0.1:0", option, value])?;
-            assert!(
-                !output.status.success(),
-                "{option} {value} n'a pas de sens et doit être refusé"
-            );
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            assert!(
-                stderr.contains("n'est pas un entier entre") && !stderr.contains("panicked"),
-                "{option} {value} : message attendu en français : {stderr}"
-            );
+            assert_fails_with(&output, "n'est pas un entier entre");
         }
     }
     let output = run(
         PROGRAM,
         &["server", "--addr", "127.0.0.1:0", "--max-rate", &huge],
     )?;
-    assert!(
-        !output.status.success(),
-        "--max-rate {huge} doit être refusé"
-    );
+    assert_fails_with(&output, "valeur refusée pour --max-rate");
     Ok(())
 }
 
 #[test]
 fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
-    let occupied = TcpListener::bind("127.0.0.1:0")?;
-    let addr = occupied.local_addr()?.to_string();
+    let (_occupied, addr) = occupied_addr()?;
+    let addr = addr.to_string();
     let output = run(PROGRAM, &["--addr", &addr])?;
-    assert!(!output.status.success(), "le port est pris : échec attendu");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("déjà utilisée"),
-        "message attendu : {stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "pas de panique : {stderr}");
+    assert_fails_with(&output, "déjà utilisée");
     Ok(())
 }
 
 #[test]
 fn une_connexion_refusee_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
-    // On réserve un port puis on le libère : plus personne n'y écoute.
-    let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?.to_string();
+    let addr = unused_addr()?.to_string(); // personne n'y écoute
     let output = run(PROGRAM, &["client", "--nick", "alice", "--addr", &addr])?;
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("connexion refusée"),
-        "message attendu : {stderr}"
-    );
+    assert_fails_with(&output, "connexion refusée");
     Ok(())
 }
 
@@ -217,12 +193,7 @@ fn un_fichier_d_historique_inaccessible_donne_un_message_francais() -> io::Resul
     let path = std::env::temp_dir().join("lesson05-absent/sous-dossier/h.jsonl");
     let path = path.to_string_lossy();
     let output = run(PROGRAM, &["--addr", "127.0.0.1:0", "--history-file", &path])?;
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("impossible d'ouvrir le fichier d'historique"),
-        "message attendu : {stderr}"
-    );
+    assert_fails_with(&output, "impossible d'ouvrir le fichier d'historique");
     Ok(())
 }
 

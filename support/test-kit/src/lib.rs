@@ -6,9 +6,12 @@
 //! garantissent ; chaque leçon les utilise au lieu d'en garder sa copie :
 //!
 //! - [`run`] lance un programme, attend sa fin avec une échéance et rend ce qu'il a écrit ;
+//!   [`assert_fails_with`] vérifie une erreur attendue (code non nul, phrase française, pas de
+//!   panique) et [`assert_help_mentions`] une aide ;
 //!   [`Program`] le laisse tourner pendant le test (un serveur), lit ses lignes avec une borne
 //!   ([`Lines::expect`]) et le tue à la fin du test, même en cas d'échec ;
-//! - [`connect`] ouvre une connexion dont chaque lecture et chaque écriture a un délai,
+//! - [`connect`] ouvre une connexion dont chaque lecture et chaque écriture a un délai
+//!   ([`occupied_addr`] et [`unused_addr`] donnent une adresse prise ou libre),
 //!   [`read_line`] lit une ligne bornée en octets, et [`roundtrip`] envoie tout puis lit tout
 //!   (l'échange type avec un serveur d'écho) ;
 //! - [`with_deadline`] et [`background`] font travailler un thread et font échouer le test,
@@ -27,8 +30,8 @@ mod program;
 mod terminal;
 
 pub use deadline::{Background, background, with_deadline};
-pub use net::{connect, read_line, roundtrip};
-pub use program::{Lines, Program, run, run_with_input};
+pub use net::{connect, occupied_addr, read_line, roundtrip, unused_addr};
+pub use program::{Lines, Program, assert_fails_with, assert_help_mentions, run, run_with_input};
 pub use terminal::{Keyboard, Screen, Shown, keyboard, screen};
 
 /// L'échéance de chaque attente : largement assez sur la boucle locale, même sur une machine

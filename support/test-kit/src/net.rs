@@ -1,7 +1,7 @@
 //! Des connexions de test qui ne bloquent jamais le test.
 
 use std::io::{self, BufRead, ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 
 use crate::{MAX_LINE_BYTES, TIMEOUT, background};
 
@@ -13,6 +13,20 @@ pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
     stream.set_read_timeout(Some(TIMEOUT))?;
     stream.set_write_timeout(Some(TIMEOUT))?;
     Ok(stream)
+}
+
+/// Une adresse de la boucle locale déjà prise par un autre : on garde le `TcpListener` rendu
+/// tant qu'elle doit le rester (pour vérifier l'erreur « adresse déjà utilisée »).
+pub fn occupied_addr() -> io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    Ok((listener, addr))
+}
+
+/// Une adresse de la boucle locale où personne n'écoute : on réserve un port, puis on le
+/// libère (pour vérifier l'erreur « connexion refusée »).
+pub fn unused_addr() -> io::Result<SocketAddr> {
+    TcpListener::bind("127.0.0.1:0")?.local_addr()
 }
 
 /// Lit une ligne entière, `\n` compris ; une chaîne vide veut dire que le pair a fermé. Les

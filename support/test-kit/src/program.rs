@@ -90,6 +90,46 @@ fn finish(command: &mut Command, input: Option<&[u8]>) -> io::Result<Output> {
     }
 }
 
+/// Vérifie qu'un programme a échoué comme le veut la maison (voir `CONTRIBUTING.md`) : un code
+/// de sortie non nul, `expected` dans sa sortie d'erreur (la phrase française qui explique), et
+/// aucune panique.
+#[track_caller]
+pub fn assert_fails_with(output: &Output, expected: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success(),
+        "le programme devait échouer ; sa sortie d'erreur : {stderr}"
+    );
+    assert!(
+        stderr.contains(expected),
+        "message attendu (« {expected} ») absent de : {stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked"),
+        "une erreur attendue ne doit pas paniquer : {stderr}"
+    );
+}
+
+/// Lance `program args` (par exemple `--help`), vérifie qu'il réussit et que sa sortie
+/// standard mentionne chacun des `words`, et la rend.
+#[track_caller]
+pub fn assert_help_mentions(
+    program: impl AsRef<OsStr>,
+    args: &[&str],
+    words: &[&str],
+) -> io::Result<String> {
+    let output = run(program, args)?;
+    assert!(output.status.success(), "{args:?} doit réussir");
+    let help = String::from_utf8_lossy(&output.stdout).into_owned();
+    for word in words {
+        assert!(
+            help.contains(word),
+            "l'aide de {args:?} doit mentionner « {word} » :\n{help}"
+        );
+    }
+    Ok(help)
+}
+
 /// Lit tout `pipe` dans un thread ; le résultat arrive par le canal rendu.
 fn read_all(pipe: Option<impl Read + Send + 'static>) -> Receiver<Vec<u8>> {
     let (sender, received) = mpsc::channel();

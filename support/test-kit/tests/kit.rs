@@ -7,8 +7,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use test_kit::{
-    MAX_LINE_BYTES, Program, background, connect, keyboard, read_line, roundtrip, run,
-    run_with_input, screen, with_deadline,
+    MAX_LINE_BYTES, Program, assert_fails_with, background, connect, keyboard, occupied_addr,
+    read_line, roundtrip, run, run_with_input, screen, unused_addr, with_deadline,
 };
 
 const PARROT: &str = env!("CARGO_BIN_EXE_parrot");
@@ -23,6 +23,33 @@ fn run_rend_le_code_de_sortie_et_les_deux_sorties() -> std::io::Result<()> {
     );
     assert_eq!(output.stdout, b"sortie standard\n");
     assert_eq!(output.stderr, "sortie d'erreur\n".as_bytes());
+    Ok(())
+}
+
+#[test]
+fn une_erreur_attendue_se_verifie_en_une_ligne() -> std::io::Result<()> {
+    let output = run(PARROT, &["code", "1"])?;
+    assert_fails_with(&output, "sortie d'erreur");
+    Ok(())
+}
+
+#[test]
+#[should_panic(expected = "le programme devait échouer")]
+fn un_programme_qui_reussit_n_est_pas_une_erreur_attendue() {
+    let output = run(PARROT, &["code", "0"]).unwrap();
+    assert_fails_with(&output, "sortie d'erreur");
+}
+
+#[test]
+fn une_adresse_prise_le_reste_et_une_adresse_libre_refuse() -> std::io::Result<()> {
+    let (_listener, taken) = occupied_addr()?;
+    assert!(
+        TcpListener::bind(taken).is_err(),
+        "l'adresse doit rester prise"
+    );
+    let free = unused_addr()?;
+    let refused = std::net::TcpStream::connect(free).expect_err("personne n'écoute");
+    assert_eq!(refused.kind(), ErrorKind::ConnectionRefused);
     Ok(())
 }
 

@@ -40,10 +40,14 @@ fn une_rafale_de_vingt_clients_arrive_entiere_et_dans_l_ordre() -> io::Result<()
             chatter.send(burst.as_bytes())?;
             let mut next = [0; CLIENTS];
             let mut received = 0;
+            let mut arrivals = 0;
             while received < (CLIENTS - 1) * LINES {
                 let line = chatter.read_line()?;
                 if line.ends_with(" a rejoint le salon.\n") {
-                    continue; // ceux qui sont arrivés après moi
+                    // Ceux qui sont arrivés après moi : au plus CLIENTS - 1.
+                    arrivals += 1;
+                    assert!(arrivals < CLIENTS, "{me} : trop d'arrivées annoncées");
+                    continue;
                 }
                 assert!(!line.starts_with("***"), "{me} : avis inattendu {line:?}");
                 let (author, seq) = parse_burst_line(&line, &names);
@@ -143,9 +147,17 @@ fn quatre_bavards_sont_ralentis_et_seul_celui_qui_ne_lit_pas_est_deconnecte() ->
             } else {
                 FLOODERS
             };
+            let mut rows = 0;
             while ended < expected_ends {
                 let line = chatter.read_line()?;
                 assert!(!line.is_empty(), "{me} a été déconnecté");
+                // Chaque ligne d'un bavard (un bon kilo-octet) arrive en une quinzaine de
+                // rangées de 80 colonnes : au-delà de vingt par ligne envoyée, c'est sans fin.
+                rows += 1;
+                assert!(
+                    rows <= FLOODERS * (MAX_LINES + 1) * 20,
+                    "{me} : la « fin » des bavards n'arrive jamais"
+                );
                 if line == kicked {
                     seen.kicks.push(line);
                     sleeper_gone.store(true, Ordering::SeqCst);

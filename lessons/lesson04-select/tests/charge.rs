@@ -30,7 +30,13 @@ impl Seen {
     fn record(&mut self, row: &str, names: &[String]) {
         let row = row.strip_suffix('\n').expect("chaque rangée finit par \\n");
         if row.starts_with("***") {
-            // Une annonce n'est jamais coupée (celle du freinage dépasse 80 colonnes).
+            // Une annonce n'est jamais coupée (celle du freinage dépasse 80 colonnes). Les
+            // boucles de lecture ne comptent que les messages : ce plafond les borne aussi.
+            assert!(
+                self.notices.len() < 100,
+                "des annonces sans fin : {:?}",
+                &self.notices[self.notices.len() - 5..]
+            );
             self.notices.push(row.to_string());
             return;
         }

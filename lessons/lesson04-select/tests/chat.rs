@@ -178,6 +178,7 @@ fn un_client_qui_ne_lit_plus_est_deconnecte_et_les_autres_continuent() -> io::Re
         while relayed < 64 {
             let received = listener.line()?;
             if received == kicked {
+                assert!(!seen_kick, "le départ du dormeur n'est annoncé qu'une fois");
                 seen_kick = true;
             } else {
                 assert_eq!(

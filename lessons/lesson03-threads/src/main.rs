@@ -39,26 +39,30 @@ enum Command {
     /// Démarre le serveur d'écho, un thread par client (commande par défaut ; alias : serveur)
     #[command(alias = "serveur")]
     Server {
-        /// Nombre maximal de clients servis en même temps, de 1 à 100000 (défaut : 100)
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS,
-              hide_default_value = true, value_parser = between(1usize, 100_000))]
+              hide_default_value = true, value_parser = between(1usize, 100_000),
+              help = format!("Nombre maximal de clients servis en même temps, de 1 à 100000 \
+                              (défaut : {DEFAULT_MAX_CLIENTS})"))]
         max_clients: usize,
     },
     /// Démarre le serveur de chat : chaque ligne est relayée à tous les autres clients
     #[command(after_help = CHAT_LIMITS)]
     Chat {
-        /// Nombre maximal de clients connectés en même temps, de 1 à 100000 (défaut : 100)
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS,
-              hide_default_value = true, value_parser = between(1usize, 100_000))]
+              hide_default_value = true, value_parser = between(1usize, 100_000),
+              help = format!("Nombre maximal de clients connectés en même temps, de 1 à 100000 \
+                              (défaut : {DEFAULT_MAX_CLIENTS})"))]
         max_clients: usize,
-        /// Longueur maximale d'une ligne, en octets, de 1 à 65536 (défaut : 1024)
         #[arg(long, value_name = "OCTETS", default_value_t = DEFAULT_MAX_LINE,
-              hide_default_value = true, value_parser = between(1usize, 65_536))]
+              hide_default_value = true, value_parser = between(1usize, 65_536),
+              help = format!("Longueur maximale d'une ligne, en octets, de 1 à 65536 \
+                              (défaut : {DEFAULT_MAX_LINE})"))]
         max_line: usize,
-        /// Lignes par seconde et par client, de 0 à 100000 ; 0 : pas de limite (défaut : 100).
-        /// Au-delà, le serveur lit le bavard moins vite (aucune ligne perdue) et le prévient.
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_RATE,
-              hide_default_value = true, value_parser = between(0u32, 100_000))]
+              hide_default_value = true, value_parser = between(0u32, 100_000),
+              help = format!("Lignes par seconde et par client, de 0 à 100000 ; 0 : pas de \
+                              limite (défaut : {DEFAULT_MAX_RATE}). Au-delà, le serveur lit le \
+                              bavard moins vite (aucune ligne perdue) et le prévient."))]
         max_rate: u32,
     },
     /// Envoie chaque ligne tapée au serveur et affiche tout ce qu'il envoie (`exit` pour quitter)

@@ -53,21 +53,24 @@ struct Cli {
     #[arg(long, global = true, default_value = DEFAULT_ADDR, hide_default_value = true)]
     addr: String,
 
-    /// Serveurs : nombre maximal de clients connectés en même temps, de 1 à 100000 (défaut : 1024)
     #[arg(long, global = true, default_value_t = DEFAULT_MAX_CLIENTS, hide_default_value = true,
-          value_parser = between(1, MAX_CLIENTS_LIMIT))]
+          value_parser = between(1, MAX_CLIENTS_LIMIT),
+          help = format!("Serveurs : nombre maximal de clients connectés en même temps, de 1 à \
+                          {MAX_CLIENTS_LIMIT} (défaut : {DEFAULT_MAX_CLIENTS})"))]
     max_clients: usize,
 
-    /// Chat : longueur maximale d'une ligne, en octets, de 1 à 4096 (défaut : 1024)
     #[arg(long, global = true, default_value_t = DEFAULT_MAX_LINE, hide_default_value = true,
-          value_parser = between(1, MAX_LINE_LIMIT))]
+          value_parser = between(1, MAX_LINE_LIMIT),
+          help = format!("Chat : longueur maximale d'une ligne, en octets, de 1 à \
+                          {MAX_LINE_LIMIT} (défaut : {DEFAULT_MAX_LINE})"))]
     max_line: usize,
 
-    /// Chat : lignes par seconde et par client, de 0 à 10000, avec une réserve d'autant ;
-    /// au-delà, le serveur cesse un moment de lire ce client, sans rien perdre. 0 : pas de
-    /// limite (défaut : 100)
     #[arg(long, global = true, default_value_t = DEFAULT_MAX_RATE,
-          hide_default_value = true, value_parser = between(0, MAX_RATE_LIMIT))]
+          hide_default_value = true, value_parser = between(0, MAX_RATE_LIMIT),
+          help = format!("Chat : lignes par seconde et par client, de 0 à {MAX_RATE_LIMIT}, avec \
+                          une réserve d'autant ; au-delà, le serveur cesse un moment de lire ce \
+                          client, sans rien perdre. 0 : pas de limite (défaut : \
+                          {DEFAULT_MAX_RATE})"))]
     max_rate: u32,
 
     /// Serveurs : note au journal (sortie d'erreur) chaque arrivée et chaque départ de client

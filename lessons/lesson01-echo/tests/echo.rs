@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use lesson01_echo::{ClientEnd, listen, run_client, serve};
 use test_kit::{
-    Program, TIMEOUT, assert_fails_with, assert_help_mentions, connect, occupied_addr, roundtrip,
-    run, unused_addr,
+    Program, TIMEOUT, assert_addr_in_use_is_explained, assert_echoes, assert_help_mentions,
+    assert_refusal_is_explained, connect, pattern, roundtrip, run,
 };
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson01-echo");
@@ -39,26 +39,21 @@ fn le_texte_est_renvoye_a_l_identique() -> io::Result<()> {
 fn les_octets_binaires_et_non_utf8_sont_renvoyes_intacts() -> io::Result<()> {
     let addr = start_server()?;
     let payload: Vec<u8> = (0..=255u8).chain([0xff, 0xfe, 0x00, 0xc3]).collect();
-    let received = roundtrip(addr, payload.clone())?;
-    assert_eq!(
-        received, payload,
-        "le serveur ne doit ni décoder ni modifier les octets"
-    );
-    Ok(())
+    assert_echoes(
+        addr,
+        payload,
+        "le serveur ne doit ni décoder ni modifier les octets",
+    )
 }
 
 #[test]
 fn un_mebioctet_revient_entier_malgre_les_lectures_partielles() -> io::Result<()> {
     let addr = start_server()?;
-    let payload: Vec<u8> = (0..1024 * 1024).map(|i| (i % 251) as u8).collect();
-    let received = roundtrip(addr, payload.clone())?;
-    assert_eq!(
-        received.len(),
-        payload.len(),
-        "il manque des octets dans l'écho"
-    );
-    assert!(received == payload, "l'écho de 1 Mio diffère de l'envoi");
-    Ok(())
+    assert_echoes(
+        addr,
+        pattern(1024 * 1024),
+        "1 Mio arrive en plusieurs lectures, chacune renvoyée entière",
+    )
 }
 
 #[test]
@@ -182,19 +177,12 @@ fn l_aide_est_en_francais() -> io::Result<()> {
 
 #[test]
 fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
-    let (_occupied, addr) = occupied_addr()?;
-    let addr = addr.to_string();
-    let output = run(PROGRAM, &["server", "--addr", &addr])?;
-    assert_fails_with(&output, "déjà utilisée");
-    Ok(())
+    assert_addr_in_use_is_explained(PROGRAM, &["server"])
 }
 
 #[test]
 fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
-    let addr = unused_addr()?.to_string(); // personne n'y écoute
-    let output = run(PROGRAM, &["client", "--addr", &addr])?;
-    assert_fails_with(&output, "connexion refusée");
-    Ok(())
+    assert_refusal_is_explained(PROGRAM, &["client"])
 }
 
 #[test]

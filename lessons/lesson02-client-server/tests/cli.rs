@@ -8,8 +8,8 @@ use std::thread;
 
 use lesson02_client_server::{GREETING, listen, serve};
 use test_kit::{
-    Program, assert_fails_with, assert_help_mentions, connect, occupied_addr, read_line, run,
-    unused_addr,
+    Program, assert_addr_in_use_is_explained, assert_help_mentions, assert_refusal_is_explained,
+    connect, read_line, run,
 };
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson02-client-server");
@@ -43,19 +43,12 @@ fn l_aide_est_en_francais() -> io::Result<()> {
 
 #[test]
 fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
-    let (_occupied, addr) = occupied_addr()?;
-    let addr = addr.to_string();
-    let output = run(PROGRAM, &["serveur", "--addr", &addr])?;
-    assert_fails_with(&output, "déjà utilisée");
-    Ok(())
+    assert_addr_in_use_is_explained(PROGRAM, &["serveur"])
 }
 
 #[test]
 fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
-    let addr = unused_addr()?.to_string(); // personne n'y écoute
-    let output = run(PROGRAM, &["client", "--addr", &addr])?;
-    assert_fails_with(&output, "connexion refusée");
-    Ok(())
+    assert_refusal_is_explained(PROGRAM, &["client"])
 }
 
 #[test]

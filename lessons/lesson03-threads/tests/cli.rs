@@ -8,8 +8,8 @@ use std::net::Shutdown;
 
 use common::PROGRAM;
 use test_kit::{
-    Program, assert_fails_with, assert_help_mentions, connect, occupied_addr, read_line, run,
-    unused_addr,
+    Program, assert_addr_in_use_is_explained, assert_fails_with, assert_help_mentions,
+    assert_refusal_is_explained, connect, read_line, run,
 };
 
 #[test]
@@ -47,21 +47,15 @@ fn l_aide_est_en_francais_pour_chaque_commande() -> io::Result<()> {
 
 #[test]
 fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
-    let (_occupied, addr) = occupied_addr()?;
-    let addr = addr.to_string();
     for command in ["server", "chat"] {
-        let output = run(PROGRAM, &[command, "--addr", &addr])?;
-        assert_fails_with(&output, "déjà utilisée");
+        assert_addr_in_use_is_explained(PROGRAM, &[command])?;
     }
     Ok(())
 }
 
 #[test]
 fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
-    let addr = unused_addr()?.to_string(); // personne n'y écoute
-    let output = run(PROGRAM, &["client", "--addr", &addr])?;
-    assert_fails_with(&output, "connexion refusée");
-    Ok(())
+    assert_refusal_is_explained(PROGRAM, &["client"])
 }
 
 #[test]

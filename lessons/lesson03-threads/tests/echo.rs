@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::any_local_port;
 use lesson03_threads::{listen, serve_echo};
-use test_kit::{connect, read_line, roundtrip};
+use test_kit::{assert_echoes, connect, pattern, read_line, roundtrip};
 
 /// Démarre un vrai serveur d'écho sur un port libre, au plus `max_clients` clients.
 fn start_server(max_clients: usize) -> io::Result<SocketAddr> {
@@ -26,26 +26,21 @@ fn start_server(max_clients: usize) -> io::Result<SocketAddr> {
 fn les_octets_binaires_et_non_utf8_sont_renvoyes_intacts() -> io::Result<()> {
     let addr = start_server(10)?;
     let payload: Vec<u8> = (0..=255u8).chain([0xff, 0xfe, 0x00, 0xc3]).collect();
-    let received = roundtrip(addr, payload.clone())?;
-    assert_eq!(
-        received, payload,
-        "le serveur ne doit ni décoder ni modifier les octets"
-    );
-    Ok(())
+    assert_echoes(
+        addr,
+        payload,
+        "le serveur ne doit ni décoder ni modifier les octets",
+    )
 }
 
 #[test]
 fn un_mebioctet_revient_entier_malgre_les_lectures_partielles() -> io::Result<()> {
     let addr = start_server(10)?;
-    let payload: Vec<u8> = (0..1024 * 1024).map(|i| (i % 251) as u8).collect();
-    let received = roundtrip(addr, payload.clone())?;
-    assert_eq!(
-        received.len(),
-        payload.len(),
-        "il manque des octets dans l'écho"
-    );
-    assert!(received == payload, "l'écho de 1 Mio diffère de l'envoi");
-    Ok(())
+    assert_echoes(
+        addr,
+        pattern(1024 * 1024),
+        "1 Mio arrive en plusieurs lectures, chacune renvoyée entière",
+    )
 }
 
 #[test]

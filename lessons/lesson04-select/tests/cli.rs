@@ -8,8 +8,8 @@ use std::io::{self, Read, Write};
 
 use common::Chatter;
 use test_kit::{
-    Program, assert_fails_with, assert_help_mentions, connect, occupied_addr, run, run_with_input,
-    unused_addr,
+    Program, assert_addr_in_use_is_explained, assert_fails_with, assert_help_mentions,
+    assert_refusal_is_explained, connect, run, run_with_input,
 };
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson04-select");
@@ -58,21 +58,15 @@ fn l_aide_est_en_francais_pour_chaque_commande() -> io::Result<()> {
 
 #[test]
 fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
-    let (_occupied, addr) = occupied_addr()?;
-    let addr = addr.to_string();
     for command in ["server", "chat"] {
-        let output = run(PROGRAM, &[command, "--addr", &addr])?;
-        assert_fails_with(&output, "déjà utilisée");
+        assert_addr_in_use_is_explained(PROGRAM, &[command])?;
     }
     Ok(())
 }
 
 #[test]
 fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
-    let addr = unused_addr()?.to_string(); // personne n'y écoute
-    let output = run(PROGRAM, &["client", "--addr", &addr])?;
-    assert_fails_with(&output, "connexion refusée");
-    Ok(())
+    assert_refusal_is_explained(PROGRAM, &["client"])
 }
 
 #[test]

@@ -11,37 +11,27 @@ use std::time::Duration;
 use common::{start_echo, start_stoppable_echo};
 use lesson04_select::{Config, listen, serve_echo};
 use socket2::{Domain, Socket, Type};
-use test_kit::{TIMEOUT, connect, roundtrip};
-
-/// Un motif reconnaissable : un octet manquant ou déplacé se voit à la comparaison.
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i % 251) as u8).collect()
-}
+use test_kit::{TIMEOUT, assert_echoes, connect, pattern, roundtrip};
 
 #[test]
 fn les_octets_binaires_et_non_utf8_sont_renvoyes_intacts() -> io::Result<()> {
     let addr = start_echo(Config::default())?;
     let payload: Vec<u8> = (0..=255u8).chain([0xff, 0xfe, 0x00, 0xc3]).collect();
-    let received = roundtrip(addr, payload.clone())?;
-    assert_eq!(
-        received, payload,
-        "le serveur ne doit ni décoder ni modifier les octets"
-    );
-    Ok(())
+    assert_echoes(
+        addr,
+        payload,
+        "le serveur ne doit ni décoder ni modifier les octets",
+    )
 }
 
 #[test]
 fn un_mebioctet_revient_entier_malgre_les_ecritures_partielles() -> io::Result<()> {
     let addr = start_echo(Config::default())?;
-    let payload = pattern(1024 * 1024);
-    let received = roundtrip(addr, payload.clone())?;
-    assert_eq!(
-        received.len(),
-        payload.len(),
-        "il manque des octets : les écritures partielles sont-elles gardées dans le tampon ?"
-    );
-    assert!(received == payload, "l'écho de 1 Mio diffère de l'envoi");
-    Ok(())
+    assert_echoes(
+        addr,
+        pattern(1024 * 1024),
+        "il manque des octets : les écritures partielles sont-elles gardées dans le tampon ?",
+    )
 }
 
 #[test]

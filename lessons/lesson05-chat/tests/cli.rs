@@ -7,8 +7,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
 
 use test_kit::{
-    MAX_LINES, Program, assert_fails_with, assert_help_mentions, connect, occupied_addr, read_line,
-    run, unused_addr,
+    MAX_LINES, Program, assert_addr_in_use_is_explained, assert_fails_with, assert_help_mentions,
+    assert_refusal_is_explained, connect, read_line, run,
 };
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson05-chat");
@@ -173,19 +173,12 @@ fn une_valeur_absurde_est_refusee_avant_de_demarrer() -> io::Result<()> {
 
 #[test]
 fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
-    let (_occupied, addr) = occupied_addr()?;
-    let addr = addr.to_string();
-    let output = run(PROGRAM, &["--addr", &addr])?;
-    assert_fails_with(&output, "déjà utilisée");
-    Ok(())
+    assert_addr_in_use_is_explained(PROGRAM, &[])
 }
 
 #[test]
 fn une_connexion_refusee_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
-    let addr = unused_addr()?.to_string(); // personne n'y écoute
-    let output = run(PROGRAM, &["client", "--nick", "alice", "--addr", &addr])?;
-    assert_fails_with(&output, "connexion refusée");
-    Ok(())
+    assert_refusal_is_explained(PROGRAM, &["client", "--nick", "alice"])
 }
 
 #[test]

@@ -7,13 +7,14 @@
 //!
 //! - [`run`] lance un programme, attend sa fin avec une échéance et rend ce qu'il a écrit ;
 //!   [`assert_fails_with`] vérifie une erreur attendue (code non nul, phrase française, pas de
-//!   panique) et [`assert_help_mentions`] une aide ;
+//!   panique), [`assert_addr_in_use_is_explained`] et [`assert_refusal_is_explained`] les deux
+//!   erreurs réseau qu'un étudiant rencontre d'abord, [`assert_help_mentions`] une aide ;
 //!   [`Program`] le laisse tourner pendant le test (un serveur), lit ses lignes avec une borne
 //!   ([`Lines::expect`]) et le tue à la fin du test, même en cas d'échec ;
 //! - [`connect`] ouvre une connexion dont chaque lecture et chaque écriture a un délai
 //!   ([`occupied_addr`] et [`unused_addr`] donnent une adresse prise ou libre),
 //!   [`read_line`] lit une ligne bornée en octets, et [`roundtrip`] envoie tout puis lit tout
-//!   (l'échange type avec un serveur d'écho) ;
+//!   (l'échange type avec un serveur d'écho, que [`assert_echoes`] vérifie) ;
 //! - [`with_deadline`] et [`background`] font travailler un thread et font échouer le test,
 //!   au lieu de le figer, s'il ne finit pas à temps ;
 //! - [`keyboard`] et [`screen`] simulent le clavier et l'écran d'un client.
@@ -30,8 +31,11 @@ mod program;
 mod terminal;
 
 pub use deadline::{Background, background, with_deadline};
-pub use net::{connect, occupied_addr, read_line, roundtrip, unused_addr};
-pub use program::{Lines, Program, assert_fails_with, assert_help_mentions, run, run_with_input};
+pub use net::{assert_echoes, connect, occupied_addr, pattern, read_line, roundtrip, unused_addr};
+pub use program::{
+    Lines, Program, assert_addr_in_use_is_explained, assert_fails_with, assert_help_mentions,
+    assert_refusal_is_explained, run, run_with_input,
+};
 pub use terminal::{Keyboard, Screen, Shown, keyboard, screen};
 
 /// L'échéance de chaque attente : largement assez sur la boucle locale, même sur une machine

@@ -66,3 +66,23 @@ pub fn roundtrip(addr: SocketAddr, payload: Vec<u8>) -> io::Result<Vec<u8>> {
     sending.join("l'envoi")?;
     Ok(received)
 }
+
+/// Vérifie qu'un serveur d'écho à `addr` renvoie `payload` entier et intact (voir
+/// [`roundtrip`]) ; `why` dit, en cas d'échec, la règle qu'il n'a pas suivie.
+#[track_caller]
+pub fn assert_echoes(addr: SocketAddr, payload: Vec<u8>, why: &str) -> io::Result<()> {
+    let received = roundtrip(addr, payload.clone())?;
+    assert_eq!(
+        received.len(),
+        payload.len(),
+        "il manque des octets dans l'écho : {why}"
+    );
+    assert!(received == payload, "l'écho diffère de l'envoi : {why}");
+    Ok(())
+}
+
+/// Des octets reconnaissables (pas seulement des zéros) : un octet perdu, déplacé ou doublé se
+/// voit à la comparaison.
+pub fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}

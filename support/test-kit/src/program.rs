@@ -17,7 +17,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::{MAX_LINE_BYTES, MAX_LINES, TIMEOUT};
+use crate::{MAX_LINE_BYTES, MAX_LINES, TIMEOUT, occupied_addr, unused_addr};
 
 /// La bibliothèque standard ne sait pas attendre la fin d'un processus avec une échéance : on
 /// regarde donc s'il est fini à ce rythme. Ce n'est pas une synchronisation, seule l'échéance
@@ -108,6 +108,32 @@ pub fn assert_fails_with(output: &Output, expected: &str) {
         !stderr.contains("panicked"),
         "une erreur attendue ne doit pas paniquer : {stderr}"
     );
+}
+
+/// Vérifie que `program args --addr ADRESSE` (un serveur) échoue en une phrase française, sans
+/// paniquer, quand l'adresse est déjà prise par un autre programme.
+#[track_caller]
+pub fn assert_addr_in_use_is_explained(
+    program: impl AsRef<OsStr>,
+    args: &[&str],
+) -> io::Result<()> {
+    let (_occupied, addr) = occupied_addr()?;
+    let addr = addr.to_string();
+    let mut full = args.to_vec();
+    full.extend(["--addr", &addr]);
+    assert_fails_with(&run(program, &full)?, "déjà utilisée");
+    Ok(())
+}
+
+/// Vérifie que `program args --addr ADRESSE` (un client) échoue en une phrase française, sans
+/// paniquer, quand personne n'écoute à l'adresse.
+#[track_caller]
+pub fn assert_refusal_is_explained(program: impl AsRef<OsStr>, args: &[&str]) -> io::Result<()> {
+    let addr = unused_addr()?.to_string();
+    let mut full = args.to_vec();
+    full.extend(["--addr", &addr]);
+    assert_fails_with(&run(program, &full)?, "connexion refusée");
+    Ok(())
 }
 
 /// Lance `program args` (par exemple `--help`), vérifie qu'il réussit et que sa sortie

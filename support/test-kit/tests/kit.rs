@@ -7,8 +7,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use test_kit::{
-    MAX_LINE_BYTES, Program, assert_fails_with, background, connect, keyboard, occupied_addr,
-    read_line, roundtrip, run, run_with_input, screen, unused_addr, with_deadline,
+    MAX_LINE_BYTES, Program, assert_echoes, assert_fails_with, background, connect, keyboard,
+    occupied_addr, pattern, read_line, roundtrip, run, run_with_input, screen, unused_addr,
+    with_deadline,
 };
 
 const PARROT: &str = env!("CARGO_BIN_EXE_parrot");
@@ -158,6 +159,34 @@ fn roundtrip_envoie_tout_ferme_l_envoi_et_lit_jusqu_a_la_fin() -> std::io::Resul
     });
     assert_eq!(roundtrip(addr, vec![7; 100_000])?, b"100000 octets");
     server.join("le serveur d'essai")
+}
+
+#[test]
+fn assert_echoes_accepte_un_vrai_echo() -> std::io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let echo = background(move || -> std::io::Result<u64> {
+        let (stream, _) = listener.accept()?;
+        std::io::copy(&mut &stream, &mut &stream)
+    });
+    assert_echoes(addr, pattern(300_000), "un écho par io::copy")?;
+    assert_eq!(echo.join("l'écho d'essai")?, 300_000);
+    Ok(())
+}
+
+#[test]
+#[should_panic(expected = "il manque des octets dans l'écho : un écho tronqué")]
+fn assert_echoes_refuse_un_echo_tronque() {
+    use std::io::Read;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let _echo = background(move || -> std::io::Result<()> {
+        let (mut stream, _) = listener.accept()?;
+        let mut all = Vec::new();
+        stream.read_to_end(&mut all)?;
+        stream.write_all(&all[..all.len() / 2])
+    });
+    assert_echoes(addr, pattern(1000), "un écho tronqué").unwrap();
 }
 
 #[test]

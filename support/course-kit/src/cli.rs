@@ -25,7 +25,10 @@ pub const HELP_TEMPLATE: &str =
 /// `-h` et `-V` décrites en français, à la fin de la liste. Une sous-commande reçoit les mêmes
 /// réglages.
 fn in_french(command: Command) -> Command {
-    let has_version = command.get_version().is_some();
+    // Une commande qui déclare déjà ses options `help` ou `version` garde les siennes.
+    let declares = |id: &str| command.get_arguments().any(|arg| arg.get_id() == id);
+    let (own_help, own_version) = (declares("help"), declares("version"));
+    let has_version = command.get_version().is_some() && !own_version;
     let mut command = command
         .help_template(HELP_TEMPLATE)
         .subcommand_help_heading("Commandes ")
@@ -35,8 +38,9 @@ fn in_french(command: Command) -> Command {
         .mut_args(|arg| match arg.get_help_heading() {
             None if !arg.is_positional() => arg.help_heading("Options "),
             _ => arg,
-        })
-        .arg(
+        });
+    if !own_help {
+        command = command.arg(
             Arg::new("help")
                 .short('h')
                 .long("help")
@@ -45,6 +49,7 @@ fn in_french(command: Command) -> Command {
                 .help_heading("Options ")
                 .display_order(usize::MAX - 1),
         );
+    }
     if has_version {
         command = command.arg(
             Arg::new("version")
@@ -348,5 +353,30 @@ mod tests {
             !client.contains("--version"),
             "la version est celle du programme : {client}"
         );
+    }
+
+    /// Une commande qui déclare elle-même son option d'aide, comme avant `parse`.
+    #[derive(clap::Parser, Debug)]
+    #[command(name = "ancienne", version, disable_help_flag = true)]
+    struct WithOwnHelp {
+        #[command(subcommand)]
+        command: Option<Sub>,
+        /// Affiche cette aide
+        #[arg(short, long, global = true, action = clap::ArgAction::Help)]
+        help: Option<bool>,
+    }
+
+    #[test]
+    fn une_commande_qui_a_sa_propre_aide_la_garde() {
+        let command = in_french(WithOwnHelp::command());
+        // Les vérifications de clap, dont : deux options ne portent pas le même nom.
+        command.clone().debug_assert();
+        let help = command.clone().render_help().to_string();
+        assert_eq!(
+            help.matches("--help").count(),
+            1,
+            "une seule option d'aide :\n{help}"
+        );
+        assert!(help.contains("Affiche la version"), "{help}");
     }
 }

@@ -172,7 +172,8 @@ fn chaque_page_du_livre_est_au_sommaire() {
     let orphans: Vec<String> = markdown_files()
         .into_iter()
         .filter(|path| path != &src.join("SUMMARY.md"))
-        // `bench/` contient les résultats écrits par la leçon 06 : ils sont inclus dans sa page.
+        // `bench/` contient les résultats écrits par `tools/bench-suite` : la page de la leçon 06
+        // les inclut.
         .filter(|path| !path.starts_with(src.join("bench")))
         .filter(|path| !listed.contains(&normalize(path)))
         .map(|path| shown(&path))

@@ -256,7 +256,8 @@ sleep 2 | nc 127.0.0.1 $port >/dev/null &
 pids+=($!)
 sleep 0.5
 {
-    show "cargo run -p lesson01-echo -- server --addr [::]:$port"
+    # Entre apostrophes : sous zsh (macOS), [::] serait pris pour un motif de fichiers.
+    show "cargo run -p lesson01-echo -- server --addr '[::]:$port'"
     show "nc 127.0.0.1 $port"
     show "ss -tn '( sport = :$port or dport = :$port )'"
     ss -tn "( sport = :$port or dport = :$port )"
@@ -303,6 +304,7 @@ port=$(free_port 7850) # personne n'y écoute
 {
     if command -v python3 >/dev/null; then
         show "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $port))'"
+        echo "(… la pile d'appels de Python, puis sa dernière ligne :)"
         python3 -c "import socket; socket.create_connection((\"127.0.0.1\", $port))" 2>&1 | tail -1 || true
     fi
     show "cargo run -p lesson01-echo -- client --addr 127.0.0.1:$port"

@@ -39,7 +39,9 @@ fn fill(requested: Option<usize>) -> io::Result<(usize, usize, usize)> {
     let mut sender = TcpStream::connect(listener.local_addr()?)?;
     let (receiver, _) = listener.accept()?; // gardé ouvert, jamais lu
     if let Some(size) = requested {
-        // À poser tôt : la taille de la fenêtre TCP se négocie avec ces tampons.
+        // Posées ici après la poignée de main : la taille s'applique tout de suite, mais le
+        // facteur d'échelle de la fenêtre, négocié dans le SYN, ne change plus. Un vrai
+        // serveur les pose sur la socket d'écoute, avant listen().
         SockRef::from(&sender).set_send_buffer_size(size)?;
         SockRef::from(&receiver).set_recv_buffer_size(size)?;
     }

@@ -89,7 +89,8 @@ pub fn listen_with(addr: SocketAddr, options: ListenOptions) -> io::Result<TcpLi
     // 4. listen() : la socket devient une socket d'écoute. Le noyau fait désormais seul la
     //    poignée de main en trois temps avec les clients et range jusqu'à BACKLOG connexions
     //    établies dans une file, en attendant que le programme appelle accept(). Quand la file
-    //    est pleine, Linux ignore les SYN suivants : le client les réenvoie, de plus en plus espacés.
+    //    est pleine, Linux ignore les SYN suivants : le client les réenvoie (toutes les
+    //    secondes d'abord sur un Linux récent, puis de plus en plus espacés).
     socket.listen(options.backlog)?;
 
     Ok(socket.into())

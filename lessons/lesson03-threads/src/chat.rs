@@ -205,7 +205,7 @@ pub fn serve_chat_until(
         log!("Client connecté : {peer} ({} en cours).", limit.active());
         // L'écrivain regroupe déjà les lignes en attente en un seul envoi : l'algorithme de
         // Nagle, qui retient un petit envoi tant que le précédent n'est pas acquitté,
-        // n'ajouterait que du retard (jusqu'à 40 ms avec l'acquittement différé du client).
+        // n'ajouterait que du retard (40 ms au moins avec l'accusé retardé du client).
         let _ = stream.set_nodelay(true);
         next_id += 1;
         let client = NewClient {

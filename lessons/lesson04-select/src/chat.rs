@@ -260,7 +260,7 @@ impl ChatServer {
         }
         // On regroupe déjà nous-mêmes les lignes d'un tour en un seul envoi : l'algorithme de
         // Nagle, qui retient un petit envoi tant que le précédent n'est pas acquitté,
-        // n'ajouterait que du retard (jusqu'à 40 ms avec l'acquittement différé du client).
+        // n'ajouterait que du retard (40 ms au moins avec l'accusé retardé du client).
         let _ = stream.set_nodelay(true);
         // Le tampon d'envoi du noyau, borné lui aussi (voir `SEND_BUFFER`). Un échec n'est pas
         // grave : le courrier reste borné par nos propres limites.

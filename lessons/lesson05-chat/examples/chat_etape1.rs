@@ -1,8 +1,8 @@
 //! Leçon 05, étape 1 : le plus court salon de discussion sur tokio.
 //!
-//! C'est, à peu de chose près, l'exemple `chat.rs` de tokio : une tâche par client, un canal de
-//! diffusion (`broadcast`) pour le salon, et un `select!` qui attend à la fois une ligne du
-//! client et un message du salon. En trente lignes, tout le monde parle à tout le monde.
+//! C'est la forme de nombreux tutoriels tokio : une tâche par client, un canal de diffusion
+//! (`broadcast`) pour le salon, et un `select!` qui attend à la fois une ligne du client et un
+//! message du salon. En une cinquantaine de lignes, tout le monde parle à tout le monde.
 //!
 //! Ses défauts sont le sujet du chapitre : un client lent PERD des messages sans que personne
 //! le sache (le canal écrase les plus anciens), une ligne sans fin fait grossir la mémoire, on
@@ -66,7 +66,7 @@ async fn chat(
                 // DÉFAUT : pendant que ce client ne lisait pas, le canal a écrasé `lost`
                 // messages. Ils sont perdus, et seul le journal du serveur le sait.
                 Err(broadcast::error::RecvError::Lagged(lost)) => {
-                    eprintln!("{peer} : {lost} messages perdus");
+                    eprintln!("{peer} : {lost} message(s) perdu(s)");
                 }
                 Err(broadcast::error::RecvError::Closed) => return Ok(()),
             }

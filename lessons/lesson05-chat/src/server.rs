@@ -271,7 +271,7 @@ fn reserve(shared: &Arc<Shared>, ip: IpAddr) -> Result<Place, String> {
 /// Règle la socket d'un client.
 fn tune(stream: &TcpStream) -> io::Result<()> {
     // Sans TCP_NODELAY, l'algorithme de Nagle retient les petits paquets en attendant
-    // l'accusé de réception du précédent : une ligne de chat attendrait jusqu'à 40 ms.
+    // l'accusé de réception du précédent : une ligne de chat attendrait au moins 40 ms.
     stream.set_nodelay(true)?;
     let socket = SockRef::from(stream);
     // Un tampon d'envoi FIXE : laissé à lui-même, le noyau l'agrandit jusqu'à plusieurs Mio

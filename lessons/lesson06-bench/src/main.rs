@@ -20,7 +20,7 @@ const LINE_LEN: usize = 60;
 
 const AFTER_HELP: &str = "Exemple, dans deux terminaux :\n  \
     cargo run --release -p lesson04-select -- chat\n  \
-    cargo run --release -p lesson06-bench -- --addr 127.0.0.1:7777 --pid $(pgrep lesson04-select)\n\
+    cargo run --release -p lesson06-bench -- --addr 127.0.0.1:7777 --pid $(lsof -t -iTCP:7777 -sTCP:LISTEN)\n\
     Tous les serveurs comparés : cargo run --release -p bench-suite -- --help";
 
 /// Leçon 06 : un générateur de charge. Un scénario (echo ou chat), un serveur.

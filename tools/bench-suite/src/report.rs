@@ -196,7 +196,7 @@ fn stalled_table(report: &Report, md: &mut String) {
         md,
         "### Chat avec un client qui ne lit jamais\n\n\
          Même salon, au débit que tous les serveurs ont tenu, plus un client qui ne lit \
-         jamais : on remplit d'abord ses tampons (environ 2 Mo de longues lignes), puis on \
+         jamais : on remplit d'abord ses tampons (environ 2 Mio de longues lignes), puis on \
          mesure un palier.\n\n\
          | Serveur | Salon | Débit (livraisons/s) | p99 sans lui (ms) | p50 avec (ms) | p99 avec (ms) | Manquantes | VmRSS du serveur (Mio) | Verdict |\n\
          |---|---:|---:|---:|---:|---:|---:|---:|---|"

@@ -23,7 +23,7 @@ pub fn connect(addr: SocketAddr) -> io::Result<std::net::TcpStream> {
     Ok(stream)
 }
 
-/// Remplit les tampons du client muet : environ 2 Mo de longues lignes diffusées par le salon.
+/// Remplit les tampons du client muet : environ 2 Mio de longues lignes diffusées par le salon.
 /// Entre son tampon de réception et le tampon d'envoi du serveur vers lui, le noyau garde
 /// environ 1,6 Mo en boucle locale : il faut les remplir pour que le test ait un sens. Les
 /// lignes partent par rafales de 64, chacune attendue chez tous avant la suivante : les clients

@@ -1,0 +1,51 @@
+//! Une règle, une conduite : chaque chat du cours garde sa propre copie de `sanitize` (une leçon
+//! se lit seule, de haut en bas), mais le livre affirme que toutes appliquent LA même règle.
+//! Ce test le vérifie sur les textes qui comptent : si une copie diverge, il le dit.
+
+/// Textes d'attaque et textes ordinaires : contrôles (effacer l'écran, retour chariot, NUL),
+/// contrôles bidirectionnels, séparateurs de ligne Unicode, tabulation et accents gardés.
+const SAMPLES: [&str; 10] = [
+    "bonjour",
+    "\x1b[2J effacé ?",
+    "salut\rbob: je mens",
+    "nul\0ici",
+    "\u{202e}esrever",
+    "\u{2066}isolé\u{2069} et \u{200f}",
+    "ligne\u{2028}séparée\u{2029}paragraphe",
+    "une\ttabulation",
+    "accents é à ü, idéogramme 漢",
+    "fin\n",
+];
+
+/// La neutralisation de l'exercice 11 (solution de référence), lue dans la ligne qu'il produit.
+fn ex11(text: &str) -> String {
+    let users = ["alice".to_string(), "bob".to_string()];
+    let deliveries = solutions::ex11_chat_routing::route_message(&users, "alice", text);
+    let line = &deliveries
+        .first()
+        .expect("bob doit recevoir le message")
+        .line;
+    line.strip_prefix("alice: ")
+        .and_then(|rest| rest.strip_suffix('\n'))
+        .expect("ligne « alice: … \\n »")
+        .to_string()
+}
+
+#[test]
+fn les_chats_des_lecons_et_l_exercice_11_neutralisent_de_la_meme_facon() {
+    for text in SAMPLES {
+        let l03 = lesson03_threads::display::sanitize(text);
+        let l04 = lesson04_select::display::sanitize(text);
+        let l05 = lesson05_chat::protocol::sanitize(text).into_owned();
+        let e11 = ex11(text);
+        assert_eq!(l03, l05, "leçons 03 et 05 diffèrent pour {text:?}");
+        assert_eq!(l04, l05, "leçons 04 et 05 diffèrent pour {text:?}");
+        assert_eq!(e11, l05, "exercice 11 et leçon 05 diffèrent pour {text:?}");
+    }
+}
+
+#[test]
+fn la_regle_commune_remplace_les_controles_et_garde_le_reste() {
+    let cleaned = lesson05_chat::protocol::sanitize("a\x1b[2Jb\tc é\u{202e}");
+    assert_eq!(cleaned, "a\u{FFFD}[2Jb\tc é\u{FFFD}");
+}

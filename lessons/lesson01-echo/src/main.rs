@@ -83,9 +83,8 @@ impl Default for ServerArgs {
 }
 
 /// Les valeurs de `--fermeture`, en français.
-#[derive(Clone, Copy, Default, ValueEnum)]
+#[derive(Clone, Copy, ValueEnum)]
 enum EndingArg {
-    #[default]
     Client,
     Serveur,
     Rst,

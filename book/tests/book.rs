@@ -1,16 +1,21 @@
-//! Vérification automatique du livre (`book/src`), lancée par `cargo test` à la racine.
+//! Vérification automatique du livre (`book/src`), lancée par `cargo test` à la
+//! racine.
 //!
-//! mdBook ne signale ni les liens internes cassés ni les ancres d'inclusion disparues : une
-//! ancre renommée dans une leçon donnerait en silence un extrait vide. Ces tests, écrits avec la
-//! seule bibliothèque standard, vérifient donc que :
-//! - chaque entrée du sommaire (`SUMMARY.md`) correspond à un fichier, et chaque page est au
+//! mdBook ne signale ni les liens internes cassés ni les ancres d'inclusion
+//! disparues : une ancre renommée dans une leçon donnerait en silence un extrait
+//! vide. Ces tests, écrits avec la seule bibliothèque standard, vérifient donc que :
+//! - chaque entrée du sommaire (`SUMMARY.md`) correspond à un fichier, et chaque page
+//!   est au sommaire ;
+//! - chaque `{{#include chemin:ancre}}` (et `#rustdoc_include`) désigne un fichier
+//!   qui existe et une ancre présente dans ce fichier (`ANCHOR: nom` et
+//!   `ANCHOR_END: nom`) ;
+//! - chaque leçon de `lessons/` et chaque exercice de `exercises/src/` a sa page au
 //!   sommaire ;
-//! - chaque `{{#include chemin:ancre}}` (et `#rustdoc_include`) désigne un fichier qui existe et
-//!   une ancre présente dans ce fichier (`ANCHOR: nom` et `ANCHOR_END: nom`) ;
-//! - chaque leçon de `lessons/` et chaque exercice de `exercises/src/` a sa page au sommaire ;
-//! - les liens entre pages aboutissent, jusqu'au titre visé quand le lien en donne un ;
-//! - chaque figure SVG de `book/src/figures` est affichée par une page, bien formée, sans rien
-//!   d'extérieur à charger, et tient dans la colonne de texte (`viewBox` d'au plus 720 de large).
+//! - les liens entre pages aboutissent, jusqu'au titre visé quand le lien en donne
+//!   un ;
+//! - chaque figure SVG de `book/src/figures` est affichée par une page, bien formée,
+//!   sans rien d'extérieur à charger, et tient dans la colonne de texte (`viewBox`
+//!   d'au plus 720 de large).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -42,7 +47,8 @@ fn shown(path: &Path) -> String {
         .to_string()
 }
 
-/// Supprime les `.` et `..` d'un chemin sans toucher au disque (le fichier peut manquer).
+/// Supprime les `.` et `..` d'un chemin sans toucher au disque (le fichier peut
+/// manquer).
 fn normalize(path: &Path) -> PathBuf {
     let mut result = PathBuf::new();
     for component in path.components() {
@@ -89,8 +95,9 @@ fn summary_entries() -> Vec<Entry> {
 /// Toutes les pages Markdown du livre, récursivement.
 fn markdown_files() -> Vec<PathBuf> {
     fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
-        let entries = fs::read_dir(dir)
-            .unwrap_or_else(|err| panic!("impossible de lister {} : {err}", dir.display()));
+        let entries = fs::read_dir(dir).unwrap_or_else(|err| {
+            panic!("impossible de lister {} : {err}", dir.display())
+        });
         for entry in entries {
             let path = entry.expect("entrée de dossier illisible").path();
             if path.is_dir() {
@@ -106,7 +113,8 @@ fn markdown_files() -> Vec<PathBuf> {
     files
 }
 
-/// Les lignes hors des blocs de code délimités (``` ou ~~~), avec leur numéro (à partir de 1).
+/// Les lignes hors des blocs de code délimités (``` ou ~~~), avec leur numéro (à
+/// partir de 1).
 fn prose_lines(text: &str) -> Vec<(usize, &str)> {
     let mut fence: Option<&str> = None;
     let mut lines = Vec::new();
@@ -125,7 +133,8 @@ fn prose_lines(text: &str) -> Vec<(usize, &str)> {
     lines
 }
 
-/// Retire les portions de code en ligne (`...`) : un lien écrit dans du code n'en est pas un.
+/// Retire les portions de code en ligne (`...`) : un lien écrit dans du code n'en est
+/// pas un.
 fn without_inline_code(line: &str) -> String {
     let mut result = String::new();
     let mut in_code = false;
@@ -172,8 +181,8 @@ fn chaque_page_du_livre_est_au_sommaire() {
     let orphans: Vec<String> = markdown_files()
         .into_iter()
         .filter(|path| path != &src.join("SUMMARY.md"))
-        // `bench/` contient les résultats écrits par `tools/bench-suite` : la page de la leçon 06
-        // les inclut.
+        // `bench/` contient les résultats écrits par `tools/bench-suite` : la page de
+        // la leçon 06 les inclut.
         .filter(|path| !path.starts_with(src.join("bench")))
         .filter(|path| !listed.contains(&normalize(path)))
         .map(|path| shown(&path))
@@ -197,9 +206,9 @@ struct Include {
     anchor: Option<String>,
 }
 
-/// Trouve les `{{#include ...}}`, `{{#rustdoc_include ...}}` et `{{#playground ...}}` d'une
-/// page. mdBook les traite partout, y compris dans les blocs de code ; `\{{#include}}` est la
-/// forme échappée, affichée telle quelle.
+/// Trouve les `{{#include ...}}`, `{{#rustdoc_include ...}}` et `{{#playground ...}}`
+/// d'une page. mdBook les traite partout, y compris dans les blocs de code ;
+/// `\{{#include}}` est la forme échappée, affichée telle quelle.
 fn includes_of(page: &Path) -> Vec<Include> {
     let text = read(page);
     let mut includes = Vec::new();
@@ -225,7 +234,8 @@ fn includes_of(page: &Path) -> Vec<Include> {
                 Some((file, selector)) => (file, Some(selector)),
                 None => (body, None),
             };
-            // Après le `:`, soit des numéros de lignes (`10`, `10:20`, `:20`), soit une ancre.
+            // Après le `:`, soit des numéros de lignes (`10`, `10:20`, `:20`), soit
+            // une ancre.
             let anchor = selector
                 .filter(|s| !s.chars().all(|c| c.is_ascii_digit() || c == ':'))
                 .map(|s| s.trim().to_string());
@@ -240,8 +250,8 @@ fn includes_of(page: &Path) -> Vec<Include> {
     includes
 }
 
-/// L'ancre est-elle ouverte puis fermée dans ce fichier ? (comme mdBook : `ANCHOR: nom` suivi,
-/// plus loin, de `ANCHOR_END: nom`).
+/// L'ancre est-elle ouverte puis fermée dans ce fichier ? (comme mdBook :
+/// `ANCHOR: nom` suivi, plus loin, de `ANCHOR_END: nom`).
 fn has_anchor(source: &str, anchor: &str) -> bool {
     let marker_line = |line: &str, marker: &str| {
         line.split_once(marker)
@@ -303,7 +313,8 @@ fn chaque_inclusion_designe_un_fichier_et_une_ancre_existants() {
 // Une page par leçon, une page par exercice
 // ---------------------------------------------------------------------------------------------
 
-/// Le nom du paquet déclaré dans un Cargo.toml (`name = "..."` de la section [package]).
+/// Le nom du paquet déclaré dans un Cargo.toml (`name = "..."` de la section
+/// [package]).
 fn package_name(manifest: &Path) -> Option<String> {
     read(manifest).lines().find_map(|line| {
         let value = line
@@ -416,7 +427,8 @@ fn chaque_exercice_a_sa_page_au_sommaire() {
 // Les liens internes
 // ---------------------------------------------------------------------------------------------
 
-/// Cibles des liens Markdown d'une page : `[texte](cible)` et `[réf]: cible`, hors code.
+/// Cibles des liens Markdown d'une page : `[texte](cible)` et `[réf]: cible`, hors
+/// code.
 fn links_of(text: &str) -> Vec<(usize, String)> {
     let mut links = Vec::new();
     for (number, line) in prose_lines(text) {
@@ -443,8 +455,8 @@ fn links_of(text: &str) -> Vec<(usize, String)> {
     links
 }
 
-/// L'identifiant HTML que mdBook donne à un titre : minuscules, espaces → `-`, ponctuation
-/// retirée ; les doublons reçoivent `-1`, `-2`…
+/// L'identifiant HTML que mdBook donne à un titre : minuscules, espaces → `-`,
+/// ponctuation retirée ; les doublons reçoivent `-1`, `-2`…
 fn heading_ids(text: &str) -> BTreeSet<String> {
     let mut ids = BTreeSet::new();
     for (_, line) in prose_lines(text) {
@@ -477,7 +489,8 @@ fn heading_ids(text: &str) -> BTreeSet<String> {
     ids
 }
 
-/// Le texte affiché d'un titre (sans `[lien](cible)`, `**`, `` ` ``) transformé en identifiant.
+/// Le texte affiché d'un titre (sans `[lien](cible)`, `**`, `` ` ``) transformé en
+/// identifiant.
 fn heading_id(title: &str) -> String {
     let mut visible = String::new();
     let mut rest = title;
@@ -511,7 +524,10 @@ fn les_liens_internes_aboutissent() {
         let dir = page.parent().expect("une page a un dossier parent");
         for (line, target) in links_of(&text) {
             let place = format!("{}:{line}", shown(&page));
-            if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+            if target.is_empty()
+                || target.contains("://")
+                || target.starts_with("mailto:")
+            {
                 continue;
             }
             let (file, fragment) = match target.split_once('#') {
@@ -529,8 +545,10 @@ fn les_liens_internes_aboutissent() {
                 ));
                 continue;
             }
-            // Un lien vers une page s'écrit avec son nom .md ; mdBook le change en .html.
-            let file_path = if file_path.extension().is_some_and(|ext| ext == "html") {
+            // Un lien vers une page s'écrit avec son nom .md ; mdBook le change en
+            // .html.
+            let file_path = if file_path.extension().is_some_and(|ext| ext == "html")
+            {
                 file_path.with_extension("md")
             } else {
                 file_path
@@ -567,8 +585,8 @@ fn les_liens_internes_aboutissent() {
 /// Les pages qui n'ont rien à faire lancer : un glossaire se lit.
 const WITHOUT_COMMAND: [&str; 1] = ["glossaire.md"];
 
-/// Une page « donne une commande à lancer » si elle montre une ligne de terminal (`$ …`) ou
-/// inclut une capture enregistrée (qui commence par sa commande).
+/// Une page « donne une commande à lancer » si elle montre une ligne de terminal
+/// (`$ …`) ou inclut une capture enregistrée (qui commence par sa commande).
 fn shows_a_command(text: &str) -> bool {
     text.lines()
         .any(|line| line.starts_with("$ ") || line.contains("{{#include captures/"))
@@ -590,8 +608,8 @@ fn chaque_chapitre_donne_une_commande_a_lancer() {
     );
 }
 
-/// Les noms de fichiers que `scripts/captures.sh` écrit (`"$out/nom.txt"`), en motifs : une
-/// variable du script (`$lesson`) vaut n'importe quel mot.
+/// Les noms de fichiers que `scripts/captures.sh` écrit (`"$out/nom.txt"`), en
+/// motifs : une variable du script (`$lesson`) vaut n'importe quel mot.
 fn capture_patterns() -> Vec<String> {
     let script = read(&workspace_root().join("scripts/captures.sh"));
     let mut patterns = Vec::new();
@@ -619,7 +637,8 @@ fn matches_pattern(pattern: &str, name: &str) -> bool {
         return rest.is_empty();
     }
     let last = parts.pop().unwrap_or_default();
-    // Chaque morceau après une variable : on retire le nom de la variable, on garde le texte.
+    // Chaque morceau après une variable : on retire le nom de la variable, on garde
+    // le texte.
     let tail = |part: &str| -> String {
         part.trim_start_matches('{')
             .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
@@ -661,7 +680,8 @@ fn chaque_capture_du_livre_vient_du_script_et_montre_sa_commande() {
         }
         let text = read(&path);
         if !text.starts_with("$ ") {
-            problems.push(format!("{name} : ne commence pas par la commande (`$ …`)"));
+            problems
+                .push(format!("{name} : ne commence pas par la commande (`$ …`)"));
         }
     }
     let included: BTreeSet<String> = markdown_files()
@@ -735,8 +755,9 @@ fn chaque_figure_existe() {
     );
 }
 
-/// Largeur maximale d'une figure dans son `viewBox` : la colonne de texte de mdBook fait 750 px,
-/// marges comprises. Plus large, la figure serait réduite et son texte deviendrait illisible.
+/// Largeur maximale d'une figure dans son `viewBox` : la colonne de texte de mdBook
+/// fait 750 px, marges comprises. Plus large, la figure serait réduite et son texte
+/// deviendrait illisible.
 const MAX_FIGURE_WIDTH: f64 = 720.0;
 
 /// Les figures SVG du livre, dans `book/src/figures`.
@@ -753,7 +774,8 @@ fn svg_figures() -> Vec<PathBuf> {
     figures
 }
 
-/// La valeur de l'attribut `name` dans une balise ouvrante (`<svg … name="valeur" …>`).
+/// La valeur de l'attribut `name` dans une balise ouvrante
+/// (`<svg … name="valeur" …>`).
 fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
     let mut rest = tag;
     while let Some(at) = rest.find(name) {
@@ -776,10 +798,11 @@ fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
     None
 }
 
-/// Les défauts d'une figure SVG écrite à la main, sans bibliothèque XML : un en-tête `<svg` ou
-/// `<?xml`, une seule racine `<svg>` avec un `viewBox` d'au plus [`MAX_FIGURE_WIDTH`] de large,
-/// des balises équilibrées, et rien d'extérieur (ni script, ni police, ni image à télécharger :
-/// le livre se lit hors ligne, et un `<img>` n'exécuterait de toute façon rien).
+/// Les défauts d'une figure SVG écrite à la main, sans bibliothèque XML : un en-tête
+/// `<svg` ou `<?xml`, une seule racine `<svg>` avec un `viewBox` d'au plus
+/// [`MAX_FIGURE_WIDTH`] de large, des balises équilibrées, et rien d'extérieur (ni
+/// script, ni police, ni image à télécharger : le livre se lit hors ligne, et un
+/// `<img>` n'exécuterait de toute façon rien).
 fn svg_problems(svg: &str) -> Vec<String> {
     let mut problems = Vec::new();
     let text = svg.trim_start_matches('\u{feff}').trim_start();
@@ -804,7 +827,8 @@ fn svg_problems(svg: &str) -> Vec<String> {
     let mut rest = text;
     while let Some(start) = rest.find('<') {
         rest = &rest[start..];
-        // Commentaires, instructions (`<?xml`), CDATA et déclarations ne sont pas des balises.
+        // Commentaires, instructions (`<?xml`), CDATA et déclarations ne sont pas des
+        // balises.
         let skipped = [
             ("<!--", "-->"),
             ("<?", "?>"),
@@ -817,7 +841,10 @@ fn svg_problems(svg: &str) -> Vec<String> {
             match rest.find(closing) {
                 Some(end) => rest = &rest[end + closing.len()..],
                 None => {
-                    problems.push(format!("`{}` jamais refermé", &rest[..rest.len().min(20)]));
+                    problems.push(format!(
+                        "`{}` jamais refermé",
+                        &rest[..rest.len().min(20)]
+                    ));
                     return problems;
                 }
             }
@@ -849,7 +876,9 @@ fn svg_problems(svg: &str) -> Vec<String> {
         if tag.starts_with("</") {
             match open.pop() {
                 Some(expected) if expected == name => {}
-                Some(expected) => problems.push(format!("`</{name}>` ferme `<{expected}>`")),
+                Some(expected) => {
+                    problems.push(format!("`</{name}>` ferme `<{expected}>`"))
+                }
                 None => problems.push(format!("`</{name}>` ne ferme rien")),
             }
             continue;
@@ -866,7 +895,8 @@ fn svg_problems(svg: &str) -> Vec<String> {
                         .map(str::parse::<f64>)
                         .collect::<Result<Vec<f64>, _>>()
                 }) {
-                    None => problems.push("la racine `<svg>` n'a pas de `viewBox`".to_string()),
+                    None => problems
+                        .push("la racine `<svg>` n'a pas de `viewBox`".to_string()),
                     Some(Ok(numbers)) if numbers.len() == 4 => {
                         if !(numbers[2] > 0.0 && numbers[2] <= MAX_FIGURE_WIDTH) {
                             problems.push(format!(
@@ -878,7 +908,8 @@ fn svg_problems(svg: &str) -> Vec<String> {
                             problems.push("hauteur du `viewBox` nulle".to_string());
                         }
                     }
-                    Some(_) => problems.push("`viewBox` illisible (quatre nombres)".to_string()),
+                    Some(_) => problems
+                        .push("`viewBox` illisible (quatre nombres)".to_string()),
                 }
             }
         }
@@ -958,11 +989,13 @@ fn les_identifiants_de_titres_suivent_mdbook() {
 
 #[test]
 fn les_inclusions_et_les_ancres_sont_bien_reconnues() {
-    let source = "// ANCHOR: listen\nfn listen() {}\n// ANCHOR_END: listen\n// ANCHOR: vide\n";
+    let source =
+        "// ANCHOR: listen\nfn listen() {}\n// ANCHOR_END: listen\n// ANCHOR: vide\n";
     assert!(has_anchor(source, "listen"), "ancre ouverte puis fermée");
     assert!(!has_anchor(source, "vide"), "ancre jamais fermée");
     assert!(!has_anchor(source, "list"), "un préfixe n'est pas l'ancre");
-    let links = links_of("Voir [ici](a.md#b) et `[pas](un lien)`.\n```\n[non](c.md)\n```\n");
+    let links =
+        links_of("Voir [ici](a.md#b) et `[pas](un lien)`.\n```\n[non](c.md)\n```\n");
     assert_eq!(links, vec![(1, "a.md#b".to_string())]);
 }
 
@@ -977,8 +1010,9 @@ fn les_motifs_des_captures_et_les_figures_sont_bien_reconnus() {
     assert!(matches_pattern("coupure-${mode}.txt", "coupure-rst.txt"));
     assert!(!matches_pattern("threads-$lesson.txt", "threads-.txt"));
     assert!(!matches_pattern("coupure-$mode.txt", "autre-rst.txt"));
-    let figures =
-        figures_of("![la poignée](figures/a.svg)\n`![pas](une figure)`\n<img src=\"b.svg\">\n");
+    let figures = figures_of(
+        "![la poignée](figures/a.svg)\n`![pas](une figure)`\n<img src=\"b.svg\">\n",
+    );
     assert_eq!(
         figures,
         vec![(1, "figures/a.svg".to_string()), (3, "b.svg".to_string())]
@@ -997,10 +1031,13 @@ fn le_controle_des_svg_reconnait_les_defauts() {
     assert!(problems("<svg viewBox=\"0 0 10 10\"><g></svg>").contains("ferme `<g>`"));
     assert!(problems("<svg viewBox=\"0 0 10 10\"><g>").contains("jamais fermé"));
     assert!(
-        problems("<svg viewBox=\"0 0 10 10\"></svg><svg viewBox=\"0 0 1 1\"/>").contains("racines")
+        problems("<svg viewBox=\"0 0 10 10\"></svg><svg viewBox=\"0 0 1 1\"/>")
+            .contains("racines")
     );
     assert!(problems("<html></html>").contains("ne commence"));
-    assert!(problems("<svg viewBox=\"0 0 10 10\"><script/></svg>").contains("<script"));
+    assert!(
+        problems("<svg viewBox=\"0 0 10 10\"><script/></svg>").contains("<script")
+    );
     assert_eq!(
         attribute("<svg xviewBox=\"1\" viewBox='0 0 5 5'>", "viewBox"),
         Some("0 0 5 5")

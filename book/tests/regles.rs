@@ -1,9 +1,11 @@
-//! Une règle, une conduite : chaque chat du cours garde sa propre copie de `sanitize` (une leçon
-//! se lit seule, de haut en bas), mais le livre affirme que toutes appliquent LA même règle.
-//! Ce test le vérifie sur les textes qui comptent : si une copie diverge, il le dit.
+//! Une règle, une conduite : chaque chat du cours garde sa propre copie de `sanitize`
+//! (une leçon se lit seule, de haut en bas), mais le livre affirme que toutes
+//! appliquent LA même règle. Ce test le vérifie sur les textes qui comptent : si une
+//! copie diverge, il le dit.
 
-/// Textes d'attaque et textes ordinaires : contrôles (effacer l'écran, retour chariot, NUL),
-/// contrôles bidirectionnels, séparateurs de ligne Unicode, tabulation et accents gardés.
+/// Textes d'attaque et textes ordinaires : contrôles (effacer l'écran, retour
+/// chariot, NUL), contrôles bidirectionnels, séparateurs de ligne Unicode, tabulation
+/// et accents gardés.
 const SAMPLES: [&str; 10] = [
     "bonjour",
     "\x1b[2J effacé ?",

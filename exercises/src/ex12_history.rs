@@ -1,14 +1,15 @@
 //! # Exercice 12 — un historique borné
 //!
-//! La question bonus du document 01 : garder un historique des messages sur le serveur, pour
-//! le rejouer aux nouveaux venus. Sans borne, un serveur qui tourne des semaines finirait par
-//! épuiser sa mémoire : on ne garde que les N derniers.
+//! La question bonus du document 01 : garder un historique des messages sur le
+//! serveur, pour le rejouer aux nouveaux venus. Sans borne, un serveur qui tourne des
+//! semaines finirait par épuiser sa mémoire : on ne garde que les N derniers.
 
 use std::collections::VecDeque;
 use std::io::{self, Write};
 
 /// Les `capacity` derniers messages, du plus ancien au plus récent.
-// Les champs sont une suggestion : changez-les si vous voulez (retirez alors ce `allow`).
+// Les champs sont une suggestion : changez-les si vous voulez (retirez alors ce
+// `allow`).
 #[allow(dead_code)]
 pub struct History {
     capacity: usize,
@@ -16,7 +17,8 @@ pub struct History {
 }
 
 impl History {
-    /// Un historique vide qui gardera au plus `capacity` messages (0 : n'en garde aucun).
+    /// Un historique vide qui gardera au plus `capacity` messages (0 : n'en garde
+    /// aucun).
     #[allow(unused_variables)]
     pub fn new(capacity: usize) -> Self {
         todo!("ex12 : créer un historique vide")
@@ -38,17 +40,18 @@ impl History {
         todo!("ex12 : aucun message ?")
     }
 
-    /// Les `n` derniers messages (tous s'il y en a moins), du plus ancien au plus récent.
+    /// Les `n` derniers messages (tous s'il y en a moins), du plus ancien au plus
+    /// récent.
     #[allow(unused_variables)]
     pub fn last(&self, n: usize) -> Vec<String> {
         todo!("ex12 : les n derniers, dans l'ordre")
     }
 
-    /// Rejoue tout l'historique à un nouveau venu : chaque message suivi de `\n`, dans l'ordre,
-    /// puis `flush()`. Renvoie le nombre de messages écrits.
+    /// Rejoue tout l'historique à un nouveau venu : chaque message suivi de `\n`,
+    /// dans l'ordre, puis `flush()`. Renvoie le nombre de messages écrits.
     ///
-    /// Indice : `VecDeque` (une file circulaire) ; leçon `lessons/lesson05-chat`, chapitre
-    /// `book/src/exercices/ex12-historique-borne.md`.
+    /// Indice : `VecDeque` (une file circulaire) ; leçon `lessons/lesson05-chat`,
+    /// chapitre `book/src/exercices/ex12-historique-borne.md`.
     #[allow(unused_variables)]
     pub fn replay(&self, writer: &mut impl Write) -> io::Result<usize> {
         todo!("ex12 : écrire chaque message suivi de \\n, puis flush")

@@ -1,22 +1,24 @@
 //! # Exercices du cours « Réseau en Rust »
 //!
-//! Chaque module est un exercice : remplacez les `todo!()` par votre code, puis lancez
+//! Chaque module est un exercice : remplacez les `todo!()` par votre code, puis
+//! lancez
 //!
 //! ```text
 //! cargo test -p exercises          # tous les exercices, avec le bilan et la note
 //! cargo test -p exercises ex03     # seulement l'exercice 03
 //! ```
 //!
-//! Les tests sont dans `exercises/tests/` : lisez-les, ils disent ce qui est attendu. Chaque
-//! fonction indique la leçon (`lessons/...`) et le chapitre du livre qui aident.
-//! L'enseignant corrige avec les mêmes tests, plus quelques tests cachés : écrivez du code
-//! juste, pas du code qui ne satisfait que les tests visibles.
+//! Les tests sont dans `exercises/tests/` : lisez-les, ils disent ce qui est attendu.
+//! Chaque fonction indique la leçon (`lessons/...`) et le chapitre du livre qui
+//! aident. L'enseignant corrige avec les mêmes tests, plus quelques tests cachés :
+//! écrivez du code juste, pas du code qui ne satisfait que les tests visibles.
 //!
-//! Chaque exercice est compilé À PART par `cargo test -p exercises` : une erreur dans l'un ne
-//! coûte que celui-là. Un exercice ne peut donc pas utiliser le code d'un autre, ni inclure un
-//! fichier hors de `src/` (`#[path]`, `include!`... sont refusés), ni utiliser `unsafe`. Les
-//! déclarations ci-dessous servent à votre éditeur (rust-analyzer), à `cargo clippy -p
-//! exercises` et à `cargo doc`, qui voient ainsi tous les exercices ensemble.
+//! Chaque exercice est compilé À PART par `cargo test -p exercises` : une erreur dans
+//! l'un ne coûte que celui-là. Un exercice ne peut donc pas utiliser le code d'un
+//! autre, ni inclure un fichier hors de `src/` (`#[path]`, `include!`... sont
+//! refusés), ni utiliser `unsafe`. Les déclarations ci-dessous servent à votre
+//! éditeur (rust-analyzer), à `cargo clippy -p exercises` et à `cargo doc`, qui
+//! voient ainsi tous les exercices ensemble.
 
 #[cfg(any(rust_analyzer, clippy, doc))]
 pub mod ex01_write_all;

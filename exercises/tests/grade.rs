@@ -1,11 +1,13 @@
-//! Le programme de test des exercices : `cargo test -p exercises` (ou `... ex03` pour un seul).
+//! Le programme de test des exercices : `cargo test -p exercises` (ou `... ex03` pour
+//! un seul).
 //!
-//! Il ne contient aucun test lui-même : c'est le correcteur (`grader/`). Il compile CHAQUE
-//! exercice de `src/` à part, avec ses tests (`exNN_*.rs` de ce dossier), dans
-//! `target/tmp/notation/` (compilé dans `target/`, avec les dépendances déjà compilées pour
-//! `cargo test`), puis lance chaque test dans son propre processus. Ainsi une erreur
-//! de compilation, un dépassement de pile ou une boucle sans fin dans un exercice ne coûte
-//! que cet exercice : le bilan et la note s'affichent toujours à la fin.
+//! Il ne contient aucun test lui-même : c'est le correcteur (`grader/`). Il compile
+//! CHAQUE exercice de `src/` à part, avec ses tests (`exNN_*.rs` de ce dossier), dans
+//! `target/tmp/notation/` (compilé dans `target/`, avec les dépendances déjà
+//! compilées pour `cargo test`), puis lance chaque test dans son propre processus.
+//! Ainsi une erreur de compilation, un dépassement de pile ou une boucle sans fin
+//! dans un exercice ne coûte que cet exercice : le bilan et la note s'affichent
+//! toujours à la fin.
 //!
 //! L'enseignant note avec le même correcteur, plus des tests cachés.
 

@@ -1,9 +1,9 @@
 //! # Exercice 03 — un lecteur de lignes (solution)
 //!
-//! Le `SocketLineReader` du document 03, avec deux corrections : la mémoire est bornée (le
-//! Python accumulait sans limite si le `\n` ne venait jamais) et on ne recherche le `\n` que
-//! dans les octets nouvellement arrivés (le Python refaisait `b'\n' in self.buffer` sur tout
-//! le tampon à chaque morceau).
+//! Le `SocketLineReader` du document 03, avec deux corrections : la mémoire est
+//! bornée (le Python accumulait sans limite si le `\n` ne venait jamais) et on ne
+//! recherche le `\n` que dans les octets nouvellement arrivés (le Python refaisait
+//! `b'\n' in self.buffer` sur tout le tampon à chaque morceau).
 
 use std::io::{self, ErrorKind, Read};
 
@@ -38,17 +38,19 @@ impl<R: Read> LineReader<R> {
                 .position(|&b| b == b'\n')
             {
                 let end = self.searched + offset;
-                // `drain` retire la ligne et son `\n` ; la suite reste pour l'appel suivant.
+                // `drain` retire la ligne et son `\n` ; la suite reste pour l'appel
+                // suivant.
                 let mut line: Vec<u8> = self.buffer.drain(..=end).collect();
                 self.searched = 0;
                 line.pop();
                 return to_line(line).map(Some);
             }
             self.searched = self.buffer.len();
-            // Pas de `\n` et déjà trop d'octets : le pair ne respecte pas le protocole.
-            // (+ 1 : le `\r` d'un `\r\n` peut arriver sans son `\n`, dans un morceau à part ;
-            // sinon une ligne permise serait refusée ou non selon le découpage du flux.
-            // `to_line` vérifie de toute façon la longueur exacte.)
+            // Pas de `\n` et déjà trop d'octets : le pair ne respecte pas le
+            // protocole. (+ 1 : le `\r` d'un `\r\n` peut arriver sans son
+            // `\n`, dans un morceau à part ; sinon une ligne permise
+            // serait refusée ou non selon le découpage du flux. `to_line`
+            // vérifie de toute façon la longueur exacte.)
             if self.buffer.len() > MAX_LINE_LEN + 1 {
                 return Err(io::Error::new(
                     ErrorKind::InvalidData,
@@ -72,8 +74,9 @@ impl<R: Read> LineReader<R> {
     // ANCHOR_END: read_line
 }
 
-/// Retire le `\r` d'un `\r\n`, vérifie la longueur et l'UTF-8. On ne décode qu'une ligne
-/// COMPLÈTE : un caractère accentué (2 octets) peut être coupé entre deux morceaux.
+/// Retire le `\r` d'un `\r\n`, vérifie la longueur et l'UTF-8. On ne décode qu'une
+/// ligne COMPLÈTE : un caractère accentué (2 octets) peut être coupé entre deux
+/// morceaux.
 fn to_line(mut line: Vec<u8>) -> io::Result<String> {
     if line.last() == Some(&b'\r') {
         line.pop();
@@ -84,6 +87,7 @@ fn to_line(mut line: Vec<u8>) -> io::Result<String> {
             format!("ligne de plus de {MAX_LINE_LEN} octets"),
         ));
     }
-    String::from_utf8(line)
-        .map_err(|_| io::Error::new(ErrorKind::InvalidData, "ligne qui n'est pas de l'UTF-8"))
+    String::from_utf8(line).map_err(|_| {
+        io::Error::new(ErrorKind::InvalidData, "ligne qui n'est pas de l'UTF-8")
+    })
 }

@@ -1,8 +1,8 @@
 //! # Exercice 04 — des messages préfixés par leur longueur (solution)
 //!
-//! Le « protocole avec longueur » du document 03 : 4 octets de longueur en big-endian (l'ordre
-//! réseau), puis le message. Le Python faisait confiance à la longueur reçue ; ici elle est
-//! bornée AVANT de réserver la mémoire.
+//! Le « protocole avec longueur » du document 03 : 4 octets de longueur en big-endian
+//! (l'ordre réseau), puis le message. Le Python faisait confiance à la longueur
+//! reçue ; ici elle est bornée AVANT de réserver la mémoire.
 
 use std::io::{self, ErrorKind, Read, Write};
 
@@ -26,16 +26,22 @@ pub fn send_message(writer: &mut impl Write, payload: &[u8]) -> io::Result<()> {
         })?;
     writer.write_all(&length.to_be_bytes())?;
     writer.write_all(payload)?;
-    // L'appelant peut avoir enveloppé la socket dans un BufWriter : le message doit partir.
+    // L'appelant peut avoir enveloppé la socket dans un BufWriter : le message doit
+    // partir.
     writer.flush()
 }
 // ANCHOR_END: send_message
 
 // ANCHOR: recv_message
-/// Reçoit un message, ou `None` si le pair a fermé proprement avant un nouvel en-tête.
-pub fn recv_message(reader: &mut impl Read, max_len: u32) -> io::Result<Option<Vec<u8>>> {
+/// Reçoit un message, ou `None` si le pair a fermé proprement avant un nouvel
+/// en-tête.
+pub fn recv_message(
+    reader: &mut impl Read,
+    max_len: u32,
+) -> io::Result<Option<Vec<u8>>> {
     let mut header = [0u8; 4];
-    // On lit l'en-tête à la main pour distinguer la fin propre (0 octet lu) de la coupure.
+    // On lit l'en-tête à la main pour distinguer la fin propre (0 octet lu) de la
+    // coupure.
     let mut filled = 0;
     while filled < header.len() {
         match reader.read(&mut header[filled..]) {
@@ -43,7 +49,9 @@ pub fn recv_message(reader: &mut impl Read, max_len: u32) -> io::Result<Option<V
             Ok(0) => {
                 return Err(io::Error::new(
                     ErrorKind::UnexpectedEof,
-                    format!("connexion fermée au milieu de l'en-tête ({filled} octets sur 4)"),
+                    format!(
+                        "connexion fermée au milieu de l'en-tête ({filled} octets sur 4)"
+                    ),
                 ));
             }
             Ok(received) => filled += received,
@@ -52,7 +60,8 @@ pub fn recv_message(reader: &mut impl Read, max_len: u32) -> io::Result<Option<V
         }
     }
     let length = u32::from_be_bytes(header);
-    // Ne jamais croire une longueur venue du réseau : 4 Gio annoncés ne seront pas réservés.
+    // Ne jamais croire une longueur venue du réseau : 4 Gio annoncés ne seront pas
+    // réservés.
     if length > max_len {
         return Err(io::Error::new(
             ErrorKind::InvalidData,

@@ -1,9 +1,9 @@
 //! # Exercice 05 — une session d'écho (solution)
 //!
-//! Le `handle_client` de l'`EchoServer` du document 03, sur n'importe quel `BufRead + Write`.
-//! Le Python décodait `recv(4096)` comme si c'était une ligne : deux lignes arrivées ensemble
-//! donnaient un seul « ECHO », et un accent coupé entre deux `recv` faisait planter le décodage.
-//! Ici on lit de vraies lignes.
+//! Le `handle_client` de l'`EchoServer` du document 03, sur n'importe quel
+//! `BufRead + Write`. Le Python décodait `recv(4096)` comme si c'était une ligne :
+//! deux lignes arrivées ensemble donnaient un seul « ECHO », et un accent coupé entre
+//! deux `recv` faisait planter le décodage. Ici on lit de vraies lignes.
 
 use std::io::{self, BufRead, Write};
 
@@ -14,7 +14,10 @@ pub const GOODBYE: &str = "Au revoir !";
 
 // ANCHOR: echo_session
 /// Mène une session d'écho et renvoie le nombre de lignes renvoyées en écho.
-pub fn echo_session(mut input: impl BufRead, mut output: impl Write) -> io::Result<usize> {
+pub fn echo_session(
+    mut input: impl BufRead,
+    mut output: impl Write,
+) -> io::Result<usize> {
     // Le serveur parle le premier ; flush() car `output` peut être un BufWriter.
     writeln!(output, "{WELCOME}")?;
     output.flush()?;
@@ -23,9 +26,10 @@ pub fn echo_session(mut input: impl BufRead, mut output: impl Write) -> io::Resu
     let mut raw = Vec::new();
     loop {
         raw.clear();
-        // read_until garde les octets bruts : une ligne non UTF-8 reste une ligne. Il ne
-        // borne pas sa longueur : sur une vraie socket, on la bornerait (`take`, comme
-        // `read_line_bounded` de la leçon 02, ou le lecteur de l'exercice 03).
+        // read_until garde les octets bruts : une ligne non UTF-8 reste une ligne. Il
+        // ne borne pas sa longueur : sur une vraie socket, on la bornerait
+        // (`take`, comme `read_line_bounded` de la leçon 02, ou le lecteur de
+        // l'exercice 03).
         if input.read_until(b'\n', &mut raw)? == 0 {
             return Ok(echoed); // fin du flux : le client est parti
         }

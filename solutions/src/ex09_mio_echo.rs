@@ -1,10 +1,11 @@
 //! # Exercice 09 — un écho sur une boucle d'événements mio (solution)
 //!
-//! Un seul thread sert tous les clients. Le serveur `select` du TP (document 04, § 1.2)
-//! renvoyait les données avec `sclient.sendall(data)` : `sclient` est la variable du DERNIER
-//! `accept()`, pas la socket qui vient de parler. Ici chaque connexion a son jeton, et l'écho
-//! repart sur la socket de ce jeton. Et `sendall` sur une socket en attente bloquait tout le
-//! serveur ; ici ce qui ne peut pas être écrit attend dans le tampon de la connexion.
+//! Un seul thread sert tous les clients. Le serveur `select` du TP (document 04, §
+//! 1.2) renvoyait les données avec `sclient.sendall(data)` : `sclient` est la
+//! variable du DERNIER `accept()`, pas la socket qui vient de parler. Ici chaque
+//! connexion a son jeton, et l'écho repart sur la socket de ce jeton. Et `sendall`
+//! sur une socket en attente bloquait tout le serveur ; ici ce qui ne peut pas être
+//! écrit attend dans le tampon de la connexion.
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
@@ -16,8 +17,8 @@ use mio::{Events, Interest, Poll, Registry, Token};
 /// Le jeton de la socket d'écoute ; les clients reçoivent 1, 2, 3...
 const LISTENER: Token = Token(0);
 
-/// Au-delà de ce nombre d'octets en attente d'écriture, on cesse de lire ce client : un
-/// client qui envoie sans jamais lire ne doit pas remplir notre mémoire.
+/// Au-delà de ce nombre d'octets en attente d'écriture, on cesse de lire ce client :
+/// un client qui envoie sans jamais lire ne doit pas remplir notre mémoire.
 const MAX_PENDING: usize = 64 * 1024;
 
 /// Une connexion et les octets d'écho qu'elle n'a pas encore pu écrire.
@@ -30,8 +31,8 @@ struct Connection {
 // ANCHOR: event_loop
 /// Sert un écho à tous les clients sur UN thread, pour toujours.
 pub fn serve(listener: TcpListener) -> io::Result<()> {
-    // mio exige une socket non bloquante : accept() et read() rendront WouldBlock au lieu
-    // d'attendre.
+    // mio exige une socket non bloquante : accept() et read() rendront WouldBlock au
+    // lieu d'attendre.
     listener.set_nonblocking(true)?;
     let mut listener = MioListener::from_std(listener);
     let mut poll = Poll::new()?;
@@ -42,7 +43,8 @@ pub fn serve(listener: TcpListener) -> io::Result<()> {
     let mut next_token = 1;
     let mut events = Events::with_capacity(256);
     loop {
-        // Le seul appel bloquant du serveur : « réveille-moi quand une socket est prête ».
+        // Le seul appel bloquant du serveur : « réveille-moi quand une socket est
+        // prête ».
         if let Err(err) = poll.poll(&mut events, None) {
             if err.kind() == ErrorKind::Interrupted {
                 continue;
@@ -60,7 +62,8 @@ pub fn serve(listener: TcpListener) -> io::Result<()> {
                 );
                 continue;
             }
-            // C'est LA connexion de ce jeton qui est prête : c'est à elle qu'on répond.
+            // C'est LA connexion de ce jeton qui est prête : c'est à elle qu'on
+            // répond.
             let keep = match connections.get_mut(&token) {
                 Some(connection) => connection.drive().unwrap_or(false),
                 None => continue,
@@ -75,8 +78,8 @@ pub fn serve(listener: TcpListener) -> io::Result<()> {
 }
 // ANCHOR_END: event_loop
 
-/// Accepte TOUTES les connexions en attente : mio prévient une fois (sur front), pas une
-/// fois par connexion.
+/// Accepte TOUTES les connexions en attente : mio prévient une fois (sur front), pas
+/// une fois par connexion.
 fn accept_all(
     listener: &MioListener,
     registry: &Registry,
@@ -88,8 +91,9 @@ fn accept_all(
             Ok((mut stream, _peer)) => {
                 let token = Token(*next_token);
                 *next_token += 1;
-                // Lisible ET inscriptible, une fois pour toutes : les événements arrivent sur
-                // front (« c'est devenu prêt »), donc pas de réveil inutile.
+                // Lisible ET inscriptible, une fois pour toutes : les événements
+                // arrivent sur front (« c'est devenu prêt »), donc
+                // pas de réveil inutile.
                 let interest = Interest::READABLE | Interest::WRITABLE;
                 if let Err(err) = registry.register(&mut stream, token, interest) {
                     eprintln!("impossible de surveiller un nouveau client : {err}");
@@ -116,11 +120,13 @@ fn accept_all(
 
 // ANCHOR: drive
 impl Connection {
-    /// Avance autant que possible sans bloquer. Rend `false` quand la connexion est finie.
+    /// Avance autant que possible sans bloquer. Rend `false` quand la connexion est
+    /// finie.
     fn drive(&mut self) -> io::Result<bool> {
         let mut buffer = [0u8; 4096];
         loop {
-            // D'abord vider l'écho en attente, jusqu'à ce que le noyau dise « plein ».
+            // D'abord vider l'écho en attente, jusqu'à ce que le noyau dise
+            // « plein ».
             while !self.pending.is_empty() {
                 match self.stream.write(&self.pending) {
                     Ok(0) => return Err(ErrorKind::WriteZero.into()),
@@ -133,7 +139,8 @@ impl Connection {
                 }
             }
             if self.peer_closed {
-                // Le client a fini d'envoyer : on garde la connexion le temps de tout renvoyer.
+                // Le client a fini d'envoyer : on garde la connexion le temps de tout
+                // renvoyer.
                 return Ok(!self.pending.is_empty());
             }
             if self.pending.len() >= MAX_PENDING {

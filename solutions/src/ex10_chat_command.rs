@@ -1,8 +1,9 @@
 //! # Exercice 10 — analyser une ligne du chat (solution)
 //!
-//! Les commandes du TP 04 (§ 2.3) avec la syntaxe de la leçon 05 : `/` puis le nom, sans tenir
-//! compte de la casse. Une fonction pure, sans socket : le serveur n'a plus qu'à exécuter la
-//! commande obtenue, et chaque cas limite se teste en une ligne.
+//! Les commandes du TP 04 (§ 2.3) avec la syntaxe de la leçon 05 : `/` puis le nom,
+//! sans tenir compte de la casse. Une fonction pure, sans socket : le serveur n'a
+//! plus qu'à exécuter la commande obtenue, et chaque cas limite se teste en une
+//! ligne.
 
 /// Ce que veut dire une ligne envoyée par un client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,15 +23,17 @@ pub enum Command {
     },
     /// Une ligne ordinaire, à diffuser.
     Say(String),
-    /// Une commande mal formée ou inconnue, avec la raison en français pour l'expéditeur.
+    /// Une commande mal formée ou inconnue, avec la raison en français pour
+    /// l'expéditeur.
     Invalid(String),
 }
 
 // ANCHOR: is_valid_nick
 /// 1 à 16 caractères ASCII parmi lettres, chiffres, `_` et `-`.
 pub fn is_valid_nick(nick: &str) -> bool {
-    // ASCII seulement : « аlice » avec un « а » cyrillique ressemblerait trait pour trait à
-    // « alice ». Comme tout est ASCII, len() (en octets) compte bien des caractères.
+    // ASCII seulement : « аlice » avec un « а » cyrillique ressemblerait trait pour
+    // trait à « alice ». Comme tout est ASCII, len() (en octets) compte bien des
+    // caractères.
     (1..=16).contains(&nick.len())
         && nick
             .bytes()
@@ -65,7 +68,9 @@ pub fn parse_command(line: &str) -> Command {
             _ => invalid("un pseudo ne contient pas d'espace : /nick PSEUDO"),
         },
         "msg" => match split_first_word(args) {
-            ("", _) => invalid("/msg attend un destinataire et un texte : /msg PSEUDO TEXTE"),
+            ("", _) => {
+                invalid("/msg attend un destinataire et un texte : /msg PSEUDO TEXTE")
+            }
             (_, "") => invalid("/msg sans texte : /msg PSEUDO TEXTE"),
             (to, _) if !is_valid_nick(to) => invalid(NICK_RULES),
             (to, text) => Command::Msg {
@@ -92,7 +97,8 @@ pub fn parse_command(line: &str) -> Command {
 }
 // ANCHOR_END: parse_command
 
-const NICK_RULES: &str = "pseudo invalide : 1 à 16 caractères parmi a-z, A-Z, 0-9, _ et -";
+const NICK_RULES: &str =
+    "pseudo invalide : 1 à 16 caractères parmi a-z, A-Z, 0-9, _ et -";
 
 /// Coupe au premier blanc : (premier mot, reste sans les blancs autour).
 fn split_first_word(text: &str) -> (&str, &str) {

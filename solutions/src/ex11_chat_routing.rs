@@ -1,8 +1,9 @@
 //! # Exercice 11 — router un message du chat (solution)
 //!
-//! L'exercice du document 01 (§ 7) fait côté serveur : c'est le SERVEUR qui ajoute le nom de
-//! l'expéditeur, pas le client. Sinon n'importe qui pourrait écrire « alice: ... » et parler
-//! au nom d'alice. Pour la même raison, les caractères de contrôle du texte sont neutralisés.
+//! L'exercice du document 01 (§ 7) fait côté serveur : c'est le SERVEUR qui ajoute le
+//! nom de l'expéditeur, pas le client. Sinon n'importe qui pourrait écrire « alice:
+//! ... » et parler au nom d'alice. Pour la même raison, les caractères de contrôle du
+//! texte sont neutralisés.
 
 /// Une ligne à envoyer à un utilisateur.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,16 +17,16 @@ pub struct Delivery {
 // ANCHOR: route_message
 /// Les lignes que provoque le message public `text` de `sender`.
 pub fn route_message(users: &[String], sender: &str, text: &str) -> Vec<Delivery> {
-    // Seul un utilisateur inscrit peut parler : le serveur connaît son nom, le client ne
-    // le choisit pas à chaque message.
+    // Seul un utilisateur inscrit peut parler : le serveur connaît son nom, le client
+    // ne le choisit pas à chaque message.
     if text.is_empty() || !users.iter().any(|user| user == sender) {
         return Vec::new();
     }
     let line = format!("{sender}: {}\n", neutralize(text));
     users
         .iter()
-        // Le serveur de chat du TP 04 comparait déjà les sockets pour ne pas renvoyer le
-        // message à son auteur : ici on compare les pseudos.
+        // Le serveur de chat du TP 04 comparait déjà les sockets pour ne pas renvoyer
+        // le message à son auteur : ici on compare les pseudos.
         .filter(|user| *user != sender)
         .map(|user| Delivery {
             to: user.clone(),
@@ -60,11 +61,12 @@ pub fn route_private(
 }
 // ANCHOR_END: route_private
 
-/// Remplace par `�` (U+FFFD) chaque caractère qui agit sur l'affichage au lieu de s'afficher :
-/// un `\n` fabriquerait une fausse ligne, un `\x1b[...` (séquence ANSI) prendrait la main sur
-/// le terminal des autres, un contrôle bidirectionnel (U+202E...) afficherait la suite à
-/// l'envers, U+2028/U+2029 couperaient la ligne dans certains terminaux. La tabulation reste :
-/// elle ne déplace que vers la droite. C'est la même règle dans tous les chats du cours.
+/// Remplace par `�` (U+FFFD) chaque caractère qui agit sur l'affichage au lieu de
+/// s'afficher : un `\n` fabriquerait une fausse ligne, un `\x1b[...` (séquence ANSI)
+/// prendrait la main sur le terminal des autres, un contrôle bidirectionnel
+/// (U+202E...) afficherait la suite à l'envers, U+2028/U+2029 couperaient la ligne
+/// dans certains terminaux. La tabulation reste : elle ne déplace que vers la droite.
+/// C'est la même règle dans tous les chats du cours.
 fn neutralize(text: &str) -> String {
     text.chars()
         .map(|c| if is_forbidden(c) { '\u{FFFD}' } else { c })

@@ -1,8 +1,8 @@
 //! # Exercice 12 — un historique borné (solution)
 //!
-//! La question bonus du document 01. Une `VecDeque` est une file circulaire : ajouter à la fin
-//! et retirer au début coûtent un temps constant. Avec un `Vec`, `remove(0)` décalerait tous
-//! les messages à chaque ajout.
+//! La question bonus du document 01. Une `VecDeque` est une file circulaire : ajouter
+//! à la fin et retirer au début coûtent un temps constant. Avec un `Vec`, `remove(0)`
+//! décalerait tous les messages à chaque ajout.
 
 use std::collections::VecDeque;
 use std::io::{self, Write};
@@ -19,8 +19,9 @@ impl History {
     pub fn new(capacity: usize) -> Self {
         History {
             capacity,
-            // On ne réserve pas `capacity` d'avance : 100 000 places vides pour un salon
-            // calme seraient de la mémoire gâchée. La file grandit à la demande.
+            // On ne réserve pas `capacity` d'avance : 100 000 places vides pour un
+            // salon calme seraient de la mémoire gâchée. La file grandit
+            // à la demande.
             messages: VecDeque::new(),
         }
     }
@@ -55,8 +56,8 @@ impl History {
         for message in &self.messages {
             writeln!(writer, "{message}")?;
         }
-        // Le nouveau venu doit voir l'historique MAINTENANT, pas au prochain remplissage
-        // du tampon.
+        // Le nouveau venu doit voir l'historique MAINTENANT, pas au prochain
+        // remplissage du tampon.
         writer.flush()?;
         Ok(self.messages.len())
     }

@@ -1,10 +1,10 @@
 //! # Exercice 13 — un relais TCP et un répartiteur de charge (solution)
 //!
-//! L'« API Gateway » et le « Load Balancer » du document 03. Le `forward` du Python fermait
-//! les DEUX sockets dès qu'un sens atteignait la fin : une requête HTTP/1.0 suivie d'un
-//! `shutdown(SHUT_WR)` perdait sa réponse. Ici la fin d'un sens est transmise par
-//! `shutdown(Write)` et l'autre sens continue. Et le `handle` du répartiteur n'était jamais
-//! écrit (« similaire à l'exemple précédent ») : le voici.
+//! L'« API Gateway » et le « Load Balancer » du document 03. Le `forward` du Python
+//! fermait les DEUX sockets dès qu'un sens atteignait la fin : une requête HTTP/1.0
+//! suivie d'un `shutdown(SHUT_WR)` perdait sa réponse. Ici la fin d'un sens est
+//! transmise par `shutdown(Write)` et l'autre sens continue. Et le `handle` du
+//! répartiteur n'était jamais écrit (« similaire à l'exemple précédent ») : le voici.
 
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -21,15 +21,15 @@ pub fn relay(client: TcpStream, backend: TcpStream) -> io::Result<(u64, u64)> {
     // Deux poignées par socket : chaque sens a son lecteur et son écrivain.
     let client_reader = client.try_clone()?;
     let backend_reader = backend.try_clone()?;
-    // Un sens dans un thread « scopé », l'autre dans le thread courant : les deux copies
-    // avancent en même temps, sinon une conversation (requête, réponse, requête...) se
-    // bloquerait au premier échange.
+    // Un sens dans un thread « scopé », l'autre dans le thread courant : les deux
+    // copies avancent en même temps, sinon une conversation (requête, réponse,
+    // requête...) se bloquerait au premier échange.
     thread::scope(|scope| {
         let upstream = scope.spawn(|| pipe(client_reader, backend));
         let downstream = pipe(backend_reader, client);
-        let upstream = upstream
-            .join()
-            .unwrap_or_else(|_| Err(io::Error::other("le thread de copie a paniqué")));
+        let upstream = upstream.join().unwrap_or_else(|_| {
+            Err(io::Error::other("le thread de copie a paniqué"))
+        });
         Ok((upstream?, downstream?))
     })
 }
@@ -38,14 +38,16 @@ pub fn relay(client: TcpStream, backend: TcpStream) -> io::Result<(u64, u64)> {
 fn pipe(mut from: TcpStream, mut to: TcpStream) -> io::Result<u64> {
     match io::copy(&mut from, &mut to) {
         Ok(copied) => {
-            // Le pair de `to` lira 0 octet : « la requête est finie ». L'autre sens, lui,
-            // continue. Il peut déjà être fermé : ce n'est pas une erreur.
+            // Le pair de `to` lira 0 octet : « la requête est finie ». L'autre sens,
+            // lui, continue. Il peut déjà être fermé : ce n'est pas une
+            // erreur.
             let _ = to.shutdown(Shutdown::Write);
             Ok(copied)
         }
         Err(err) => {
-            // Une erreur dans un sens met fin au relais : on débloque aussi l'autre sens,
-            // qui attendrait sinon des octets qui ne viendront plus.
+            // Une erreur dans un sens met fin au relais : on débloque aussi l'autre
+            // sens, qui attendrait sinon des octets qui ne viendront
+            // plus.
             let _ = from.shutdown(Shutdown::Both);
             let _ = to.shutdown(Shutdown::Both);
             Err(err)
@@ -66,8 +68,8 @@ impl RoundRobin {
         RoundRobin { backends, next: 0 }
     }
 
-    /// Le backend suivant, ou `None` s'il n'y en a aucun (le `% len` du Python divisait
-    /// par zéro dans ce cas).
+    /// Le backend suivant, ou `None` s'il n'y en a aucun (le `% len` du Python
+    /// divisait par zéro dans ce cas).
     pub fn next_backend(&mut self) -> Option<SocketAddr> {
         let backend = *self.backends.get(self.next)?;
         self.next = (self.next + 1) % self.backends.len();
@@ -77,8 +79,12 @@ impl RoundRobin {
 // ANCHOR_END: round_robin
 
 // ANCHOR: serve_proxy
-/// Le répartiteur : chaque client est relayé vers le backend suivant, dans son thread.
-pub fn serve_proxy(listener: TcpListener, backends: Vec<SocketAddr>) -> io::Result<()> {
+/// Le répartiteur : chaque client est relayé vers le backend suivant, dans son
+/// thread.
+pub fn serve_proxy(
+    listener: TcpListener,
+    backends: Vec<SocketAddr>,
+) -> io::Result<()> {
     let mut round_robin = RoundRobin::new(backends);
     loop {
         let (client, peer) = match listener.accept() {
@@ -92,19 +98,24 @@ pub fn serve_proxy(listener: TcpListener, backends: Vec<SocketAddr>) -> io::Resu
             eprintln!("aucun backend configuré : connexion de {peer} fermée");
             continue;
         };
-        // La connexion au backend se fait dans le thread du client : un backend lent ne
-        // retarde pas l'accueil des clients suivants.
-        thread::spawn(
-            move || match TcpStream::connect_timeout(&backend_addr, CONNECT_TIMEOUT) {
+        // La connexion au backend se fait dans le thread du client : un backend lent
+        // ne retarde pas l'accueil des clients suivants.
+        thread::spawn(move || {
+            match TcpStream::connect_timeout(&backend_addr, CONNECT_TIMEOUT) {
                 Ok(backend) => {
                     if let Err(err) = relay(client, backend) {
-                        eprintln!("relais {peer} ↔ {backend_addr} interrompu : {err}");
+                        eprintln!(
+                            "relais {peer} ↔ {backend_addr} interrompu : {err}"
+                        );
                     }
                 }
-                // `client` est détruit ici : sa connexion est fermée, les autres continuent.
-                Err(err) => eprintln!("backend {backend_addr} injoignable pour {peer} : {err}"),
-            },
-        );
+                // `client` est détruit ici : sa connexion est fermée, les autres
+                // continuent.
+                Err(err) => eprintln!(
+                    "backend {backend_addr} injoignable pour {peer} : {err}"
+                ),
+            }
+        });
     }
 }
 // ANCHOR_END: serve_proxy

@@ -1,8 +1,8 @@
 //! # Exercice 14 — envoyer et recevoir un fichier (solution)
 //!
-//! Le `send_file` du document 03 et le récepteur qu'il ne montrait pas. Le Python s'arrêtait
-//! en silence (`break`) si le fichier rétrécissait pendant l'envoi : le récepteur attendait
-//! alors pour toujours les octets annoncés. Ici c'est une erreur.
+//! Le `send_file` du document 03 et le récepteur qu'il ne montrait pas. Le Python
+//! s'arrêtait en silence (`break`) si le fichier rétrécissait pendant l'envoi : le
+//! récepteur attendait alors pour toujours les octets annoncés. Ici c'est une erreur.
 
 use std::io::{self, ErrorKind, Read, Write};
 
@@ -19,7 +19,8 @@ pub fn send_file(
 ) -> io::Result<u64> {
     dest.write_all(&size.to_be_bytes())?;
     progress(0, size);
-    // `take` : on n'enverra jamais plus que la taille annoncée, même si le fichier a grandi.
+    // `take` : on n'enverra jamais plus que la taille annoncée, même si le fichier a
+    // grandi.
     let mut source = source.take(size);
     let mut chunk = [0u8; CHUNK_SIZE];
     let mut sent = 0;
@@ -28,7 +29,9 @@ pub fn send_file(
             Ok(0) => {
                 return Err(io::Error::new(
                     ErrorKind::UnexpectedEof,
-                    format!("la source s'arrête après {sent} octets sur {size} annoncés"),
+                    format!(
+                        "la source s'arrête après {sent} octets sur {size} annoncés"
+                    ),
                 ));
             }
             Ok(read) => read,
@@ -74,7 +77,8 @@ pub fn receive_file(
     let mut chunk = [0u8; CHUNK_SIZE];
     let mut received = 0;
     while received < size {
-        // Jamais plus que ce qui reste du fichier : la suite du flux n'est pas à nous.
+        // Jamais plus que ce qui reste du fichier : la suite du flux n'est pas à
+        // nous.
         let wanted = (size - received).min(CHUNK_SIZE as u64) as usize;
         let read = match source.read(&mut chunk[..wanted]) {
             Ok(0) => {

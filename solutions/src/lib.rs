@@ -1,11 +1,11 @@
 //! # Solutions de référence des exercices du cours « Réseau en Rust »
 //!
-//! Mêmes modules et mêmes signatures que le crate `exercises` : c'est ce que l'enseignant
-//! montre après la séance. Chaque solution est commentée : POURQUOI chaque étape, et où le
-//! code Python des documents du cours se trompait.
+//! Mêmes modules et mêmes signatures que le crate `exercises` : c'est ce que
+//! l'enseignant montre après la séance. Chaque solution est commentée : POURQUOI
+//! chaque étape, et où le code Python des documents du cours se trompait.
 //!
-//! Les tests sont ceux des élèves (`exercises/tests/`, inclus par leur chemin), plus des tests
-//! cachés (`solutions/tests/hidden/`). Voir `solutions/ENSEIGNANT.md`.
+//! Les tests sont ceux des élèves (`exercises/tests/`, inclus par leur chemin), plus
+//! des tests cachés (`solutions/tests/hidden/`). Voir `solutions/ENSEIGNANT.md`.
 
 pub mod ex01_write_all;
 pub mod ex02_read_exact;

@@ -3,10 +3,15 @@
 use std::fs;
 use std::path::Path;
 
-/// Copie récursivement `from` dans `to` (créé au besoin), sauf les entrées pour lesquelles
-/// `skip(chemin relatif)` est vrai. Les liens symboliques sont ignorés : une copie d'élève ne
-/// doit pas pouvoir pointer ailleurs sur la machine de l'enseignant.
-pub fn copy_dir(from: &Path, to: &Path, skip: &dyn Fn(&Path) -> bool) -> Result<(), String> {
+/// Copie récursivement `from` dans `to` (créé au besoin), sauf les entrées pour
+/// lesquelles `skip(chemin relatif)` est vrai. Les liens symboliques sont ignorés :
+/// une copie d'élève ne doit pas pouvoir pointer ailleurs sur la machine de
+/// l'enseignant.
+pub fn copy_dir(
+    from: &Path,
+    to: &Path,
+    skip: &dyn Fn(&Path) -> bool,
+) -> Result<(), String> {
     copy_dir_inner(from, to, Path::new(""), skip)
 }
 
@@ -21,7 +26,8 @@ fn copy_dir_inner(
     let entries = fs::read_dir(from)
         .map_err(|err| format!("impossible de lire {} : {err}", from.display()))?;
     for entry in entries {
-        let entry = entry.map_err(|err| format!("lecture de {} : {err}", from.display()))?;
+        let entry =
+            entry.map_err(|err| format!("lecture de {} : {err}", from.display()))?;
         let relative = relative.join(entry.file_name());
         if skip(&relative) {
             continue;
@@ -47,25 +53,31 @@ fn copy_dir_inner(
 }
 
 pub fn read(path: &Path) -> Result<String, String> {
-    fs::read_to_string(path).map_err(|err| format!("impossible de lire {} : {err}", path.display()))
+    fs::read_to_string(path)
+        .map_err(|err| format!("impossible de lire {} : {err}", path.display()))
 }
 
 pub fn write(path: &Path, contents: &str) -> Result<(), String> {
     if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)
-            .map_err(|err| format!("impossible de créer {} : {err}", parent.display()))?;
+        fs::create_dir_all(parent).map_err(|err| {
+            format!("impossible de créer {} : {err}", parent.display())
+        })?;
     }
     fs::write(path, contents)
         .map_err(|err| format!("impossible d'écrire {} : {err}", path.display()))
 }
 
-/// Comment modifier une liste de membres : `(clé, membres) -> nouvelle liste` (`None` : la
-/// ligne est supprimée).
+/// Comment modifier une liste de membres : `(clé, membres) -> nouvelle liste`
+/// (`None` : la ligne est supprimée).
 pub type MembersEdit<'a> = &'a dyn Fn(&str, Vec<String>) -> Option<Vec<String>>;
 
-/// Réécrit les listes `members = [...]` et `default-members = [...]` du Cargo.toml racine.
-/// `edit(clé, membres)` rend la nouvelle liste, ou `None` pour supprimer la ligne.
-pub fn rewrite_members(manifest: &str, edit: MembersEdit<'_>) -> Result<String, String> {
+/// Réécrit les listes `members = [...]` et `default-members = [...]` du Cargo.toml
+/// racine. `edit(clé, membres)` rend la nouvelle liste, ou `None` pour supprimer la
+/// ligne.
+pub fn rewrite_members(
+    manifest: &str,
+    edit: MembersEdit<'_>,
+) -> Result<String, String> {
     let mut output = String::new();
     let mut found = false;
     for line in manifest.lines() {
@@ -88,7 +100,8 @@ pub fn rewrite_members(manifest: &str, edit: MembersEdit<'_>) -> Result<String, 
                 .collect();
             found |= key == "members";
             if let Some(members) = edit(key, members) {
-                let quoted: Vec<String> = members.iter().map(|m| format!("\"{m}\"")).collect();
+                let quoted: Vec<String> =
+                    members.iter().map(|m| format!("\"{m}\"")).collect();
                 output.push_str(&format!("{key} = [{}]\n", quoted.join(", ")));
             }
         } else {
@@ -97,7 +110,9 @@ pub fn rewrite_members(manifest: &str, edit: MembersEdit<'_>) -> Result<String, 
         }
     }
     if !found {
-        return Err("Cargo.toml : pas de liste `members` dans [workspace]".to_string());
+        return Err(
+            "Cargo.toml : pas de liste `members` dans [workspace]".to_string()
+        );
     }
     Ok(output)
 }

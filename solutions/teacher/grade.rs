@@ -1,11 +1,12 @@
 //! `teacher grade` : corriger des copies avec le correcteur des élèves
 //! (`exercises/tests/grader/`), les tests visibles ORIGINAUX et les tests cachés.
 //!
-//! De chaque copie, seul le fichier de chaque exercice (`src/exNN_*.rs`) est repris, dans un
-//! paquet cargo à lui seul : les tests, le `Cargo.toml` ou un `build.rs` modifiés par l'élève
-//! ne servent à rien, une erreur de compilation ne coûte que son exercice, et un fichier qui
-//! inclut un fichier d'ailleurs (`#[path]`, `include!`) est refusé. Le même dossier de
-//! compilation sert à toute la classe : les dépendances ne sont compilées qu'une fois.
+//! De chaque copie, seul le fichier de chaque exercice (`src/exNN_*.rs`) est repris,
+//! dans un paquet cargo à lui seul : les tests, le `Cargo.toml` ou un `build.rs`
+//! modifiés par l'élève ne servent à rien, une erreur de compilation ne coûte que son
+//! exercice, et un fichier qui inclut un fichier d'ailleurs (`#[path]`, `include!`)
+//! est refusé. Le même dossier de compilation sert à toute la classe : les
+//! dépendances ne sont compilées qu'une fois.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -31,7 +32,8 @@ struct Copy {
 /// Le résultat d'une copie.
 enum CopyVerdict {
     Graded(Vec<ExerciseResult>),
-    /// La copie n'a pas pu être corrigée du tout (aucun fichier d'exercice...) : la raison.
+    /// La copie n'a pas pu être corrigée du tout (aucun fichier d'exercice...) : la
+    /// raison.
     NotGraded {
         reason: String,
     },
@@ -43,7 +45,8 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<(), String> {
         return Err("aucune copie trouvée".into());
     }
     let logs = options.target_dir.join("correction").join("journaux");
-    fs::create_dir_all(&logs).map_err(|err| format!("création de {} : {err}", logs.display()))?;
+    fs::create_dir_all(&logs)
+        .map_err(|err| format!("création de {} : {err}", logs.display()))?;
     let setup = Setup {
         reference: options.workspace.clone(),
         hidden: Some(
@@ -54,8 +57,9 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<(), String> {
                 .join("hidden"),
         ),
         work: options.target_dir.join("correction").join("travail"),
-        // Le dossier de compilation de l'espace de travail : les dépendances déjà compilées
-        // pour `cargo run -p solutions` ou `cargo test` y sont reprises.
+        // Le dossier de compilation de l'espace de travail : les dépendances déjà
+        // compilées pour `cargo run -p solutions` ou `cargo test` y sont
+        // reprises.
         target_dir: options.target_dir.clone(),
         offline: options.offline,
         build_timeout: options.timeout,
@@ -67,7 +71,8 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<(), String> {
     for copy in &copies {
         let verdict = match &copy.src {
             None => CopyVerdict::NotGraded {
-                reason: "aucun fichier d'exercice (src/exNN_….rs) dans ce dossier".into(),
+                reason: "aucun fichier d'exercice (src/exNN_….rs) dans ce dossier"
+                    .into(),
             },
             Some(src) => {
                 println!("\n##### {} ({})", copy.name, src.display());
@@ -89,9 +94,10 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<(), String> {
 }
 
 // ANCHOR: find_students
-/// Reconnaît les copies : un dossier `src`, un dossier `exercises`, une copie du dépôt (même
-/// un niveau plus bas, comme dans une archive zip), ou un dossier de classe (un sous-dossier
-/// par élève). Un sous-dossier sans exercice garde sa ligne dans le bilan.
+/// Reconnaît les copies : un dossier `src`, un dossier `exercises`, une copie du
+/// dépôt (même un niveau plus bas, comme dans une archive zip), ou un dossier de
+/// classe (un sous-dossier par élève). Un sous-dossier sans exercice garde sa ligne
+/// dans le bilan.
 fn find_copies(paths: &[PathBuf]) -> Result<Vec<Copy>, String> {
     let mut copies = Vec::new();
     for path in paths {
@@ -123,8 +129,8 @@ fn find_copies(paths: &[PathBuf]) -> Result<Vec<Copy>, String> {
 }
 // ANCHOR_END: find_students
 
-/// Le dossier `src` d'une copie : `path` lui-même, `path/src`, `path/exercises/src`, ou la
-/// même chose dans un sous-dossier unique (jusqu'à `deeper` niveaux plus bas).
+/// Le dossier `src` d'une copie : `path` lui-même, `path/src`, `path/exercises/src`,
+/// ou la même chose dans un sous-dossier unique (jusqu'à `deeper` niveaux plus bas).
 fn copy_src(path: &Path, deeper: usize) -> Option<PathBuf> {
     let found = [
         path.to_path_buf(),
@@ -139,7 +145,9 @@ fn copy_src(path: &Path, deeper: usize) -> Option<PathBuf> {
     let mut subdirs = fs::read_dir(path)
         .ok()?
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|entry| entry.is_dir() && !entry.ends_with("target") && !entry.ends_with(".git"));
+        .filter(|entry| {
+            entry.is_dir() && !entry.ends_with("target") && !entry.ends_with(".git")
+        });
     let only = subdirs.next()?;
     match subdirs.next() {
         None => copy_src(&only, deeper - 1),
@@ -182,7 +190,11 @@ fn student_name(path: &Path) -> String {
 }
 
 /// Affiche le tableau d'une copie et écrit son journal (le détail de chaque échec).
-fn print_verdict(name: &str, verdict: &CopyVerdict, log: &Path) -> Result<(), String> {
+fn print_verdict(
+    name: &str,
+    verdict: &CopyVerdict,
+    log: &Path,
+) -> Result<(), String> {
     let text = match verdict {
         CopyVerdict::Graded(results) => {
             let table = report::table(results);
@@ -205,9 +217,10 @@ fn score(verdict: &CopyVerdict) -> (usize, f64) {
 }
 
 // ANCHOR: write_csv
-/// Le bilan de la classe pour un tableur : UTF-8 avec BOM (sinon Excel lit « corrigÃ© »), `;`
-/// entre les cellules et virgule décimale (tableur français), et chaque score écrit « 9 sur 9 »
-/// (un tableur lit `9/9` comme une date). Une ligne par copie trouvée, corrigée ou non.
+/// Le bilan de la classe pour un tableur : UTF-8 avec BOM (sinon Excel lit
+/// « corrigÃ© »), `;` entre les cellules et virgule décimale (tableur français), et
+/// chaque score écrit « 9 sur 9 » (un tableur lit `9/9` comme une date). Une ligne
+/// par copie trouvée, corrigée ou non.
 fn write_csv(path: &Path, results: &[(String, CopyVerdict)]) -> Result<(), String> {
     let ids: Vec<&str> = grader::EXERCISES.iter().map(|e| e.id).collect();
     let mut csv = format!(
@@ -263,7 +276,8 @@ fn csv_cell(result: &ExerciseResult) -> String {
     }
 }
 
-/// Une cellule de texte : entre guillemets si elle contient un `;`, un guillemet ou une ligne.
+/// Une cellule de texte : entre guillemets si elle contient un `;`, un guillemet ou
+/// une ligne.
 fn csv_text(text: &str) -> String {
     if text.contains([';', '"', '\n']) {
         format!("\"{}\"", text.replace('"', "\"\"").replace('\n', " "))
@@ -287,7 +301,9 @@ fn print_class_summary(results: &[(String, CopyVerdict)]) {
         let grade = format!("{}/20", report::french_number(grade));
         let note = match verdict {
             CopyVerdict::NotGraded { reason } => format!("  non corrigé : {reason}"),
-            CopyVerdict::Graded(results) if results.iter().any(|r| r.alert().is_some()) => {
+            CopyVerdict::Graded(results)
+                if results.iter().any(|r| r.alert().is_some()) =>
+            {
                 "  ⚠ voir les remarques".to_string()
             }
             CopyVerdict::Graded(_) => String::new(),

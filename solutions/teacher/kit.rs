@@ -1,8 +1,10 @@
-//! `teacher kit` : le kit des élèves, une copie de l'espace de travail sans `solutions/`.
+//! `teacher kit` : le kit des élèves, une copie de l'espace de travail sans
+//! `solutions/`.
 //!
-//! Le kit ne doit parler que de ce qu'il contient : les passages des pages `.md` réservés aux
-//! enseignants sont entre `<!-- kit:enseignant -->` et `<!-- /kit:enseignant -->`, et le kit
-//! les retire ; la page « Pour les enseignants » du livre n'y est pas.
+//! Le kit ne doit parler que de ce qu'il contient : les passages des pages `.md`
+//! réservés aux enseignants sont entre `<!-- kit:enseignant -->` et
+//! `<!-- /kit:enseignant -->`, et le kit les retire ; la page « Pour les
+//! enseignants » du livre n'y est pas.
 
 use std::fs;
 use std::path::{Component, Path};
@@ -14,8 +16,8 @@ use crate::{files, grader};
 const TEACHER_START: &str = "<!-- kit:enseignant -->";
 const TEACHER_END: &str = "<!-- /kit:enseignant -->";
 
-/// Ce qui ne doit plus être nommé nulle part dans le kit : ce sont des fichiers ou des commandes
-/// qui n'y sont pas.
+/// Ce qui ne doit plus être nommé nulle part dans le kit : ce sont des fichiers ou
+/// des commandes qui n'y sont pas.
 const ABSENT: [&str; 7] = [
     "solutions/",
     "-p solutions",
@@ -28,7 +30,11 @@ const ABSENT: [&str; 7] = [
 
 // ANCHOR: kit
 /// Copie l'espace de travail dans `destination`, sans ce qui révèle les solutions.
-pub fn run(workspace: &Path, destination: &Path, allow_modified: bool) -> Result<(), String> {
+pub fn run(
+    workspace: &Path,
+    destination: &Path,
+    allow_modified: bool,
+) -> Result<(), String> {
     if destination.exists()
         && fs::read_dir(destination)
             .map(|mut entries| entries.next().is_some())
@@ -94,8 +100,9 @@ pub fn run(workspace: &Path, destination: &Path, allow_modified: bool) -> Result
 // ANCHOR_END: kit
 
 /// Ce qui n'entre pas dans le kit : les solutions (et la commande enseignant qu'elles
-/// contiennent), l'historique git (il contient les solutions !), les dossiers de compilation,
-/// le livre déjà construit et le script d'intégration continue (il teste les solutions).
+/// contiennent), l'historique git (il contient les solutions !), les dossiers de
+/// compilation, le livre déjà construit et le script d'intégration continue (il teste
+/// les solutions).
 fn left_out(relative: &Path) -> bool {
     let mut components = relative.components();
     let Some(Component::Normal(first)) = components.next() else {
@@ -111,9 +118,9 @@ fn left_out(relative: &Path) -> bool {
         || relative == Path::new("book").join("src").join("enseignants.md")
 }
 
-/// Refuse un `exercises/src` qui n'est pas celui distribué : des fichiers modifiés selon git,
-/// un exercice sans son `todo!`, ou identique à sa solution (l'enseignant y a essayé les
-/// solutions, le kit les donnerait aux élèves).
+/// Refuse un `exercises/src` qui n'est pas celui distribué : des fichiers modifiés
+/// selon git, un exercice sans son `todo!`, ou identique à sa solution (l'enseignant
+/// y a essayé les solutions, le kit les donnerait aux élèves).
 fn check_stubs(workspace: &Path) -> Result<(), String> {
     let src = workspace.join("exercises").join("src");
     let mut problems = Vec::new();
@@ -126,11 +133,9 @@ fn check_stubs(workspace: &Path) -> Result<(), String> {
         {
             Ok(output) if output.status.success() => {
                 let changed = String::from_utf8_lossy(&output.stdout);
-                problems.extend(
-                    changed
-                        .lines()
-                        .map(|line| format!("modifié depuis le dernier commit : {}", line.trim())),
-                );
+                problems.extend(changed.lines().map(|line| {
+                    format!("modifié depuis le dernier commit : {}", line.trim())
+                }));
             }
             _ => {}
         }
@@ -138,8 +143,9 @@ fn check_stubs(workspace: &Path) -> Result<(), String> {
     for exercise in &grader::EXERCISES {
         let file = format!("{}.rs", exercise.module);
         let stub = files::read(&src.join(&file))?;
-        let solution = fs::read_to_string(workspace.join("solutions").join("src").join(&file))
-            .unwrap_or_default();
+        let solution =
+            fs::read_to_string(workspace.join("solutions").join("src").join(&file))
+                .unwrap_or_default();
         if stub == solution {
             problems.push(format!("exercises/src/{file} est la solution"));
         } else if !stub.contains("todo!") {
@@ -230,8 +236,8 @@ fn without_package(lock: &str, name: &str) -> String {
         .join("\n[[package]]\n")
 }
 
-/// Les fichiers du kit qui incluent du code de `solutions/` (inclusions du livre, `#[path]`,
-/// dépendances) : le kit le révélerait, ou ne compilerait plus.
+/// Les fichiers du kit qui incluent du code de `solutions/` (inclusions du livre,
+/// `#[path]`, dépendances) : le kit le révélerait, ou ne compilerait plus.
 fn references_to_solutions(kit: &Path) -> Result<Vec<String>, String> {
     let mut found = Vec::new();
     scan(kit, kit, &mut found)?;
@@ -239,8 +245,8 @@ fn references_to_solutions(kit: &Path) -> Result<Vec<String>, String> {
 }
 
 fn scan(root: &Path, dir: &Path, found: &mut Vec<String>) -> Result<(), String> {
-    let entries =
-        fs::read_dir(dir).map_err(|err| format!("impossible de lire {} : {err}", dir.display()))?;
+    let entries = fs::read_dir(dir)
+        .map_err(|err| format!("impossible de lire {} : {err}", dir.display()))?;
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {

@@ -1,12 +1,14 @@
 //! `teacher` : les commandes de l'enseignant pour les exercices.
 //!
-//! - `teacher grade CHEMIN...` corrige le travail d'un ou plusieurs élèves : de chaque copie,
-//!   seul le fichier de chaque exercice est repris et compilé à part, avec les tests visibles
-//!   ORIGINAUX et les tests cachés de `solutions/tests/hidden/`.
-//! - `teacher kit DESTINATION` fabrique le kit de l'élève : une copie de l'espace de travail
-//!   sans `solutions/`.
+//! - `teacher grade CHEMIN...` corrige le travail d'un ou plusieurs élèves : de
+//!   chaque copie, seul le fichier de chaque exercice est repris et compilé à part,
+//!   avec les tests visibles ORIGINAUX et les tests cachés de
+//!   `solutions/tests/hidden/`.
+//! - `teacher kit DESTINATION` fabrique le kit de l'élève : une copie de l'espace de
+//!   travail sans `solutions/`.
 //!
-//! Lancer : `cargo run -p solutions --bin teacher -- --help`. Voir `solutions/ENSEIGNANT.md`.
+//! Lancer : `cargo run -p solutions --bin teacher -- --help`. Voir
+//! `solutions/ENSEIGNANT.md`.
 
 mod files;
 mod grade;
@@ -37,8 +39,8 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
 
-    /// Espace de travail de référence (défaut : celui où la commande est lancée, ou un de
-    /// ses parents)
+    /// Espace de travail de référence (défaut : celui où la commande est lancée, ou
+    /// un de ses parents)
     #[arg(long, global = true, value_name = "DOSSIER")]
     workspace: Option<PathBuf>,
 }
@@ -65,14 +67,15 @@ enum Command {
         )]
         csv: PathBuf,
 
-        /// Dossier de compilation de cargo, partagé entre les élèves (défaut : celui de
-        /// l'espace de travail, $CARGO_TARGET_DIR ou target/) : les dépendances n'y sont
-        /// compilées qu'une fois ; copies et journaux vont dans son sous-dossier correction/
+        /// Dossier de compilation de cargo, partagé entre les élèves (défaut : celui
+        /// de l'espace de travail, $CARGO_TARGET_DIR ou target/) : les
+        /// dépendances n'y sont compilées qu'une fois ; copies et journaux
+        /// vont dans son sous-dossier correction/
         #[arg(long, value_name = "DOSSIER")]
         target_dir: Option<PathBuf>,
 
-        /// Délai maximal de la compilation d'une copie, en secondes (défaut : 600 ; chaque test
-        /// a en plus sa propre échéance)
+        /// Délai maximal de la compilation d'une copie, en secondes (défaut : 600 ;
+        /// chaque test a en plus sa propre échéance)
         #[arg(
             long,
             default_value_t = 600,
@@ -81,8 +84,8 @@ enum Command {
         )]
         timeout: u64,
 
-        /// Autorise cargo à utiliser le réseau (par défaut : --offline, dépendances déjà
-        /// téléchargées)
+        /// Autorise cargo à utiliser le réseau (par défaut : --offline, dépendances
+        /// déjà téléchargées)
         #[arg(long)]
         online: bool,
     },
@@ -92,8 +95,8 @@ enum Command {
         #[arg(value_name = "DESTINATION", help_heading = "Arguments ")]
         destination: PathBuf,
 
-        /// Accepte un exercises/src différent des squelettes distribués (sinon la commande
-        /// refuse : vous y avez peut-être essayé les solutions)
+        /// Accepte un exercises/src différent des squelettes distribués (sinon la
+        /// commande refuse : vous y avez peut-être essayé les solutions)
         #[arg(long)]
         allow_modified: bool,
     },
@@ -116,7 +119,8 @@ fn run(args: Cli) -> Result<(), String> {
             online,
         } => {
             let options = grade::Options {
-                target_dir: target_dir.unwrap_or_else(|| default_target_dir(&workspace)),
+                target_dir: target_dir
+                    .unwrap_or_else(|| default_target_dir(&workspace)),
                 workspace,
                 csv,
                 timeout: Duration::from_secs(timeout),
@@ -131,12 +135,13 @@ fn run(args: Cli) -> Result<(), String> {
     }
 }
 
-/// L'espace de travail du cours où la commande est lancée : le dossier courant ou un de ses
-/// parents, celui qui contient `exercises/` et `solutions/`. (Pas celui où le programme a été
-/// compilé : avec un dossier de compilation partagé, ce serait peut-être un autre clone.)
+/// L'espace de travail du cours où la commande est lancée : le dossier courant ou un
+/// de ses parents, celui qui contient `exercises/` et `solutions/`. (Pas celui où le
+/// programme a été compilé : avec un dossier de compilation partagé, ce serait
+/// peut-être un autre clone.)
 fn find_workspace() -> Result<PathBuf, String> {
-    let current =
-        std::env::current_dir().map_err(|err| format!("dossier courant illisible : {err}"))?;
+    let current = std::env::current_dir()
+        .map_err(|err| format!("dossier courant illisible : {err}"))?;
     current
         .ancestors()
         .find(|dir| is_workspace(dir))

@@ -1,7 +1,8 @@
-//! Les tests des exercices, lancés contre les solutions de référence : les tests VISIBLES
-//! des élèves (`exercises/tests/`) et les tests CACHÉS de l'enseignant (`hidden/`), avec le
-//! correcteur même des élèves (`exercises/tests/grader/`, inclus par son chemin) : chaque
-//! solution compilée à part, chaque test dans son propre processus.
+//! Les tests des exercices, lancés contre les solutions de référence : les tests
+//! VISIBLES des élèves (`exercises/tests/`) et les tests CACHÉS de l'enseignant
+//! (`hidden/`), avec le correcteur même des élèves (`exercises/tests/grader/`, inclus
+//! par son chemin) : chaque solution compilée à part, chaque test dans son propre
+//! processus.
 //!
 //! `teacher grade` fait la même chose avec le dossier `src` de chaque élève.
 

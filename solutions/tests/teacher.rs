@@ -1,12 +1,14 @@
-//! Tests des commandes enseignant (`teacher grade` et `teacher kit`), de bout en bout : le vrai
-//! programme, de vrais appels à cargo. Chaque processus a une échéance.
+//! Tests des commandes enseignant (`teacher grade` et `teacher kit`), de bout en
+//! bout : le vrai programme, de vrais appels à cargo. Chaque processus a une
+//! échéance.
 //!
-//! Les compilations se font dans le dossier de compilation de ce `cargo test` (`target/`) : les
-//! dépendances des exercices y sont déjà compilées (par `tests/grade.rs`), seules les copies
-//! corrigées le sont ici.
+//! Les compilations se font dans le dossier de compilation de ce `cargo test`
+//! (`target/`) : les dépendances des exercices y sont déjà compilées (par
+//! `tests/grade.rs`), seules les copies corrigées le sont ici.
 //!
-//! Les squelettes viennent d'un clone du dépôt au dernier commit, jamais de la copie de
-//! travail : celui qui a commencé les exercices dans `exercises/src` peut lancer `cargo test`.
+//! Les squelettes viennent d'un clone du dépôt au dernier commit, jamais de la copie
+//! de travail : celui qui a commencé les exercices dans `exercises/src` peut lancer
+//! `cargo test`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -15,9 +17,9 @@ use std::sync::{Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Les deux tests compilent dans le même dossier, où les paquets `ex01`… de deux corrections
-/// ont le même nom d'artefact (cargo le calcule à partir du chemin RELATIF à l'espace de
-/// travail) : ils ne doivent pas compiler en même temps.
+/// Les deux tests compilent dans le même dossier, où les paquets `ex01`… de deux
+/// corrections ont le même nom d'artefact (cargo le calcule à partir du chemin
+/// RELATIF à l'espace de travail) : ils ne doivent pas compiler en même temps.
 static SHARED_TARGET: Mutex<()> = Mutex::new(());
 
 /// Échéance d'un processus : large, car il compile (mais jamais infinie).
@@ -40,30 +42,34 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// Le dossier de compilation de ce `cargo test` (`CARGO_TARGET_TMPDIR` est son `tmp/`).
+/// Le dossier de compilation de ce `cargo test` (`CARGO_TARGET_TMPDIR` est son
+/// `tmp/`).
 fn shared_target() -> PathBuf {
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     tmp.parent().unwrap_or(tmp).to_path_buf()
 }
 
-/// Variable qui interdit de sauter les tests d'enseignant (`.ci/run` la donne) : dans le dépôt
-/// du cours, ils doivent toujours tourner.
+/// Variable qui interdit de sauter les tests d'enseignant (`.ci/run` la donne) : dans
+/// le dépôt du cours, ils doivent toujours tourner.
 const REQUIRE_VAR: &str = "RESEAU_EXIGER_SQUELETTES";
 
 /// Saute un test d'enseignant, avec un message, sauf si `REQUIRE_VAR` l'interdit.
 fn skip(reason: &str) -> Option<PathBuf> {
     if std::env::var_os(REQUIRE_VAR).is_some() {
-        panic!("{reason} ({REQUIRE_VAR} est défini : ce test ne doit pas être sauté)");
+        panic!(
+            "{reason} ({REQUIRE_VAR} est défini : ce test ne doit pas être sauté)"
+        );
     }
     eprintln!("{reason} : ce test d'enseignant est sauté");
     None
 }
 
-/// Un clone du dépôt au dernier commit, dans `dir/depot` : ses `exercises/src` sont les
-/// squelettes distribués, quoi que contienne la copie de travail. `None` (avec un message) si
-/// l'espace de travail n'est pas un dépôt git (une archive téléchargée, par exemple), ou si
-/// le dernier commit n'a plus les squelettes : un élève qui commite son travail fait de même
-/// `cargo test` à la racine, et ces tests d'enseignant ne le concernent pas.
+/// Un clone du dépôt au dernier commit, dans `dir/depot` : ses `exercises/src` sont
+/// les squelettes distribués, quoi que contienne la copie de travail. `None` (avec un
+/// message) si l'espace de travail n'est pas un dépôt git (une archive téléchargée,
+/// par exemple), ou si le dernier commit n'a plus les squelettes : un élève qui
+/// commite son travail fait de même `cargo test` à la racine, et ces tests
+/// d'enseignant ne le concernent pas.
 fn clean_clone(dir: &Path) -> Option<PathBuf> {
     let root = workspace();
     let git = |args: &[&str], at: &Path| {
@@ -87,8 +93,10 @@ fn clean_clone(dir: &Path) -> Option<PathBuf> {
         &root,
     )
     .expect("git clone du dépôt");
-    git(&["checkout", "--quiet", "--detach", &head], &clone).expect("git checkout du clone");
-    let sources = fs::read_dir(clone.join("exercises").join("src")).expect("exercises/src");
+    git(&["checkout", "--quiet", "--detach", &head], &clone)
+        .expect("git checkout du clone");
+    let sources =
+        fs::read_dir(clone.join("exercises").join("src")).expect("exercises/src");
     let all_stubs = sources.flatten().all(|entry| {
         let name = entry.file_name().to_string_lossy().into_owned();
         !name.starts_with("ex")
@@ -106,7 +114,8 @@ fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
-/// Lance `command` avec une échéance ; rend (statut, sortie standard, sortie d'erreur).
+/// Lance `command` avec une échéance ; rend (statut, sortie standard, sortie
+/// d'erreur).
 fn run(mut command: Command, logs: &Path) -> (ExitStatus, String, String) {
     let stdout_path = logs.join("stdout.txt");
     let stderr_path = logs.join("stderr.txt");
@@ -148,7 +157,10 @@ fn text_files(dir: &Path) -> Vec<PathBuf> {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
         if path.is_dir() {
-            if !(name.starts_with("target") || name == ".git" || path.ends_with("book/book")) {
+            if !(name.starts_with("target")
+                || name == ".git"
+                || path.ends_with("book/book"))
+            {
                 found.extend(text_files(&path));
             }
         } else if fs::read_to_string(&path).is_ok() {
@@ -177,11 +189,13 @@ fn csv_row(csv: &str, student: &str) -> Vec<String> {
     line.split(';').map(str::to_string).collect()
 }
 
-// Écrits en deux morceaux : la vérification avant livraison cherche ces macros en toutes lettres
-// hors de `exercises/`, et ce fichier ne fait que vérifier leur présence ou leur absence.
+// Écrits en deux morceaux : la vérification avant livraison cherche ces macros en
+// toutes lettres hors de `exercises/`, et ce fichier ne fait que vérifier leur
+// présence ou leur absence.
 const TODO_MACRO: &str = concat!("todo", "!(");
 const UNIMPLEMENTED_MACRO: &str = concat!("unimplemented", "!(");
-/// Insère `code` au début du corps de la fonction `signature` (jusqu'à son premier `{`).
+/// Insère `code` au début du corps de la fonction `signature` (jusqu'à son premier
+/// `{`).
 fn patch(file: &Path, signature: &str, code: &str) {
     let text = fs::read_to_string(file).expect("fichier à modifier");
     let at = text
@@ -192,8 +206,8 @@ fn patch(file: &Path, signature: &str, code: &str) {
     fs::write(file, text).expect("écriture du fichier modifié");
 }
 
-/// Les solutions, avec dans chaque exercice un défaut différent : chacun ne doit coûter que
-/// son exercice.
+/// Les solutions, avec dans chaque exercice un défaut différent : chacun ne doit
+/// coûter que son exercice.
 fn mixed_copy(src: &Path) {
     let root = workspace();
     copy_dir(&root.join("solutions").join("src"), src);
@@ -231,9 +245,10 @@ fn mixed_copy(src: &Path) {
     );
 }
 
-/// Les solutions, mais trois exercices trichent : ex01 et ex04 font compiler le fichier de
-/// l'enseignant (`#[path]`, `include!`), ex05 arrête le programme de test avec un faux
-/// bilan. Les tests, le banc de test, le Cargo.toml et un build.rs sont aussi trafiqués.
+/// Les solutions, mais trois exercices trichent : ex01 et ex04 font compiler le
+/// fichier de l'enseignant (`#[path]`, `include!`), ex05 arrête le programme de test
+/// avec un faux bilan. Les tests, le banc de test, le Cargo.toml et un build.rs sont
+/// aussi trafiqués.
 fn cheating_copy(copy: &Path) {
     let root = workspace();
     let src = copy.join("exercises").join("src");
@@ -297,7 +312,8 @@ fn une_classe_entiere_est_corrigee_exercice_par_exercice_sans_triche_possible() 
         &class.join("bob").join("exercises").join("src"),
     );
     mixed_copy(&class.join("chloe").join("src"));
-    // david triche, et sa copie est un niveau plus bas, comme une archive zip décompressée.
+    // david triche, et sa copie est un niveau plus bas, comme une archive zip
+    // décompressée.
     cheating_copy(&class.join("david").join("david-main"));
     // emma n'a rendu que son rapport.
     fs::create_dir_all(class.join("emma")).expect("dossier d'emma");
@@ -409,7 +425,9 @@ fn une_classe_entiere_est_corrigee_exercice_par_exercice_sans_triche_possible() 
     );
     assert_eq!(david[17..19], ["12", "16,0"], "david : 12 exercices sur 15");
     assert!(
-        david[19].contains("ex01") && david[19].contains("ex04") && david[19].contains("ex05"),
+        david[19].contains("ex01")
+            && david[19].contains("ex04")
+            && david[19].contains("ex05"),
         "les tricheries sont signalées : {david:?}"
     );
 
@@ -422,7 +440,8 @@ fn une_classe_entiere_est_corrigee_exercice_par_exercice_sans_triche_possible() 
 }
 
 #[test]
-fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_faits() {
+fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_faits()
+{
     let _guard = SHARED_TARGET.lock().unwrap_or_else(PoisonError::into_inner);
     let work = scratch("kit");
     let kit = work.join("kit");
@@ -446,7 +465,8 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
         !kit.join(".git").exists(),
         "l'historique git contient les solutions"
     );
-    let manifest = fs::read_to_string(kit.join("Cargo.toml")).expect("Cargo.toml du kit");
+    let manifest =
+        fs::read_to_string(kit.join("Cargo.toml")).expect("Cargo.toml du kit");
     assert!(
         !manifest.contains("\"solutions\""),
         "Cargo.toml mentionne encore solutions :\n{manifest}"
@@ -470,18 +490,20 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
         )),
         "teacher dit de quel espace de travail il part :\n{stdout}"
     );
-    // Aucune ligne propre aux solutions (absente du reste du dépôt) n'est dans le kit.
+    // Aucune ligne propre aux solutions (absente du reste du dépôt) n'est dans le
+    // kit.
     let mut elsewhere = std::collections::HashSet::new();
     for file in text_files(&root) {
         if !file.starts_with(root.join("solutions")) {
             elsewhere.extend(lines(&file));
         }
     }
-    let secret: std::collections::HashSet<String> = text_files(&root.join("solutions"))
-        .iter()
-        .flat_map(|file| lines(file))
-        .filter(|line| !elsewhere.contains(line))
-        .collect();
+    let secret: std::collections::HashSet<String> =
+        text_files(&root.join("solutions"))
+            .iter()
+            .flat_map(|file| lines(file))
+            .filter(|line| !elsewhere.contains(line))
+            .collect();
     assert!(
         secret.len() > 100,
         "les solutions ont des lignes à elles : {}",
@@ -497,12 +519,14 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
         }
     }
 
-    // La copie de chloé (une erreur de compilation, un fichier absent, une boucle, une
-    // panique, un dépassement de pile, un flot de println!) : le bilan s'affiche quand même.
+    // La copie de chloé (une erreur de compilation, un fichier absent, une boucle,
+    // une panique, un dépassement de pile, un flot de println!) : le bilan
+    // s'affiche quand même.
     let src = kit.join("exercises").join("src");
     fs::remove_dir_all(&src).expect("suppression des squelettes du kit");
     mixed_copy(&src);
-    // L'élève garde le lib.rs distribué (ses modules ne sont déclarés que pour l'éditeur).
+    // L'élève garde le lib.rs distribué (ses modules ne sont déclarés que pour
+    // l'éditeur).
     fs::copy(
         root.join("exercises").join("src").join("lib.rs"),
         src.join("lib.rs"),
@@ -512,9 +536,10 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
     command
         .args(["test", "-p", "exercises", "--offline"])
         .current_dir(&kit)
-        // PAS le dossier de compilation de ce dépôt : le paquet `exercises` du kit y aurait le
-        // même nom d'artefact que celui du dépôt (même chemin relatif), et cargo pourrait
-        // ensuite croire à jour, pour `cargo test -p exercises` ici, le programme du kit.
+        // PAS le dossier de compilation de ce dépôt : le paquet `exercises` du kit y
+        // aurait le même nom d'artefact que celui du dépôt (même chemin
+        // relatif), et cargo pourrait ensuite croire à jour, pour
+        // `cargo test -p exercises` ici, le programme du kit.
         .env(
             "CARGO_TARGET_DIR",
             shared_target()
@@ -533,7 +558,9 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
     );
     let rows: Vec<&str> = stdout
         .lines()
-        .filter(|line| line.starts_with("ex") && (line.ends_with('✅') || line.ends_with('❌')))
+        .filter(|line| {
+            line.starts_with("ex") && (line.ends_with('✅') || line.ends_with('❌'))
+        })
         .collect();
     assert_eq!(rows.len(), 15, "une ligne par exercice :\n{stdout}");
     assert!(rows[11].contains("ne compile pas"), "ex12 : {}", rows[11]);
@@ -579,7 +606,8 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
 #[test]
 fn chaque_squelette_a_un_todo_et_un_indice_et_chaque_solution_est_complete() {
     let root = workspace();
-    // Les squelettes du dernier commit (ceux qu'on distribue), pas la copie de travail.
+    // Les squelettes du dernier commit (ceux qu'on distribue), pas la copie de
+    // travail.
     let Some(clone) = clean_clone(&scratch("squelettes")) else {
         return;
     };
@@ -593,23 +621,26 @@ fn chaque_squelette_a_un_todo_et_un_indice_et_chaque_solution_est_complete() {
     assert_eq!(modules.len(), 15, "15 exercices attendus : {modules:?}");
     for module in modules {
         let file = format!("{module}.rs");
-        let stub = fs::read_to_string(clone.join("exercises").join("src").join(&file))
-            .unwrap_or_else(|err| panic!("exercises/src/{file} : {err}"));
+        let stub =
+            fs::read_to_string(clone.join("exercises").join("src").join(&file))
+                .unwrap_or_else(|err| panic!("exercises/src/{file} : {err}"));
         assert!(
             stub.contains(&format!("{TODO_MACRO}\"")),
             "{file} : le squelette doit contenir un {TODO_MACRO}\"...\")"
         );
         let number = &module[2..4];
         assert!(
-            stub.contains("Indice") && stub.contains(&format!("book/src/exercices/ex{number}-")),
+            stub.contains("Indice")
+                && stub.contains(&format!("book/src/exercices/ex{number}-")),
             "{file} : il faut un indice qui renvoie au chapitre book/src/exercices/ex{number}-…"
         );
         assert!(
             stub.contains("lessons/lesson0"),
             "{file} : l'indice doit citer une leçon"
         );
-        let solution = fs::read_to_string(root.join("solutions").join("src").join(&file))
-            .unwrap_or_else(|err| panic!("solutions/src/{file} : {err}"));
+        let solution =
+            fs::read_to_string(root.join("solutions").join("src").join(&file))
+                .unwrap_or_else(|err| panic!("solutions/src/{file} : {err}"));
         assert!(
             !solution.contains(TODO_MACRO) && !solution.contains(UNIMPLEMENTED_MACRO),
             "solutions/src/{file} : la solution ne doit pas contenir de {TODO_MACRO}…)"

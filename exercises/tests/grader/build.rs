@@ -1,14 +1,15 @@
-//! Compiler les exercices : UN `cargo build --tests --keep-going` pour tous (les dépendances
-//! sont compilées une fois, les exercices en parallèle), et pour chacun, soit son programme de
-//! test, soit la première erreur du compilateur.
+//! Compiler les exercices : UN `cargo build --tests --keep-going` pour tous (les
+//! dépendances sont compilées une fois, les exercices en parallèle), et pour chacun,
+//! soit son programme de test, soit la première erreur du compilateur.
 //!
-//! Le dossier de compilation est celui du `cargo test` qui a lancé le correcteur (`target/`) :
-//! les dépendances (mio, socket2...) y sont déjà compilées, avec le même profil `test`, et
-//! cargo les reprend au lieu de les recompiler dans un dossier à part.
+//! Le dossier de compilation est celui du `cargo test` qui a lancé le correcteur
+//! (`target/`) : les dépendances (mio, socket2...) y sont déjà compilées, avec le
+//! même profil `test`, et cargo les reprend au lieu de les recompiler dans un dossier
+//! à part.
 //!
-//! cargo écrit ses messages en JSON (`--message-format=json`), une ligne par message : on y lit
-//! le paquet (donc l'exercice) de chaque erreur et de chaque programme produit, sans deviner à
-//! partir du texte affiché.
+//! cargo écrit ses messages en JSON (`--message-format=json`), une ligne par
+//! message : on y lit le paquet (donc l'exercice) de chaque erreur et de chaque
+//! programme produit, sans deviner à partir du texte affiché.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -27,8 +28,12 @@ pub enum Built {
     Error(String),
 }
 
-/// Compile les membres du dossier de travail ; rend un résultat par identifiant d'exercice.
-pub fn build(setup: &Setup, prepared: &Prepared) -> Result<HashMap<String, Built>, String> {
+/// Compile les membres du dossier de travail ; rend un résultat par identifiant
+/// d'exercice.
+pub fn build(
+    setup: &Setup,
+    prepared: &Prepared,
+) -> Result<HashMap<String, Built>, String> {
     let mut built = HashMap::new();
     if prepared.members.is_empty() {
         return Ok(built);
@@ -36,12 +41,14 @@ pub fn build(setup: &Setup, prepared: &Prepared) -> Result<HashMap<String, Built
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
-        // Le profil `test`, celui de `cargo test` : ses dépendances déjà compilées servent.
+        // Le profil `test`, celui de `cargo test` : ses dépendances déjà compilées
+        // servent.
         .args(["build", "--tests", "--profile", "test", "--keep-going"])
         .arg("--message-format=json")
         .current_dir(&prepared.root)
         .env("CARGO_TARGET_DIR", &setup.target_dir)
-        // Les couleurs et avertissements du cargo extérieur ne doivent pas changer celui-ci.
+        // Les couleurs et avertissements du cargo extérieur ne doivent pas changer
+        // celui-ci.
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("CARGO_BUILD_RUSTFLAGS")
@@ -79,13 +86,18 @@ pub fn build(setup: &Setup, prepared: &Prepared) -> Result<HashMap<String, Built
     }
 
     for line in stdout.lines() {
-        let Some(package) = string_field(line, "package_id").and_then(|id| package_dir(&id)) else {
+        let Some(package) =
+            string_field(line, "package_id").and_then(|id| package_dir(&id))
+        else {
             continue;
         };
         if line.contains("\"reason\":\"compiler-message\"") {
             if let Some(rendered) = string_field(line, "rendered") {
                 if rendered.starts_with("error") && !built.contains_key(&package) {
-                    built.insert(package, Built::Error(rendered.trim_end().to_string()));
+                    built.insert(
+                        package,
+                        Built::Error(rendered.trim_end().to_string()),
+                    );
                 }
             }
         } else if line.contains("\"reason\":\"compiler-artifact\"") {
@@ -94,7 +106,8 @@ pub fn build(setup: &Setup, prepared: &Prepared) -> Result<HashMap<String, Built
             }
         }
     }
-    // cargo lui-même a échoué (dépendance introuvable hors ligne...) : on le dit pour tous.
+    // cargo lui-même a échoué (dépendance introuvable hors ligne...) : on le dit pour
+    // tous.
     for exercise in &prepared.members {
         built.entry(exercise.id.to_string()).or_insert_with(|| {
             let tail: Vec<&str> = stderr.lines().rev().take(8).collect();
@@ -105,8 +118,8 @@ pub fn build(setup: &Setup, prepared: &Prepared) -> Result<HashMap<String, Built
     Ok(built)
 }
 
-/// Le dossier de compilation du `cargo test` en cours, d'après son `CARGO_TARGET_TMPDIR`
-/// (`<dossier de compilation>/tmp`).
+/// Le dossier de compilation du `cargo test` en cours, d'après son
+/// `CARGO_TARGET_TMPDIR` (`<dossier de compilation>/tmp`).
 pub fn outer_target_dir(target_tmpdir: &Path) -> PathBuf {
     target_tmpdir
         .parent()
@@ -132,8 +145,9 @@ fn package_dir(id: &str) -> Option<String> {
     (name.len() == 4 && name.starts_with("ex")).then(|| name.to_string())
 }
 
-/// La valeur d'un champ chaîne `"name":"..."` d'une ligne JSON, décodée. Dans une chaîne JSON
-/// les guillemets sont échappés : la séquence `"name":"` ne peut être qu'un vrai champ.
+/// La valeur d'un champ chaîne `"name":"..."` d'une ligne JSON, décodée. Dans une
+/// chaîne JSON les guillemets sont échappés : la séquence `"name":"` ne peut être
+/// qu'un vrai champ.
 fn string_field(line: &str, name: &str) -> Option<String> {
     let marker = format!("\"{name}\":\"");
     let start = line.find(&marker)? + marker.len();

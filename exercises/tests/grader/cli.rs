@@ -1,12 +1,14 @@
 //! Le programme de notation tel que le lance `cargo test` : les arguments habituels
-//! (`cargo test -p exercises ex03`, `-- --test-threads 2`), l'affichage et le code de sortie.
+//! (`cargo test -p exercises ex03`, `-- --test-threads 2`), l'affichage et le code de
+//! sortie.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use super::{Setup, grade, report};
 
-/// Le filtre : le premier argument qui n'est pas une option (`cargo test -p exercises ex03`).
+/// Le filtre : le premier argument qui n'est pas une option
+/// (`cargo test -p exercises ex03`).
 pub fn filter() -> Option<String> {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -31,7 +33,8 @@ pub fn jobs() -> usize {
 /// Corrige `src`, affiche le détail des échecs puis le bilan ; réussit si tout passe.
 pub fn run(src: &Path, setup: &Setup, what: &str) -> ExitCode {
     if std::env::args().any(|arg| arg == "--list") {
-        // `cargo test -- --list` : rien à lister ici, les tests sont dans les exercices.
+        // `cargo test -- --list` : rien à lister ici, les tests sont dans les
+        // exercices.
         return ExitCode::SUCCESS;
     }
     println!("\nCompilation de chaque exercice de {what}, à part…");

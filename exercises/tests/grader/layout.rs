@@ -1,5 +1,5 @@
-//! Le dossier de travail : un paquet cargo par exercice, où seul le code de l'élève pour CET
-//! exercice est copié.
+//! Le dossier de travail : un paquet cargo par exercice, où seul le code de l'élève
+//! pour CET exercice est copié.
 //!
 //! ```text
 //! travail/Cargo.toml                 espace de travail : un membre par exercice présent
@@ -9,10 +9,11 @@
 //! travail/ex01/tests/notation.rs     écrit ici : les tests ORIGINAUX, par leur chemin absolu
 //! ```
 //!
-//! Le fichier de l'élève ne peut donc nommer, par un module, que ses propres sous-modules. Ce qui
-//! nommerait un fichier quelconque (`#[path = "..."]`, `include!`, `include_str!`,
-//! `include_bytes!`) est refusé avant la compilation, et `unsafe` est interdit (pas de code qui
-//! s'exécute avant le correcteur, pas d'accès à sa mémoire).
+//! Le fichier de l'élève ne peut donc nommer, par un module, que ses propres
+//! sous-modules. Ce qui nommerait un fichier quelconque (`#[path = "..."]`,
+//! `include!`, `include_str!`, `include_bytes!`) est refusé avant la compilation, et
+//! `unsafe` est interdit (pas de code qui s'exécute avant le correcteur, pas d'accès
+//! à sa mémoire).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -75,10 +76,15 @@ pub fn prepare(
     })
 }
 
-fn write_workspace(root: &Path, members: &[&Exercise], setup: &Setup) -> Result<(), String> {
+fn write_workspace(
+    root: &Path,
+    members: &[&Exercise],
+    setup: &Setup,
+) -> Result<(), String> {
     let reference = read(&setup.reference.join("Cargo.toml"))?;
     let dependencies = section(&reference, "[workspace.dependencies]");
-    let members: Vec<String> = members.iter().map(|e| format!("\"{}\"", e.id)).collect();
+    let members: Vec<String> =
+        members.iter().map(|e| format!("\"{}\"", e.id)).collect();
     let manifest = format!(
         "# Écrit par le correcteur : un paquet par exercice (voir exercises/tests/grader/).\n\
          [workspace]\nresolver = \"3\"\nmembers = [{}]\n\n\
@@ -109,7 +115,11 @@ fn section(manifest: &str, header: &str) -> String {
     out
 }
 
-fn write_package(package: &Path, exercise: &Exercise, setup: &Setup) -> Result<(), String> {
+fn write_package(
+    package: &Path,
+    exercise: &Exercise,
+    setup: &Setup,
+) -> Result<(), String> {
     let id = exercise.id;
     let number = &id[2..];
     let name = package_name(exercise, setup);
@@ -159,11 +169,12 @@ fn write_package(package: &Path, exercise: &Exercise, setup: &Setup) -> Result<(
     write(&package.join("tests").join("notation.rs"), &main)
 }
 
-/// Le nom du paquet d'un exercice : `ex01-` suivi du nom du dossier de travail. Plusieurs
-/// correcteurs (l'élève, les solutions, l'enseignant) compilent dans le MÊME dossier de
-/// compilation, et cargo nomme les artefacts d'un paquet d'après son nom et son chemin RELATIF
-/// à l'espace de travail : avec le même nom, l'`ex01` des solutions et celui d'un élève
-/// partageraient leurs artefacts, et cargo pourrait croire à jour le programme de l'autre.
+/// Le nom du paquet d'un exercice : `ex01-` suivi du nom du dossier de travail.
+/// Plusieurs correcteurs (l'élève, les solutions, l'enseignant) compilent dans le
+/// MÊME dossier de compilation, et cargo nomme les artefacts d'un paquet d'après son
+/// nom et son chemin RELATIF à l'espace de travail : avec le même nom, l'`ex01` des
+/// solutions et celui d'un élève partageraient leurs artefacts, et cargo pourrait
+/// croire à jour le programme de l'autre.
 fn package_name(exercise: &Exercise, setup: &Setup) -> String {
     let work = setup.work.file_name().unwrap_or_default().to_string_lossy();
     let tag: String = work
@@ -206,8 +217,8 @@ fn scan_tree(dir: &Path) -> Result<Option<String>, String> {
     Ok(None)
 }
 
-/// `#[path ...]`, `include!`, `include_str!`, `include_bytes!` (même renommés par un `use`) :
-/// on cherche ces mots dans le code, hors commentaires et chaînes.
+/// `#[path ...]`, `include!`, `include_str!`, `include_bytes!` (même renommés par un
+/// `use`) : on cherche ces mots dans le code, hors commentaires et chaînes.
 pub fn forbidden(source: &str) -> Option<&'static str> {
     let code = strip_comments_and_strings(source);
     let words: Vec<&str> = code
@@ -222,7 +233,8 @@ pub fn forbidden(source: &str) -> Option<&'static str> {
             _ => {}
         }
     }
-    // Un attribut `path` : `#[path = ...]`, `#![path...]`, ou caché dans un `cfg_attr`.
+    // Un attribut `path` : `#[path = ...]`, `#![path...]`, ou caché dans un
+    // `cfg_attr`.
     let mut rest = code.as_str();
     while let Some(start) = rest.find('#') {
         let after = rest[start + 1..].trim_start();
@@ -243,8 +255,9 @@ pub fn forbidden(source: &str) -> Option<&'static str> {
 }
 // ANCHOR_END: scan
 
-/// Le code sans ses commentaires ni le contenu de ses chaînes et caractères (remplacés par des
-/// espaces) : un mot dans un commentaire ou un message n'est pas du code.
+/// Le code sans ses commentaires ni le contenu de ses chaînes et caractères
+/// (remplacés par des espaces) : un mot dans un commentaire ou un message n'est pas
+/// du code.
 fn strip_comments_and_strings(source: &str) -> String {
     let chars: Vec<char> = source.chars().collect();
     let mut out = String::with_capacity(source.len());
@@ -273,8 +286,12 @@ fn strip_comments_and_strings(source: &str) -> String {
                 }
             }
             out.push(' ');
-        } else if c == 'r' && matches!(next, Some('#') | Some('"')) && !ident_before(&chars, i) {
-            // Chaîne brute r"..." ou r#"..."# : elle se termine par " suivi d'autant de #.
+        } else if c == 'r'
+            && matches!(next, Some('#') | Some('"'))
+            && !ident_before(&chars, i)
+        {
+            // Chaîne brute r"..." ou r#"..."# : elle se termine par " suivi d'autant
+            // de #.
             let mut hashes = 0;
             let mut j = i + 1;
             while chars.get(j) == Some(&'#') {
@@ -288,7 +305,9 @@ fn strip_comments_and_strings(source: &str) -> String {
             }
             j += 1;
             while j < chars.len() {
-                if chars[j] == '"' && (0..hashes).all(|k| chars.get(j + 1 + k) == Some(&'#')) {
+                if chars[j] == '"'
+                    && (0..hashes).all(|k| chars.get(j + 1 + k) == Some(&'#'))
+                {
                     j += 1 + hashes;
                     break;
                 }
@@ -307,8 +326,8 @@ fn strip_comments_and_strings(source: &str) -> String {
             i += 1;
             out.push_str("\"\"");
         } else if c == '\'' {
-            // Un caractère ('x', '\n', '\u{..}') ou une durée de vie ('a) : seul le premier
-            // se termine par une apostrophe proche.
+            // Un caractère ('x', '\n', '\u{..}') ou une durée de vie ('a) : seul le
+            // premier se termine par une apostrophe proche.
             let close = if next == Some('\\') {
                 (i + 2..chars.len().min(i + 12)).find(|&j| chars[j] == '\'')
             } else if chars.get(i + 2) == Some(&'\'') {
@@ -338,8 +357,8 @@ fn ident_before(chars: &[char], i: usize) -> bool {
     i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_')
 }
 
-/// Copie les fichiers `.rs` d'un dossier de sous-modules (les liens symboliques sont ignorés :
-/// ils pourraient pointer n'importe où).
+/// Copie les fichiers `.rs` d'un dossier de sous-modules (les liens symboliques sont
+/// ignorés : ils pourraient pointer n'importe où).
 fn copy_rs_tree(from: &Path, to: &Path) -> Result<(), String> {
     for path in read_dir(from)? {
         let kind = fs::symlink_metadata(&path)
@@ -372,8 +391,9 @@ fn copy_file(from: &Path, to: &Path) -> Result<(), String> {
         ));
     }
     if let Some(parent) = to.parent() {
-        fs::create_dir_all(parent)
-            .map_err(|err| format!("impossible de créer {} : {err}", parent.display()))?;
+        fs::create_dir_all(parent).map_err(|err| {
+            format!("impossible de créer {} : {err}", parent.display())
+        })?;
     }
     fs::copy(from, to)
         .map(|_| ())
@@ -381,13 +401,15 @@ fn copy_file(from: &Path, to: &Path) -> Result<(), String> {
 }
 
 pub fn read(path: &Path) -> Result<String, String> {
-    fs::read_to_string(path).map_err(|err| format!("impossible de lire {} : {err}", path.display()))
+    fs::read_to_string(path)
+        .map_err(|err| format!("impossible de lire {} : {err}", path.display()))
 }
 
 fn write(path: &Path, contents: &str) -> Result<(), String> {
     if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)
-            .map_err(|err| format!("impossible de créer {} : {err}", parent.display()))?;
+        fs::create_dir_all(parent).map_err(|err| {
+            format!("impossible de créer {} : {err}", parent.display())
+        })?;
     }
     fs::write(path, contents)
         .map_err(|err| format!("impossible d'écrire {} : {err}", path.display()))

@@ -1,16 +1,18 @@
-//! Le correcteur : il compile CHAQUE exercice à part et lance chaque test dans son propre
-//! processus, puis rend un verdict par exercice. `cargo test -p exercises` (l'étudiant), la
-//! vérification des solutions de référence et la correction d'une classe par l'enseignant
-//! passent tous par lui : une seule façon de noter.
+//! Le correcteur : il compile CHAQUE exercice à part et lance chaque test dans son
+//! propre processus, puis rend un verdict par exercice. `cargo test -p exercises`
+//! (l'étudiant), la vérification des solutions de référence et la correction d'une
+//! classe par l'enseignant passent tous par lui : une seule façon de noter.
 //!
 //! Les étapes, une par fichier :
-//! 1. `layout.rs` : chaque exercice devient un petit paquet cargo à lui seul, dans un dossier
-//!    de travail ; on n'y copie QUE le fichier de l'exercice (et son sous-dossier de modules).
-//!    Ce qui pourrait nommer un fichier ailleurs (`#[path]`, `include!`...) est refusé ;
-//! 2. `build.rs` : un seul `cargo build --tests --keep-going` compile les quinze paquets ;
-//!    une erreur dans l'ex12 ne coûte que l'ex12 ;
-//! 3. `run.rs` : chaque test tourne dans un processus enfant, qui répond par une ligne signée
-//!    d'un jeton secret ; un arrêt net, un signal ou une réponse absente comptent comme échec ;
+//! 1. `layout.rs` : chaque exercice devient un petit paquet cargo à lui seul, dans un
+//!    dossier de travail ; on n'y copie QUE le fichier de l'exercice (et son
+//!    sous-dossier de modules). Ce qui pourrait nommer un fichier ailleurs
+//!    (`#[path]`, `include!`...) est refusé ;
+//! 2. `build.rs` : un seul `cargo build --tests --keep-going` compile les quinze
+//!    paquets ; une erreur dans l'ex12 ne coûte que l'ex12 ;
+//! 3. `run.rs` : chaque test tourne dans un processus enfant, qui répond par une
+//!    ligne signée d'un jeton secret ; un arrêt net, un signal ou une réponse absente
+//!    comptent comme échec ;
 //! 4. `report.rs` : le tableau du bilan et la note.
 
 #![allow(dead_code)] // chaque programme n'utilise qu'une partie du correcteur
@@ -138,14 +140,15 @@ const fn exercise(
 
 /// Où et comment corriger.
 pub struct Setup {
-    /// L'espace de travail de référence : ses tests visibles (`exercises/tests/`), son
-    /// `Cargo.toml` (les versions des dépendances) et son `Cargo.lock`.
+    /// L'espace de travail de référence : ses tests visibles (`exercises/tests/`),
+    /// son `Cargo.toml` (les versions des dépendances) et son `Cargo.lock`.
     pub reference: PathBuf,
     /// Le dossier des tests cachés de l'enseignant, s'il y en a.
     pub hidden: Option<PathBuf>,
     /// Le dossier de travail, refait à chaque copie.
     pub work: PathBuf,
-    /// Le dossier de compilation, gardé d'une copie à l'autre (dépendances compilées une fois).
+    /// Le dossier de compilation, gardé d'une copie à l'autre (dépendances compilées
+    /// une fois).
     pub target_dir: PathBuf,
     /// cargo sans réseau (les dépendances sont déjà téléchargées).
     pub offline: bool,
@@ -153,7 +156,8 @@ pub struct Setup {
     pub build_timeout: Duration,
     /// Tests lancés en même temps.
     pub jobs: usize,
-    /// Seulement les tests dont le nom contient ce texte (`cargo test -p exercises ex03`).
+    /// Seulement les tests dont le nom contient ce texte
+    /// (`cargo test -p exercises ex03`).
     pub filter: Option<String>,
 }
 
@@ -247,7 +251,8 @@ impl ExerciseResult {
         }
     }
 
-    /// Une alerte pour l'enseignant : copie refusée, ou test arrêté net par le code testé.
+    /// Une alerte pour l'enseignant : copie refusée, ou test arrêté net par le code
+    /// testé.
     pub fn alert(&self) -> Option<String> {
         match &self.verdict {
             Verdict::Refused { reason } => Some(format!("{} refusé : {reason}", self.exercise.id)),
@@ -297,7 +302,8 @@ pub fn grade(src: &Path, setup: &Setup) -> Result<Vec<ExerciseResult>, String> {
                     first_error: first_error.clone(),
                 },
                 None => Verdict::DoesNotCompile {
-                    first_error: "la compilation n'a rien produit pour cet exercice".into(),
+                    first_error: "la compilation n'a rien produit pour cet exercice"
+                        .into(),
                 },
             },
         };

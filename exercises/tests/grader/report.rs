@@ -1,4 +1,5 @@
-//! Ce qu'on affiche : le détail de chaque test échoué, puis le tableau du bilan et la note.
+//! Ce qu'on affiche : le détail de chaque test échoué, puis le tableau du bilan et la
+//! note.
 
 use std::fmt::Write as _;
 
@@ -27,9 +28,11 @@ pub fn explain(outcome: &Outcome, exercise: &Exercise) -> Option<String> {
             format!("délai dépassé (5 s) : {why}")
         }
         Outcome::Crashed { crash } => match crash {
-            Crash::StackOverflow => "dépassement de pile : une fonction s'appelle elle-même sans \
+            Crash::StackOverflow => {
+                "dépassement de pile : une fonction s'appelle elle-même sans \
                                      fin (récursion) ?"
-                .to_string(),
+                    .to_string()
+            }
             Crash::Signal(signal) => format!(
                 "le programme de test a été tué par le signal {signal} (abort, accès mémoire \
                  invalide) : le test compte comme échoué"
@@ -40,7 +43,8 @@ pub fn explain(outcome: &Outcome, exercise: &Exercise) -> Option<String> {
                 code.map_or("inconnu".to_string(), |code| code.to_string())
             ),
             Crash::Killed => {
-                "aucune réponse longtemps après l'échéance : le test a été arrêté".to_string()
+                "aucune réponse longtemps après l'échéance : le test a été arrêté"
+                    .to_string()
             }
             Crash::Flooded { bytes } => format!(
                 "le test a écrit {} Kio sur sa sortie et a été arrêté (aucun test n'en écrit \
@@ -49,15 +53,16 @@ pub fn explain(outcome: &Outcome, exercise: &Exercise) -> Option<String> {
             ),
         },
     };
-    // Chaque échec rappelle de quoi parle l'exercice et où le livre l'explique : un message
-    // court (« première ligne ») se comprend alors sans chercher.
+    // Chaque échec rappelle de quoi parle l'exercice et où le livre l'explique : un
+    // message court (« première ligne ») se comprend alors sans chercher.
     Some(format!(
         "{text}\n  ({} — {} : voir book/src/exercices/{}.md)",
         exercise.id, exercise.title, exercise.page
     ))
 }
 
-/// Le détail des échecs : chaque exercice non compilé, refusé ou absent, chaque test échoué.
+/// Le détail des échecs : chaque exercice non compilé, refusé ou absent, chaque test
+/// échoué.
 pub fn failures(results: &[ExerciseResult]) -> String {
     let mut out = String::new();
     for result in results {
@@ -97,7 +102,8 @@ pub fn failures(results: &[ExerciseResult]) -> String {
                     if let Some(why) = explain(&test.outcome, result.exercise) {
                         let _ = writeln!(out, "\n---- {} : {why}", test.name);
                         if !test.output.is_empty() {
-                            let _ = write!(out, "  sortie du test :\n{}", test.output);
+                            let _ =
+                                write!(out, "  sortie du test :\n{}", test.output);
                         }
                     }
                 }
@@ -132,8 +138,8 @@ pub fn solved(result: &ExerciseResult) -> bool {
     total > 0 && passed == total
 }
 
-/// La note sur 20 : la moyenne des fractions de tests réussis ; un exercice absent, refusé ou
-/// qui ne compile pas compte 0. Rend aussi le nombre d'exercices réussis.
+/// La note sur 20 : la moyenne des fractions de tests réussis ; un exercice absent,
+/// refusé ou qui ne compile pas compte 0. Rend aussi le nombre d'exercices réussis.
 pub fn grade(results: &[ExerciseResult]) -> (usize, f64) {
     if results.is_empty() {
         return (0, 0.0);

@@ -1,12 +1,13 @@
 //! Lancer les tests d'un exercice : un processus enfant par test.
 //!
 //! Le résultat d'un test ne vient QUE de la ligne que le banc de test de l'enfant
-//! (`tests/common/harness.rs`) écrit à la fin, précédée d'un jeton secret tiré ici et donné
-//! sur son entrée standard avant tout code de l'élève. Sans cette ligne (le code testé a appelé
-//! `process::exit`, la pile a débordé, un signal a tué le processus), le test est un échec, et
-//! le tableau dit pourquoi. La sortie de l'enfant est lue en continu mais seul son début est
-//! gardé : un `println!` dans une boucle ne remplit ni la mémoire ni l'écran ; au-delà de
-//! `OUTPUT_LIMIT` octets, le test est arrêté sans attendre son échéance.
+//! (`tests/common/harness.rs`) écrit à la fin, précédée d'un jeton secret tiré ici et
+//! donné sur son entrée standard avant tout code de l'élève. Sans cette ligne (le
+//! code testé a appelé `process::exit`, la pile a débordé, un signal a tué le
+//! processus), le test est un échec, et le tableau dit pourquoi. La sortie de
+//! l'enfant est lue en continu mais seul son début est gardé : un `println!` dans une
+//! boucle ne remplit ni la mémoire ni l'écran ; au-delà de `OUTPUT_LIMIT` octets, le
+//! test est arrêté sans attendre son échéance.
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
@@ -20,18 +21,20 @@ use std::time::{Duration, Instant};
 
 use super::{Crash, Exercise, Outcome, Setup, Stall, TestResult};
 
-/// L'échéance d'un test (celle du banc de test de l'enfant, `harness::DEADLINE`) plus une
-/// marge : au-delà, l'enfant ne répond plus du tout et le correcteur le tue.
+/// L'échéance d'un test (celle du banc de test de l'enfant, `harness::DEADLINE`) plus
+/// une marge : au-delà, l'enfant ne répond plus du tout et le correcteur le tue.
 const KILL_AFTER: Duration = Duration::from_secs(15);
 
 /// La part de la sortie d'un test gardée pour l'affichage.
 const OUTPUT_KEPT: usize = 4 * 1024;
 
-/// Au-delà de ce nombre d'octets écrits, un test est arrêté : aucun test n'écrit autant, c'est
-/// un `println!` dans une boucle (inutile d'attendre l'échéance pour le savoir).
+/// Au-delà de ce nombre d'octets écrits, un test est arrêté : aucun test n'écrit
+/// autant, c'est un `println!` dans une boucle (inutile d'attendre l'échéance pour le
+/// savoir).
 const OUTPUT_LIMIT: usize = 1024 * 1024;
 
-/// Lance tous les tests d'un exercice (compilé dans `executable`), `setup.jobs` à la fois.
+/// Lance tous les tests d'un exercice (compilé dans `executable`), `setup.jobs` à la
+/// fois.
 pub fn run_exercise(
     executable: &Path,
     exercise: &Exercise,
@@ -39,10 +42,12 @@ pub fn run_exercise(
 ) -> Result<Vec<TestResult>, String> {
     let names = list(executable)?;
     let names: Vec<String> = match &setup.filter {
-        Some(filter) if names.iter().any(|name| name.contains(filter.as_str())) => names
-            .into_iter()
-            .filter(|name| name.contains(filter.as_str()))
-            .collect(),
+        Some(filter) if names.iter().any(|name| name.contains(filter.as_str())) => {
+            names
+                .into_iter()
+                .filter(|name| name.contains(filter.as_str()))
+                .collect()
+        }
         _ => names,
     };
     if names.is_empty() {
@@ -54,14 +59,16 @@ pub fn run_exercise(
     let names = Arc::new(names);
     let workers: Vec<_> = (0..setup.jobs.clamp(1, names.len()))
         .map(|_| {
-            let (next, results, names) = (next.clone(), results.clone(), names.clone());
+            let (next, results, names) =
+                (next.clone(), results.clone(), names.clone());
             let executable = executable.to_path_buf();
             thread::spawn(move || {
                 loop {
                     let index = next.fetch_add(1, Ordering::SeqCst);
                     let Some(name) = names.get(index) else { break };
                     let result = run_one(&executable, name);
-                    results.lock().unwrap_or_else(PoisonError::into_inner)[index] = Some(result);
+                    results.lock().unwrap_or_else(PoisonError::into_inner)[index] =
+                        Some(result);
                 }
             })
         })
@@ -69,18 +76,21 @@ pub fn run_exercise(
     for worker in workers {
         let _ = worker.join();
     }
-    let results = std::mem::take(&mut *results.lock().unwrap_or_else(PoisonError::into_inner));
+    let results =
+        std::mem::take(&mut *results.lock().unwrap_or_else(PoisonError::into_inner));
     Ok(results.into_iter().flatten().collect())
 }
 
-/// Les noms des tests, donnés par le banc de test (le code de l'élève n'a pas encore tourné :
-/// sans `unsafe`, rien ne s'exécute avant `main`).
+/// Les noms des tests, donnés par le banc de test (le code de l'élève n'a pas encore
+/// tourné : sans `unsafe`, rien ne s'exécute avant `main`).
 fn list(executable: &Path) -> Result<Vec<String>, String> {
     let output = Command::new(executable)
         .arg("--list")
         .stdin(Stdio::null())
         .output()
-        .map_err(|err| format!("impossible de lancer {} : {err}", executable.display()))?;
+        .map_err(|err| {
+            format!("impossible de lancer {} : {err}", executable.display())
+        })?;
     if !output.status.success() {
         return Err(format!(
             "{} --list a échoué : {}",
@@ -95,7 +105,8 @@ fn list(executable: &Path) -> Result<Vec<String>, String> {
         .collect())
 }
 
-/// Un jeton de 128 bits que l'enfant ne peut pas deviner (clés aléatoires de `RandomState`).
+/// Un jeton de 128 bits que l'enfant ne peut pas deviner (clés aléatoires de
+/// `RandomState`).
 fn token() -> String {
     let a = RandomState::new().hash_one(Instant::now());
     let b = RandomState::new().hash_one(std::process::id());
@@ -169,14 +180,16 @@ enum Ending {
     Flooded,
 }
 
-/// Attend la fin de l'enfant au plus `KILL_AFTER`, et tant qu'il n'a pas écrit (`written`,
-/// compté par les threads de lecture) plus de `OUTPUT_LIMIT` octets.
+/// Attend la fin de l'enfant au plus `KILL_AFTER`, et tant qu'il n'a pas écrit
+/// (`written`, compté par les threads de lecture) plus de `OUTPUT_LIMIT` octets.
 fn wait(child: &mut Child, written: &AtomicUsize) -> Ending {
     let start = Instant::now();
     loop {
         let ending = match child.try_wait() {
             Ok(Some(status)) => return Ending::Exited(status),
-            Ok(None) if written.load(Ordering::Relaxed) > OUTPUT_LIMIT => Ending::Flooded,
+            Ok(None) if written.load(Ordering::Relaxed) > OUTPUT_LIMIT => {
+                Ending::Flooded
+            }
             Ok(None) if start.elapsed() < KILL_AFTER => {
                 thread::sleep(Duration::from_millis(10));
                 continue;
@@ -209,7 +222,8 @@ fn crash(status: ExitStatus, stderr: &str) -> Crash {
     }
 }
 
-/// La réponse de l'enfant, sans le jeton : `ok`, `echec\tmessage`, `todo\tmessage`, `delai\t...`.
+/// La réponse de l'enfant, sans le jeton : `ok`, `echec\tmessage`, `todo\tmessage`,
+/// `delai\t...`.
 fn parse_answer(answer: &str) -> Outcome {
     let mut fields = answer.splitn(3, '\t');
     let kind = fields.next().unwrap_or("");
@@ -257,7 +271,8 @@ fn unescape(text: &str) -> String {
     out
 }
 
-/// Ce qu'on garde d'une sortie : son début, sa taille, et la réponse signée s'il y en a une.
+/// Ce qu'on garde d'une sortie : son début, sa taille, et la réponse signée s'il y en
+/// a une.
 #[derive(Default)]
 struct Captured {
     kept: String,
@@ -265,9 +280,9 @@ struct Captured {
     answer: Option<String>,
 }
 
-/// Lit une sortie jusqu'au bout dans un thread, en ne gardant que `OUTPUT_KEPT` octets et, si
-/// `token` est donné, la ligne qui commence par `token<TAB>` ; `written` compte les octets lus
-/// de toutes les sorties du test.
+/// Lit une sortie jusqu'au bout dans un thread, en ne gardant que `OUTPUT_KEPT`
+/// octets et, si `token` est donné, la ligne qui commence par `token<TAB>` ;
+/// `written` compte les octets lus de toutes les sorties du test.
 fn capture(
     pipe: Option<impl Read + Send + 'static>,
     token: Option<String>,
@@ -280,7 +295,8 @@ fn capture(
         };
         let prefix = token.map(|token| format!("{token}\t"));
         let mut kept = Vec::new();
-        // La ligne en cours, bornée : la réponse est courte, une ligne géante n'en est pas une.
+        // La ligne en cours, bornée : la réponse est courte, une ligne géante n'en
+        // est pas une.
         let mut line = Vec::new();
         let mut buffer = [0u8; 8192];
         let keep = |kept: &mut Vec<u8>, line: &[u8], newline: bool| {
@@ -310,7 +326,9 @@ fn capture(
                         .map(str::to_string)
                 });
                 match answer {
-                    Some(answer) if captured.answer.is_none() => captured.answer = Some(answer),
+                    Some(answer) if captured.answer.is_none() => {
+                        captured.answer = Some(answer)
+                    }
                     _ => keep(&mut kept, &line, true),
                 }
                 line.clear();

@@ -1,18 +1,20 @@
 //! Essai : l'algorithme de Nagle et l'accusé de réception retardé, ensemble.
 //!
-//! Un client envoie chaque requête en DEUX écritures (un en-tête, puis la fin de la ligne),
-//! et attend la réponse du serveur, qui ne répond qu'à une ligne entière. On mesure le temps
-//! moyen d'une requête, d'abord avec Nagle (le défaut), puis avec `TCP_NODELAY`.
+//! Un client envoie chaque requête en DEUX écritures (un en-tête, puis la fin de la
+//! ligne), et attend la réponse du serveur, qui ne répond qu'à une ligne entière. On
+//! mesure le temps moyen d'une requête, d'abord avec Nagle (le défaut), puis avec
+//! `TCP_NODELAY`.
 //!
 //! - Nagle retient la deuxième écriture tant que la première n'est pas acquittée ;
-//! - le serveur, qui n'a pas encore de ligne entière, n'a rien à répondre : il retarde son
-//!   accusé de réception (40 ms au moins sous Linux, jusqu'à 200 ms ; 200 ms sous Windows),
-//!   dans l'espoir de l'envoyer avec une réponse.
+//! - le serveur, qui n'a pas encore de ligne entière, n'a rien à répondre : il
+//!   retarde son accusé de réception (40 ms au moins sous Linux, jusqu'à 200 ms ; 200
+//!   ms sous Windows), dans l'espoir de l'envoyer avec une réponse.
 //!
-//! Chacun attend l'autre : chaque requête coûte un délai d'accusé retardé. `TCP_NODELAY`
-//! (leçon 03) ou une seule écriture par requête supprime l'attente.
+//! Chacun attend l'autre : chaque requête coûte un délai d'accusé retardé.
+//! `TCP_NODELAY` (leçon 03) ou une seule écriture par requête supprime l'attente.
 //!
-//! `cargo run -p lesson01-echo --example nagle` (ou `… -- 127.0.0.1:7810` pour choisir le port)
+//! `cargo run -p lesson01-echo --example nagle` (ou `… -- 127.0.0.1:7810` pour
+//! choisir le port)
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -38,14 +40,18 @@ fn main() -> io::Result<()> {
             "Nagle (défaut)"
         };
         // Virgule décimale, à la française.
-        let millis = format!("{:.2}", per_request.as_secs_f64() * 1000.0).replace('.', ",");
-        println!("{name:<15} : {millis:>6} ms par requête ({REQUESTS} requêtes en deux écritures)");
+        let millis =
+            format!("{:.2}", per_request.as_secs_f64() * 1000.0).replace('.', ",");
+        println!(
+            "{name:<15} : {millis:>6} ms par requête ({REQUESTS} requêtes en deux écritures)"
+        );
     }
     Ok(())
 }
 
 // ANCHOR: measure
-/// Envoie `REQUESTS` requêtes, chacune en deux écritures, et renvoie la durée moyenne.
+/// Envoie `REQUESTS` requêtes, chacune en deux écritures, et renvoie la durée
+/// moyenne.
 fn measure(addr: SocketAddr, nodelay: bool) -> io::Result<Duration> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_nodelay(nodelay)?;

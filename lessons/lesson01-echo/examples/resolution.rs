@@ -1,9 +1,10 @@
 //! Essai : ce que coûte un `connect`, et la résolution de nom qui le précède.
 //!
-//! `TcpStream::connect("localhost:7777")` fait deux choses : il demande au système les
-//! adresses de « localhost » (le fichier hosts, puis le DNS si besoin), puis il essaie de s'y
-//! connecter, une adresse après l'autre. On mesure chaque étape séparément, sur la boucle
-//! locale : un serveur qui écoute, puis un port où personne n'écoute.
+//! `TcpStream::connect("localhost:7777")` fait deux choses : il demande au système
+//! les adresses de « localhost » (le fichier hosts, puis le DNS si besoin), puis il
+//! essaie de s'y connecter, une adresse après l'autre. On mesure chaque étape
+//! séparément, sur la boucle locale : un serveur qui écoute, puis un port où personne
+//! n'écoute.
 //!
 //! `cargo run -p lesson01-echo --example resolution`
 

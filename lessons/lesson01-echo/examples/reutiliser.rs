@@ -1,9 +1,10 @@
 //! Essai : réutiliser une connexion plutôt qu'en ouvrir une par requête.
 //!
-//! Un serveur d'écho tourne dans ce programme. On lui envoie 2 000 requêtes d'une ligne :
-//! d'abord en ouvrant une connexion pour chacune (poignée de main, échange, fermeture), puis
-//! sur une seule connexion gardée ouverte, comme le fait un *pool* de connexions. On mesure le
-//! temps par requête, et `ss` compte ensuite les connexions laissées en TIME_WAIT.
+//! Un serveur d'écho tourne dans ce programme. On lui envoie 2 000 requêtes d'une
+//! ligne : d'abord en ouvrant une connexion pour chacune (poignée de main, échange,
+//! fermeture), puis sur une seule connexion gardée ouverte, comme le fait un *pool*
+//! de connexions. On mesure le temps par requête, et `ss` compte ensuite les
+//! connexions laissées en TIME_WAIT.
 //!
 //! `cargo run -p lesson01-echo --example reutiliser`
 
@@ -40,8 +41,8 @@ fn main() -> io::Result<()> {
 }
 
 // ANCHOR: requests
-/// Envoie `REQUESTS` requêtes, sur une connexion neuve chacune ou sur la même ; rend la durée
-/// moyenne d'une requête.
+/// Envoie `REQUESTS` requêtes, sur une connexion neuve chacune ou sur la même ; rend
+/// la durée moyenne d'une requête.
 fn time_requests(addr: SocketAddr, reuse: bool) -> io::Result<Duration> {
     let started = Instant::now();
     let mut kept = None;
@@ -57,7 +58,8 @@ fn time_requests(addr: SocketAddr, reuse: bool) -> io::Result<Duration> {
         let mut reply = String::new();
         connection.read_line(&mut reply)?;
         if !reuse {
-            // Fermée par le client, le premier : TIME_WAIT de ce côté, pour 60 s sous Linux.
+            // Fermée par le client, le premier : TIME_WAIT de ce côté, pour 60 s sous
+            // Linux.
             kept = None;
         }
     }
@@ -65,9 +67,9 @@ fn time_requests(addr: SocketAddr, reuse: bool) -> io::Result<Duration> {
 }
 // ANCHOR_END: requests
 
-/// Le serveur d'écho, ligne par ligne. Chaque réponse part en UNE écriture : deux petites
-/// écritures par ligne réveilleraient Nagle et l'accusé retardé (40 ms par requête, voir
-/// l'exemple `nagle`).
+/// Le serveur d'écho, ligne par ligne. Chaque réponse part en UNE écriture : deux
+/// petites écritures par ligne réveilleraient Nagle et l'accusé retardé (40 ms par
+/// requête, voir l'exemple `nagle`).
 fn echo_lines(stream: TcpStream) -> io::Result<()> {
     let mut writer = stream.try_clone()?;
     let mut reader = BufReader::new(stream);

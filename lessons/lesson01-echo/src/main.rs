@@ -1,7 +1,7 @@
 //! Programme de la leçon 01 : lit la ligne de commande, puis appelle la bibliothèque.
-//! Toute la partie réseau est dans `lib.rs` ; ici, on ne fait que traduire les erreurs
-//! attendues en phrases françaises, avec la colle commune à tous les programmes du cours
-//! (`course_kit::cli`, montrée au chapitre de cette leçon).
+//! Toute la partie réseau est dans `lib.rs` ; ici, on ne fait que traduire les
+//! erreurs attendues en phrases françaises, avec la colle commune à tous les
+//! programmes du cours (`course_kit::cli`, montrée au chapitre de cette leçon).
 
 use std::io::{self, ErrorKind};
 use std::net::TcpStream;
@@ -11,7 +11,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use course_kit::cli::{self, explain, resolve};
 use course_kit::show;
 use lesson01_echo::{
-    BACKLOG, ClientEnd, DEFAULT_ADDR, Ending, ListenOptions, listen_with, run_client, serve_with,
+    BACKLOG, ClientEnd, DEFAULT_ADDR, Ending, ListenOptions, listen_with, run_client,
+    serve_with,
 };
 
 /// Leçon 01 : serveur d'écho TCP bloquant, qui sert un client à la fois.
@@ -28,7 +29,8 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
-    /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777, [::]:7777…
+    /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777,
+    /// [::]:7777…
     #[arg(long, global = true, default_value = DEFAULT_ADDR, hide_default_value = true)]
     addr: String,
 }
@@ -42,13 +44,14 @@ enum Command {
     Client,
 }
 
-/// Options du serveur qui servent à provoquer, pour les observer, les étapes de la vie d'une
-/// connexion (voir le chapitre « Découpage, délais, fermeture »).
+/// Options du serveur qui servent à provoquer, pour les observer, les étapes de la
+/// vie d'une connexion (voir le chapitre « Découpage, délais, fermeture »).
 #[derive(Args)]
 struct ServerArgs {
-    /// Qui ferme la connexion, et comment : client (défaut : le client ferme le premier),
-    /// serveur (le serveur ferme après la première ligne), rst (coupure brutale par SO_LINGER
-    /// à 0), sans-lire (ferme sans lire ce qui est arrivé)
+    /// Qui ferme la connexion, et comment : client (défaut : le client ferme le
+    /// premier), serveur (le serveur ferme après la première ligne), rst
+    /// (coupure brutale par SO_LINGER à 0), sans-lire (ferme sans lire ce qui
+    /// est arrivé)
     #[arg(
         long,
         value_enum,
@@ -59,13 +62,13 @@ struct ServerArgs {
     )]
     fermeture: EndingArg,
 
-    /// N'active pas SO_REUSEADDR : montre « adresse déjà utilisée » après une fermeture par le
-    /// serveur (connexion en TIME_WAIT)
+    /// N'active pas SO_REUSEADDR : montre « adresse déjà utilisée » après une
+    /// fermeture par le serveur (connexion en TIME_WAIT)
     #[arg(long)]
     sans_reuseaddr: bool,
 
-    /// Longueur de la file des connexions pas encore acceptées (défaut : 128 ; 1 pour la voir
-    /// déborder)
+    /// Longueur de la file des connexions pas encore acceptées (défaut : 128 ; 1
+    /// pour la voir déborder)
     #[arg(long, value_name = "N", default_value_t = BACKLOG, hide_default_value = true,
           value_parser = cli::between(1i32, 4096))]
     backlog: i32,
@@ -130,8 +133,9 @@ fn run_server(addr: &str, args: &ServerArgs) -> Result<(), String> {
         message
     })?;
     let local = listener.local_addr().map_err(|err| explain(&err, addr))?;
-    // La bannière, pour la personne qui a lancé le serveur, va sur la sortie standard ; le
-    // journal de `serve` (un client arrive, un client part) va sur la sortie d'erreur.
+    // La bannière, pour la personne qui a lancé le serveur, va sur la sortie
+    // standard ; le journal de `serve` (un client arrive, un client part) va sur
+    // la sortie d'erreur.
     show!(
         "Serveur d'écho en écoute sur {local} (Ctrl+C pour l'arrêter).\n\
          Pour s'y connecter, dans un autre terminal :\n  \
@@ -147,8 +151,8 @@ fn run_client_cli(addr: &str) -> Result<(), String> {
     let addr = resolve(addr)?;
     let stream = TcpStream::connect(addr).map_err(|err| explain(&err, addr))?;
     show!("Connecté à {addr}. Tapez une ligne, `exit` pour quitter.");
-    let end =
-        run_client(stream, io::stdin().lock(), io::stdout()).map_err(|err| explain(&err, addr))?;
+    let end = run_client(stream, io::stdin().lock(), io::stdout())
+        .map_err(|err| explain(&err, addr))?;
     if end != ClientEnd::ServerClosed {
         show!("Au revoir !");
     }

@@ -1,5 +1,6 @@
-//! Tests de la leçon 01, sur de vraies sockets TCP en boucle locale (127.0.0.1, port 0).
-//! Chaque lecture a un délai maximal : un serveur cassé fait échouer un test, jamais bloquer.
+//! Tests de la leçon 01, sur de vraies sockets TCP en boucle locale (127.0.0.1, port
+//! 0). Chaque lecture a un délai maximal : un serveur cassé fait échouer un test,
+//! jamais bloquer.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener};
@@ -8,8 +9,9 @@ use std::time::Duration;
 
 use lesson01_echo::{ClientEnd, listen, run_client, serve};
 use test_kit::{
-    Program, TIMEOUT, assert_addr_in_use_is_explained, assert_echoes, assert_help_mentions,
-    assert_refusal_is_explained, connect, pattern, roundtrip, run,
+    Program, TIMEOUT, assert_addr_in_use_is_explained, assert_echoes,
+    assert_help_mentions, assert_refusal_is_explained, connect, pattern, roundtrip,
+    run,
 };
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson01-echo");
@@ -176,7 +178,8 @@ fn l_aide_est_en_francais() -> io::Result<()> {
 }
 
 #[test]
-fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
+fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()>
+{
     assert_addr_in_use_is_explained(PROGRAM, &["server"])
 }
 
@@ -187,7 +190,8 @@ fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
 
 #[test]
 fn une_ecoute_sur_ipv6_toutes_interfaces_accepte_ipv4_et_ipv6() -> io::Result<()> {
-    // `[::]` écoute sur toutes les interfaces : on ne s'y connecte que par la boucle locale.
+    // `[::]` écoute sur toutes les interfaces : on ne s'y connecte que par la boucle
+    // locale.
     let listener = listen("[::]:0".parse().unwrap())?;
     let port = listener.local_addr()?.port();
     thread::spawn(move || serve(&listener));
@@ -204,10 +208,11 @@ fn une_ecoute_sur_ipv6_toutes_interfaces_accepte_ipv4_et_ipv6() -> io::Result<()
 
 #[test]
 fn le_serveur_survit_a_une_sortie_standard_fermee() -> io::Result<()> {
-    // On lit la première ligne puis on ferme les tubes, comme `… 2>&1 | head -1` : chaque
-    // ligne de journal suivante échoue (« broken pipe »). Avec `println!`, le serveur
-    // paniquerait.
-    let mut server = Program::start_then_close_outputs(PROGRAM, &["--addr", "127.0.0.1:0"])?;
+    // On lit la première ligne puis on ferme les tubes, comme `… 2>&1 | head -1` :
+    // chaque ligne de journal suivante échoue (« broken pipe »). Avec `println!`,
+    // le serveur paniquerait.
+    let mut server =
+        Program::start_then_close_outputs(PROGRAM, &["--addr", "127.0.0.1:0"])?;
     let addr = server.listening_addr();
     for round in 0..3 {
         let received = roundtrip(addr, b"encore\n".to_vec())?;
@@ -220,9 +225,10 @@ fn le_serveur_survit_a_une_sortie_standard_fermee() -> io::Result<()> {
 }
 
 #[test]
-fn le_journal_va_sur_la_sortie_d_erreur_et_la_banniere_sur_la_sortie_standard() -> io::Result<()> {
-    // La bannière se lit sur la sortie standard, le journal sur la sortie d'erreur : on peut
-    // garder l'une et jeter l'autre (`2>journal.txt`).
+fn le_journal_va_sur_la_sortie_d_erreur_et_la_banniere_sur_la_sortie_standard()
+-> io::Result<()> {
+    // La bannière se lit sur la sortie standard, le journal sur la sortie d'erreur :
+    // on peut garder l'une et jeter l'autre (`2>journal.txt`).
     let mut server = Program::start(PROGRAM, &["--addr", "127.0.0.1:0"])?;
     let addr = server.listening_addr();
     let received = roundtrip(addr, b"journal\n".to_vec())?;
@@ -248,7 +254,8 @@ fn une_option_inconnue_est_expliquee_en_une_phrase_francaise() -> io::Result<()>
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(
-        stderr, "Erreur : option inconnue : --inconnue. Voir l'aide : lesson01-echo --help\n",
+        stderr,
+        "Erreur : option inconnue : --inconnue. Voir l'aide : lesson01-echo --help\n",
         "une seule phrase, en français"
     );
     Ok(())

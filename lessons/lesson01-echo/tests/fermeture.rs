@@ -1,5 +1,6 @@
-//! Les fins de connexion que le serveur sait provoquer (`--fermeture`, `--sans-reuseaddr`),
-//! vues du côté du client, sur de vraies sockets en boucle locale.
+//! Les fins de connexion que le serveur sait provoquer (`--fermeture`,
+//! `--sans-reuseaddr`), vues du côté du client, sur de vraies sockets en boucle
+//! locale.
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -77,11 +78,13 @@ fn ecrire_a_un_pair_parti_reussit_d_abord_puis_echoue() -> io::Result<()> {
         0,
         "le serveur a fermé : fin de flux"
     );
-    // Le noyau accepte ces octets : il ne sait pas encore que le pair a tout fermé. Ils
-    // partent, et le pair répond par un RST ; ils sont perdus, sans erreur ici.
+    // Le noyau accepte ces octets : il ne sait pas encore que le pair a tout fermé.
+    // Ils partent, et le pair répond par un RST ; ils sont perdus, sans erreur
+    // ici.
     client.write_all(b"deux\n")?;
-    // Une écriture suivante voit le RST. Il arrive de façon asynchrone : on réessaie, avec
-    // une échéance (ce n'est pas une attente arbitraire, on surveille un état).
+    // Une écriture suivante voit le RST. Il arrive de façon asynchrone : on réessaie,
+    // avec une échéance (ce n'est pas une attente arbitraire, on surveille un
+    // état).
     let deadline = Instant::now() + TIMEOUT;
     let failure = loop {
         match client.write(b"trois\n") {
@@ -95,7 +98,9 @@ fn ecrire_a_un_pair_parti_reussit_d_abord_puis_echoue() -> io::Result<()> {
     assert!(
         matches!(
             failure.kind(),
-            ErrorKind::BrokenPipe | ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+            ErrorKind::BrokenPipe
+                | ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
         ),
         "erreur attendue : « broken pipe » ou « connection reset », pas {failure:?}"
     );
@@ -103,14 +108,15 @@ fn ecrire_a_un_pair_parti_reussit_d_abord_puis_echoue() -> io::Result<()> {
 }
 
 #[test]
-fn une_fermeture_avec_so_linger_nul_arrive_comme_une_reinitialisation() -> io::Result<()> {
+fn une_fermeture_avec_so_linger_nul_arrive_comme_une_reinitialisation()
+-> io::Result<()> {
     let (addr, _server) = serve_one(Ending::Reset, ListenOptions::default())?;
     let mut client = connect(addr)?;
     client.write_all(b"un\n")?;
     expect_bytes(&mut client, b"un\n")?;
-    let err = client
-        .read(&mut [0; 16])
-        .expect_err("un RST doit arriver comme une erreur, pas comme une fin de flux");
+    let err = client.read(&mut [0; 16]).expect_err(
+        "un RST doit arriver comme une erreur, pas comme une fin de flux",
+    );
     assert!(is_reset(&err), "réinitialisation attendue, pas {err:?}");
     Ok(())
 }
@@ -120,15 +126,16 @@ fn fermer_sans_lire_ce_qui_est_arrive_reinitialise_la_connexion() -> io::Result<
     let (addr, _server) = serve_one(Ending::Unread, ListenOptions::default())?;
     let mut client = connect(addr)?;
     client.write_all(b"personne ne lira ceci\n")?;
-    let err = client
-        .read(&mut [0; 16])
-        .expect_err("des octets non lus à la fermeture : le noyau doit envoyer un RST");
+    let err = client.read(&mut [0; 16]).expect_err(
+        "des octets non lus à la fermeture : le noyau doit envoyer un RST",
+    );
     assert!(is_reset(&err), "réinitialisation attendue, pas {err:?}");
     Ok(())
 }
 
-/// Fait une conversation d'une ligne avec un serveur qui ferme le premier, attend qu'il ait
-/// rendu sa socket d'écoute, et renvoie l'adresse : sa connexion garde le port en TIME_WAIT.
+/// Fait une conversation d'une ligne avec un serveur qui ferme le premier, attend
+/// qu'il ait rendu sa socket d'écoute, et renvoie l'adresse : sa connexion garde le
+/// port en TIME_WAIT.
 #[cfg(unix)]
 fn server_closes_first(options: ListenOptions) -> io::Result<SocketAddr> {
     let (addr, server) = serve_one(Ending::ServerFirst, options)?;
@@ -142,22 +149,25 @@ fn server_closes_first(options: ListenOptions) -> io::Result<SocketAddr> {
     Ok(addr)
 }
 
-/// Sous Unix, sans SO_REUSEADDR, une connexion du port encore en TIME_WAIT (ou en fin de
-/// fermeture) empêche d'écouter à nouveau sur ce port.
+/// Sous Unix, sans SO_REUSEADDR, une connexion du port encore en TIME_WAIT (ou en fin
+/// de fermeture) empêche d'écouter à nouveau sur ce port.
 #[cfg(unix)]
 #[test]
-fn sans_reuseaddr_le_port_reste_bloque_apres_une_fermeture_par_le_serveur() -> io::Result<()> {
+fn sans_reuseaddr_le_port_reste_bloque_apres_une_fermeture_par_le_serveur()
+-> io::Result<()> {
     let without = ListenOptions {
         reuse_address: false,
         ..ListenOptions::default()
     };
     let addr = server_closes_first(without)?;
-    let err = listen_with(addr, without).expect_err("le port devrait être encore bloqué");
+    let err =
+        listen_with(addr, without).expect_err("le port devrait être encore bloqué");
     assert_eq!(err.kind(), ErrorKind::AddrInUse, "{err:?}");
     Ok(())
 }
 
-/// Avec SO_REUSEADDR (le défaut), le même scénario laisse écouter à nouveau tout de suite.
+/// Avec SO_REUSEADDR (le défaut), le même scénario laisse écouter à nouveau tout de
+/// suite.
 #[cfg(unix)]
 #[test]
 fn avec_reuseaddr_on_ecoute_a_nouveau_tout_de_suite() -> io::Result<()> {

@@ -1,23 +1,26 @@
 //! # Leçon 02 — une conversation client/serveur, chacun son tour
 //!
 //! Le serveur accueille le client (« Bienvenue sur le serveur ! »), puis le client et
-//! l'**opérateur** assis devant le terminal du serveur se répondent à tour de rôle, une ligne
-//! chacun. Taper `exit`, d'un côté ou de l'autre, termine la conversation proprement des deux
-//! côtés ; le serveur attend alors le client suivant.
+//! l'**opérateur** assis devant le terminal du serveur se répondent à tour de rôle,
+//! une ligne chacun. Taper `exit`, d'un côté ou de l'autre, termine la conversation
+//! proprement des deux côtés ; le serveur attend alors le client suivant.
 //!
-//! La nouveauté par rapport à la leçon 01 : un **protocole**. TCP ne transporte qu'un flux
-//! d'octets, sans frontières entre les messages ; c'est nous qui décidons qu'un message est une
-//! ligne terminée par `\n` (on tolère `\r\n`), qu'elle ne dépasse pas [`MAX_LINE`] octets, que
-//! le serveur parle le premier et que `exit` signifie « au revoir ».
+//! La nouveauté par rapport à la leçon 01 : un **protocole**. TCP ne transporte qu'un
+//! flux d'octets, sans frontières entre les messages ; c'est nous qui décidons qu'un
+//! message est une ligne terminée par `\n` (on tolère `\r\n`), qu'elle ne dépasse pas
+//! [`MAX_LINE`] octets, que le serveur parle le premier et que `exit` signifie « au
+//! revoir ».
 //!
-//! - Lancer le serveur : `cargo run -p lesson02-client-server` (vous êtes l'opérateur).
-//! - Dans un autre terminal : `cargo run -p lesson02-client-server -- client`
-//!   ou `nc 127.0.0.1 7777`.
+//! - Lancer le serveur : `cargo run -p lesson02-client-server` (vous êtes
+//!   l'opérateur).
+//! - Dans un autre terminal : `cargo run -p lesson02-client-server -- client` ou
+//!   `nc 127.0.0.1 7777`.
 //!
-//! À observer : le serveur ne sert qu'**une conversation à la fois**. Un second client est
-//! bien connecté (le noyau a fait la poignée de main), mais il ne reçoit pas l'accueil tant que
-//! le premier n'est pas parti. Et un client qui se tait bloque le serveur : on attend un humain,
-//! donc pas de délai maximal. La leçon 03 corrigera cela avec un thread par client.
+//! À observer : le serveur ne sert qu'**une conversation à la fois**. Un second
+//! client est bien connecté (le noyau a fait la poignée de main), mais il ne reçoit
+//! pas l'accueil tant que le premier n'est pas parti. Et un client qui se tait bloque
+//! le serveur : on attend un humain, donc pas de délai maximal. La leçon 03 corrigera
+//! cela avec un thread par client.
 
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -25,21 +28,24 @@ use std::ops::ControlFlow;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-/// Adresse d'écoute par défaut : la boucle locale, joignable seulement depuis cette machine.
+/// Adresse d'écoute par défaut : la boucle locale, joignable seulement depuis cette
+/// machine.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:7777";
 
 /// Taille de la file d'attente des connexions établies mais pas encore acceptées.
 pub const BACKLOG: i32 = 128;
 
 // ANCHOR: protocol
-/// Première ligne envoyée par le serveur à chaque client (comme dans le `serveur.py` d'origine).
+/// Première ligne envoyée par le serveur à chaque client (comme dans le `serveur.py`
+/// d'origine).
 pub const GREETING: &str = "Bienvenue sur le serveur !";
 
 /// Le mot qui termine la conversation, tapé par le client ou par l'opérateur.
 pub const EXIT: &str = "exit";
 
-/// Longueur maximale d'une ligne, sans le `\n`. Au-delà, la ligne est refusée : sans limite,
-/// un pair qui envoie des octets sans jamais de `\n` ferait grossir notre mémoire sans fin.
+/// Longueur maximale d'une ligne, sans le `\n`. Au-delà, la ligne est refusée : sans
+/// limite, un pair qui envoie des octets sans jamais de `\n` ferait grossir notre
+/// mémoire sans fin.
 pub const MAX_LINE: usize = 4096;
 
 /// Réponse du serveur à une ligne trop longue ; la conversation continue ensuite.
@@ -48,13 +54,14 @@ pub const TOO_LONG_REPLY: &str =
 // ANCHOR_END: protocol
 
 // ANCHOR: listen
-/// Crée la socket d'écoute : `socket` → `setsockopt` → `bind` → `listen`, comme en leçon 01
-/// (où chaque étape est expliquée en détail).
+/// Crée la socket d'écoute : `socket` → `setsockopt` → `bind` → `listen`, comme en
+/// leçon 01 (où chaque étape est expliquée en détail).
 pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    // Relancer le serveur tout de suite après l'avoir arrêté, malgré les connexions en
-    // TIME_WAIT. Sur Unix seulement : sous Windows, SO_REUSEADDR laisserait un AUTRE
-    // programme écouter sur le même port.
+    let socket =
+        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    // Relancer le serveur tout de suite après l'avoir arrêté, malgré les connexions
+    // en TIME_WAIT. Sur Unix seulement : sous Windows, SO_REUSEADDR laisserait un
+    // AUTRE programme écouter sur le même port.
     #[cfg(unix)]
     socket.set_reuse_address(true)?;
     // `[::]` accepte aussi les clients IPv4 quand IPV6_V6ONLY est désactivé.
@@ -71,10 +78,12 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
 /// Ce que l'on a reçu en lisant une ligne.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Incoming {
-    /// Une ligne complète, sans `\n` ni `\r` final. Les octets qui ne sont pas de l'UTF-8
-    /// valide sont remplacés par « � » au lieu de faire échouer la lecture.
+    /// Une ligne complète, sans `\n` ni `\r` final. Les octets qui ne sont pas de
+    /// l'UTF-8 valide sont remplacés par « � » au lieu de faire échouer la
+    /// lecture.
     Line(String),
-    /// Une ligne de plus de [`MAX_LINE`] octets : elle a été lue jusqu'au bout et jetée.
+    /// Une ligne de plus de [`MAX_LINE`] octets : elle a été lue jusqu'au bout et
+    /// jetée.
     TooLong,
     /// Le pair a fermé son sens d'envoi (fin de flux) : plus rien n'arrivera.
     Closed,
@@ -82,14 +91,15 @@ pub enum Incoming {
 
 /// Lit une ligne d'au plus [`MAX_LINE`] octets.
 ///
-/// Le `serveur.py` de la séance 02 fait `recv(1024).decode()` et traite le résultat comme UN
-/// message. Or TCP ne connaît pas les messages : un `recv` peut rendre la moitié d'une ligne,
-/// ou deux lignes collées. Ici, on lit jusqu'au `\n`, quel que soit le nombre de paquets. Et
-/// `.decode()` lève une exception sur des octets non UTF-8 : nous les affichons quand même.
+/// Le `serveur.py` de la séance 02 fait `recv(1024).decode()` et traite le résultat
+/// comme UN message. Or TCP ne connaît pas les messages : un `recv` peut rendre la
+/// moitié d'une ligne, ou deux lignes collées. Ici, on lit jusqu'au `\n`, quel que
+/// soit le nombre de paquets. Et `.decode()` lève une exception sur des octets non
+/// UTF-8 : nous les affichons quand même.
 pub fn read_line_bounded(reader: &mut impl BufRead) -> io::Result<Incoming> {
     let mut line = Vec::new();
-    // take() borne la lecture : au plus MAX_LINE octets plus le `\n`, jamais davantage en
-    // mémoire, même si le `\n` n'arrive jamais.
+    // take() borne la lecture : au plus MAX_LINE octets plus le `\n`, jamais
+    // davantage en mémoire, même si le `\n` n'arrive jamais.
     let limit = MAX_LINE as u64 + 1;
     if reader.by_ref().take(limit).read_until(b'\n', &mut line)? == 0 {
         return Ok(Incoming::Closed);
@@ -103,12 +113,13 @@ pub fn read_line_bounded(reader: &mut impl BufRead) -> io::Result<Incoming> {
         skip_rest_of_line(reader)?;
         return Ok(Incoming::TooLong);
     }
-    // Sinon, la dernière ligne est arrivée sans `\n` avant la fin du flux : on la garde.
+    // Sinon, la dernière ligne est arrivée sans `\n` avant la fin du flux : on la
+    // garde.
     Ok(Incoming::Line(String::from_utf8_lossy(&line).into_owned()))
 }
 
-/// Jette les octets jusqu'au prochain `\n` (compris) ou jusqu'à la fin du flux, morceau par
-/// morceau : la mémoire utilisée reste celle du tampon de lecture.
+/// Jette les octets jusqu'au prochain `\n` (compris) ou jusqu'à la fin du flux,
+/// morceau par morceau : la mémoire utilisée reste celle du tampon de lecture.
 fn skip_rest_of_line(reader: &mut impl BufRead) -> io::Result<()> {
     loop {
         let available = match reader.fill_buf() {
@@ -136,10 +147,11 @@ fn skip_rest_of_line(reader: &mut impl BufRead) -> io::Result<()> {
 // ANCHOR: send_line
 /// Envoie une ligne terminée par `\n`.
 ///
-/// `write_all` et non `write` : comme le `send` de Python utilisé par la séance 02, `write`
-/// peut n'envoyer qu'une partie des octets. `write_all` (le `sendall` de Python) boucle
-/// jusqu'au dernier. Le `\n` final est notre frontière de message ; le `serveur.py` de la
-/// séance 01 envoie son accueil sans fin de ligne, et le client ne peut pas savoir s'il a tout.
+/// `write_all` et non `write` : comme le `send` de Python utilisé par la séance 02,
+/// `write` peut n'envoyer qu'une partie des octets. `write_all` (le `sendall` de
+/// Python) boucle jusqu'au dernier. Le `\n` final est notre frontière de message ; le
+/// `serveur.py` de la séance 01 envoie son accueil sans fin de ligne, et le client ne
+/// peut pas savoir s'il a tout.
 pub fn send_line(mut stream: &TcpStream, line: &str) -> io::Result<()> {
     stream.write_all(format!("{line}\n").as_bytes())
 }
@@ -154,15 +166,16 @@ pub fn is_exit(line: &str) -> bool {
 // ANCHOR: accept_loop
 /// Sert les clients l'un après l'autre : accueil, conversation, puis client suivant.
 ///
-/// `operator` est ce que tape l'opérateur (le clavier dans le programme, un texte préparé
-/// dans les tests) et `screen` ce qu'il voit. Renvoie `Ok(())` quand l'entrée de l'opérateur
-/// est terminée (Ctrl+D, ou fin du fichier redirigé) : sans opérateur, plus personne ne peut
-/// répondre, le serveur s'arrête. Une erreur ne vient que de l'écran ou du clavier ; un client
-/// qui disparaît n'arrête jamais le serveur.
+/// `operator` est ce que tape l'opérateur (le clavier dans le programme, un texte
+/// préparé dans les tests) et `screen` ce qu'il voit. Renvoie `Ok(())` quand l'entrée
+/// de l'opérateur est terminée (Ctrl+D, ou fin du fichier redirigé) : sans opérateur,
+/// plus personne ne peut répondre, le serveur s'arrête. Une erreur ne vient que de
+/// l'écran ou du clavier ; un client qui disparaît n'arrête jamais le serveur.
 ///
-/// Le `serveur.py` de la séance 02 lance un thread par client, mais tous ces threads lisent le
-/// MÊME clavier avec `input()` : avec deux clients, chaque ligne tapée part chez l'un ou chez
-/// l'autre, au hasard. Nous servons donc volontairement une conversation à la fois.
+/// Le `serveur.py` de la séance 02 lance un thread par client, mais tous ces threads
+/// lisent le MÊME clavier avec `input()` : avec deux clients, chaque ligne tapée part
+/// chez l'un ou chez l'autre, au hasard. Nous servons donc volontairement une
+/// conversation à la fois.
 pub fn serve(
     listener: &TcpListener,
     mut operator: impl BufRead,
@@ -170,8 +183,9 @@ pub fn serve(
 ) -> io::Result<()> {
     loop {
         writeln!(screen, "En attente d'un client…")?;
-        // accept() crée une NOUVELLE socket pour ce client ; la socket d'écoute reste libre et
-        // les clients suivants patientent dans le backlog jusqu'au prochain accept().
+        // accept() crée une NOUVELLE socket pour ce client ; la socket d'écoute reste
+        // libre et les clients suivants patientent dans le backlog jusqu'au
+        // prochain accept().
         let (stream, peer) = match listener.accept() {
             Ok(connection) => connection,
             Err(err) => {
@@ -180,7 +194,9 @@ pub fn serve(
             }
         };
         writeln!(screen, "Client connecté : {peer}")?;
-        if converse(stream, &mut operator, &mut screen)? == ConversationEnd::OperatorInputClosed {
+        if converse(stream, &mut operator, &mut screen)?
+            == ConversationEnd::OperatorInputClosed
+        {
             writeln!(
                 screen,
                 "Entrée de l'opérateur terminée : le serveur s'arrête."
@@ -199,14 +215,16 @@ pub enum ConversationEnd {
     ClientExit,
     /// L'opérateur a tapé `exit` ; le client l'a reçu.
     OperatorExit,
-    /// Le client est parti sans `exit` : fin de flux, ou connexion coupée brutalement.
+    /// Le client est parti sans `exit` : fin de flux, ou connexion coupée
+    /// brutalement.
     ClientGone,
     /// L'entrée de l'opérateur est terminée ; le client a reçu `exit`.
     OperatorInputClosed,
 }
 
 // ANCHOR: converse
-/// Mène une conversation complète avec un client déjà accepté, puis ferme sa connexion.
+/// Mène une conversation complète avec un client déjà accepté, puis ferme sa
+/// connexion.
 ///
 /// Les erreurs réseau terminent la conversation (`ClientGone`) et sont affichées à
 /// l'opérateur ; `Err` ne signale qu'un problème d'écran ou de clavier.
@@ -219,22 +237,27 @@ pub fn converse(
     let peer = stream
         .peer_addr()
         .map_or_else(|_| "client inconnu".to_string(), |addr| addr.to_string());
-    // `&TcpStream` sait lire et écrire : le BufReader lit à travers une référence, et nous
-    // pouvons écrire sur la même socket pendant ce temps.
+    // `&TcpStream` sait lire et écrire : le BufReader lit à travers une référence, et
+    // nous pouvons écrire sur la même socket pendant ce temps.
     let mut from_client = BufReader::new(&stream);
 
     // Le serveur parle le premier : c'est le protocole, le client attend cet accueil.
-    if let ControlFlow::Break(end) = send_to_client(&stream, GREETING, screen, &peer)? {
+    if let ControlFlow::Break(end) = send_to_client(&stream, GREETING, screen, &peer)?
+    {
         return Ok(end);
     }
-    // Chaque tour dit s'il faut continuer (`ControlFlow::Continue`) ou s'arrêter, et pourquoi
-    // (`ControlFlow::Break`). En sortant par `return`, `stream` est détruit : close() envoie
-    // un FIN au client, qui lira 0 octet.
+    // Chaque tour dit s'il faut continuer (`ControlFlow::Continue`) ou s'arrêter, et
+    // pourquoi (`ControlFlow::Break`). En sortant par `return`, `stream` est
+    // détruit : close() envoie un FIN au client, qui lira 0 octet.
     loop {
-        if let ControlFlow::Break(end) = client_turn(&stream, &mut from_client, screen, &peer)? {
+        if let ControlFlow::Break(end) =
+            client_turn(&stream, &mut from_client, screen, &peer)?
+        {
             return Ok(end);
         }
-        if let ControlFlow::Break(end) = operator_turn(&stream, operator, screen, &peer)? {
+        if let ControlFlow::Break(end) =
+            operator_turn(&stream, operator, screen, &peer)?
+        {
             return Ok(end);
         }
     }
@@ -250,8 +273,9 @@ fn client_turn(
     peer: &str,
 ) -> io::Result<ControlFlow<ConversationEnd>> {
     loop {
-        // Le serveur bloque ici tant que le client ne finit pas sa ligne : un client muet
-        // bloque tout le serveur. On attend un humain, donc pas de délai maximal.
+        // Le serveur bloque ici tant que le client ne finit pas sa ligne : un client
+        // muet bloque tout le serveur. On attend un humain, donc pas de délai
+        // maximal.
         match read_line_bounded(from_client) {
             Ok(Incoming::Line(message)) if is_exit(&message) => {
                 writeln!(screen, "{peer} a quitté la conversation (exit).")?;
@@ -263,16 +287,18 @@ fn client_turn(
             }
             Ok(Incoming::TooLong) => {
                 writeln!(screen, "{peer} a envoyé une ligne trop longue : ignorée.")?;
-                // On le lui dit, et c'est de nouveau à lui de parler : on relit une ligne.
+                // On le lui dit, et c'est de nouveau à lui de parler : on relit une
+                // ligne.
                 if let ControlFlow::Break(end) =
                     send_to_client(stream, TOO_LONG_REPLY, screen, peer)?
                 {
                     return Ok(ControlFlow::Break(end));
                 }
             }
-            // Lire 0 octet : le client a fermé sa connexion sans dire `exit`. Le `serveur.py`
-            // de la séance 02 ne teste pas ce cas : il reçoit "" pour toujours, l'affiche, et
-            // demande une réponse à l'opérateur pour un client qui n'est plus là.
+            // Lire 0 octet : le client a fermé sa connexion sans dire `exit`. Le
+            // `serveur.py` de la séance 02 ne teste pas ce cas : il
+            // reçoit "" pour toujours, l'affiche, et demande une réponse
+            // à l'opérateur pour un client qui n'est plus là.
             Ok(Incoming::Closed) => {
                 writeln!(screen, "{peer} est parti sans dire « exit ».")?;
                 return Ok(ControlFlow::Break(ConversationEnd::ClientGone));
@@ -298,8 +324,9 @@ fn operator_turn(
             Incoming::Line(reply) => break reply,
             Incoming::TooLong => writeln!(screen, "Ligne trop longue, recommencez.")?,
             Incoming::Closed => {
-                // Plus d'opérateur : on prévient poliment le client avec `exit`. S'il est
-                // déjà parti, l'envoi échoue, et ce n'est pas grave : on s'arrête de toute façon.
+                // Plus d'opérateur : on prévient poliment le client avec `exit`. S'il
+                // est déjà parti, l'envoi échoue, et ce n'est pas
+                // grave : on s'arrête de toute façon.
                 writeln!(screen)?;
                 let _ = send_line(stream, EXIT);
                 return Ok(ControlFlow::Break(ConversationEnd::OperatorInputClosed));
@@ -348,7 +375,8 @@ fn client_lost(
 /// Les erreurs d'une connexion qui disparaît, en français.
 fn describe(err: &io::Error) -> String {
     match err.kind() {
-        // Le pair a envoyé un RST : il a fermé brutalement (processus tué, SO_LINGER à 0…).
+        // Le pair a envoyé un RST : il a fermé brutalement (processus tué, SO_LINGER
+        // à 0…).
         ErrorKind::ConnectionReset => "le pair l'a réinitialisée (RST)".to_string(),
         ErrorKind::ConnectionAborted => "connexion interrompue".to_string(),
         // Écrire vers un pair qui a déjà tout fermé.
@@ -357,12 +385,15 @@ fn describe(err: &io::Error) -> String {
     }
 }
 
-/// Le pair peut partir poliment (lecture de 0 octet) ou brutalement : lire ou écrire sur une
-/// connexion coupée donne « connection reset », « aborted » ou « broken pipe ».
+/// Le pair peut partir poliment (lecture de 0 octet) ou brutalement : lire ou écrire
+/// sur une connexion coupée donne « connection reset », « aborted » ou « broken
+/// pipe ».
 fn is_disconnection(err: &io::Error) -> bool {
     matches!(
         err.kind(),
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe
+        ErrorKind::ConnectionReset
+            | ErrorKind::ConnectionAborted
+            | ErrorKind::BrokenPipe
     )
 }
 
@@ -380,11 +411,11 @@ pub enum ClientEnd {
 }
 
 // ANCHOR: client
-/// Client de conversation : affiche l'accueil, puis alterne une ligne de `input` envoyée au
-/// serveur et la réponse du serveur écrite dans `output`.
+/// Client de conversation : affiche l'accueil, puis alterne une ligne de `input`
+/// envoyée au serveur et la réponse du serveur écrite dans `output`.
 ///
-/// `input` et `output` sont génériques : le programme passe le clavier et l'écran, les tests
-/// passent des tampons en mémoire.
+/// `input` et `output` sont génériques : le programme passe le clavier et l'écran,
+/// les tests passent des tampons en mémoire.
 pub fn run_client(
     stream: TcpStream,
     mut input: impl BufRead,
@@ -392,11 +423,13 @@ pub fn run_client(
 ) -> io::Result<ClientEnd> {
     let mut from_server = BufReader::new(&stream);
     loop {
-        // Le serveur parle le premier (l'accueil), puis répond à chacune de nos lignes.
+        // Le serveur parle le premier (l'accueil), puis répond à chacune de nos
+        // lignes.
         if let ControlFlow::Break(end) = server_turn(&mut from_server, &mut output)? {
             return Ok(end);
         }
-        if let ControlFlow::Break(end) = user_turn(&stream, &mut input, &mut output)? {
+        if let ControlFlow::Break(end) = user_turn(&stream, &mut input, &mut output)?
+        {
             return Ok(end);
         }
     }
@@ -423,8 +456,8 @@ fn server_turn(
             )?;
             return Ok(ControlFlow::Continue(()));
         }
-        // Le `client.py` de la séance 02 ne teste pas la fin de flux : il afficherait des
-        // messages vides pour toujours.
+        // Le `client.py` de la séance 02 ne teste pas la fin de flux : il afficherait
+        // des messages vides pour toujours.
         Ok(Incoming::Closed) => server_closed(output)?,
         Err(err) if is_disconnection(&err) => server_closed(output)?,
         Err(err) => return Err(err),
@@ -446,7 +479,8 @@ fn user_turn(
             Incoming::TooLong => writeln!(output, "Ligne trop longue, recommencez.")?,
             Incoming::Closed => {
                 writeln!(output)?;
-                // Fermer notre sens d'envoi : le serveur lira 0 octet et saura que c'est fini.
+                // Fermer notre sens d'envoi : le serveur lira 0 octet et saura que
+                // c'est fini.
                 return close_politely(stream, ClientEnd::EndOfInput);
             }
         }
@@ -454,7 +488,9 @@ fn user_turn(
     match send_line(stream, &line) {
         Ok(()) if is_exit(&line) => close_politely(stream, ClientEnd::Exit),
         Ok(()) => Ok(ControlFlow::Continue(())),
-        Err(err) if is_disconnection(&err) => Ok(ControlFlow::Break(server_closed(output)?)),
+        Err(err) if is_disconnection(&err) => {
+            Ok(ControlFlow::Break(server_closed(output)?))
+        }
         Err(err) => Err(err),
     }
 }
@@ -464,9 +500,14 @@ fn server_closed(output: &mut impl Write) -> io::Result<ClientEnd> {
     Ok(ClientEnd::ServerClosed)
 }
 
-/// Ferme notre sens d'envoi (FIN) : le serveur lira 0 octet après nos dernières lignes.
-fn close_politely(stream: &TcpStream, end: ClientEnd) -> io::Result<ControlFlow<ClientEnd>> {
-    // Si le serveur est déjà parti, la socket peut être déjà déconnectée : ce n'est pas grave.
+/// Ferme notre sens d'envoi (FIN) : le serveur lira 0 octet après nos dernières
+/// lignes.
+fn close_politely(
+    stream: &TcpStream,
+    end: ClientEnd,
+) -> io::Result<ControlFlow<ClientEnd>> {
+    // Si le serveur est déjà parti, la socket peut être déjà déconnectée : ce n'est
+    // pas grave.
     match stream.shutdown(Shutdown::Write) {
         Err(err) if err.kind() != ErrorKind::NotConnected => Err(err),
         _ => Ok(ControlFlow::Break(end)),

@@ -1,6 +1,7 @@
 //! Programme de la leçon 02 : lit la ligne de commande, puis appelle la bibliothèque.
-//! Toute la partie réseau est dans `lib.rs` ; ici, on branche le clavier et l'écran, et on
-//! traduit les erreurs attendues en phrases françaises avec `course_kit::cli` (leçon 01).
+//! Toute la partie réseau est dans `lib.rs` ; ici, on branche le clavier et l'écran,
+//! et on traduit les erreurs attendues en phrases françaises avec `course_kit::cli`
+//! (leçon 01).
 
 use std::io;
 use std::net::TcpStream;
@@ -11,7 +12,8 @@ use course_kit::cli::{self, explain, resolve};
 use course_kit::show;
 use lesson02_client_server::{ClientEnd, DEFAULT_ADDR, listen, run_client, serve};
 
-/// Leçon 02 : une conversation à tour de rôle entre un client et l'opérateur du serveur.
+/// Leçon 02 : une conversation à tour de rôle entre un client et l'opérateur du
+/// serveur.
 #[derive(Parser)]
 #[command(
     name = "lesson02-client-server",
@@ -26,16 +28,18 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
-    // Les scripts de la séance 02 codent l'adresse en dur (10.100.21.60) : il faut modifier
-    // le code pour changer de salle. Ici, c'est un paramètre.
-    /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777, [::]:7777…
+    // Les scripts de la séance 02 codent l'adresse en dur (10.100.21.60) : il faut
+    // modifier le code pour changer de salle. Ici, c'est un paramètre.
+    /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777,
+    /// [::]:7777…
     #[arg(long, global = true, default_value = DEFAULT_ADDR, hide_default_value = true)]
     addr: String,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Démarre le serveur ; vous répondez aux clients au clavier (commande par défaut ; alias : serveur)
+    /// Démarre le serveur ; vous répondez aux clients au clavier (commande par
+    /// défaut ; alias : serveur)
     #[command(alias = "serveur")]
     Server,
     /// Se connecte au serveur et converse avec son opérateur (« exit » pour quitter)
@@ -65,8 +69,9 @@ fn run_server(addr: &str) -> Result<(), String> {
         local.ip(),
         local.port()
     );
-    // L'opérateur, c'est l'entrée standard ; son écran, la sortie standard. La conversation
-    // est ce que le serveur dit à la personne qui l'a lancé : elle ne va pas au journal.
+    // L'opérateur, c'est l'entrée standard ; son écran, la sortie standard. La
+    // conversation est ce que le serveur dit à la personne qui l'a lancé : elle
+    // ne va pas au journal.
     serve(&listener, io::stdin().lock(), io::stdout())
         .map_err(|err| format!("le terminal de l'opérateur ne répond plus : {err}."))
 }
@@ -74,15 +79,16 @@ fn run_server(addr: &str) -> Result<(), String> {
 fn run_client_cli(addr: &str) -> Result<(), String> {
     let addr = resolve(addr)?;
     let stream = TcpStream::connect(addr).map_err(|err| explain(&err, addr))?;
-    // La connexion est établie dès que le noyau du serveur a fait la poignée de main, même si
-    // le programme serveur, occupé avec un autre client, ne l'a pas encore acceptée.
+    // La connexion est établie dès que le noyau du serveur a fait la poignée de main,
+    // même si le programme serveur, occupé avec un autre client, ne l'a pas
+    // encore acceptée.
     show!(
         "Connecté à {addr}. Chacun son tour : après votre ligne, attendez la réponse.\n\
          Tapez « exit » pour quitter.\n\
          (Pas encore d'accueil ? Le serveur converse avec un autre client : patientez.)"
     );
-    let end =
-        run_client(stream, io::stdin().lock(), io::stdout()).map_err(|err| explain(&err, addr))?;
+    let end = run_client(stream, io::stdin().lock(), io::stdout())
+        .map_err(|err| explain(&err, addr))?;
     if matches!(end, ClientEnd::Exit | ClientEnd::EndOfInput) {
         show!("Au revoir !");
     }

@@ -1,6 +1,6 @@
 //! Tests du programme lui-même (`main.rs`) : aide, erreurs en français, et une vraie
-//! conversation où l'opérateur tape sur l'entrée standard du serveur. Chaque processus lancé
-//! a une échéance : au-delà, il est tué et le test échoue.
+//! conversation où l'opérateur tape sur l'entrée standard du serveur. Chaque
+//! processus lancé a une échéance : au-delà, il est tué et le test échoue.
 
 use std::io::{self, BufReader, Cursor, Write};
 use std::net::SocketAddr;
@@ -8,13 +8,14 @@ use std::thread;
 
 use lesson02_client_server::{GREETING, listen, serve};
 use test_kit::{
-    Program, assert_addr_in_use_is_explained, assert_help_mentions, assert_refusal_is_explained,
-    connect, read_line, run,
+    Program, assert_addr_in_use_is_explained, assert_help_mentions,
+    assert_refusal_is_explained, connect, read_line, run,
 };
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson02-client-server");
 
-/// Démarre un vrai serveur sur un port libre ; son opérateur ne répond jamais (entrée vide).
+/// Démarre un vrai serveur sur un port libre ; son opérateur ne répond jamais (entrée
+/// vide).
 fn start_server() -> io::Result<SocketAddr> {
     let listener = listen("127.0.0.1:0".parse().unwrap())?;
     let addr = listener.local_addr()?;
@@ -42,7 +43,8 @@ fn l_aide_est_en_francais() -> io::Result<()> {
 }
 
 #[test]
-fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
+fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()>
+{
     assert_addr_in_use_is_explained(PROGRAM, &["serveur"])
 }
 
@@ -52,7 +54,8 @@ fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
 }
 
 #[test]
-fn le_programme_client_affiche_l_accueil_et_part_a_la_fin_de_l_entree() -> io::Result<()> {
+fn le_programme_client_affiche_l_accueil_et_part_a_la_fin_de_l_entree()
+-> io::Result<()> {
     let addr = start_server()?.to_string();
     let output = run(PROGRAM, &["client", "--addr", &addr])?;
     assert!(
@@ -70,10 +73,12 @@ fn le_programme_client_affiche_l_accueil_et_part_a_la_fin_de_l_entree() -> io::R
 }
 
 #[test]
-fn le_programme_serveur_lit_les_reponses_de_l_operateur_sur_son_entree() -> io::Result<()> {
+fn le_programme_serveur_lit_les_reponses_de_l_operateur_sur_son_entree()
+-> io::Result<()> {
     let mut server = Program::start(PROGRAM, &["--addr", "127.0.0.1:0"])?; // sans commande : le serveur
 
-    // Le serveur affiche son adresse réelle (port choisi par le noyau) et comment s'y connecter.
+    // Le serveur affiche son adresse réelle (port choisi par le noyau) et comment s'y
+    // connecter.
     let addr = server.listening_addr();
     server.stdout.expect(
         |line| line.contains("client --addr"),
@@ -91,7 +96,8 @@ fn le_programme_serveur_lit_les_reponses_de_l_operateur_sur_son_entree() -> io::
     from_server.get_mut().write_all(b"bonjour\n")?;
     assert_eq!(read_line(&mut from_server)?, "salut, ici l'opérateur\n");
 
-    // L'opérateur ferme son entrée (Ctrl+D) : le client reçoit exit, le serveur s'arrête.
+    // L'opérateur ferme son entrée (Ctrl+D) : le client reçoit exit, le serveur
+    // s'arrête.
     server.close_stdin();
     from_server.get_mut().write_all(b"il y a quelqu'un ?\n")?;
     assert_eq!(read_line(&mut from_server)?, "exit\n");

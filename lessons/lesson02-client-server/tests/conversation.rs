@@ -1,9 +1,11 @@
-//! Tests de la leçon 02, sur de vraies sockets TCP en boucle locale (127.0.0.1, port 0).
+//! Tests de la leçon 02, sur de vraies sockets TCP en boucle locale (127.0.0.1, port
+//! 0).
 //!
-//! L'opérateur est un texte préparé à l'avance (`Cursor`) : le serveur ne lit sa ligne
-//! suivante qu'après avoir reçu celle du client, donc les réponses partent dans l'ordre.
-//! Chaque socket de test a un délai maximal et chaque thread serveur est attendu via un canal
-//! avec `recv_timeout` : un serveur cassé fait échouer un test, jamais bloquer.
+//! L'opérateur est un texte préparé à l'avance (`Cursor`) : le serveur ne lit sa
+//! ligne suivante qu'après avoir reçu celle du client, donc les réponses partent dans
+//! l'ordre. Chaque socket de test a un délai maximal et chaque thread serveur est
+//! attendu via un canal avec `recv_timeout` : un serveur cassé fait échouer un test,
+//! jamais bloquer.
 
 use std::io::{self, BufReader, Cursor, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -13,8 +15,8 @@ use std::thread;
 use std::time::Duration;
 
 use lesson02_client_server::{
-    ClientEnd, ConversationEnd, GREETING, MAX_LINE, TOO_LONG_REPLY, converse, listen, run_client,
-    serve,
+    ClientEnd, ConversationEnd, GREETING, MAX_LINE, TOO_LONG_REPLY, converse, listen,
+    run_client, serve,
 };
 
 use test_kit::TIMEOUT;
@@ -40,7 +42,8 @@ impl Write for Screen {
 
 impl Screen {
     fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("écran empoisonné")).into_owned()
+        String::from_utf8_lossy(&self.0.lock().expect("écran empoisonné"))
+            .into_owned()
     }
 }
 
@@ -51,14 +54,15 @@ struct Server {
     finished: Receiver<io::Result<()>>,
 }
 
-/// Démarre `serve` sur un port libre choisi par le noyau (port 0). `operator` contient les
-/// réponses que l'opérateur « tapera », une par ligne, dans l'ordre.
+/// Démarre `serve` sur un port libre choisi par le noyau (port 0). `operator`
+/// contient les réponses que l'opérateur « tapera », une par ligne, dans l'ordre.
 fn start_server(operator: &str) -> io::Result<Server> {
     let listener = listen("127.0.0.1:0".parse().unwrap())?;
     let addr = listener.local_addr()?;
     let screen = Screen::default();
     let (done, finished) = mpsc::channel();
-    let (operator, screen_for_server) = (Cursor::new(operator.to_string()), screen.clone());
+    let (operator, screen_for_server) =
+        (Cursor::new(operator.to_string()), screen.clone());
     thread::spawn(move || done.send(serve(&listener, operator, screen_for_server)));
     Ok(Server {
         addr,
@@ -67,19 +71,23 @@ fn start_server(operator: &str) -> io::Result<Server> {
     })
 }
 
-/// Accepte UN client et mène `converse` avec lui dans un thread ; le résultat arrive par le
-/// canal. Renvoie le client de test déjà connecté.
+/// Accepte UN client et mène `converse` avec lui dans un thread ; le résultat arrive
+/// par le canal. Renvoie le client de test déjà connecté.
 fn start_conversation(
     operator: &str,
 ) -> io::Result<(TestClient, Screen, Receiver<io::Result<ConversationEnd>>)> {
     let listener = listen("127.0.0.1:0".parse().unwrap())?;
     let client = TestClient::connect(listener.local_addr()?)?;
-    // La connexion est déjà établie par le noyau : accept() rend la main tout de suite.
+    // La connexion est déjà établie par le noyau : accept() rend la main tout de
+    // suite.
     let (stream, _) = listener.accept()?;
     let screen = Screen::default();
     let (done, finished) = mpsc::channel();
-    let (mut operator, mut screen_for_server) = (Cursor::new(operator.to_string()), screen.clone());
-    thread::spawn(move || done.send(converse(stream, &mut operator, &mut screen_for_server)));
+    let (mut operator, mut screen_for_server) =
+        (Cursor::new(operator.to_string()), screen.clone());
+    thread::spawn(move || {
+        done.send(converse(stream, &mut operator, &mut screen_for_server))
+    });
     Ok((client, screen, finished))
 }
 
@@ -125,7 +133,9 @@ impl TestClient {
     /// Vérifie que le serveur a fermé la connexion : lire donne 0 octet (ou un RST).
     fn assert_closed(&mut self) {
         match self.receive() {
-            Ok(line) => assert_eq!(line, "", "le serveur aurait dû fermer la connexion"),
+            Ok(line) => {
+                assert_eq!(line, "", "le serveur aurait dû fermer la connexion")
+            }
             Err(err) => assert!(
                 matches!(
                     err.kind(),
@@ -207,7 +217,8 @@ fn exit_du_client_termine_la_conversation_des_deux_cotes() -> io::Result<()> {
 
 #[test]
 fn exit_de_l_operateur_est_transmis_puis_la_connexion_fermee() -> io::Result<()> {
-    let (client, screen, finished) = start_conversation("exit\nne doit pas partir\n")?;
+    let (client, screen, finished) =
+        start_conversation("exit\nne doit pas partir\n")?;
     let mut client = client.greeted()?;
     client.send(b"salut\n")?;
     assert_eq!(
@@ -266,8 +277,9 @@ fn le_second_client_attend_la_fin_de_la_premiere_conversation() -> io::Result<()
     let server = start_server("")?;
     let first = TestClient::connect(server.addr)?.greeted()?;
 
-    // La connexion du second réussit (le noyau a fait la poignée de main), mais le serveur,
-    // occupé avec le premier, ne l'a pas encore acceptée : pas d'accueil.
+    // La connexion du second réussit (le noyau a fait la poignée de main), mais le
+    // serveur, occupé avec le premier, ne l'a pas encore acceptée : pas
+    // d'accueil.
     let mut second = TestClient::connect(server.addr)?;
     second
         .stream
@@ -309,7 +321,8 @@ fn un_client_qui_coupe_brutalement_n_arrete_pas_le_serveur() -> io::Result<()> {
 
 #[test]
 fn le_message_d_erreur_annonce_la_vraie_limite() {
-    // TOO_LONG_REPLY écrit la limite en toutes lettres : il doit suivre MAX_LINE si elle change.
+    // TOO_LONG_REPLY écrit la limite en toutes lettres : il doit suivre MAX_LINE si
+    // elle change.
     assert!(
         TOO_LONG_REPLY.contains(&format!("{MAX_LINE} octets")),
         "le message « {TOO_LONG_REPLY} » doit annoncer la limite réelle de {MAX_LINE} octets"
@@ -317,7 +330,8 @@ fn le_message_d_erreur_annonce_la_vraie_limite() {
 }
 
 #[test]
-fn une_ligne_trop_longue_recoit_une_erreur_et_la_conversation_continue() -> io::Result<()> {
+fn une_ligne_trop_longue_recoit_une_erreur_et_la_conversation_continue()
+-> io::Result<()> {
     let (client, screen, _finished) = start_conversation("réponse normale\n")?;
     let mut client = client.greeted()?;
     let mut long_line = vec![b'a'; 100 * MAX_LINE];
@@ -348,7 +362,8 @@ fn une_ligne_trop_longue_recoit_une_erreur_et_la_conversation_continue() -> io::
 fn une_ligne_sans_fin_est_jetee_sans_bloquer_le_serveur() -> io::Result<()> {
     let server = start_server("pour le suivant\n")?;
     let mut endless = TestClient::connect(server.addr)?.greeted()?;
-    // 1 Mio sans jamais de `\n` : le serveur jette au fur et à mesure, sans tout garder.
+    // 1 Mio sans jamais de `\n` : le serveur jette au fur et à mesure, sans tout
+    // garder.
     endless.send(&vec![b'x'; 1024 * 1024])?;
     endless.stream.shutdown(Shutdown::Write)?;
     assert_eq!(endless.receive()?, format!("{TOO_LONG_REPLY}\n"));
@@ -397,7 +412,8 @@ fn le_serveur_s_arrete_quand_l_operateur_n_a_plus_rien_a_dire() -> io::Result<()
 }
 
 #[test]
-fn le_client_affiche_l_accueil_puis_les_reponses_et_s_arrete_sur_exit() -> io::Result<()> {
+fn le_client_affiche_l_accueil_puis_les_reponses_et_s_arrete_sur_exit()
+-> io::Result<()> {
     let server = start_server("bien reçu\n")?;
     let stream = TestClient::connect(server.addr)?.stream;
     let mut output = Vec::new();
@@ -480,7 +496,8 @@ fn le_client_previent_quand_le_serveur_ferme() -> io::Result<()> {
 
 #[test]
 fn une_ecoute_sur_ipv6_toutes_interfaces_accepte_ipv4_et_ipv6() -> io::Result<()> {
-    // `[::]` écoute sur toutes les interfaces : on ne s'y connecte que par la boucle locale.
+    // `[::]` écoute sur toutes les interfaces : on ne s'y connecte que par la boucle
+    // locale.
     let listener = listen("[::]:0".parse().unwrap())?;
     let port = listener.local_addr()?.port();
     thread::spawn(move || serve(&listener, Cursor::new(""), io::sink()));

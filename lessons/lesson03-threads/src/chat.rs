@@ -2,31 +2,32 @@
 //!
 //! ## Le piège : la liste des clients partagée
 //!
-//! Le chat Python du cours (§6) partage une liste `clients` entre tous les threads, sans
-//! verrou : un thread la parcourt pour diffuser pendant qu'un autre y retire un client qui
-//! part. Selon le moment, le message part vers une socket fermée, ou un client est sauté.
-//! Le TP 04 (§2.2) le remarque : « il peut y avoir des éléments qui ne sont pas à jour ».
+//! Le chat Python du cours (§6) partage une liste `clients` entre tous les threads,
+//! sans verrou : un thread la parcourt pour diffuser pendant qu'un autre y retire un
+//! client qui part. Selon le moment, le message part vers une socket fermée, ou un
+//! client est sauté. Le TP 04 (§2.2) le remarque : « il peut y avoir des éléments qui
+//! ne sont pas à jour ».
 //!
-//! En Rust, la traduction directe ne compile même pas. Pour que plusieurs threads voient la
-//! même liste, il faut la partager, par exemple dans un `Arc<Vec<TcpStream>>` ; or un `Arc`
-//! ne donne qu'un accès partagé (`&`), et `push` ou `remove` exigent un accès exclusif
-//! (`&mut`). Le compilateur refuse : la course de données est une erreur de compilation. Il
-//! oblige à choisir une vraie solution :
+//! En Rust, la traduction directe ne compile même pas. Pour que plusieurs threads
+//! voient la même liste, il faut la partager, par exemple dans un
+//! `Arc<Vec<TcpStream>>` ; or un `Arc` ne donne qu'un accès partagé (`&`), et `push`
+//! ou `remove` exigent un accès exclusif (`&mut`). Le compilateur refuse : la course
+//! de données est une erreur de compilation. Il oblige à choisir une vraie solution :
 //!
 //! 1. un registre partagé derrière un verrou, `Arc<Mutex<HashMap<..>>>` ;
-//! 2. un seul thread propriétaire de la liste, le **hub** (module [`crate::hub`]), à qui les
-//!    autres envoient des événements (arrivée, ligne, départ) par un canal.
+//! 2. un seul thread propriétaire de la liste, le **hub** (module [`crate::hub`]), à
+//!    qui les autres envoient des événements (arrivée, ligne, départ) par un canal.
 //!
-//! Nous prenons la seconde. Avec un verrou, il faut penser à ne jamais écrire sur une socket
-//! en le tenant, sinon un seul client lent bloque la diffusion et tous les threads qui
-//! attendent le verrou. Avec le hub, il n'y a pas de verrou à oublier : lui seul touche la
-//! liste et il traite les événements l'un après l'autre, donc la course du TP 04 ne peut pas
-//! se produire, par construction.
+//! Nous prenons la seconde. Avec un verrou, il faut penser à ne jamais écrire sur une
+//! socket en le tenant, sinon un seul client lent bloque la diffusion et tous les
+//! threads qui attendent le verrou. Avec le hub, il n'y a pas de verrou à oublier :
+//! lui seul touche la liste et il traite les événements l'un après l'autre, donc la
+//! course du TP 04 ne peut pas se produire, par construction.
 //!
 //! Chaque client a deux threads : un **lecteur** (socket → hub) et un **écrivain**
-//! (file → socket). Le hub n'écrit jamais sur une socket et n'attend jamais personne : il
-//! dépose chaque ligne dans la file d'envoi de chaque client (module [`crate::outbox`]), sans
-//! bloquer ; l'écrivain du client la vide à son rythme.
+//! (file → socket). Le hub n'écrit jamais sur une socket et n'attend jamais
+//! personne : il dépose chaque ligne dans la file d'envoi de chaque client (module
+//! [`crate::outbox`]), sans bloquer ; l'écrivain du client la vide à son rythme.
 //!
 //! ```text
 //!   lecteur A ──┐                          ┌──▶ file A ──▶ écrivain A ──▶ socket A
@@ -37,18 +38,22 @@
 //! ## Tenir face aux rafales, aux bavards et aux clients qui ne lisent plus
 //!
 //! - **Un bavard est ralenti, jamais coupé** : son lecteur prend un jeton par ligne
-//!   ([`crate::rate_limit`], 100 lignes/s par défaut, `--max-rate`). Sans jeton, il cesse de
-//!   lire sa socket ; TCP fait attendre le programme du bavard. Aucune ligne n'est perdue, et le
-//!   bavard est prévenu (« Doucement ! », au plus une fois toutes les 30 s).
-//! - **Un client qui ne lit plus est déconnecté, lui seul** : quand sa socket reste engorgée
-//!   au-delà d'un budget en OCTETS (limites douce et dure, voir [`crate::outbox`]). Les autres
-//!   sont prévenus, et chacun des autres reçoit chaque ligne acceptée, dans l'ordre.
-//! - **Personne ne peut imiter le serveur ni un autre** : texte nettoyé, blancs réduits, message
-//!   coupé en lignes de 80 colonnes qui portent toutes le préfixe de l'auteur
-//!   ([`crate::display`]).
+//!   ([`crate::rate_limit`], 100 lignes/s par défaut, `--max-rate`). Sans jeton, il
+//!   cesse de lire sa socket ; TCP fait attendre le programme du bavard. Aucune ligne
+//!   n'est perdue, et le bavard est prévenu (« Doucement ! », au plus une fois toutes
+//!   les 30 s).
+//! - **Un client qui ne lit plus est déconnecté, lui seul** : quand sa socket reste
+//!   engorgée au-delà d'un budget en OCTETS (limites douce et dure, voir
+//!   [`crate::outbox`]). Les autres sont prévenus, et chacun des autres reçoit chaque
+//!   ligne acceptée, dans l'ordre.
+//! - **Personne ne peut imiter le serveur ni un autre** : texte nettoyé, blancs
+//!   réduits, message coupé en lignes de 80 colonnes qui portent toutes le préfixe de
+//!   l'auteur ([`crate::display`]).
 
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{
+    IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream,
+};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -61,7 +66,9 @@ use crate::hub::{ClientId, Event, Hub, Member};
 use crate::outbox::{self, Budget, Outbox, write_queued};
 use crate::rate_limit::TokenBucket;
 use crate::stop::StopSignal;
-use crate::{ClientLimit, ClientSlot, DEFAULT_MAX_CLIENTS, accept_failed, refuse_and_log};
+use crate::{
+    ClientLimit, ClientSlot, DEFAULT_MAX_CLIENTS, accept_failed, refuse_and_log,
+};
 
 /// Longueur maximale d'une ligne, en octets, par défaut.
 pub const DEFAULT_MAX_LINE: usize = 1024;
@@ -69,21 +76,21 @@ pub const DEFAULT_MAX_LINE: usize = 1024;
 /// Débit maximal par client, en lignes par seconde (et en rafale), par défaut.
 pub const DEFAULT_MAX_RATE: u32 = 100;
 
-/// Un bavard ralenti est prévenu au plus une fois par intervalle : le prévenir à chaque ligne
-/// retenue ferait de l'avis lui-même un flot.
+/// Un bavard ralenti est prévenu au plus une fois par intervalle : le prévenir à
+/// chaque ligne retenue ferait de l'avis lui-même un flot.
 pub const SLOWDOWN_NOTICE_INTERVAL: Duration = Duration::from_secs(30);
 
 /// À l'arrêt, temps laissé à chaque écrivain pour vider sa file avant de fermer.
 pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Capacité du canal des événements vers le hub. Borné lui aussi : si le hub prend du retard,
-/// les lecteurs attendent, cessent de lire leur socket, et TCP freine les clients bavards
-/// (c'est la contre-pression). La mémoire du serveur reste bornée.
+/// Capacité du canal des événements vers le hub. Borné lui aussi : si le hub prend du
+/// retard, les lecteurs attendent, cessent de lire leur socket, et TCP freine les
+/// clients bavards (c'est la contre-pression). La mémoire du serveur reste bornée.
 const EVENT_QUEUE_CAPACITY: usize = 1024;
 
-/// Réglages du serveur de chat. Les trois derniers sont des constantes dans le programme
-/// ([`outbox::SOFT_LIMIT`], [`outbox::HARD_LIMIT`], [`outbox::SOFT_TIMEOUT`]) ; les tests
-/// prennent des valeurs plus petites.
+/// Réglages du serveur de chat. Les trois derniers sont des constantes dans le
+/// programme ([`outbox::SOFT_LIMIT`], [`outbox::HARD_LIMIT`],
+/// [`outbox::SOFT_TIMEOUT`]) ; les tests prennent des valeurs plus petites.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChatConfig {
     /// Nombre maximal de clients connectés en même temps.
@@ -145,12 +152,14 @@ pub fn too_long_notice(max_line: usize) -> String {
 }
 
 pub fn slowdown_notice(max_rate: u32) -> String {
-    format!("*** Doucement ! Au plus {max_rate} lignes par seconde : la suite attend son tour.\n")
+    format!(
+        "*** Doucement ! Au plus {max_rate} lignes par seconde : la suite attend son tour.\n"
+    )
 }
 
-/// Met en forme le message d'un client pour les autres : `[adresse] texte`, en lignes d'au
-/// plus 80 colonnes qui portent toutes le préfixe. Les octets qui ne sont pas de l'UTF-8 valide
-/// deviennent « � ». `None` : message vide, rien à envoyer.
+/// Met en forme le message d'un client pour les autres : `[adresse] texte`, en lignes
+/// d'au plus 80 colonnes qui portent toutes le préfixe. Les octets qui ne sont pas de
+/// l'UTF-8 valide deviennent « � ». `None` : message vide, rien à envoyer.
 pub fn format_message(author: SocketAddr, raw: &[u8]) -> Option<Arc<str>> {
     let prefix = format!("{} ", who(author));
     let rows = message_rows(&prefix, &String::from_utf8_lossy(raw));
@@ -164,9 +173,9 @@ pub fn serve_chat(listener: TcpListener, config: ChatConfig) -> io::Result<()> {
     serve_chat_until(listener, config, &StopSignal::new())
 }
 
-/// Comme [`serve_chat`], jusqu'à ce que `stop` soit déclenché : chaque client reçoit alors
-/// l'avis d'arrêt, sa file est vidée (au plus [`FLUSH_TIMEOUT`]), sa connexion fermée par un
-/// FIN, et la fonction revient.
+/// Comme [`serve_chat`], jusqu'à ce que `stop` soit déclenché : chaque client reçoit
+/// alors l'avis d'arrêt, sa file est vidée (au plus [`FLUSH_TIMEOUT`]), sa connexion
+/// fermée par un FIN, et la fonction revient.
 pub fn serve_chat_until(
     listener: TcpListener,
     config: ChatConfig,
@@ -177,8 +186,9 @@ pub fn serve_chat_until(
         .name("hub".into())
         .spawn(move || Hub::default().run(inbox))?;
     watch_for_stop(stop.clone(), events.clone(), listener.local_addr()?)?;
-    // Chaque écrivain garde un clone de `writers_alive` ; quand le dernier a fini, le canal
-    // est « déconnecté » : c'est ainsi qu'on attend la fin des écrivains à l'arrêt.
+    // Chaque écrivain garde un clone de `writers_alive` ; quand le dernier a fini, le
+    // canal est « déconnecté » : c'est ainsi qu'on attend la fin des écrivains à
+    // l'arrêt.
     let (writers_alive, writers_done) = crossbeam_channel::bounded::<()>(0);
 
     let limit = ClientLimit::new(config.max_clients);
@@ -203,9 +213,10 @@ pub fn serve_chat_until(
             continue;
         };
         log!("Client connecté : {peer} ({} en cours).", limit.active());
-        // L'écrivain regroupe déjà les lignes en attente en un seul envoi : l'algorithme de
-        // Nagle, qui retient un petit envoi tant que le précédent n'est pas acquitté,
-        // n'ajouterait que du retard (40 ms au moins avec l'accusé retardé du client).
+        // L'écrivain regroupe déjà les lignes en attente en un seul envoi :
+        // l'algorithme de Nagle, qui retient un petit envoi tant que le
+        // précédent n'est pas acquitté, n'ajouterait que du retard (40 ms au
+        // moins avec l'accusé retardé du client).
         let _ = stream.set_nodelay(true);
         next_id += 1;
         let client = NewClient {
@@ -216,24 +227,31 @@ pub fn serve_chat_until(
         };
         if let Err(err) = start_client(client, &events, &writers_alive, config) {
             log!("Impossible de servir {peer} : {err}");
-            // Le hub ne s'arrête que s'il a paniqué : sans lui, plus de chat possible.
+            // Le hub ne s'arrête que s'il a paniqué : sans lui, plus de chat
+            // possible.
             if hub.is_finished() && !stop.is_stopped() {
                 return Err(io::Error::other("le hub du chat s'est arrêté"));
             }
         }
     }
     drop(writers_alive);
-    // Les écrivains ont FLUSH_TIMEOUT pour vider leur file ; une seconde de plus pour finir
-    // l'écriture en cours. Un écrivain bloqué au-delà ne retient pas l'arrêt.
+    // Les écrivains ont FLUSH_TIMEOUT pour vider leur file ; une seconde de plus pour
+    // finir l'écriture en cours. Un écrivain bloqué au-delà ne retient pas
+    // l'arrêt.
     let _ = writers_done.recv_timeout(FLUSH_TIMEOUT + Duration::from_secs(1));
     log!("Serveur de chat arrêté.");
     Ok(())
 }
 
 /// Lance le thread qui attend la demande d'arrêt. `accept()` est bloquant et rien ne
-/// l'interrompt de l'extérieur, de façon portable : ce thread prévient le hub, puis se
-/// connecte au serveur lui-même pour réveiller la boucle d'accept, qui voit alors l'arrêt.
-fn watch_for_stop(stop: StopSignal, events: Sender<Event>, local: SocketAddr) -> io::Result<()> {
+/// l'interrompt de l'extérieur, de façon portable : ce thread prévient le hub, puis
+/// se connecte au serveur lui-même pour réveiller la boucle d'accept, qui voit alors
+/// l'arrêt.
+fn watch_for_stop(
+    stop: StopSignal,
+    events: Sender<Event>,
+    local: SocketAddr,
+) -> io::Result<()> {
     let wake_up = wake_up_address(local);
     thread::Builder::new().name("arrêt".into()).spawn(move || {
         stop.wait();
@@ -243,12 +261,16 @@ fn watch_for_stop(stop: StopSignal, events: Sender<Event>, local: SocketAddr) ->
     Ok(())
 }
 
-/// On ne peut pas se connecter à `0.0.0.0` ou `[::]` partout (Windows refuse) : on vise la
-/// boucle locale de la même famille.
+/// On ne peut pas se connecter à `0.0.0.0` ou `[::]` partout (Windows refuse) : on
+/// vise la boucle locale de la même famille.
 fn wake_up_address(local: SocketAddr) -> SocketAddr {
     match local.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, local.port()).into(),
-        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, local.port()).into(),
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            (Ipv4Addr::LOCALHOST, local.port()).into()
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            (Ipv6Addr::LOCALHOST, local.port()).into()
+        }
         _ => local,
     }
 }
@@ -280,14 +302,16 @@ fn start_client(
         peer,
         slot,
     } = client;
-    // Le délai d'écriture fait rendre la main à une écriture bloquée : l'écrivain vérifie
-    // alors depuis combien de temps la socket est engorgée (voir outbox::write_queued).
+    // Le délai d'écriture fait rendre la main à une écriture bloquée : l'écrivain
+    // vérifie alors depuis combien de temps la socket est engorgée (voir
+    // outbox::write_queued).
     stream.set_write_timeout(Some(outbox::write_poll(&config.budget)))?;
-    // Trois threads se partagent la MÊME socket : le lecteur, l'écrivain et le hub (qui doit
-    // pouvoir la couper). Un `Arc` plutôt que `try_clone()`, qui dupliquerait le descripteur
-    // de fichier : un seul descripteur par client, c'est trois fois plus de clients possibles
-    // avant d'atteindre la limite du système (`ulimit -n`). La connexion se ferme quand le
-    // dernier des trois lâche son `Arc`.
+    // Trois threads se partagent la MÊME socket : le lecteur, l'écrivain et le hub
+    // (qui doit pouvoir la couper). Un `Arc` plutôt que `try_clone()`, qui
+    // dupliquerait le descripteur de fichier : un seul descripteur par client,
+    // c'est trois fois plus de clients possibles avant d'atteindre la limite du
+    // système (`ulimit -n`). La connexion se ferme quand le dernier des trois
+    // lâche son `Arc`.
     let stream = Arc::new(stream);
     let outbox = Arc::new(Outbox::new(config.budget));
 
@@ -302,8 +326,8 @@ fn start_client(
         .name(format!("écrivain-{}", peer.port()))
         .spawn(move || writer.run())?;
 
-    // Le hub apprend l'arrivée AVANT que le lecteur existe : il connaît donc toujours le
-    // client quand arrive sa première ligne.
+    // Le hub apprend l'arrivée AVANT que le lecteur existe : il connaît donc toujours
+    // le client quand arrive sa première ligne.
     let member = Member {
         addr: peer,
         outbox: Arc::clone(&outbox),
@@ -327,7 +351,8 @@ fn start_client(
         .name(format!("lecteur-{}", peer.port()))
         .spawn(move || reader.run(slot));
     if let Err(err) = spawned {
-        // Pas de lecteur, donc personne pour annoncer le départ : on le fait à sa place.
+        // Pas de lecteur, donc personne pour annoncer le départ : on le fait à sa
+        // place.
         let _ = events.send(Event::Leave { id });
         return Err(err);
     }
@@ -368,9 +393,9 @@ struct Reader {
 }
 
 impl Reader {
-    /// Découpe ce que le client envoie en lignes et les passe au hub, à son rythme à lui :
-    /// le lecteur cesse de lire (et TCP fait attendre le client) quand il n'a plus de jeton,
-    /// ou quand le client n'a pas lu ses propres réponses.
+    /// Découpe ce que le client envoie en lignes et les passe au hub, à son rythme à
+    /// lui : le lecteur cesse de lire (et TCP fait attendre le client) quand il
+    /// n'a plus de jeton, ou quand le client n'a pas lu ses propres réponses.
     fn run(self, slot: ClientSlot) {
         let outcome = self.read_lines();
         drop(slot); // la place est rendue avant que la connexion se ferme (voir echo.rs)
@@ -382,32 +407,42 @@ impl Reader {
     }
 
     fn read_lines(&self) -> io::Result<()> {
-        // `&TcpStream` implémente `Read` : pas besoin de posséder la socket pour la lire.
+        // `&TcpStream` implémente `Read` : pas besoin de posséder la socket pour la
+        // lire.
         let mut reader = BufReader::new(&*self.stream);
         let mut line = Vec::new();
-        let mut bucket = (self.config.max_rate > 0).then(|| TokenBucket::new(self.config.max_rate));
+        let mut bucket = (self.config.max_rate > 0)
+            .then(|| TokenBucket::new(self.config.max_rate));
         let mut last_warning: Option<Instant> = None;
         loop {
-            // Ses propres réponses non lues (avis « trop longue », « Doucement ») dépassent la
-            // limite douce : on attend qu'il les lise avant de lire la suite de ce qu'il envoie.
+            // Ses propres réponses non lues (avis « trop longue », « Doucement »)
+            // dépassent la limite douce : on attend qu'il les lise avant
+            // de lire la suite de ce qu'il envoie.
             self.outbox.wait_until_drained();
             if let Some(bucket) = &mut bucket {
                 let wait = bucket.take();
                 if !wait.is_zero() {
                     self.warn_slowdown(&mut last_warning);
-                    // Ce n'est pas une attente « au hasard » : c'est le débit permis. Pendant
-                    // ce temps, la socket n'est pas lue et TCP freine le client.
+                    // Ce n'est pas une attente « au hasard » : c'est le débit permis.
+                    // Pendant ce temps, la socket n'est pas lue
+                    // et TCP freine le client.
                     thread::sleep(wait);
                 }
             }
-            let event = match read_line_bounded(&mut reader, self.config.max_line, &mut line)? {
+            let event = match read_line_bounded(
+                &mut reader,
+                self.config.max_line,
+                &mut line,
+            )? {
                 LineRead::Line => match format_message(self.peer, &line) {
                     Some(line) => Event::Say { id: self.id, line },
-                    None => continue, // message vide (ou seulement des blancs) : rien à dire
+                    None => continue, /* message vide (ou seulement des blancs) :
+                                       * rien à dire */
                 },
                 LineRead::TooLong => {
-                    // On prévient tout de suite, puis on jette la suite de la ligne au fil de
-                    // l'eau : le reste n'est jamais gardé en mémoire.
+                    // On prévient tout de suite, puis on jette la suite de la ligne
+                    // au fil de l'eau : le reste n'est jamais
+                    // gardé en mémoire.
                     self.notify(too_long_notice(self.config.max_line));
                     skip_until_newline(&mut reader)?;
                     continue;
@@ -452,9 +487,10 @@ pub enum LineRead {
 
 /// Lit une ligne d'au plus `max_line` octets dans `line`.
 ///
-/// `read_until` seul lirait jusqu'au `\n`, même s'il n'arrive jamais : un client malveillant
-/// ferait grossir le tampon jusqu'à épuiser la mémoire. `take(max_line + 1)` l'arrête au plus
-/// tard après `max_line + 1` octets : s'il n'y a toujours pas de `\n`, la ligne est trop longue.
+/// `read_until` seul lirait jusqu'au `\n`, même s'il n'arrive jamais : un client
+/// malveillant ferait grossir le tampon jusqu'à épuiser la mémoire.
+/// `take(max_line + 1)` l'arrête au plus tard après `max_line + 1` octets : s'il n'y
+/// a toujours pas de `\n`, la ligne est trop longue.
 pub fn read_line_bounded(
     reader: &mut impl BufRead,
     max_line: usize,

@@ -1,33 +1,38 @@
-//! Ce qu'un terminal affichera : le nettoyage des caractères et le découpage en lignes.
+//! Ce qu'un terminal affichera : le nettoyage des caractères et le découpage en
+//! lignes.
 //!
-//! Le serveur relaie du texte tapé par n'importe qui vers le terminal de tous les autres. Un
-//! terminal n'affiche pas bêtement des caractères : certains sont des ORDRES (effacer l'écran,
-//! changer le titre de la fenêtre, renverser le sens de l'écriture) et une ligne trop longue
-//! continue sur la ligne suivante de l'écran. Deux règles, les mêmes dans les leçons 03 à 05 :
+//! Le serveur relaie du texte tapé par n'importe qui vers le terminal de tous les
+//! autres. Un terminal n'affiche pas bêtement des caractères : certains sont des
+//! ORDRES (effacer l'écran, changer le titre de la fenêtre, renverser le sens de
+//! l'écriture) et une ligne trop longue continue sur la ligne suivante de l'écran.
+//! Deux règles, les mêmes dans les leçons 03 à 05 :
 //!
 //! 1. [`sanitize`] remplace chaque caractère de contrôle par « � » ;
-//! 2. [`message_rows`] coupe un message en lignes d'au plus [`MAX_COLUMNS`] colonnes, chacune
-//!    précédée du préfixe de son auteur : aucun texte tapé ne peut commencer une ligne de
-//!    l'écran et se faire passer pour un avis du serveur (`*** …`) ou pour quelqu'un d'autre.
+//! 2. [`message_rows`] coupe un message en lignes d'au plus [`MAX_COLUMNS`] colonnes,
+//!    chacune précédée du préfixe de son auteur : aucun texte tapé ne peut commencer
+//!    une ligne de l'écran et se faire passer pour un avis du serveur (`*** …`) ou
+//!    pour quelqu'un d'autre.
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// Largeur d'un terminal ordinaire. Sur un terminal plus large, nos lignes tiennent aussi.
+/// Largeur d'un terminal ordinaire. Sur un terminal plus large, nos lignes tiennent
+/// aussi.
 pub const MAX_COLUMNS: usize = 80;
 
 // ANCHOR: sanitize
 /// Le caractère « � » qui remplace tout ce qu'un terminal pourrait interpréter.
 pub const REPLACEMENT: char = '\u{FFFD}';
 
-/// Remplace par « � » chaque caractère qui commande le terminal au lieu de s'afficher.
+/// Remplace par « � » chaque caractère qui commande le terminal au lieu de
+/// s'afficher.
 ///
-/// - les caractères de contrôle (`ESC` commence les séquences qui effacent l'écran ou changent
-///   le titre de la fenêtre, `\r` ramène le curseur au début pour écraser le préfixe), sauf la
-///   tabulation ;
-/// - les contrôles de direction (U+202E « écrire de droite à gauche »…) : `[bob] salut`
-///   pourrait s'afficher à l'envers et cacher son vrai début ;
-/// - les séparateurs de ligne et de paragraphe U+2028 et U+2029, que certains terminaux
-///   traitent comme un retour à la ligne.
+/// - les caractères de contrôle (`ESC` commence les séquences qui effacent l'écran ou
+///   changent le titre de la fenêtre, `\r` ramène le curseur au début pour écraser le
+///   préfixe), sauf la tabulation ;
+/// - les contrôles de direction (U+202E « écrire de droite à gauche »…) :
+///   `[bob] salut` pourrait s'afficher à l'envers et cacher son vrai début ;
+/// - les séparateurs de ligne et de paragraphe U+2028 et U+2029, que certains
+///   terminaux traitent comme un retour à la ligne.
 pub fn sanitize(text: &str) -> String {
     text.chars()
         .map(|c| if is_forbidden(c) { REPLACEMENT } else { c })
@@ -50,10 +55,10 @@ fn is_forbidden(c: char) -> bool {
 // ANCHOR_END: sanitize
 
 // ANCHOR: rows
-/// Largeur d'affichage d'un caractère, en colonnes : 2 pour un idéogramme, 0 pour un accent
-/// combinant, 1 pour « é » (`width_cjk` compterait 2 pour « é » et « » », comme un terminal
-/// réglé pour le chinois : ce n'est pas celui des élèves de ce cours). Les caractères sans
-/// largeur définie ne comptent pas.
+/// Largeur d'affichage d'un caractère, en colonnes : 2 pour un idéogramme, 0 pour un
+/// accent combinant, 1 pour « é » (`width_cjk` compterait 2 pour « é » et « » »,
+/// comme un terminal réglé pour le chinois : ce n'est pas celui des élèves de ce
+/// cours). Les caractères sans largeur définie ne comptent pas.
 fn char_columns(c: char) -> usize {
     c.width().unwrap_or(0)
 }
@@ -63,14 +68,15 @@ pub fn columns(text: &str) -> usize {
     text.width()
 }
 
-/// Met en forme le message d'un client pour l'écran des autres : nettoyé, chaque suite de
-/// blancs réduite à UNE espace, puis coupé en lignes d'au plus [`MAX_COLUMNS`] colonnes
-/// commençant chacune par `prefix`. Renvoie une chaîne vide si le message est vide.
+/// Met en forme le message d'un client pour l'écran des autres : nettoyé, chaque
+/// suite de blancs réduite à UNE espace, puis coupé en lignes d'au plus
+/// [`MAX_COLUMNS`] colonnes commençant chacune par `prefix`. Renvoie une chaîne vide
+/// si le message est vide.
 ///
-/// Pourquoi réduire les blancs ? Sans cela, `salut` suivi de 200 espaces puis `*** faux avis`
-/// ferait passer `*** faux avis` au début d'une ligne de l'écran, exactement là où le
-/// terminal revient à la ligne. La coupe faite par le serveur, préfixe compris, ferme la porte
-/// aux caractères visibles aussi.
+/// Pourquoi réduire les blancs ? Sans cela, `salut` suivi de 200 espaces puis
+/// `*** faux avis` ferait passer `*** faux avis` au début d'une ligne de l'écran,
+/// exactement là où le terminal revient à la ligne. La coupe faite par le serveur,
+/// préfixe compris, ferme la porte aux caractères visibles aussi.
 pub fn message_rows(prefix: &str, raw: &str) -> String {
     let clean = sanitize(raw);
     let text = clean.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -87,16 +93,17 @@ pub fn message_rows(prefix: &str, raw: &str) -> String {
     rows
 }
 
-/// Coupe `text` (sans blanc au début) en une ligne d'au plus `room` colonnes et le reste.
-/// On coupe après le dernier mot qui tient (l'espace de la coupe disparaît) ; un mot plus
-/// long que la ligne est coupé au dernier caractère qui tient.
+/// Coupe `text` (sans blanc au début) en une ligne d'au plus `room` colonnes et le
+/// reste. On coupe après le dernier mot qui tient (l'espace de la coupe disparaît) ;
+/// un mot plus long que la ligne est coupé au dernier caractère qui tient.
 fn cut_row(text: &str, room: usize) -> (&str, &str) {
     let mut used = 0;
     let mut fits = text.len(); // tout tient, jusqu'à preuve du contraire
     for (at, c) in text.char_indices() {
         used += char_columns(c);
         if used > room {
-            // Au moins un caractère par ligne, sinon la boucle de l'appelant n'avancerait pas.
+            // Au moins un caractère par ligne, sinon la boucle de l'appelant
+            // n'avancerait pas.
             fits = if at == 0 { c.len_utf8() } else { at };
             break;
         }
@@ -115,10 +122,11 @@ fn cut_row(text: &str, room: usize) -> (&str, &str) {
 // ANCHOR_END: rows
 
 // ANCHOR: fit
-/// Un avis du serveur (`*** …`) qui cite un texte venu d'ailleurs (ici l'adresse d'un client,
-/// qui peut être une longue adresse IPv6) : le texte cité est raccourci avec « … » pour que
-/// l'avis entier tienne sur UNE ligne de [`MAX_COLUMNS`] colonnes. Un avis n'est jamais coupé
-/// en deux : sa seconde moitié ressemblerait à une ligne ordinaire.
+/// Un avis du serveur (`*** …`) qui cite un texte venu d'ailleurs (ici l'adresse d'un
+/// client, qui peut être une longue adresse IPv6) : le texte cité est raccourci avec
+/// « … » pour que l'avis entier tienne sur UNE ligne de [`MAX_COLUMNS`] colonnes. Un
+/// avis n'est jamais coupé en deux : sa seconde moitié ressemblerait à une ligne
+/// ordinaire.
 ///
 /// `make` fabrique l'avis autour du texte cité, sans le `\n` final.
 pub fn notice_about(quoted: &str, make: impl Fn(&str) -> String) -> String {
@@ -129,8 +137,8 @@ pub fn notice_about(quoted: &str, make: impl Fn(&str) -> String) -> String {
     notice
 }
 
-/// Garde le début de `text` qui tient dans `room` colonnes, terminé par « … » s'il a fallu
-/// couper.
+/// Garde le début de `text` qui tient dans `room` colonnes, terminé par « … » s'il a
+/// fallu couper.
 pub fn truncate(text: &str, room: usize) -> String {
     if columns(text) <= room {
         return text.to_string();

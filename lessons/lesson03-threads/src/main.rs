@@ -1,6 +1,7 @@
 //! Programme de la leçon 03 : lit la ligne de commande, puis appelle la bibliothèque.
-//! Toute la partie réseau est dans `lib.rs` et ses modules ; ici, on ne fait que traduire les
-//! erreurs attendues en phrases françaises, avec `course_kit::cli` (voir la leçon 01).
+//! Toute la partie réseau est dans `lib.rs` et ses modules ; ici, on ne fait que
+//! traduire les erreurs attendues en phrases françaises, avec `course_kit::cli` (voir
+//! la leçon 01).
 
 use std::io;
 use std::net::{SocketAddr, TcpStream};
@@ -11,8 +12,8 @@ use course_kit::cli::{self, between, explain, resolve};
 use course_kit::show;
 use lesson03_threads::chat::{DEFAULT_MAX_LINE, DEFAULT_MAX_RATE};
 use lesson03_threads::{
-    ChatConfig, ClientEnd, DEFAULT_ADDR, DEFAULT_MAX_CLIENTS, StopSignal, listen, run_chat_client,
-    serve_chat_until, serve_echo,
+    ChatConfig, ClientEnd, DEFAULT_ADDR, DEFAULT_MAX_CLIENTS, StopSignal, listen,
+    run_chat_client, serve_chat_until, serve_echo,
 };
 
 /// Leçon 03 : un thread par client, pour un serveur d'écho et un petit chat.
@@ -29,14 +30,16 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
-    /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777, [::]:7777…
+    /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777,
+    /// [::]:7777…
     #[arg(long, global = true, default_value = DEFAULT_ADDR, hide_default_value = true)]
     addr: String,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Démarre le serveur d'écho, un thread par client (commande par défaut ; alias : serveur)
+    /// Démarre le serveur d'écho, un thread par client (commande par défaut ; alias :
+    /// serveur)
     #[command(alias = "serveur")]
     Server {
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS,
@@ -45,7 +48,8 @@ enum Command {
                               (défaut : {DEFAULT_MAX_CLIENTS})"))]
         max_clients: usize,
     },
-    /// Démarre le serveur de chat : chaque ligne est relayée à tous les autres clients
+    /// Démarre le serveur de chat : chaque ligne est relayée à tous les autres
+    /// clients
     #[command(after_help = CHAT_LIMITS)]
     Chat {
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS,
@@ -65,7 +69,8 @@ enum Command {
                               bavard moins vite (aucune ligne perdue) et le prévient."))]
         max_rate: u32,
     },
-    /// Envoie chaque ligne tapée au serveur et affiche tout ce qu'il envoie (`exit` pour quitter)
+    /// Envoie chaque ligne tapée au serveur et affiche tout ce qu'il envoie (`exit`
+    /// pour quitter)
     Client,
 }
 
@@ -110,8 +115,9 @@ fn run_echo_server(addr: &str, max_clients: usize) -> Result<(), String> {
     let addr = resolve(addr)?;
     let listener = listen(addr).map_err(|err| explain(&err, addr))?;
     let local = listener.local_addr().map_err(|err| explain(&err, addr))?;
-    // L'écho n'a rien à dire à ses clients avant de partir (il renvoie les octets tels
-    // quels) : à Ctrl+C, le programme s'arrête simplement, et le noyau ferme chaque connexion.
+    // L'écho n'a rien à dire à ses clients avant de partir (il renvoie les octets
+    // tels quels) : à Ctrl+C, le programme s'arrête simplement, et le noyau ferme
+    // chaque connexion.
     ctrlc::set_handler(|| {
         show!("Serveur arrêté.");
         std::process::exit(0);
@@ -142,9 +148,10 @@ fn run_chat_server(addr: &str, config: ChatConfig) -> Result<(), String> {
     Ok(())
 }
 
-/// La bannière : l'adresse réelle (avec `--addr 127.0.0.1:0`, c'est le noyau qui choisit le
-/// port, et seul le serveur le connaît), puis comment s'y connecter. Ctrl+C est déjà
-/// intercepté : qui lit l'adresse peut aussitôt arrêter le serveur proprement.
+/// La bannière : l'adresse réelle (avec `--addr 127.0.0.1:0`, c'est le noyau qui
+/// choisit le port, et seul le serveur le connaît), puis comment s'y connecter.
+/// Ctrl+C est déjà intercepté : qui lit l'adresse peut aussitôt arrêter le serveur
+/// proprement.
 fn show_how_to_connect(kind: &str, local: SocketAddr, limits: &str) {
     show!(
         "Serveur {kind} en écoute sur {local} (Ctrl+C pour l'arrêter).\n\
@@ -166,7 +173,8 @@ fn run_client(addr: &str) -> Result<(), String> {
     show!("Connecté à {addr}. Tapez une ligne, `exit` pour quitter.");
     // Stdin (et non StdinLock) : le thread clavier doit pouvoir l'emporter.
     let keyboard = io::BufReader::new(io::stdin());
-    let end = run_chat_client(stream, keyboard, io::stdout()).map_err(|err| explain(&err, addr))?;
+    let end = run_chat_client(stream, keyboard, io::stdout())
+        .map_err(|err| explain(&err, addr))?;
     if end != ClientEnd::ServerClosed {
         show!("Au revoir !");
     }

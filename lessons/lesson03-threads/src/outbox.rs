@@ -1,25 +1,25 @@
-//! La file d'envoi d'un client et son écrivain : ce qui attend de partir vers sa socket,
-//! compté en OCTETS.
+//! La file d'envoi d'un client et son écrivain : ce qui attend de partir vers sa
+//! socket, compté en OCTETS.
 //!
 //! ## Qu'est-ce qu'un client « trop lent » ?
 //!
-//! Un client dont la socket est engorgée : le noyau refuse d'accepter plus d'octets pour lui
-//! parce que ses tampons sont pleins, et ce qui attend dans notre file grossit. Compter les
-//! LIGNES d'une file ne dit pas cela : quand le serveur lui-même est occupé (une rafale, un
-//! processeur partagé), les files de clients qui lisent parfaitement se remplissent aussi, et
-//! on déconnecterait des innocents. On compte donc les octets que le noyau n'a pas encore
-//! acceptés, avec deux seuils, comme la SendQ des serveurs IRC ou le
-//! `client-output-buffer-limit` de Redis :
+//! Un client dont la socket est engorgée : le noyau refuse d'accepter plus d'octets
+//! pour lui parce que ses tampons sont pleins, et ce qui attend dans notre file
+//! grossit. Compter les LIGNES d'une file ne dit pas cela : quand le serveur lui-même
+//! est occupé (une rafale, un processeur partagé), les files de clients qui lisent
+//! parfaitement se remplissent aussi, et on déconnecterait des innocents. On compte
+//! donc les octets que le noyau n'a pas encore acceptés, avec deux seuils, comme la
+//! SendQ des serveurs IRC ou le `client-output-buffer-limit` de Redis :
 //!
-//! - la **limite dure** ([`HARD_LIMIT`], 1 Mio) : la dépasser en ajoutant une ligne déconnecte
-//!   le client tout de suite, la mémoire du serveur reste bornée ;
-//! - la **limite douce** ([`SOFT_LIMIT`], 64 Kio) : le client est déconnecté si sa file reste
-//!   au-dessus pendant [`SOFT_TIMEOUT`] (10 s) ALORS QUE le noyau refuse ses octets. Un client
-//!   qui lit, même lentement, fait redescendre sa file et n'est jamais déconnecté parce que le
-//!   serveur a eu un coup de chaud.
+//! - la **limite dure** ([`HARD_LIMIT`], 1 Mio) : la dépasser en ajoutant une ligne
+//!   déconnecte le client tout de suite, la mémoire du serveur reste bornée ;
+//! - la **limite douce** ([`SOFT_LIMIT`], 64 Kio) : le client est déconnecté si sa
+//!   file reste au-dessus pendant [`SOFT_TIMEOUT`] (10 s) ALORS QUE le noyau refuse
+//!   ses octets. Un client qui lit, même lentement, fait redescendre sa file et n'est
+//!   jamais déconnecté parce que le serveur a eu un coup de chaud.
 //!
-//! Chaque ligne compte `len + 32` octets (les 32 représentent la tenue du compte : pointeur,
-//! place dans la file) tant que le noyau ne l'a pas acceptée en entier.
+//! Chaque ligne compte `len + 32` octets (les 32 représentent la tenue du compte :
+//! pointeur, place dans la file) tant que le noyau ne l'a pas acceptée en entier.
 
 use std::collections::VecDeque;
 use std::io::{self, ErrorKind, Write};
@@ -39,13 +39,13 @@ pub const SOFT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Ce que coûte une ligne en plus de ses octets : la tenue du compte.
 pub const LINE_OVERHEAD: usize = 32;
 
-/// Un lot d'écriture ne dépasse pas cette taille (sauf une ligne seule plus grande) : le compte
-/// d'octets suit ce que le noyau a vraiment accepté, à un lot près.
+/// Un lot d'écriture ne dépasse pas cette taille (sauf une ligne seule plus grande) :
+/// le compte d'octets suit ce que le noyau a vraiment accepté, à un lot près.
 const BATCH_BYTES: usize = 16 * 1024;
 
-/// Une ligne prête à envoyer (éventuellement plusieurs lignes d'écran). `Arc` : diffusée à cent
-/// clients, elle n'est pas copiée cent fois ; chaque file ne reçoit qu'un pointeur vers la
-/// même ligne.
+/// Une ligne prête à envoyer (éventuellement plusieurs lignes d'écran). `Arc` :
+/// diffusée à cent clients, elle n'est pas copiée cent fois ; chaque file ne reçoit
+/// qu'un pointeur vers la même ligne.
 pub type Line = Arc<str>;
 
 /// Les seuils d'une file (les tests en prennent de plus petits).
@@ -57,22 +57,26 @@ pub struct Budget {
 }
 
 // ANCHOR: outbox
-/// La file d'envoi d'un client, partagée entre trois threads : le hub y dépose, l'écrivain y
-/// prend, le lecteur du client y regarde combien de ses réponses attendent.
+/// La file d'envoi d'un client, partagée entre trois threads : le hub y dépose,
+/// l'écrivain y prend, le lecteur du client y regarde combien de ses réponses
+/// attendent.
 pub struct Outbox {
     budget: Budget,
     state: Mutex<State>,
     /// Réveille l'écrivain : une ligne est arrivée, ou la file est fermée.
     ready: Condvar,
-    /// Réveille le lecteur : la file est redescendue sous la limite douce, ou elle est fermée.
+    /// Réveille le lecteur : la file est redescendue sous la limite douce, ou elle
+    /// est fermée.
     drained: Condvar,
 }
 
 struct State {
     lines: VecDeque<Line>,
-    /// Octets comptés : les lignes en file ET le lot que l'écrivain est en train d'écrire.
+    /// Octets comptés : les lignes en file ET le lot que l'écrivain est en train
+    /// d'écrire.
     bytes: usize,
-    /// Depuis quand la file est au-dessus de la limite douce avec une socket engorgée.
+    /// Depuis quand la file est au-dessus de la limite douce avec une socket
+    /// engorgée.
     backed_up_since: Option<Instant>,
     /// Plus rien ne sera ajouté ; l'écrivain vide ce qui reste, puis ferme.
     closed: bool,
@@ -104,8 +108,9 @@ impl Outbox {
         }
     }
 
-    /// Dépose une ligne SANS JAMAIS ATTENDRE : le hub sert tout le salon, il ne peut pas
-    /// s'arrêter pour un client. Le budget en octets décide si ce client est trop lent.
+    /// Dépose une ligne SANS JAMAIS ATTENDRE : le hub sert tout le salon, il ne peut
+    /// pas s'arrêter pour un client. Le budget en octets décide si ce client est
+    /// trop lent.
     pub fn push(&self, line: Line) -> Pushed {
         let mut state = self.lock();
         if state.closed {
@@ -121,17 +126,18 @@ impl Outbox {
         }
         state.bytes += cost;
         state.lines.push_back(line);
-        // L'écrivain n'attend que devant une file vide : inutile de le réveiller (un appel
-        // système) pour chacune des lignes d'une rafale.
+        // L'écrivain n'attend que devant une file vide : inutile de le réveiller (un
+        // appel système) pour chacune des lignes d'une rafale.
         if state.lines.len() == 1 {
             self.ready.notify_one();
         }
         Pushed::Queued
     }
 
-    /// Ferme la file : l'écrivain envoie ce qui reste puis ferme la connexion. Un client parti
-    /// sans lire la fin a `soft_timeout` pour la lire : un écrivain ne reste jamais bloqué
-    /// indéfiniment pour un client qui n'est plus dans le salon.
+    /// Ferme la file : l'écrivain envoie ce qui reste puis ferme la connexion. Un
+    /// client parti sans lire la fin a `soft_timeout` pour la lire : un écrivain
+    /// ne reste jamais bloqué indéfiniment pour un client qui n'est plus dans le
+    /// salon.
     pub fn close(&self) {
         let mut state = self.lock();
         state.closed = true;
@@ -142,8 +148,8 @@ impl Outbox {
         self.drained.notify_all();
     }
 
-    /// Arrêt du serveur : une dernière ligne (l'avis d'arrêt), puis fermeture ; ce qui n'est
-    /// pas parti à `deadline` est abandonné.
+    /// Arrêt du serveur : une dernière ligne (l'avis d'arrêt), puis fermeture ; ce
+    /// qui n'est pas parti à `deadline` est abandonné.
     pub fn close_with(&self, last: Line, deadline: Instant) {
         let mut state = self.lock();
         if !state.closed {
@@ -157,8 +163,9 @@ impl Outbox {
         self.drained.notify_all();
     }
 
-    /// Attend (lecteur du client) que ses réponses en attente repassent sous la limite douce :
-    /// tant qu'il ne lit pas ce qu'on lui a déjà répondu, on ne lit plus ce qu'il envoie.
+    /// Attend (lecteur du client) que ses réponses en attente repassent sous la
+    /// limite douce : tant qu'il ne lit pas ce qu'on lui a déjà répondu, on ne
+    /// lit plus ce qu'il envoie.
     pub fn wait_until_drained(&self) {
         let mut state = self.lock();
         while state.bytes > self.budget.soft_limit && !state.closed {
@@ -188,8 +195,8 @@ enum Stop {
 }
 
 impl Outbox {
-    /// Prochain lot à écrire : attend qu'il y ait au moins une ligne. `None` : file fermée et
-    /// vide (ou échéance passée), tout ce qui était prévu est parti.
+    /// Prochain lot à écrire : attend qu'il y ait au moins une ligne. `None` : file
+    /// fermée et vide (ou échéance passée), tout ce qui était prévu est parti.
     fn next_batch(&self) -> Option<Vec<Line>> {
         let mut state = self.lock();
         while state.lines.is_empty() && !state.closed {
@@ -227,11 +234,13 @@ impl Outbox {
         }
     }
 
-    /// Le noyau refuse nos octets depuis `since` (une écriture bloquée jusqu'à son délai).
+    /// Le noyau refuse nos octets depuis `since` (une écriture bloquée jusqu'à son
+    /// délai).
     fn refused(&self, since: Instant) -> Result<(), Stop> {
         let mut state = self.lock();
         if state.bytes > self.budget.soft_limit {
-            // Le chronomètre part au premier refus au-dessus de la limite douce, et continue.
+            // Le chronomètre part au premier refus au-dessus de la limite douce, et
+            // continue.
             let started = *state.backed_up_since.get_or_insert(since);
             if started.elapsed() >= self.budget.soft_timeout {
                 return Err(Stop::TooSlow);
@@ -244,23 +253,24 @@ impl Outbox {
     }
 }
 
-/// Le rythme auquel un écrivain bloqué fait le point : sa socket a un délai d'écriture de
-/// cette durée, pour qu'une écriture bloquée rende la main et que le chronomètre de la limite
-/// douce (ou l'échéance de l'arrêt) soit vérifié.
+/// Le rythme auquel un écrivain bloqué fait le point : sa socket a un délai
+/// d'écriture de cette durée, pour qu'une écriture bloquée rende la main et que le
+/// chronomètre de la limite douce (ou l'échéance de l'arrêt) soit vérifié.
 pub fn write_poll(budget: &Budget) -> Duration {
-    (budget.soft_timeout / 4).clamp(Duration::from_millis(10), Duration::from_millis(250))
+    (budget.soft_timeout / 4)
+        .clamp(Duration::from_millis(10), Duration::from_millis(250))
 }
 
 /// L'écrivain d'un client : vide sa file sur la socket, lot par lot.
 ///
-/// C'est le seul thread qui écrit sur cette socket : deux lignes ne peuvent pas s'y mélanger.
-/// S'il est bloqué parce que le client ne lit plus, il est le seul à attendre. `too_slow`
-/// prévient le hub quand le budget de ce client est dépassé.
+/// C'est le seul thread qui écrit sur cette socket : deux lignes ne peuvent pas s'y
+/// mélanger. S'il est bloqué parce que le client ne lit plus, il est le seul à
+/// attendre. `too_slow` prévient le hub quand le budget de ce client est dépassé.
 pub fn write_queued(stream: &TcpStream, outbox: &Outbox, too_slow: impl FnOnce()) {
     let mut bytes = Vec::new();
     while let Some(batch) = outbox.next_batch() {
-        // Un seul appel système (souvent un seul paquet) pour tout le lot, au lieu d'un par
-        // ligne : sous forte charge, cela change tout.
+        // Un seul appel système (souvent un seul paquet) pour tout le lot, au lieu
+        // d'un par ligne : sous forte charge, cela change tout.
         bytes.clear();
         for line in &batch {
             bytes.extend_from_slice(line.as_bytes());
@@ -280,14 +290,20 @@ pub fn write_queued(stream: &TcpStream, outbox: &Outbox, too_slow: impl FnOnce()
             }
         }
     }
-    // Tout est parti (ou l'échéance de l'arrêt est passée) : on ferme notre sens d'envoi.
-    // Le client reçoit un FIN après la dernière ligne, comme une fin de fichier.
+    // Tout est parti (ou l'échéance de l'arrêt est passée) : on ferme notre sens
+    // d'envoi. Le client reçoit un FIN après la dernière ligne, comme une fin de
+    // fichier.
     let _ = stream.shutdown(Shutdown::Write);
 }
 
-/// Écrit tout `bytes`. Une écriture qui dépasse le délai de la socket (`WouldBlock` sous
-/// Unix, `TimedOut` sous Windows) veut dire : le noyau refuse, la socket est engorgée.
-fn write_batch(mut stream: &TcpStream, bytes: &[u8], outbox: &Outbox) -> Result<(), Stop> {
+/// Écrit tout `bytes`. Une écriture qui dépasse le délai de la socket (`WouldBlock`
+/// sous Unix, `TimedOut` sous Windows) veut dire : le noyau refuse, la socket est
+/// engorgée.
+fn write_batch(
+    mut stream: &TcpStream,
+    bytes: &[u8],
+    outbox: &Outbox,
+) -> Result<(), Stop> {
     let mut written = 0;
     while written < bytes.len() {
         let started = Instant::now();

@@ -1,16 +1,18 @@
-//! Le seau à jetons : au plus N lignes par seconde et par client, sans jamais en perdre une.
+//! Le seau à jetons : au plus N lignes par seconde et par client, sans jamais en
+//! perdre une.
 
 use std::time::{Duration, Instant};
 
 // ANCHOR: token_bucket
-/// Un seau de `rate` jetons au plus, rempli de `rate` jetons par seconde. Chaque ligne lue en
-/// coûte un. Seau vide : le lecteur attend qu'un jeton revienne AVANT de lire la ligne
-/// suivante. Pendant ce temps, personne ne lit la socket : ses tampons se remplissent, la
-/// fenêtre TCP se ferme, et c'est le programme du client qui attend dans son `write`. C'est le
-/// contrôle de flux de TCP qui ralentit le bavard ; aucune ligne n'est jetée.
+/// Un seau de `rate` jetons au plus, rempli de `rate` jetons par seconde. Chaque
+/// ligne lue en coûte un. Seau vide : le lecteur attend qu'un jeton revienne AVANT de
+/// lire la ligne suivante. Pendant ce temps, personne ne lit la socket : ses tampons
+/// se remplissent, la fenêtre TCP se ferme, et c'est le programme du client qui
+/// attend dans son `write`. C'est le contrôle de flux de TCP qui ralentit le bavard ;
+/// aucune ligne n'est jetée.
 ///
-/// Un seau plein permet une rafale de `rate` lignes d'un coup (un copier-coller), puis le
-/// rythme moyen est tenu.
+/// Un seau plein permet une rafale de `rate` lignes d'un coup (un copier-coller),
+/// puis le rythme moyen est tenu.
 pub struct TokenBucket {
     rate: f64,
     tokens: f64,
@@ -18,7 +20,8 @@ pub struct TokenBucket {
 }
 
 impl TokenBucket {
-    /// `rate` lignes par seconde, en rafale de `rate` au plus. `rate` est strictement positif.
+    /// `rate` lignes par seconde, en rafale de `rate` au plus. `rate` est strictement
+    /// positif.
     pub fn new(rate: u32) -> Self {
         let rate = f64::from(rate.max(1));
         TokenBucket {
@@ -28,8 +31,8 @@ impl TokenBucket {
         }
     }
 
-    /// Prend le jeton d'une ligne. Renvoie le temps à attendre avant de la lire : zéro s'il
-    /// restait un jeton.
+    /// Prend le jeton d'une ligne. Renvoie le temps à attendre avant de la lire :
+    /// zéro s'il restait un jeton.
     pub fn take(&mut self) -> Duration {
         let now = Instant::now();
         let elapsed = now.duration_since(self.last_refill).as_secs_f64();

@@ -1,16 +1,19 @@
-//! L'arrêt demandé : par Ctrl+C ou SIGTERM dans le programme, par un test dans les tests.
+//! L'arrêt demandé : par Ctrl+C ou SIGTERM dans le programme, par un test dans les
+//! tests.
 //!
-//! Sans rien faire, Ctrl+C tue le processus sur-le-champ : le noyau ferme les sockets, et les
-//! clients voient la connexion coupée sans savoir pourquoi. Ici, l'arrêt est une DEMANDE : le
-//! serveur prévient chacun, vide ce qui reste à envoyer (une seconde au plus), ferme
-//! proprement (FIN), et seulement ensuite le programme se termine.
+//! Sans rien faire, Ctrl+C tue le processus sur-le-champ : le noyau ferme les
+//! sockets, et les clients voient la connexion coupée sans savoir pourquoi. Ici,
+//! l'arrêt est une DEMANDE : le serveur prévient chacun, vide ce qui reste à envoyer
+//! (une seconde au plus), ferme proprement (FIN), et seulement ensuite le programme
+//! se termine.
 
 use std::io;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 // ANCHOR: stop_signal
-/// Une demande d'arrêt, partagée entre threads : on la clone, l'un appelle [`stop`](Self::stop),
-/// les autres la voient ([`is_stopped`](Self::is_stopped)) ou l'attendent ([`wait`](Self::wait)).
+/// Une demande d'arrêt, partagée entre threads : on la clone, l'un appelle
+/// [`stop`](Self::stop), les autres la voient ([`is_stopped`](Self::is_stopped)) ou
+/// l'attendent ([`wait`](Self::wait)).
 #[derive(Clone, Default)]
 pub struct StopSignal {
     shared: Arc<(Mutex<bool>, Condvar)>,
@@ -22,9 +25,10 @@ impl StopSignal {
     }
 
     /// Un signal déclenché par Ctrl+C (SIGINT) ou SIGTERM (celui de `kill` et des
-    /// gestionnaires de services). `ctrlc` fait la même chose sous Linux, macOS et Windows : le
-    /// signal réveille un thread à lui, qui appelle notre fonction comme du code ordinaire
-    /// (pas de restrictions de gestionnaire de signal Unix à respecter).
+    /// gestionnaires de services). `ctrlc` fait la même chose sous Linux, macOS et
+    /// Windows : le signal réveille un thread à lui, qui appelle notre fonction
+    /// comme du code ordinaire (pas de restrictions de gestionnaire de signal
+    /// Unix à respecter).
     pub fn from_ctrl_c() -> io::Result<StopSignal> {
         let stop = StopSignal::new();
         let handler = stop.clone();

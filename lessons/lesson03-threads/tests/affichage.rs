@@ -1,6 +1,7 @@
-//! Ce que le chat fait du texte avant de le relayer : caractères de contrôle neutralisés,
-//! blancs réduits, lignes de 80 colonnes qui portent toutes le préfixe de leur auteur. Sur de
-//! vraies sockets (127.0.0.1, port 0), chaque lecture a un délai maximal.
+//! Ce que le chat fait du texte avant de le relayer : caractères de contrôle
+//! neutralisés, blancs réduits, lignes de 80 colonnes qui portent toutes le préfixe
+//! de leur auteur. Sur de vraies sockets (127.0.0.1, port 0), chaque lecture a un
+//! délai maximal.
 
 mod common;
 
@@ -21,7 +22,11 @@ fn alice_and_bob() -> io::Result<(Chatter, Chatter)> {
 }
 
 /// Bob envoie `raw`, puis « fin » ; alice renvoie les lignes reçues avant « fin ».
-fn rows_received(alice: &mut Chatter, bob: &mut Chatter, raw: &[u8]) -> io::Result<Vec<String>> {
+fn rows_received(
+    alice: &mut Chatter,
+    bob: &mut Chatter,
+    raw: &[u8],
+) -> io::Result<Vec<String>> {
     bob.send(raw)?;
     bob.say("fin")?;
     let end = format!("{} fin\n", bob.name);
@@ -57,9 +62,10 @@ fn assert_rows_belong_to(rows: &[String], author: &Chatter) {
 #[test]
 fn les_caracteres_de_controle_et_de_direction_deviennent_u_fffd() -> io::Result<()> {
     let (mut alice, mut bob) = alice_and_bob()?;
-    // ESC [2J efface l'écran, BEL fait sonner le terminal, \r ramène le curseur en début de
-    // ligne (pour écraser le préfixe), U+009B est un CSI sur un caractère, U+202E renverse le
-    // sens d'écriture, U+2066 ouvre un isolat de direction, U+2028 sépare des lignes.
+    // ESC [2J efface l'écran, BEL fait sonner le terminal, \r ramène le curseur en
+    // début de ligne (pour écraser le préfixe), U+009B est un CSI sur un
+    // caractère, U+202E renverse le sens d'écriture, U+2066 ouvre un isolat de
+    // direction, U+2028 sépare des lignes.
     bob.say("a\x1b[2Jb\x07c\rd\u{9b}e\u{202E}f\u{2066}g\u{2028}h\u{061C}i\u{200F}j")?;
     alice.expect(
         &format!("{} a\u{fffd}[2Jb\u{fffd}c\u{fffd}d\u{fffd}e\u{fffd}f\u{fffd}g\u{fffd}h\u{fffd}i\u{fffd}j\n", bob.name),
@@ -77,7 +83,8 @@ fn les_caracteres_de_controle_et_de_direction_deviennent_u_fffd() -> io::Result<
 #[test]
 fn les_blancs_sont_reduits_et_un_message_vide_n_envoie_rien() -> io::Result<()> {
     let (mut alice, mut bob) = alice_and_bob()?;
-    let rows = rows_received(&mut alice, &mut bob, b"  \t \n   \n  un \t\t  deux   \n")?;
+    let rows =
+        rows_received(&mut alice, &mut bob, b"  \t \n   \n  un \t\t  deux   \n")?;
     assert_eq!(
         rows,
         [format!("{} un deux\n", bob.name)],
@@ -120,7 +127,8 @@ fn la_coupe_compte_les_colonnes_des_caracteres_larges() -> io::Result<()> {
     let (mut alice, mut bob) = alice_and_bob()?;
     // 漢 et 😀 occupent deux colonnes ; « é » une seule (deux octets pourtant).
     for text in ["漢".repeat(100), "😀".repeat(100), "é".repeat(150)] {
-        let rows = rows_received(&mut alice, &mut bob, format!("{text}\n").as_bytes())?;
+        let rows =
+            rows_received(&mut alice, &mut bob, format!("{text}\n").as_bytes())?;
         assert_rows_belong_to(&rows, &bob);
         let prefix = format!("{} ", bob.name);
         let rejoined: String = rows
@@ -169,7 +177,8 @@ fn un_avis_qui_cite_un_texte_enorme_reste_une_seule_ligne() {
         shown.width() <= MAX_COLUMNS,
         "l'avis entier doit tenir dans {MAX_COLUMNS} colonnes : {shown:?}"
     );
-    let short = notice_about("[::1]:4000", |who| format!("*** {who} a rejoint le salon."));
+    let short =
+        notice_about("[::1]:4000", |who| format!("*** {who} a rejoint le salon."));
     assert_eq!(
         short, "*** [::1]:4000 a rejoint le salon.\n",
         "un texte court est cité entier"

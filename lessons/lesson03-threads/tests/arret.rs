@@ -8,7 +8,8 @@ use std::io::{self, Read};
 use common::{Chatter, start_chat_until};
 use lesson03_threads::{ChatConfig, StopSignal};
 
-/// Lit jusqu'à la fermeture : une fin de fichier (FIN), pas une connexion coupée (RST).
+/// Lit jusqu'à la fermeture : une fin de fichier (FIN), pas une connexion coupée
+/// (RST).
 fn read_until_fin(chatter: &mut Chatter) -> io::Result<String> {
     let mut rest = String::new();
     chatter.reader.read_to_string(&mut rest)?;
@@ -21,8 +22,9 @@ fn a_l_arret_chacun_recoit_l_avis_apres_ce_qui_etait_en_route() -> io::Result<()
     let (addr, done) = start_chat_until(ChatConfig::default(), &stop)?;
     let [mut alice, mut bob, mut carol] = Chatter::three(addr)?;
 
-    // Quand carol a reçu la ligne d'alice, le hub l'a aussi déposée pour bob (il dépose dans
-    // toutes les files avant de passer à l'événement suivant) : elle est « en route ».
+    // Quand carol a reçu la ligne d'alice, le hub l'a aussi déposée pour bob (il
+    // dépose dans toutes les files avant de passer à l'événement suivant) : elle
+    // est « en route ».
     alice.say("dernière ligne avant l'arrêt")?;
     let last = format!("{} dernière ligne avant l'arrêt\n", alice.name);
     carol.expect(&last, "la ligne d'alice")?;
@@ -52,8 +54,8 @@ fn a_l_arret_chacun_recoit_l_avis_apres_ce_qui_etait_en_route() -> io::Result<()
 fn l_arret_ne_tarde_pas_pour_un_client_qui_ne_lit_pas() -> io::Result<()> {
     let stop = StopSignal::new();
     let (addr, done) = start_chat_until(ChatConfig::default(), &stop)?;
-    // Un client qui ne lit rien et ne part pas : sa file ne se vide pas. L'arrêt ne l'attend
-    // qu'une seconde au plus.
+    // Un client qui ne lit rien et ne part pas : sa file ne se vide pas. L'arrêt ne
+    // l'attend qu'une seconde au plus.
     let _sleeper = Chatter::join_with(common::connect_small_window(addr)?)?;
     let mut talker = Chatter::join(addr)?;
     let filler = "x".repeat(1000);

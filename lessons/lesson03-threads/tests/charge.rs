@@ -1,6 +1,7 @@
-//! Le chat sous la charge : rafales, bavards, clients qui ne lisent plus. Sur de vraies
-//! sockets (127.0.0.1, port 0) ; chaque lecture a un délai maximal, chaque boucle une borne,
-//! et aucune assertion ne porte sur une durée ou sur la taille des tampons du noyau.
+//! Le chat sous la charge : rafales, bavards, clients qui ne lisent plus. Sur de
+//! vraies sockets (127.0.0.1, port 0) ; chaque lecture a un délai maximal, chaque
+//! boucle une borne, et aucune assertion ne porte sur une durée ou sur la taille des
+//! tampons du noyau.
 
 mod common;
 
@@ -15,7 +16,8 @@ use lesson03_threads::ChatConfig;
 use lesson03_threads::outbox::Budget;
 use test_kit::{Background, TIMEOUT, background};
 
-/// Un fil de test qui doit finir : sous la charge, il a TIMEOUT × `factor` pour le faire.
+/// Un fil de test qui doit finir : sous la charge, il a TIMEOUT × `factor` pour le
+/// faire.
 fn finish<T>(work: Background<T>, factor: u32, what: &str) -> T {
     work.join_within(TIMEOUT * factor, what)
 }
@@ -36,7 +38,8 @@ fn une_rafale_de_vingt_clients_arrive_entiere_et_dans_l_ordre() -> io::Result<()
         let names = names.clone();
         runs.push(background(move || -> io::Result<()> {
             // Les 50 lignes d'un coup, aussi vite que possible.
-            let burst: String = (0..LINES).map(|seq| format!("{me}:{seq}\n")).collect();
+            let burst: String =
+                (0..LINES).map(|seq| format!("{me}:{seq}\n")).collect();
             chatter.send(burst.as_bytes())?;
             let mut next = [0; CLIENTS];
             let mut received = 0;
@@ -67,7 +70,8 @@ fn une_rafale_de_vingt_clients_arrive_entiere_et_dans_l_ordre() -> io::Result<()
     Ok(())
 }
 
-/// `[adresse] auteur:numéro` → (auteur, numéro), en vérifiant que le préfixe est le bon.
+/// `[adresse] auteur:numéro` → (auteur, numéro), en vérifiant que le préfixe est le
+/// bon.
 fn parse_burst_line(line: &str, names: &[String]) -> (usize, usize) {
     let text = line.trim_end();
     let (prefix, body) = text.split_once(' ').expect("préfixe");
@@ -87,7 +91,8 @@ struct Seen {
 }
 
 #[test]
-fn quatre_bavards_sont_ralentis_et_seul_celui_qui_ne_lit_pas_est_deconnecte() -> io::Result<()> {
+fn quatre_bavards_sont_ralentis_et_seul_celui_qui_ne_lit_pas_est_deconnecte()
+-> io::Result<()> {
     const FLOODERS: usize = 4;
     const RATE: u32 = 200;
     const MAX_LINES: usize = 20_000; // borne : bien plus qu'il n'en faut
@@ -111,11 +116,12 @@ fn quatre_bavards_sont_ralentis_et_seul_celui_qui_ne_lit_pas_est_deconnecte() ->
         chatters.push(Chatter::join(addr)?); // les 2 lecteurs tranquilles
     }
     let names: Vec<String> = chatters.iter().map(|c| c.name.clone()).collect();
-    let kicked = format!("*** {sleeper_name} ne lisait plus ses messages : déconnecté(e).\n");
+    let kicked =
+        format!("*** {sleeper_name} ne lisait plus ses messages : déconnecté(e).\n");
     let sleeper_gone = Arc::new(AtomicBool::new(false));
 
-    // Chaque bavard envoie des lignes numérotées (un bon kilo-octet chacune) jusqu'à ce que le
-    // dormeur soit déconnecté, puis « fin ».
+    // Chaque bavard envoie des lignes numérotées (un bon kilo-octet chacune) jusqu'à
+    // ce que le dormeur soit déconnecté, puis « fin ».
     let mut floods = Vec::new();
     for (me, chatter) in chatters.iter().enumerate().take(FLOODERS) {
         let mut writer = chatter.reader.get_ref().try_clone()?;
@@ -222,14 +228,16 @@ fn quatre_bavards_sont_ralentis_et_seul_celui_qui_ne_lit_pas_est_deconnecte() ->
     match sleeper.reader.read_to_end(&mut rest) {
         Ok(_) => {}
         Err(err) if err.kind() == ErrorKind::ConnectionReset => {}
-        Err(err) => panic!("le dormeur doit être déconnecté, pas laissé en attente : {err}"),
+        Err(err) => {
+            panic!("le dormeur doit être déconnecté, pas laissé en attente : {err}")
+        }
     }
     Ok(())
 }
 
 /// Une ligne d'un bavard : `[adresse] n:numéro bla bla…` ou `[adresse] n:fin` donne
-/// `(n, Some(numéro))` ou `(n, None)` ; les lignes suivantes d'un même message (que du « bla »)
-/// donnent `None`.
+/// `(n, Some(numéro))` ou `(n, None)` ; les lignes suivantes d'un même message (que
+/// du « bla ») donnent `None`.
 fn flood_line(line: &str, names: &[String]) -> Option<(usize, Option<usize>)> {
     let (prefix, body) = line.trim_end().split_once(' ')?;
     let (author, rest) = body.split_once(':')?;
@@ -240,11 +248,12 @@ fn flood_line(line: &str, names: &[String]) -> Option<(usize, Option<usize>)> {
 }
 
 #[test]
-fn quatre_vingt_dix_clients_qui_ne_lisent_pas_ne_retardent_personne() -> io::Result<()> {
+fn quatre_vingt_dix_clients_qui_ne_lisent_pas_ne_retardent_personne() -> io::Result<()>
+{
     const SLEEPERS: usize = 90;
     const FILLER: usize = 4000; // ~4 Mo par dormeur : de quoi remplir les tampons du noyau
-    // Des limites larges : aucun dormeur n'est déconnecté pendant ce test, ils restent là,
-    // engorgés, pendant que deux clients qui lisent discutent.
+    // Des limites larges : aucun dormeur n'est déconnecté pendant ce test, ils
+    // restent là, engorgés, pendant que deux clients qui lisent discutent.
     let config = ChatConfig {
         max_rate: 0,
         budget: Budget {

@@ -1,5 +1,5 @@
-//! Tests du serveur de chat (hub + un lecteur et un écrivain par client), sur de vraies
-//! sockets TCP (127.0.0.1, port 0). Chaque lecture a un délai maximal.
+//! Tests du serveur de chat (hub + un lecteur et un écrivain par client), sur de
+//! vraies sockets TCP (127.0.0.1, port 0). Chaque lecture a un délai maximal.
 
 mod common;
 
@@ -22,9 +22,9 @@ fn une_ligne_arrive_a_tous_les_autres_mais_pas_a_son_auteur() -> io::Result<()> 
     )?;
     carol.expect(&relayed, "carol doit recevoir la ligne d'alice")?;
 
-    // Preuve que l'auteur ne reçoit pas sa propre ligne, sans rien attendre « un peu » : le hub
-    // traite les événements dans l'ordre, donc si alice avait reçu sa ligne, elle la lirait
-    // AVANT la réponse de bob.
+    // Preuve que l'auteur ne reçoit pas sa propre ligne, sans rien attendre « un
+    // peu » : le hub traite les événements dans l'ordre, donc si alice avait reçu
+    // sa ligne, elle la lirait AVANT la réponse de bob.
     bob.say("salut alice")?;
     alice.expect(
         &format!("{} salut alice\n", bob.name),
@@ -67,8 +67,9 @@ fn une_ligne_trop_longue_est_refusee_sans_etre_gardee_en_memoire() -> io::Result
     let mut bob = Chatter::join(addr)?;
     alice.expect_join_of(&bob)?;
 
-    // 8 Mio sans retour à la ligne, envoyés depuis un thread pendant qu'on lit : le serveur
-    // doit les jeter au fil de l'eau, pas les accumuler en attendant un `\n`.
+    // 8 Mio sans retour à la ligne, envoyés depuis un thread pendant qu'on lit : le
+    // serveur doit les jeter au fil de l'eau, pas les accumuler en attendant un
+    // `\n`.
     let mut writer = bob.reader.get_ref().try_clone()?;
     let flood = background(move || -> io::Result<()> {
         let chunk = vec![b'z'; 64 * 1024];
@@ -104,7 +105,8 @@ fn le_chat_refuse_le_client_de_trop() -> io::Result<()> {
     let mut refusal = String::new();
     late.read_to_string(&mut refusal)?;
     assert_eq!(
-        refusal, "*** Serveur complet (1 connexion au maximum) : réessayez plus tard.\n",
+        refusal,
+        "*** Serveur complet (1 connexion au maximum) : réessayez plus tard.\n",
         "le client de trop doit recevoir le refus (la formule des leçons 03 à 05), puis la fermeture"
     );
     Ok(())
@@ -151,7 +153,8 @@ fn la_limite_de_longueur_est_exacte() -> io::Result<()> {
 
 #[test]
 fn une_limite_de_longueur_enorme_ne_fait_pas_deborder_le_lecteur() -> io::Result<()> {
-    // La bibliothèque accepte `usize::MAX` : la borne `max_line + 1` ne doit pas déborder.
+    // La bibliothèque accepte `usize::MAX` : la borne `max_line + 1` ne doit pas
+    // déborder.
     let config = ChatConfig {
         max_line: usize::MAX,
         ..ChatConfig::default()

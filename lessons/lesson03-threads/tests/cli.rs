@@ -1,5 +1,6 @@
-//! Tests du vrai programme : aide en français, erreurs attendues, démarrage avec une adresse
-//! choisie par le noyau. Chaque processus a une échéance et il est tué à la fin du test.
+//! Tests du vrai programme : aide en français, erreurs attendues, démarrage avec une
+//! adresse choisie par le noyau. Chaque processus a une échéance et il est tué à la
+//! fin du test.
 
 mod common;
 
@@ -8,8 +9,8 @@ use std::net::Shutdown;
 
 use common::PROGRAM;
 use test_kit::{
-    Program, assert_addr_in_use_is_explained, assert_fails_with, assert_help_mentions,
-    assert_refusal_is_explained, connect, read_line, run,
+    Program, assert_addr_in_use_is_explained, assert_fails_with,
+    assert_help_mentions, assert_refusal_is_explained, connect, read_line, run,
 };
 
 #[test]
@@ -46,7 +47,8 @@ fn l_aide_est_en_francais_pour_chaque_commande() -> io::Result<()> {
 }
 
 #[test]
-fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
+fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()>
+{
     for command in ["server", "chat"] {
         assert_addr_in_use_is_explained(PROGRAM, &[command])?;
     }
@@ -80,8 +82,9 @@ fn les_valeurs_extremes_des_options_sont_refusees_en_francais() -> io::Result<()
     for args in cases {
         let output = run(PROGRAM, args)?;
         assert_eq!(output.status.code(), Some(2), "{args:?} doit être refusé");
-        // Une phrase en français (« valeur refusée… », ou « option inconnue : -1 » quand
-        // clap prend la valeur pour une option), pas le message anglais de clap.
+        // Une phrase en français (« valeur refusée… », ou « option inconnue : -1 »
+        // quand clap prend la valeur pour une option), pas le message anglais
+        // de clap.
         assert_fails_with(&output, "Erreur : ");
         assert!(
             !String::from_utf8_lossy(&output.stderr).contains("invalid"),
@@ -163,7 +166,8 @@ fn le_serveur_de_chat_annonce_son_adresse_puis_sert() -> io::Result<()> {
     )?;
     let addr = server.listening_addr();
     assert!(
-        server.stdout.seen()[0].starts_with("Serveur de chat en écoute sur 127.0.0.1:"),
+        server.stdout.seen()[0]
+            .starts_with("Serveur de chat en écoute sur 127.0.0.1:"),
         "première ligne : {:?}",
         server.stdout.seen()
     );
@@ -182,10 +186,13 @@ fn le_serveur_de_chat_annonce_son_adresse_puis_sert() -> io::Result<()> {
 
 #[test]
 fn le_serveur_survit_a_des_sorties_fermees() -> io::Result<()> {
-    // Le serveur écrit une ligne de journal par client : avec `eprintln!`, la première
-    // écriture sur ce tube fermé ferait paniquer la boucle d'accept et arrêterait le serveur.
-    let mut server =
-        Program::start_then_close_outputs(PROGRAM, &["server", "--addr", "127.0.0.1:0"])?;
+    // Le serveur écrit une ligne de journal par client : avec `eprintln!`, la
+    // première écriture sur ce tube fermé ferait paniquer la boucle d'accept et
+    // arrêterait le serveur.
+    let mut server = Program::start_then_close_outputs(
+        PROGRAM,
+        &["server", "--addr", "127.0.0.1:0"],
+    )?;
     let addr = server.listening_addr();
     for round in 0..3 {
         let mut stream = connect(addr)?;

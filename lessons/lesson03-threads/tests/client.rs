@@ -1,5 +1,6 @@
-//! Tests du client (`run_chat_client`) contre de vrais serveurs sur 127.0.0.1, port 0.
-//! Le clavier et l'écran sont simulés par des canaux : chaque attente a une échéance.
+//! Tests du client (`run_chat_client`) contre de vrais serveurs sur 127.0.0.1, port
+//! 0. Le clavier et l'écran sont simulés par des canaux : chaque attente a une
+//! échéance.
 
 mod common;
 
@@ -8,7 +9,9 @@ use std::net::{SocketAddr, TcpListener};
 use std::thread;
 
 use common::any_local_port;
-use lesson03_threads::{ChatConfig, ClientEnd, listen, run_chat_client, serve_chat, serve_echo};
+use lesson03_threads::{
+    ChatConfig, ClientEnd, listen, run_chat_client, serve_chat, serve_echo,
+};
 use test_kit::{background, connect, keyboard, read_line, screen};
 
 fn start_echo_server() -> io::Result<SocketAddr> {
@@ -37,7 +40,8 @@ fn le_client_affiche_l_echo_et_s_arrete_sur_exit() -> io::Result<()> {
     let end = background(move || run_chat_client(stream, input, screen))
         .join("`exit` doit terminer la session sans attendre")?;
     assert_eq!(end, ClientEnd::Exit, "`exit` doit terminer la session");
-    // Le client attend que le serveur ferme après son départ : tout l'écho est déjà affiché.
+    // Le client attend que le serveur ferme après son départ : tout l'écho est déjà
+    // affiché.
     assert_eq!(
         shown.collect(),
         "bonjour\nça va ?\n",
@@ -68,7 +72,8 @@ fn le_client_s_arrete_a_la_fin_de_l_entree() -> io::Result<()> {
 }
 
 #[test]
-fn le_client_previent_quand_le_serveur_ferme_sans_attendre_le_clavier() -> io::Result<()> {
+fn le_client_previent_quand_le_serveur_ferme_sans_attendre_le_clavier()
+-> io::Result<()> {
     // Un « serveur » qui salue puis ferme aussitôt.
     let listener = TcpListener::bind(any_local_port())?;
     let addr = listener.local_addr()?;
@@ -77,13 +82,15 @@ fn le_client_previent_quand_le_serveur_ferme_sans_attendre_le_clavier() -> io::R
         stream.write_all(b"bonjour et au revoir\n")
     });
 
-    // L'utilisateur ne tape rien : le client doit remarquer seul le départ du serveur.
+    // L'utilisateur ne tape rien : le client doit remarquer seul le départ du
+    // serveur.
     let (typing, keyboard) = keyboard();
     let (screen, mut shown) = screen();
     let stream = connect(addr)?;
     let session = background(move || run_chat_client(stream, keyboard, screen));
-    let end =
-        session.join("le client doit s'arrêter quand le serveur ferme, même sans rien taper")?;
+    let end = session.join(
+        "le client doit s'arrêter quand le serveur ferme, même sans rien taper",
+    )?;
     assert_eq!(end, ClientEnd::ServerClosed);
     assert_eq!(
         shown.collect(),
@@ -103,7 +110,8 @@ fn le_client_affiche_les_messages_des_autres_pendant_qu_on_tape() -> io::Result<
     let session = background(move || run_chat_client(stream, keyboard, screen));
     shown.wait_for("*** Bienvenue");
 
-    // Un autre participant arrive et parle ; notre utilisateur, lui, n'a encore rien tapé.
+    // Un autre participant arrive et parle ; notre utilisateur, lui, n'a encore rien
+    // tapé.
     let mut other = connect(addr)?;
     let other_name = other.local_addr()?;
     shown.wait_for(&format!("*** [{other_name}] a rejoint le salon.\n"));
@@ -162,13 +170,16 @@ fn le_client_du_chat_de_trop_voit_le_refus_puis_la_fermeture() -> io::Result<()>
 
 #[test]
 fn le_client_neutralise_les_sequences_d_echappement_du_serveur() -> io::Result<()> {
-    // Un « serveur » hostile : changer le titre de la fenêtre (OSC 0), effacer l'écran, demander
-    // au terminal de « taper » sa réponse (DSR), écrire de droite à gauche.
+    // Un « serveur » hostile : changer le titre de la fenêtre (OSC 0), effacer
+    // l'écran, demander au terminal de « taper » sa réponse (DSR), écrire de
+    // droite à gauche.
     let listener = TcpListener::bind(any_local_port())?;
     let addr = listener.local_addr()?;
     thread::spawn(move || -> io::Result<()> {
         let (mut stream, _) = listener.accept()?;
-        stream.write_all("\x1b]0;pirate\x07titre\x1b[2J\r\n\x1b[6n\u{202E}abc\n".as_bytes())?;
+        stream.write_all(
+            "\x1b]0;pirate\x07titre\x1b[2J\r\n\x1b[6n\u{202E}abc\n".as_bytes(),
+        )?;
         stream.write_all(b"caf\xc3\n") // pas de l'UTF-8 valide
     });
     let (typing, keyboard) = keyboard();

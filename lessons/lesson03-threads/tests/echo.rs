@@ -46,8 +46,8 @@ fn un_mebioctet_revient_entier_malgre_les_lectures_partielles() -> io::Result<()
 #[test]
 fn cinquante_clients_sont_servis_en_meme_temps() -> io::Result<()> {
     let addr = start_server(100)?;
-    // Tous connectés AVANT le moindre envoi : avec le serveur de la leçon 01, seul le premier
-    // recevrait son écho, les 49 autres attendraient qu'il parte.
+    // Tous connectés AVANT le moindre envoi : avec le serveur de la leçon 01, seul le
+    // premier recevrait son écho, les 49 autres attendraient qu'il parte.
     let clients = (0..50)
         .map(|_| connect(addr))
         .collect::<io::Result<Vec<_>>>()?;
@@ -72,8 +72,9 @@ fn un_client_qui_coupe_brutalement_ne_derange_pas_les_autres() -> io::Result<()>
     patient.get_mut().write_all(b"avant\n")?;
     assert_eq!(read_line(&mut patient)?, "avant\n");
 
-    // Un client envoie beaucoup sans jamais lire, puis coupe au milieu du flux : SO_LINGER à 0
-    // fait envoyer un RST au lieu du FIN poli. Son thread, côté serveur, reçoit une erreur.
+    // Un client envoie beaucoup sans jamais lire, puis coupe au milieu du flux :
+    // SO_LINGER à 0 fait envoyer un RST au lieu du FIN poli. Son thread, côté
+    // serveur, reçoit une erreur.
     let rude = connect(addr)?;
     (&rude).write_all(&vec![b'x'; 256 * 1024])?;
     socket2::SockRef::from(&rude).set_linger(Some(Duration::ZERO))?;
@@ -108,7 +109,8 @@ fn le_client_de_trop_recoit_un_refus_en_francais() -> io::Result<()> {
     let mut refusal = String::new();
     third.read_to_string(&mut refusal)?; // le serveur écrit son refus puis ferme
     assert_eq!(
-        refusal, "*** Serveur complet (2 connexions au maximum) : réessayez plus tard.\n",
+        refusal,
+        "*** Serveur complet (2 connexions au maximum) : réessayez plus tard.\n",
         "le client de trop doit recevoir le refus en français, puis la fermeture"
     );
     Ok(())
@@ -121,8 +123,9 @@ fn une_place_se_libere_quand_un_client_part() -> io::Result<()> {
     first.write_all(b"je prends la place\n")?;
     first.shutdown(Shutdown::Write)?;
     let mut echoed = Vec::new();
-    // La fin de l'écho (lecture de 0 octet) signifie que le thread du serveur a fini, et il
-    // rend sa place avant de fermer : le suivant doit être accepté aussitôt.
+    // La fin de l'écho (lecture de 0 octet) signifie que le thread du serveur a fini,
+    // et il rend sa place avant de fermer : le suivant doit être accepté
+    // aussitôt.
     first.read_to_end(&mut echoed)?;
     assert_eq!(echoed, b"je prends la place\n");
 
@@ -136,7 +139,8 @@ fn une_place_se_libere_quand_un_client_part() -> io::Result<()> {
 
 #[test]
 fn une_ecoute_sur_ipv6_toutes_interfaces_accepte_ipv4_et_ipv6() -> io::Result<()> {
-    // `[::]` écoute sur toutes les interfaces : on ne s'y connecte que par la boucle locale.
+    // `[::]` écoute sur toutes les interfaces : on ne s'y connecte que par la boucle
+    // locale.
     let listener = listen("[::]:0".parse().unwrap())?;
     let port = listener.local_addr()?.port();
     thread::spawn(move || serve_echo(listener, 10));

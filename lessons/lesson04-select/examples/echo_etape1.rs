@@ -1,7 +1,8 @@
 //! Leçon 04, étape 1 : la plus courte boucle d'événements qui fasse un écho.
 //!
-//! Un seul thread, une seule attente (`poll`) pour toutes les sockets. Cette version marche
-//! pour de petites lignes ; l'étape 2 montre ce qu'elle perd quand le noyau refuse d'écrire.
+//! Un seul thread, une seule attente (`poll`) pour toutes les sockets. Cette version
+//! marche pour de petites lignes ; l'étape 2 montre ce qu'elle perd quand le noyau
+//! refuse d'écrire.
 //!
 //! `cargo run -p lesson04-select --example echo_etape1` (écoute sur 127.0.0.1:7777)
 
@@ -40,19 +41,23 @@ pub fn serve(mut listener: TcpListener) -> io::Result<()> {
     let mut next_token = 1;
     let mut events = Events::with_capacity(128);
     loop {
-        // Le seul endroit où le thread dort : jusqu'à ce qu'une socket au moins soit prête.
+        // Le seul endroit où le thread dort : jusqu'à ce qu'une socket au moins soit
+        // prête.
         poll.poll(&mut events, None)?;
         for event in events.iter() {
             if event.token() == LISTENER {
-                // Par front : un seul événement pour peut-être plusieurs clients en attente.
-                // On accepte donc jusqu'à WouldBlock.
+                // Par front : un seul événement pour peut-être plusieurs clients en
+                // attente. On accepte donc jusqu'à WouldBlock.
                 loop {
                     match listener.accept() {
                         Ok((mut stream, _)) => {
                             let token = Token(next_token);
                             next_token += 1;
-                            poll.registry()
-                                .register(&mut stream, token, Interest::READABLE)?;
+                            poll.registry().register(
+                                &mut stream,
+                                token,
+                                Interest::READABLE,
+                            )?;
                             clients.insert(token, stream);
                         }
                         Err(err) if err.kind() == ErrorKind::WouldBlock => break,
@@ -69,15 +74,16 @@ pub fn serve(mut listener: TcpListener) -> io::Result<()> {
     }
 }
 
-/// Lit tout ce qui est arrivé (jusqu'à WouldBlock) et le renvoie. Rend `false` quand la
-/// connexion est finie.
+/// Lit tout ce qui est arrivé (jusqu'à WouldBlock) et le renvoie. Rend `false` quand
+/// la connexion est finie.
 fn echo_what_arrived(stream: &mut TcpStream) -> bool {
     let mut buffer = [0u8; 4096];
     loop {
         match stream.read(&mut buffer) {
             Ok(0) => return false,
-            // DÉFAUT de cette étape : `write` peut n'accepter qu'une partie des octets, ou
-            // rendre WouldBlock si le client ne lit pas. Ce qui n'est pas accepté est perdu.
+            // DÉFAUT de cette étape : `write` peut n'accepter qu'une partie des
+            // octets, ou rendre WouldBlock si le client ne lit pas. Ce
+            // qui n'est pas accepté est perdu.
             Ok(received) => {
                 if stream.write(&buffer[..received]).is_err() {
                     return false;

@@ -1,12 +1,15 @@
-//! Leçon 04, étape 2 : garder ce que le noyau refuse, et attendre WRITABLE pour l'envoyer.
+//! Leçon 04, étape 2 : garder ce que le noyau refuse, et attendre WRITABLE pour
+//! l'envoyer.
 //!
-//! À l'étape 1, un `write` partiel perdait la fin de l'écho. Ici, chaque connexion garde les
-//! octets que le noyau n'a pas encore acceptés (`pending`), et on demande à `poll` de nous
-//! prévenir quand la socket redevient inscriptible. C'est l'« état explicite » d'une boucle
-//! d'événements : ce que le thread de la leçon 03 gardait sur sa pile, on le range ici.
+//! À l'étape 1, un `write` partiel perdait la fin de l'écho. Ici, chaque connexion
+//! garde les octets que le noyau n'a pas encore acceptés (`pending`), et on demande à
+//! `poll` de nous prévenir quand la socket redevient inscriptible. C'est l'« état
+//! explicite » d'une boucle d'événements : ce que le thread de la leçon 03 gardait
+//! sur sa pile, on le range ici.
 //!
-//! Il reste un défaut, corrigé par la leçon elle-même (`src/echo.rs`) : un client qui envoie
-//! sans jamais lire fait grossir `pending` sans limite. La leçon cesse alors de le lire.
+//! Il reste un défaut, corrigé par la leçon elle-même (`src/echo.rs`) : un client qui
+//! envoie sans jamais lire fait grossir `pending` sans limite. La leçon cesse alors
+//! de le lire.
 //!
 //! `cargo run -p lesson04-select --example echo_etape2` (écoute sur 127.0.0.1:7777)
 
@@ -61,8 +64,11 @@ pub fn serve(mut listener: TcpListener) -> io::Result<()> {
                         Ok((mut stream, _)) => {
                             let token = Token(next_token);
                             next_token += 1;
-                            poll.registry()
-                                .register(&mut stream, token, Interest::READABLE)?;
+                            poll.registry().register(
+                                &mut stream,
+                                token,
+                                Interest::READABLE,
+                            )?;
                             let connection = Connection {
                                 stream,
                                 pending: Vec::new(),
@@ -84,8 +90,9 @@ pub fn serve(mut listener: TcpListener) -> io::Result<()> {
 }
 
 // ANCHOR: on_event
-/// Un événement pour un client : lire ce qui est arrivé, envoyer ce qui peut l'être, puis
-/// dire à `poll` ce qu'on attend maintenant. Rend `false` quand la connexion est finie.
+/// Un événement pour un client : lire ce qui est arrivé, envoyer ce qui peut l'être,
+/// puis dire à `poll` ce qu'on attend maintenant. Rend `false` quand la connexion est
+/// finie.
 fn on_event(registry: &Registry, token: Token, connection: &mut Connection) -> bool {
     if !connection.finished && !read_into_pending(connection) {
         return false;
@@ -105,8 +112,9 @@ fn on_event(registry: &Registry, token: Token, connection: &mut Connection) -> b
     if connection.finished && connection.pending.is_empty() {
         return false; // tout l'écho est parti : on ferme
     }
-    // Par front, mio ne redonnera WRITABLE que quand la place revient : on le demande tant
-    // qu'il reste des octets, et on ne lit plus un client qui a fini d'envoyer.
+    // Par front, mio ne redonnera WRITABLE que quand la place revient : on le demande
+    // tant qu'il reste des octets, et on ne lit plus un client qui a fini
+    // d'envoyer.
     let interest = match (connection.finished, connection.pending.is_empty()) {
         (false, true) => Interest::READABLE,
         (false, false) => Interest::READABLE | Interest::WRITABLE,
@@ -141,8 +149,8 @@ mod tests {
     use std::net::Shutdown;
     use std::time::Duration;
 
-    /// Un mébioctet envoyé d'un coup revient entier : rien n'est perdu quand le noyau refuse
-    /// une partie de l'écho (ce que l'étape 1 ne garantissait pas).
+    /// Un mébioctet envoyé d'un coup revient entier : rien n'est perdu quand le noyau
+    /// refuse une partie de l'écho (ce que l'étape 1 ne garantissait pas).
     #[test]
     fn un_mebioctet_revient_entier() -> io::Result<()> {
         let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;

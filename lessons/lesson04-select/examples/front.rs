@@ -1,14 +1,17 @@
 //! Essai : `mio` est déclenché **par front**, `select` et `poll` **par niveau**.
 //!
-//! On ouvre une connexion sur la boucle locale, on y inscrit `WRITABLE` en permanence, puis on
-//! compte combien de fois l'attente se réveille en une seconde, sans rien écrire :
+//! On ouvre une connexion sur la boucle locale, on y inscrit `WRITABLE` en
+//! permanence, puis on compte combien de fois l'attente se réveille en une seconde,
+//! sans rien écrire :
 //!
-//! - avec `mio` (epoll en mode front sous Linux, kqueue sous macOS, IOCP sous Windows) : une
-//!   seule fois, au moment où la socket DEVIENT inscriptible ;
-//! - avec `poll(2)`, déclenché par niveau comme le `select` du TP en Python (Unix seulement) :
-//!   à chaque appel, tant que la socket RESTE inscriptible, c'est-à-dire presque toujours.
+//! - avec `mio` (epoll en mode front sous Linux, kqueue sous macOS, IOCP sous
+//!   Windows) : une seule fois, au moment où la socket DEVIENT inscriptible ;
+//! - avec `poll(2)`, déclenché par niveau comme le `select` du TP en Python (Unix
+//!   seulement) : à chaque appel, tant que la socket RESTE inscriptible, c'est-à-dire
+//!   presque toujours.
 //!
-//! Puis le pair envoie quelques octets qu'on ne lit pas : `mio` prévient une fois, pas plus.
+//! Puis le pair envoie quelques octets qu'on ne lit pas : `mio` prévient une fois,
+//! pas plus.
 //!
 //! `cargo run -p lesson04-select --example front`
 
@@ -37,17 +40,23 @@ fn main() -> io::Result<()> {
     )?;
 
     let wakeups = count_mio_wakeups(&mut poll)?;
-    println!("mio, WRITABLE inscrit en permanence, rien à écrire : {wakeups} réveil(s) en 1 s");
+    println!(
+        "mio, WRITABLE inscrit en permanence, rien à écrire : {wakeups} réveil(s) en 1 s"
+    );
 
     peer.write_all(b"bonjour")?;
     let wakeups = count_mio_wakeups(&mut poll)?;
-    println!("mio, le pair envoie 7 octets qu'on ne lit pas : {wakeups} réveil(s) en 1 s");
+    println!(
+        "mio, le pair envoie 7 octets qu'on ne lit pas : {wakeups} réveil(s) en 1 s"
+    );
 
     #[cfg(unix)]
     {
         use std::os::fd::AsRawFd;
         let wakeups = count_level_wakeups(stream.as_raw_fd())?;
-        println!("poll(2) par niveau, même socket, POLLOUT demandé : {wakeups} réveil(s) en 1 s");
+        println!(
+            "poll(2) par niveau, même socket, POLLOUT demandé : {wakeups} réveil(s) en 1 s"
+        );
     }
     Ok(())
 }
@@ -67,8 +76,9 @@ fn count_mio_wakeups(poll: &mut Poll) -> io::Result<usize> {
     Ok(wakeups)
 }
 
-/// La même attente avec `poll(2)` : par niveau, elle rend la main aussitôt, encore et encore,
-/// tant que la socket a de la place dans son tampon d'envoi. La boucle occupe tout un cœur.
+/// La même attente avec `poll(2)` : par niveau, elle rend la main aussitôt, encore et
+/// encore, tant que la socket a de la place dans son tampon d'envoi. La boucle occupe
+/// tout un cœur.
 #[cfg(unix)]
 fn count_level_wakeups(fd: std::os::fd::RawFd) -> io::Result<u64> {
     let deadline = Instant::now() + WINDOW;

@@ -1,11 +1,14 @@
-//! Essai : un client qui envoie 64 Mio d'écho sans rien lire avant d'avoir fini d'envoyer.
+//! Essai : un client qui envoie 64 Mio d'écho sans rien lire avant d'avoir fini
+//! d'envoyer.
 //!
-//! C'est le client le plus simple qui soit, et le plus rude pour un serveur d'écho : tout ce
-//! que le serveur renvoie s'accumule quelque part. Face aux étapes du chapitre de la leçon 04 :
+//! C'est le client le plus simple qui soit, et le plus rude pour un serveur d'écho :
+//! tout ce que le serveur renvoie s'accumule quelque part. Face aux étapes du
+//! chapitre de la leçon 04 :
 //!
 //! - l'étape 1 perd l'écho (et coupe la connexion) dès que le noyau refuse d'écrire ;
 //! - l'étape 2 garde tout, mais sa mémoire grossit d'autant ;
-//! - la leçon cesse de lire ce client : son envoi se bloque (contre-pression), sans perte.
+//! - la leçon cesse de lire ce client : son envoi se bloque (contre-pression), sans
+//!   perte.
 //!
 //! `cargo run -p lesson04-select --example sans_lecture -- 127.0.0.1:7777`
 
@@ -29,8 +32,15 @@ fn main() -> io::Result<()> {
     while sent < TOTAL {
         match stream.write(&chunk) {
             Ok(written) => sent += written,
-            Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                println!("envoi freiné : rien d'accepté depuis 2 s (le serveur ne nous lit plus)");
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut
+                ) =>
+            {
+                println!(
+                    "envoi freiné : rien d'accepté depuis 2 s (le serveur ne nous lit plus)"
+                );
                 break;
             }
             Err(err) => {

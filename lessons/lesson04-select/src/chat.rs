@@ -1,18 +1,21 @@
 //! Le serveur de chat à boucle d'événements (TP 04, § 2.1), sur un seul thread.
 //!
 //! Même mécanique que l'écho, avec deux différences qui changent tout :
-//! - on relaie des LIGNES complètes, pas des morceaux de flux : il faut les reconstituer, en
-//!   bornant leur longueur, puis les mettre en forme pour un terminal (`display.rs`) ;
-//! - ce qu'envoie un client va chez TOUS les autres : un client trop bavard ou trop lent ne
-//!   doit ni ralentir les autres ni faire grossir la mémoire.
+//! - on relaie des LIGNES complètes, pas des morceaux de flux : il faut les
+//!   reconstituer, en bornant leur longueur, puis les mettre en forme pour un
+//!   terminal (`display.rs`) ;
+//! - ce qu'envoie un client va chez TOUS les autres : un client trop bavard ou trop
+//!   lent ne doit ni ralentir les autres ni faire grossir la mémoire.
 //!
 //! Les deux règles qui en découlent, et qui ne perdent jamais une ligne acceptée :
-//! - **un expéditeur trop rapide est freiné** : au-delà de `max_rate` lignes par seconde
-//!   (seau à jetons), on cesse de LIRE sa socket jusqu'au prochain jeton. Ses octets restent
-//!   dans les tampons du noyau, puis son propre `write()` bloque : c'est TCP qui le ralentit ;
-//! - **un destinataire qui ne lit plus est déconnecté**, et les autres prévenus : on le sait
-//!   à ce que le noyau REFUSE ses octets (`WouldBlock`) et à ce que son courrier en attente
-//!   dépasse un budget en octets (limite dure, ou limite douce pendant 10 s).
+//! - **un expéditeur trop rapide est freiné** : au-delà de `max_rate` lignes par
+//!   seconde (seau à jetons), on cesse de LIRE sa socket jusqu'au prochain jeton. Ses
+//!   octets restent dans les tampons du noyau, puis son propre `write()` bloque :
+//!   c'est TCP qui le ralentit ;
+//! - **un destinataire qui ne lit plus est déconnecté**, et les autres prévenus : on
+//!   le sait à ce que le noyau REFUSE ses octets (`WouldBlock`) et à ce que son
+//!   courrier en attente dépasse un budget en octets (limite dure, ou limite douce
+//!   pendant 10 s).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -31,18 +34,20 @@ use crate::protocol;
 use crate::rate_limit::TokenBucket;
 use crate::shutdown::{Closing, Shutdown, close_all};
 use crate::{
-    Config, EVENTS_CAPACITY, FIRST_CLIENT, LISTENER, READ_BUFFER_SIZE, READS_PER_WAKEUP, WAKER,
-    accept_all, into_mio_listener, readiness, refuse, wait_for_events,
+    Config, EVENTS_CAPACITY, FIRST_CLIENT, LISTENER, READ_BUFFER_SIZE,
+    READS_PER_WAKEUP, WAKER, accept_all, into_mio_listener, readiness, refuse,
+    wait_for_events,
 };
 
 /// Taille demandée pour le tampon d'envoi du noyau de chaque participant.
 ///
-/// Sans réglage, le noyau l'agrandit tout seul selon le débit possible : sous Linux, jusqu'à
-/// 4 Mio par socket (`tcp_wmem`), et sur la boucle locale il y parvient d'emblée. Mille
-/// clients qui ne lisent plus coûtaient ainsi des centaines de Mio de mémoire du NOYAU
-/// (mesuré : 390 Mio pour 1000 dormeurs, avec un serveur qui n'en occupait que 4), hors de
-/// portée de nos limites. 64 Kio (Linux en réserve le double pour sa comptabilité) laissent
-/// passer des centaines de lignes d'avance, bien assez pour un chat, même lointain.
+/// Sans réglage, le noyau l'agrandit tout seul selon le débit possible : sous Linux,
+/// jusqu'à 4 Mio par socket (`tcp_wmem`), et sur la boucle locale il y parvient
+/// d'emblée. Mille clients qui ne lisent plus coûtaient ainsi des centaines de Mio de
+/// mémoire du NOYAU (mesuré : 390 Mio pour 1000 dormeurs, avec un serveur qui n'en
+/// occupait que 4), hors de portée de nos limites. 64 Kio (Linux en réserve le double
+/// pour sa comptabilité) laissent passer des centaines de lignes d'avance, bien assez
+/// pour un chat, même lointain.
 const SEND_BUFFER: usize = 64 * 1024;
 
 // ANCHOR: client
@@ -51,19 +56,22 @@ struct Client {
     stream: TcpStream,
     /// Son nom pour les autres : `[127.0.0.1:54321]`.
     name: String,
-    /// Les lignes pour lui que le noyau n'a pas encore acceptées (partagées, comptées en octets).
+    /// Les lignes pour lui que le noyau n'a pas encore acceptées (partagées,
+    /// comptées en octets).
     mailbox: Mailbox,
     /// Le noyau a refusé nos derniers octets (`WouldBlock`) : on attend WRITABLE.
     blocked: bool,
     /// Depuis quand son courrier dépasse la limite douce alors que le noyau refuse.
     backed_up_since: Option<Instant>,
-    /// Ce qu'on a demandé à `Poll` de surveiller : READABLE, plus WRITABLE quand `blocked`.
+    /// Ce qu'on a demandé à `Poll` de surveiller : READABLE, plus WRITABLE quand
+    /// `blocked`.
     interest: Interest,
     /// Octets reçus pas encore traités (au plus une ligne entamée et un `read()`).
     inbox: Inbox,
     /// La ligne en cours est trop longue : on jette tout jusqu'au prochain `\n`.
     discarding: bool,
-    /// Il a fermé son sens d'envoi (lecture de 0 octet) : il reste peut-être des lignes à traiter.
+    /// Il a fermé son sens d'envoi (lecture de 0 octet) : il reste peut-être des
+    /// lignes à traiter.
     finished: bool,
     /// Lit-on ce client en ce moment ?
     reading: Reading,
@@ -77,8 +85,8 @@ struct Client {
     leaving: bool,
 }
 
-/// Pourquoi l'on cesse, un moment, de lire un client. On ne le lit pas, c'est tout : ses
-/// octets attendent dans le noyau, rien n'est perdu.
+/// Pourquoi l'on cesse, un moment, de lire un client. On ne le lit pas, c'est tout :
+/// ses octets attendent dans le noyau, rien n'est perdu.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reading {
     Active,
@@ -86,9 +94,9 @@ enum Reading {
     OutOfTokens {
         until: Instant,
     },
-    /// Son propre courrier dépasse la limite douce : on reprend quand il l'aura lu. Sinon, un
-    /// client qui ne lit jamais pourrait nous faire accumuler ses réponses (« ligne trop
-    /// longue »…) sans fin.
+    /// Son propre courrier dépasse la limite douce : on reprend quand il l'aura lu.
+    /// Sinon, un client qui ne lit jamais pourrait nous faire accumuler ses
+    /// réponses (« ligne trop longue »…) sans fin.
     MailboxFull,
 }
 // ANCHOR_END: client
@@ -99,11 +107,13 @@ enum Departure {
     Left,
     /// La connexion a échoué (RST, etc.).
     Failed(io::Error),
-    /// Il ne lisait plus : son courrier a dépassé la limite dure, ou la limite douce trop longtemps.
+    /// Il ne lisait plus : son courrier a dépassé la limite dure, ou la limite douce
+    /// trop longtemps.
     TooSlow,
 }
 
-/// Le travail à finir avant de se rendormir, rempli pendant le traitement des événements.
+/// Le travail à finir avant de se rendormir, rempli pendant le traitement des
+/// événements.
 #[derive(Default)]
 struct Work {
     /// Clients à qui on a ajouté des lignes : on leur écrit UNE fois en fin de tour.
@@ -120,8 +130,9 @@ struct ChatServer {
     clients: HashMap<Token, Client>,
     next_token: usize,
     work: Work,
-    /// Les rendez-vous : à tel instant, réexaminer tel client (fin d'une pause de lecture,
-    /// fin du délai d'un destinataire lent). Le plus proche est en tête du tas.
+    /// Les rendez-vous : à tel instant, réexaminer tel client (fin d'une pause de
+    /// lecture, fin du délai d'un destinataire lent). Le plus proche est en tête
+    /// du tas.
     timers: BinaryHeap<Reverse<(Instant, Token)>>,
     accept_failed: bool,
 }
@@ -132,14 +143,15 @@ pub fn serve_chat(listener: TcpListener, config: Config) -> io::Result<()> {
     serve_chat_until(listener, config, &Shutdown::new())
 }
 
-/// Sert le chat jusqu'à ce que `shutdown` soit demandé (Ctrl+C, ou un test) : alors chacun
-/// reçoit l'annonce de l'arrêt, ce qui l'attend part (au plus 1 s), et la fonction rend la main.
+/// Sert le chat jusqu'à ce que `shutdown` soit demandé (Ctrl+C, ou un test) : alors
+/// chacun reçoit l'annonce de l'arrêt, ce qui l'attend part (au plus 1 s), et la
+/// fonction rend la main.
 ///
-/// Chaque tour : attendre les événements (ou le prochain rendez-vous), lire les lignes
-/// arrivées et les ranger dans le courrier de chaque destinataire, puis seulement à la fin,
-/// écrire une fois à chacun. Si trois lignes sont arrivées pendant le même tour, un
-/// destinataire les reçoit en UN seul appel système : c'est ce qui tient la charge quand tout
-/// le monde parle en même temps.
+/// Chaque tour : attendre les événements (ou le prochain rendez-vous), lire les
+/// lignes arrivées et les ranger dans le courrier de chaque destinataire, puis
+/// seulement à la fin, écrire une fois à chacun. Si trois lignes sont arrivées
+/// pendant le même tour, un destinataire les reçoit en UN seul appel système : c'est
+/// ce qui tient la charge quand tout le monde parle en même temps.
 pub fn serve_chat_until(
     listener: TcpListener,
     config: Config,
@@ -181,12 +193,15 @@ pub fn serve_chat_until(
                 }
                 // Le réveil de l'arrêt : la condition de la boucle s'en occupe.
                 WAKER => {}
-                _ => server.on_event(token, readable, writable, &mut read_buffer, now),
+                _ => {
+                    server.on_event(token, readable, writable, &mut read_buffer, now)
+                }
             }
         }
         server.settle(registry, now);
     }
-    // On ferme d'abord la socket d'écoute : les nouveaux venus sont refusés par le noyau.
+    // On ferme d'abord la socket d'écoute : les nouveaux venus sont refusés par le
+    // noyau.
     drop(listener);
     server.shut_down(&mut poll)
 }
@@ -194,8 +209,9 @@ pub fn serve_chat_until(
 
 impl ChatServer {
     // ANCHOR: timers
-    /// Combien de temps `poll` peut dormir : rien si des clients sont à relire tout de suite,
-    /// jusqu'au prochain rendez-vous s'il y en a un, sinon jusqu'au prochain événement.
+    /// Combien de temps `poll` peut dormir : rien si des clients sont à relire tout
+    /// de suite, jusqu'au prochain rendez-vous s'il y en a un, sinon jusqu'au
+    /// prochain événement.
     fn next_timeout(&self, now: Instant) -> Option<Duration> {
         if !self.work.ready_again.is_empty() {
             return Some(Duration::ZERO);
@@ -205,8 +221,9 @@ impl ChatServer {
             .map(|Reverse((when, _))| when.saturating_duration_since(now))
     }
 
-    /// Traite les rendez-vous échus. Un rendez-vous peut être périmé (le client est parti,
-    /// ou sa situation a changé) : on réexamine le client, on ne se fie pas au rendez-vous.
+    /// Traite les rendez-vous échus. Un rendez-vous peut être périmé (le client est
+    /// parti, ou sa situation a changé) : on réexamine le client, on ne se fie
+    /// pas au rendez-vous.
     fn run_due_timers(&mut self, now: Instant) {
         while let Some(&Reverse((when, token))) = self.timers.peek() {
             if when > now {
@@ -224,8 +241,9 @@ impl ChatServer {
         };
         if let Reading::OutOfTokens { until } = client.reading {
             if until <= now {
-                // Un jeton est revenu. Mais aucun événement ne viendra pour les octets déjà
-                // arrivés pendant la pause (déclenchement par front) : on le relit nous-mêmes.
+                // Un jeton est revenu. Mais aucun événement ne viendra pour les
+                // octets déjà arrivés pendant la pause (déclenchement
+                // par front) : on le relit nous-mêmes.
                 client.reading = Reading::Active;
                 self.work.ready_again.push(token);
             }
@@ -240,7 +258,8 @@ impl ChatServer {
     // ANCHOR_END: timers
 
     // ANCHOR: admit
-    /// Inscrit un nouveau participant, lui souhaite la bienvenue et l'annonce aux autres.
+    /// Inscrit un nouveau participant, lui souhaite la bienvenue et l'annonce aux
+    /// autres.
     fn admit(
         &mut self,
         mut stream: TcpStream,
@@ -258,12 +277,13 @@ impl ChatServer {
             log!("Impossible de surveiller {peer} : {err}");
             return;
         }
-        // On regroupe déjà nous-mêmes les lignes d'un tour en un seul envoi : l'algorithme de
-        // Nagle, qui retient un petit envoi tant que le précédent n'est pas acquitté,
-        // n'ajouterait que du retard (40 ms au moins avec l'accusé retardé du client).
+        // On regroupe déjà nous-mêmes les lignes d'un tour en un seul envoi :
+        // l'algorithme de Nagle, qui retient un petit envoi tant que le
+        // précédent n'est pas acquitté, n'ajouterait que du retard (40 ms au
+        // moins avec l'accusé retardé du client).
         let _ = stream.set_nodelay(true);
-        // Le tampon d'envoi du noyau, borné lui aussi (voir `SEND_BUFFER`). Un échec n'est pas
-        // grave : le courrier reste borné par nos propres limites.
+        // Le tampon d'envoi du noyau, borné lui aussi (voir `SEND_BUFFER`). Un échec
+        // n'est pas grave : le courrier reste borné par nos propres limites.
         let _ = socket2::SockRef::from(&stream).set_send_buffer_size(SEND_BUFFER);
         if self.config.verbose {
             log!("Client connecté : {peer}");
@@ -273,8 +293,8 @@ impl ChatServer {
         if others < self.config.announce_limit {
             self.broadcast(None, shared(&protocol::joined(&name)));
         }
-        let bucket =
-            (self.config.max_rate > 0).then(|| TokenBucket::new(self.config.max_rate, now));
+        let bucket = (self.config.max_rate > 0)
+            .then(|| TokenBucket::new(self.config.max_rate, now));
         let welcome = protocol::welcome(&name, others);
         self.clients.insert(
             token,
@@ -300,7 +320,8 @@ impl ChatServer {
     // ANCHOR_END: admit
 
     // ANCHOR: on_event
-    /// Un client est prêt : on note qu'il faut lui écrire, et on lit ce qu'il a envoyé.
+    /// Un client est prêt : on note qu'il faut lui écrire, et on lit ce qu'il a
+    /// envoyé.
     fn on_event(
         &mut self,
         token: Token,
@@ -309,12 +330,14 @@ impl ChatServer {
         read_buffer: &mut [u8],
         now: Instant,
     ) {
-        // Client déjà parti (ou sur le départ) plus tôt dans ce tour : événement périmé.
+        // Client déjà parti (ou sur le départ) plus tôt dans ce tour : événement
+        // périmé.
         let Some(client) = self.clients.get_mut(&token).filter(|c| !c.leaving) else {
             return;
         };
         if writable && client.blocked {
-            // La place est revenue dans son tampon d'envoi : on écrira en fin de tour.
+            // La place est revenue dans son tampon d'envoi : on écrira en fin de
+            // tour.
             client.blocked = false;
             if !client.queued {
                 client.queued = true;
@@ -326,15 +349,16 @@ impl ChatServer {
         }
     }
 
-    /// Traite les lignes reçues et lit la suite, jusqu'à `WouldBlock` (déclenchement par
-    /// front !), jusqu'à une pause (plus de jetons, courrier plein) ou jusqu'à épuisement du
-    /// budget de lectures.
+    /// Traite les lignes reçues et lit la suite, jusqu'à `WouldBlock` (déclenchement
+    /// par front !), jusqu'à une pause (plus de jetons, courrier plein) ou
+    /// jusqu'à épuisement du budget de lectures.
     fn read_lines(&mut self, token: Token, read_buffer: &mut [u8], now: Instant) {
         for _ in 0..READS_PER_WAKEUP {
             if !self.handle_lines(token, now) {
                 return; // en pause ou sur le départ
             }
-            let Some(client) = self.clients.get_mut(&token).filter(|c| !c.leaving) else {
+            let Some(client) = self.clients.get_mut(&token).filter(|c| !c.leaving)
+            else {
                 return;
             };
             if client.finished {
@@ -357,18 +381,20 @@ impl ChatServer {
                 }
             }
         }
-        // Il reste peut-être des octets, mais aucun nouvel événement ne viendra pour eux.
+        // Il reste peut-être des octets, mais aucun nouvel événement ne viendra pour
+        // eux.
         self.work.ready_again.push(token);
     }
     // ANCHOR_END: on_event
 
     // ANCHOR: lines
-    /// Traite les lignes complètes déjà reçues. Renvoie `true` s'il faut lire la suite,
-    /// `false` si le client est en pause (ou parti).
+    /// Traite les lignes complètes déjà reçues. Renvoie `true` s'il faut lire la
+    /// suite, `false` si le client est en pause (ou parti).
     fn handle_lines(&mut self, token: Token, now: Instant) -> bool {
         let (max_line, soft_limit) = (self.config.max_line, self.config.soft_limit);
         loop {
-            let Some(client) = self.clients.get_mut(&token).filter(|c| !c.leaving) else {
+            let Some(client) = self.clients.get_mut(&token).filter(|c| !c.leaving)
+            else {
                 return false;
             };
             if client.reading != Reading::Active {
@@ -386,7 +412,9 @@ impl ChatServer {
                     self.slow_down(token, now);
                     return false;
                 }
-                Step::TooLong => self.send_to(token, &protocol::line_too_long(max_line)),
+                Step::TooLong => {
+                    self.send_to(token, &protocol::line_too_long(max_line))
+                }
                 Step::Message(Some(message)) => self.broadcast(Some(token), message),
                 Step::Message(None) => {} // ligne vide : rien à envoyer
             }
@@ -398,9 +426,9 @@ impl ChatServer {
         let Some(client) = self.clients.get_mut(&token) else {
             return;
         };
-        let due = client
-            .slowed_down_at
-            .is_none_or(|at| now.saturating_duration_since(at) >= protocol::SLOW_DOWN_NOTICE_EVERY);
+        let due = client.slowed_down_at.is_none_or(|at| {
+            now.saturating_duration_since(at) >= protocol::SLOW_DOWN_NOTICE_EVERY
+        });
         if due {
             client.slowed_down_at = Some(now);
             self.send_to(token, &protocol::slow_down(self.config.max_rate));
@@ -411,14 +439,15 @@ impl ChatServer {
     // ANCHOR: broadcast
     /// Range `message` dans le courrier de chaque participant, sauf `sender`.
     ///
-    /// Le message est le même pour tous : chacun reçoit un `Rc`, pas une copie. Rien n'est
-    /// écrit ici (sauf pour un courrier déjà gros, voir `queue`) : les envois se font en fin
-    /// de tour, dans `settle`.
+    /// Le message est le même pour tous : chacun reçoit un `Rc`, pas une copie. Rien
+    /// n'est écrit ici (sauf pour un courrier déjà gros, voir `queue`) : les
+    /// envois se font en fin de tour, dans `settle`.
     ///
-    /// Le script du TP (§ 2.1) choisissait bien les destinataires (`soc != sc`), mais il
-    /// faisait `sc.sendall(data)` : `sendall` attend que le destinataire ait de la place, si
-    /// bien qu'un seul client qui ne lit plus figeait tout le salon. Et il relayait des
-    /// morceaux de `recv(1500)`, pas des lignes : une ligne pouvait arriver coupée en deux.
+    /// Le script du TP (§ 2.1) choisissait bien les destinataires (`soc != sc`), mais
+    /// il faisait `sc.sendall(data)` : `sendall` attend que le destinataire ait
+    /// de la place, si bien qu'un seul client qui ne lit plus figeait tout le
+    /// salon. Et il relayait des morceaux de `recv(1500)`, pas des lignes : une
+    /// ligne pouvait arriver coupée en deux.
     fn broadcast(&mut self, sender: Option<Token>, message: Rc<[u8]>) {
         for (&token, client) in &mut self.clients {
             if Some(token) != sender {
@@ -443,9 +472,10 @@ impl ChatServer {
     }
 
     // ANCHOR: settle
-    /// Fin de tour : déconnecte ceux qui doivent partir (en prévenant les autres), puis écrit
-    /// à chacun ce qui l'attend. Un départ ajoute des annonces, un envoi raté ajoute un départ :
-    /// on boucle jusqu'à ce que les deux listes soient vides.
+    /// Fin de tour : déconnecte ceux qui doivent partir (en prévenant les autres),
+    /// puis écrit à chacun ce qui l'attend. Un départ ajoute des annonces, un
+    /// envoi raté ajoute un départ : on boucle jusqu'à ce que les deux listes
+    /// soient vides.
     fn settle(&mut self, registry: &Registry, now: Instant) {
         loop {
             if let Some((token, departure)) = self.work.to_disconnect.pop() {
@@ -458,16 +488,19 @@ impl ChatServer {
         }
     }
 
-    /// Écrit à un client ce que le noyau accepte, tient à jour le chronomètre du lecteur lent,
-    /// et ne surveille WRITABLE que pendant que le noyau refuse nos octets.
+    /// Écrit à un client ce que le noyau accepte, tient à jour le chronomètre du
+    /// lecteur lent, et ne surveille WRITABLE que pendant que le noyau refuse nos
+    /// octets.
     ///
-    /// `mio` est déclenché par front : inscrire WRITABLE en permanence ne ferait PAS tourner la
-    /// boucle (un seul événement, quand la place revient ; c'est ce que fait tokio). On ne
-    /// l'inscrit pourtant que pendant que le noyau refuse nos octets : le code dit ainsi ce
-    /// qu'on attend, et il se transpose tel quel à `select` (le TP en Python, déclenché par
-    /// niveau), où surveiller l'écriture en permanence réveillerait la boucle sans arrêt.
+    /// `mio` est déclenché par front : inscrire WRITABLE en permanence ne ferait PAS
+    /// tourner la boucle (un seul événement, quand la place revient ; c'est ce
+    /// que fait tokio). On ne l'inscrit pourtant que pendant que le noyau refuse
+    /// nos octets : le code dit ainsi ce qu'on attend, et il se transpose tel
+    /// quel à `select` (le TP en Python, déclenché par niveau), où surveiller
+    /// l'écriture en permanence réveillerait la boucle sans arrêt.
     fn flush(&mut self, registry: &Registry, token: Token, now: Instant) {
-        let (soft_limit, delay) = (self.config.soft_limit, self.config.slow_reader_delay);
+        let (soft_limit, delay) =
+            (self.config.soft_limit, self.config.slow_reader_delay);
         let Some(client) = self.clients.get_mut(&token).filter(|c| !c.leaving) else {
             return;
         };
@@ -477,8 +510,9 @@ impl ChatServer {
             return;
         }
         if client.mailbox.cost() > soft_limit {
-            // Le chronomètre ne part que si le noyau refuse : un destinataire dont le courrier
-            // est gros parce que le SERVEUR vient de beaucoup produire n'est pas en faute.
+            // Le chronomètre ne part que si le noyau refuse : un destinataire dont le
+            // courrier est gros parce que le SERVEUR vient de beaucoup
+            // produire n'est pas en faute.
             if client.blocked && client.backed_up_since.is_none() {
                 client.backed_up_since = Some(now);
                 self.timers.push(Reverse((now + delay, token)));
@@ -504,7 +538,12 @@ impl ChatServer {
     }
 
     /// Retire un client et annonce son départ aux autres.
-    fn disconnect(&mut self, registry: &Registry, token: Token, departure: Departure) {
+    fn disconnect(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        departure: Departure,
+    ) {
         let Some(mut client) = self.clients.remove(&token) else {
             return;
         };
@@ -512,13 +551,18 @@ impl ChatServer {
         let name = client.name;
         if self.config.verbose {
             match &departure {
-                Departure::Failed(err) => log!("Connexion avec {name} interrompue : {err}"),
+                Departure::Failed(err) => {
+                    log!("Connexion avec {name} interrompue : {err}")
+                }
                 Departure::TooSlow => log!("{name} ne lisait plus : déconnecté."),
-                Departure::Left => log!("{name} parti ({} restants).", self.clients.len()),
+                Departure::Left => {
+                    log!("{name} parti ({} restants).", self.clients.len())
+                }
             }
         }
-        // Une déconnexion forcée est toujours annoncée, pour que chacun sache pourquoi un
-        // participant a disparu. Les autres départs, seulement dans un salon assez petit.
+        // Une déconnexion forcée est toujours annoncée, pour que chacun sache
+        // pourquoi un participant a disparu. Les autres départs, seulement
+        // dans un salon assez petit.
         let small_room = self.clients.len() < self.config.announce_limit;
         let notice = match departure {
             Departure::TooSlow => Some(protocol::too_slow(&name)),
@@ -538,12 +582,14 @@ impl ChatServer {
     // ANCHOR_END: settle
 
     // ANCHOR: shut_down
-    /// L'arrêt : plus personne n'est lu, chacun reçoit l'annonce après ce qui l'attendait
-    /// déjà, puis `close_all` envoie et ferme (FIN), en au plus `SHUTDOWN_GRACE`.
+    /// L'arrêt : plus personne n'est lu, chacun reçoit l'annonce après ce qui
+    /// l'attendait déjà, puis `close_all` envoie et ferme (FIN), en au plus
+    /// `SHUTDOWN_GRACE`.
     fn shut_down(mut self, poll: &mut Poll) -> io::Result<()> {
         let notice = shared(protocol::SHUTTING_DOWN);
         for client in self.clients.values_mut() {
-            // Sans limite dure ici : c'est la dernière ligne, elle ne fera pas grossir le courrier.
+            // Sans limite dure ici : c'est la dernière ligne, elle ne fera pas
+            // grossir le courrier.
             client.mailbox.push(Rc::clone(&notice));
         }
         close_all(poll, std::mem::take(&mut self.clients))
@@ -562,15 +608,24 @@ impl Closing for Client {
 }
 
 // ANCHOR: queue
-/// Ajoute `message` au courrier de `client`, ou le condamne si la limite dure serait dépassée.
+/// Ajoute `message` au courrier de `client`, ou le condamne si la limite dure serait
+/// dépassée.
 ///
-/// Ce qui compte, ce sont les octets que le NOYAU n'a pas acceptés, pas le nombre de lignes
-/// qu'un tour chargé a mises en file : quand le courrier passe la limite douce, on essaie
-/// d'écrire tout de suite. Un destinataire qui lit reçoit ; seul celui dont le noyau refuse
-/// les octets (son tampon de réception et notre tampon d'envoi sont pleins) voit son courrier
-/// grossir. Les serveurs IRC appellent ce budget la *SendQ* ; Redis a le même réglage à deux
-/// seuils, `client-output-buffer-limit` (une limite dure, une limite douce tenue N secondes).
-fn queue(work: &mut Work, config: &Config, token: Token, client: &mut Client, message: &Rc<[u8]>) {
+/// Ce qui compte, ce sont les octets que le NOYAU n'a pas acceptés, pas le nombre de
+/// lignes qu'un tour chargé a mises en file : quand le courrier passe la limite
+/// douce, on essaie d'écrire tout de suite. Un destinataire qui lit reçoit ; seul
+/// celui dont le noyau refuse les octets (son tampon de réception et notre tampon
+/// d'envoi sont pleins) voit son courrier grossir. Les serveurs IRC appellent ce
+/// budget la *SendQ* ; Redis a le même réglage à deux
+/// seuils, `client-output-buffer-limit` (une limite dure, une limite douce tenue N
+/// secondes).
+fn queue(
+    work: &mut Work,
+    config: &Config,
+    token: Token,
+    client: &mut Client,
+    message: &Rc<[u8]>,
+) {
     if client.leaving {
         return;
     }
@@ -595,11 +650,13 @@ fn queue(work: &mut Work, config: &Config, token: Token, client: &mut Client, me
 // ANCHOR_END: queue
 
 impl Client {
-    /// Écrit ce que le noyau accepte, sauf s'il a déjà refusé (on attend alors WRITABLE :
-    /// réessayer tout de suite ne donnerait qu'un `WouldBlock` de plus).
+    /// Écrit ce que le noyau accepte, sauf s'il a déjà refusé (on attend alors
+    /// WRITABLE : réessayer tout de suite ne donnerait qu'un `WouldBlock` de
+    /// plus).
     fn write_pending(&mut self) -> io::Result<()> {
         if !self.blocked && !self.mailbox.is_empty() {
-            self.blocked = self.mailbox.write_to(&mut self.stream)? == Progress::Blocked;
+            self.blocked =
+                self.mailbox.write_to(&mut self.stream)? == Progress::Blocked;
         }
         Ok(())
     }
@@ -607,12 +664,13 @@ impl Client {
     // ANCHOR: next_line
     /// La prochaine ligne complète de `inbox`, si elle est là et si un jeton la paie.
     ///
-    /// CHAQUE ligne coûte un jeton, quelle qu'elle soit : même une ligne refusée (trop longue)
-    /// ou vide. Sinon, un client pourrait faire travailler le serveur (et recevoir des
-    /// réponses d'erreur) sans limite.
+    /// CHAQUE ligne coûte un jeton, quelle qu'elle soit : même une ligne refusée
+    /// (trop longue) ou vide. Sinon, un client pourrait faire travailler le
+    /// serveur (et recevoir des réponses d'erreur) sans limite.
     fn next_line(&mut self, now: Instant, max_line: usize) -> Step {
         if self.discarding {
-            // Suite d'une ligne déjà refusée : on jette, jusqu'au `\n` qui la termine.
+            // Suite d'une ligne déjà refusée : on jette, jusqu'au `\n` qui la
+            // termine.
             match self.inbox.find_newline() {
                 Some(end) => {
                     self.inbox.consume(end + 1);
@@ -625,8 +683,9 @@ impl Client {
             }
         }
         let end = self.inbox.find_newline();
-        // On ne garde JAMAIS une ligne entière trop longue en mémoire : dès que la limite est
-        // dépassée, on prévient et on jette la suite au fil de l'eau.
+        // On ne garde JAMAIS une ligne entière trop longue en mémoire : dès que la
+        // limite est dépassée, on prévient et on jette la suite au fil de
+        // l'eau.
         let too_long = end.unwrap_or(self.inbox.len()) > max_line;
         if end.is_none() && !too_long {
             return Step::NeedMore;
@@ -668,8 +727,9 @@ enum Step {
     Message(Option<Rc<[u8]>>),
 }
 
-/// Les octets reçus d'un client, pas encore découpés en lignes. On avance `start` au lieu de
-/// décaler les octets à chaque ligne, et l'on ne compacte qu'à la réception suivante.
+/// Les octets reçus d'un client, pas encore découpés en lignes. On avance `start` au
+/// lieu de décaler les octets à chaque ligne, et l'on ne compacte qu'à la réception
+/// suivante.
 #[derive(Debug, Default)]
 struct Inbox {
     bytes: Vec<u8>,
@@ -727,12 +787,12 @@ fn shared(text: &str) -> Rc<[u8]> {
 // ANCHOR: format_message
 /// Prépare le message relayé : `[adresse] texte`, ou `None` pour une ligne vide.
 ///
-/// 1. Les octets qui ne sont pas de l'UTF-8 valide deviennent `�`, ainsi que les caractères
-///    qui pilotent le terminal (`sanitize`) : sinon n'importe qui pourrait effacer l'écran
-///    des autres (`ESC [ 2 J`) ou retourner leur texte (U+202E).
+/// 1. Les octets qui ne sont pas de l'UTF-8 valide deviennent `�`, ainsi que les
+///    caractères qui pilotent le terminal (`sanitize`) : sinon n'importe qui pourrait
+///    effacer l'écran des autres (`ESC [ 2 J`) ou retourner leur texte (U+202E).
 /// 2. Les blancs sont réduits à une espace, et le texte coupé en rangées d'au plus 80
-///    colonnes qui portent TOUTES le préfixe de l'expéditeur : aucune rangée affichée ne
-///    peut se faire passer pour une annonce `*** …` ou pour le message d'un autre.
+///    colonnes qui portent TOUTES le préfixe de l'expéditeur : aucune rangée affichée
+///    ne peut se faire passer pour une annonce `*** …` ou pour le message d'un autre.
 fn format_message(name: &str, line: &[u8]) -> Option<Rc<[u8]>> {
     // `nc` sous Windows et `telnet` terminent les lignes par `\r\n`.
     let line = line.strip_suffix(b"\r").unwrap_or(line);

@@ -1,18 +1,21 @@
-//! Le client, pour l'écho comme pour le chat, écrit comme les serveurs de cette leçon : UNE
-//! boucle d'événements, sur un seul thread, qui attend à la fois le serveur et le clavier.
+//! Le client, pour l'écho comme pour le chat, écrit comme les serveurs de cette
+//! leçon : UNE boucle d'événements, sur un seul thread, qui attend à la fois le
+//! serveur et le clavier.
 //!
-//! La leçon 03 écrit le même client avec un thread par source bloquante (le clavier, la
-//! réception) et `select!` sur leurs canaux. Ici, la socket est inscrite dans `mio` comme une
-//! connexion du serveur : lisible, le serveur a parlé ; inscriptible, on peut envoyer la suite
-//! de ce qui a été tapé. Un seul fil d'exécution décide de tout, sans drapeau partagé.
+//! La leçon 03 écrit le même client avec un thread par source bloquante (le clavier,
+//! la réception) et `select!` sur leurs canaux. Ici, la socket est inscrite dans
+//! `mio` comme une connexion du serveur : lisible, le serveur a parlé ; inscriptible,
+//! on peut envoyer la suite de ce qui a été tapé. Un seul fil d'exécution décide de
+//! tout, sans drapeau partagé.
 //!
-//! Le clavier garde pourtant son thread, et c'est la leçon de ce fichier : l'entrée standard ne
-//! peut pas être inscrite dans `mio` de façon portable. Sous Windows, une console n'est pas une
-//! socket et le mécanisme d'attente du système (IOCP) ne sait pas l'attendre ; même sous Linux,
-//! `epoll` refuse un fichier ordinaire (une entrée redirigée, `< lignes.txt`). Le thread
-//! « clavier » lit donc les lignes, les dépose dans un canal et réveille la boucle avec un
-//! `mio::Waker`, comme le gestionnaire de Ctrl+C réveille le serveur (voir `shutdown.rs`).
-//! tokio fait de même : il lit l'entrée standard dans un thread à part (leçon 05).
+//! Le clavier garde pourtant son thread, et c'est la leçon de ce fichier : l'entrée
+//! standard ne peut pas être inscrite dans `mio` de façon portable. Sous Windows, une
+//! console n'est pas une socket et le mécanisme d'attente du système (IOCP) ne sait
+//! pas l'attendre ; même sous Linux, `epoll` refuse un fichier ordinaire (une entrée
+//! redirigée, `< lignes.txt`). Le thread « clavier » lit donc les lignes, les dépose
+//! dans un canal et réveille la boucle avec un `mio::Waker`, comme le gestionnaire de
+//! Ctrl+C réveille le serveur (voir `shutdown.rs`). tokio fait de même : il lit
+//! l'entrée standard dans un thread à part (leçon 05).
 
 use std::io::{self, BufRead, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -43,16 +46,17 @@ const SERVER: Token = Token(0);
 /// Le jeton du réveil déclenché par le thread « clavier ».
 const KEYBOARD: Token = Token(1);
 
-/// Après notre départ, on laisse au serveur ce délai pour finir d'envoyer ce qui était en
-/// route (l'écho des dernières lignes, par exemple) et fermer à son tour.
+/// Après notre départ, on laisse au serveur ce délai pour finir d'envoyer ce qui
+/// était en route (l'écho des dernières lignes, par exemple) et fermer à son tour.
 const LINGER: Duration = Duration::from_secs(2);
 
-/// Octets tapés qui attendent que le noyau les accepte. Au-delà, on cesse de prendre les lignes
-/// du clavier : le canal se remplit, et c'est le thread « clavier » qui attend (contre-pression,
-/// comme le serveur en exerce sur un client trop bavard).
+/// Octets tapés qui attendent que le noyau les accepte. Au-delà, on cesse de prendre
+/// les lignes du clavier : le canal se remplit, et c'est le thread « clavier » qui
+/// attend (contre-pression, comme le serveur en exerce sur un client trop bavard).
 const MAX_PENDING: usize = 64 * 1024;
 
-/// Au-delà, une ligne reçue sans fin est affichée telle quelle plutôt que gardée indéfiniment.
+/// Au-delà, une ligne reçue sans fin est affichée telle quelle plutôt que gardée
+/// indéfiniment.
 const MAX_PARTIAL_LINE: usize = 64 * 1024;
 
 /// Ce que le thread « clavier » dépose dans le canal.
@@ -63,19 +67,20 @@ enum Typed {
 }
 
 // ANCHOR: run_client
-/// Envoie au serveur chaque ligne de `input` et écrit dans `output` tout ce qu'il envoie,
-/// au fur et à mesure. S'arrête sur `exit`, à la fin de `input` ou quand le serveur ferme.
+/// Envoie au serveur chaque ligne de `input` et écrit dans `output` tout ce qu'il
+/// envoie, au fur et à mesure. S'arrête sur `exit`, à la fin de `input` ou quand le
+/// serveur ferme.
 ///
-/// `input` est lu dans un thread à part, d'où `Send + 'static` : le programme passe le clavier
-/// (`BufReader<Stdin>`), les tests des tampons en mémoire ou des canaux.
+/// `input` est lu dans un thread à part, d'où `Send + 'static` : le programme passe
+/// le clavier (`BufReader<Stdin>`), les tests des tampons en mémoire ou des canaux.
 pub fn run_client(
     stream: TcpStream,
     input: impl BufRead + Send + 'static,
     mut output: impl Write,
 ) -> io::Result<ClientEnd> {
     let mut poll = Poll::new()?;
-    // Comme pour les connexions du serveur : non bloquante, sinon un `read` sans données
-    // figerait la boucle, et avec elle le clavier.
+    // Comme pour les connexions du serveur : non bloquante, sinon un `read` sans
+    // données figerait la boucle, et avec elle le clavier.
     stream.set_nonblocking(true)?;
     let mut socket = mio::net::TcpStream::from_std(stream);
     poll.registry()
@@ -95,9 +100,9 @@ pub fn run_client(
     session.run(&mut poll, &mut output)
 }
 
-/// Lance le thread « clavier » : il lit les lignes de `input`, dépose chacune dans le canal
-/// rendu, et réveille la boucle. Le canal ne garde qu'une ligne d'avance : si la boucle cesse
-/// d'en prendre, le thread attend.
+/// Lance le thread « clavier » : il lit les lignes de `input`, dépose chacune dans le
+/// canal rendu, et réveille la boucle. Le canal ne garde qu'une ligne d'avance : si
+/// la boucle cesse d'en prendre, le thread attend.
 fn spawn_keyboard(
     input: impl BufRead + Send + 'static,
     waker: Arc<Waker>,
@@ -107,8 +112,9 @@ fn spawn_keyboard(
         .name("clavier".into())
         .spawn(move || {
             let deliver = |event| {
-                // Un envoi qui échoue veut dire que `run_client` est fini : plus personne
-                // n'écoute. Le réveil, lui, ne peut échouer que si la boucle est déjà partie.
+                // Un envoi qui échoue veut dire que `run_client` est fini : plus
+                // personne n'écoute. Le réveil, lui, ne peut échouer
+                // que si la boucle est déjà partie.
                 let delivered = lines.send(event).is_ok();
                 let _ = waker.wake();
                 delivered
@@ -140,15 +146,16 @@ struct Leaving {
 struct Session {
     socket: mio::net::TcpStream,
     typed: Receiver<Typed>,
-    /// Le réveil reste vivant tant que la boucle tourne : le thread « clavier » s'arrête après
-    /// la dernière ligne, et s'il détruisait le SEUL `Waker`, le noyau fermerait son
-    /// descripteur et oublierait le réveil qu'il venait de déclencher. La boucle dormirait
-    /// alors pour toujours, sans jamais lire la fin de l'entrée.
+    /// Le réveil reste vivant tant que la boucle tourne : le thread « clavier »
+    /// s'arrête après la dernière ligne, et s'il détruisait le SEUL `Waker`, le
+    /// noyau fermerait son descripteur et oublierait le réveil qu'il venait de
+    /// déclencher. La boucle dormirait alors pour toujours, sans jamais lire la
+    /// fin de l'entrée.
     _waker: Arc<Waker>,
     /// Les lignes tapées que le noyau n'a pas encore acceptées.
     outgoing: Outgoing,
-    /// Ce qui est arrivé après le dernier `\n` : on attend la fin de la ligne pour l'afficher
-    /// (un caractère UTF-8 peut être coupé entre deux `read`).
+    /// Ce qui est arrivé après le dernier `\n` : on attend la fin de la ligne pour
+    /// l'afficher (un caractère UTF-8 peut être coupé entre deux `read`).
     received: Vec<u8>,
     leaving: Option<Leaving>,
     /// Notre sens d'envoi est fermé (FIN envoyé).
@@ -159,16 +166,22 @@ struct Session {
 
 impl Session {
     // ANCHOR: converse
-    /// La boucle : attendre un événement, lire ce qui est arrivé, prendre ce qui est tapé,
-    /// envoyer ce qui peut l'être, et recommencer jusqu'à ce que la session se termine.
-    fn run(&mut self, poll: &mut Poll, output: &mut impl Write) -> io::Result<ClientEnd> {
+    /// La boucle : attendre un événement, lire ce qui est arrivé, prendre ce qui est
+    /// tapé, envoyer ce qui peut l'être, et recommencer jusqu'à ce que la session
+    /// se termine.
+    fn run(
+        &mut self,
+        poll: &mut Poll,
+        output: &mut impl Write,
+    ) -> io::Result<ClientEnd> {
         let mut events = Events::with_capacity(16);
         loop {
-            // Sans départ en cours, on dort jusqu'au prochain événement : un client inactif
-            // ne consomme aucun temps processeur. Après notre FIN, au plus jusqu'à l'échéance.
+            // Sans départ en cours, on dort jusqu'au prochain événement : un client
+            // inactif ne consomme aucun temps processeur. Après notre
+            // FIN, au plus jusqu'à l'échéance.
             let deadline = self.leaving.as_ref().and_then(|leaving| leaving.deadline);
-            let timeout =
-                deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            let timeout = deadline
+                .map(|deadline| deadline.saturating_duration_since(Instant::now()));
             wait_for_events(poll, &mut events, timeout)?;
             let overdue = |leaving: &mut Leaving| {
                 leaving
@@ -180,8 +193,8 @@ impl Session {
                 return finish(leaving);
             }
             for event in &events {
-                // Le réveil du clavier n'a rien à lire : le canal est vidé plus bas, à chaque
-                // tour, quel que soit l'événement.
+                // Le réveil du clavier n'a rien à lire : le canal est vidé plus bas,
+                // à chaque tour, quel que soit l'événement.
                 if event.token() == SERVER {
                     let (readable, _) = readiness(event);
                     if readable && self.receive(output)? {
@@ -204,7 +217,8 @@ impl Session {
             let typed = match self.typed.try_recv() {
                 Ok(typed) => typed,
                 Err(TryRecvError::Empty) => return,
-                // Le thread « clavier » est parti sans rien dire (il a paniqué) : fin de l'entrée.
+                // Le thread « clavier » est parti sans rien dire (il a paniqué) : fin
+                // de l'entrée.
                 Err(TryRecvError::Disconnected) => Typed::EndOfInput,
             };
             match typed {
@@ -233,9 +247,10 @@ impl Session {
         });
     }
 
-    /// Envoie ce que le noyau accepte ; une fois tout parti, si l'on s'en va, ferme notre sens
-    /// d'envoi (le serveur lira 0 octet) et laisse `LINGER` au serveur pour fermer le sien.
-    /// `Ok(true)` : le serveur est parti (envoyer vers une connexion coupée échoue).
+    /// Envoie ce que le noyau accepte ; une fois tout parti, si l'on s'en va, ferme
+    /// notre sens d'envoi (le serveur lira 0 octet) et laisse `LINGER` au serveur
+    /// pour fermer le sien. `Ok(true)` : le serveur est parti (envoyer vers une
+    /// connexion coupée échoue).
     fn send_pending(&mut self) -> io::Result<bool> {
         match self.outgoing.flush(&mut self.socket) {
             Ok(()) => {}
@@ -247,7 +262,8 @@ impl Session {
         };
         if self.outgoing.is_empty() && !self.shut_down {
             match self.socket.shutdown(Shutdown::Write) {
-                // Le serveur est peut-être déjà parti : la socket n'est alors plus connectée.
+                // Le serveur est peut-être déjà parti : la socket n'est alors plus
+                // connectée.
                 Err(err) if err.kind() != ErrorKind::NotConnected => return Err(err),
                 _ => {}
             }
@@ -257,8 +273,9 @@ impl Session {
         Ok(false)
     }
 
-    /// On ne demande « inscriptible » que s'il reste des octets à envoyer : une socket au
-    /// tampon d'envoi libre est TOUJOURS inscriptible, et la boucle tournerait à vide.
+    /// On ne demande « inscriptible » que s'il reste des octets à envoyer : une
+    /// socket au tampon d'envoi libre est TOUJOURS inscriptible, et la boucle
+    /// tournerait à vide.
     fn update_interest(&mut self, poll: &Poll) -> io::Result<()> {
         let wants_write = !self.outgoing.is_empty();
         if wants_write != self.wants_write {
@@ -275,8 +292,8 @@ impl Session {
     }
     // ANCHOR_END: converse
 
-    /// Le serveur a fermé (ou coupé) la connexion. Si c'est nous qui partions, ce n'est que
-    /// la réponse attendue ; sinon, on le dit.
+    /// Le serveur a fermé (ou coupé) la connexion. Si c'est nous qui partions, ce
+    /// n'est que la réponse attendue ; sinon, on le dit.
     fn server_closed(&mut self, output: &mut impl Write) -> io::Result<ClientEnd> {
         if !self.received.is_empty() {
             // Une dernière ligne sans `\n` : on l'affiche quand même.
@@ -292,13 +309,15 @@ impl Session {
     }
 
     // ANCHOR: receive
-    /// Lit tout ce qui est arrivé du serveur, jusqu'à `WouldBlock`, et affiche chaque ligne
-    /// complète dès qu'elle est là. `Ok(true)` : le serveur a fermé la connexion.
+    /// Lit tout ce qui est arrivé du serveur, jusqu'à `WouldBlock`, et affiche chaque
+    /// ligne complète dès qu'elle est là. `Ok(true)` : le serveur a fermé la
+    /// connexion.
     ///
-    /// Chaque ligne passe par `sanitize` avant d'atteindre l'écran : un serveur hostile (ou
-    /// cassé) ne doit pas pouvoir piloter le terminal de l'utilisateur (changer le titre de la
-    /// fenêtre, effacer l'écran, ou lui faire « taper » une réponse avec les séquences qui
-    /// interrogent le terminal).
+    /// Chaque ligne passe par `sanitize` avant d'atteindre l'écran : un serveur
+    /// hostile (ou cassé) ne doit pas pouvoir piloter le terminal de
+    /// l'utilisateur (changer le titre de la fenêtre, effacer l'écran, ou lui
+    /// faire « taper » une réponse avec les séquences qui interrogent le
+    /// terminal).
     fn receive(&mut self, output: &mut impl Write) -> io::Result<bool> {
         let mut buffer = [0u8; 4096];
         loop {
@@ -327,8 +346,12 @@ fn finish(leaving: Leaving) -> io::Result<ClientEnd> {
     }
 }
 
-/// Affiche, neutralisées, les lignes complètes de `partial`, et n'y garde que le reste.
-fn show_complete_lines(output: &mut impl Write, partial: &mut Vec<u8>) -> io::Result<()> {
+/// Affiche, neutralisées, les lignes complètes de `partial`, et n'y garde que le
+/// reste.
+fn show_complete_lines(
+    output: &mut impl Write,
+    partial: &mut Vec<u8>,
+) -> io::Result<()> {
     let end = match partial.iter().rposition(|&byte| byte == b'\n') {
         Some(last) => last + 1,
         None if partial.len() > MAX_PARTIAL_LINE => partial.len(),
@@ -347,11 +370,14 @@ fn show_complete_lines(output: &mut impl Write, partial: &mut Vec<u8>) -> io::Re
 }
 // ANCHOR_END: receive
 
-/// Le serveur peut partir poliment (lecture de 0 octet) ou brutalement : RST (« connection
-/// reset ») ou « broken pipe » quand on écrit sur une connexion déjà fermée.
+/// Le serveur peut partir poliment (lecture de 0 octet) ou brutalement : RST
+/// (« connection reset ») ou « broken pipe » quand on écrit sur une connexion déjà
+/// fermée.
 fn is_disconnection(err: &io::Error) -> bool {
     matches!(
         err.kind(),
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe
+        ErrorKind::ConnectionReset
+            | ErrorKind::ConnectionAborted
+            | ErrorKind::BrokenPipe
     )
 }

@@ -1,25 +1,29 @@
-//! Ce qu'un terminal montre : neutraliser les caractères dangereux et couper en rangées.
+//! Ce qu'un terminal montre : neutraliser les caractères dangereux et couper en
+//! rangées.
 //!
-//! Le serveur relaie du texte tapé par n'importe qui, et ce texte finit dans le terminal des
-//! autres. Deux attaques sont à la portée de tous :
-//! - les caractères de contrôle (`ESC [ 2 J` efface l'écran, `ESC ] 0 ;` change le titre de
-//!   la fenêtre) et les caractères bidirectionnels (U+202E retourne la fin de la ligne) ;
-//! - le retour à la ligne automatique : un terminal de 80 colonnes coupe une ligne plus
-//!   longue, si bien qu'un message bourré d'espaces jusqu'à la 80ᵉ colonne fait apparaître sa
-//!   fin en début de rangée, comme une fausse annonce `*** …` ou un faux message d'un autre.
+//! Le serveur relaie du texte tapé par n'importe qui, et ce texte finit dans le
+//! terminal des autres. Deux attaques sont à la portée de tous :
+//! - les caractères de contrôle (`ESC [ 2 J` efface l'écran, `ESC ] 0 ;` change le
+//!   titre de la fenêtre) et les caractères bidirectionnels (U+202E retourne la fin
+//!   de la ligne) ;
+//! - le retour à la ligne automatique : un terminal de 80 colonnes coupe une ligne
+//!   plus longue, si bien qu'un message bourré d'espaces jusqu'à la 80ᵉ colonne fait
+//!   apparaître sa fin en début de rangée, comme une fausse annonce `*** …` ou un
+//!   faux message d'un autre.
 //!
 //! Les mêmes règles valent dans les leçons 03, 04 et 05 (et l'exercice 11).
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// Largeur d'un terminal ordinaire : aucune rangée envoyée par le serveur ne la dépasse.
+/// Largeur d'un terminal ordinaire : aucune rangée envoyée par le serveur ne la
+/// dépasse.
 pub const MAX_COLUMNS: usize = 80;
 
 // ANCHOR: sanitize
-/// Remplace par `�` tout caractère qui pourrait piloter le terminal au lieu de s'afficher :
-/// les caractères de contrôle (sauf la tabulation), les marques et forçages de sens
-/// d'écriture (U+061C, U+200E, U+200F, U+202A à U+202E, U+2066 à U+2069) et les séparateurs
-/// de ligne et de paragraphe (U+2028, U+2029).
+/// Remplace par `�` tout caractère qui pourrait piloter le terminal au lieu de
+/// s'afficher : les caractères de contrôle (sauf la tabulation), les marques et
+/// forçages de sens d'écriture (U+061C, U+200E, U+200F, U+202A à U+202E, U+2066 à
+/// U+2069) et les séparateurs de ligne et de paragraphe (U+2028, U+2029).
 pub fn sanitize(text: &str) -> String {
     text.chars()
         .map(|c| {
@@ -48,15 +52,16 @@ fn is_dangerous(c: char) -> bool {
 // ANCHOR_END: sanitize
 
 // ANCHOR: rows
-/// Réduit chaque suite de blancs (espaces, tabulations…) à UNE espace et retire ceux des
-/// deux bouts : des blancs ne peuvent plus servir à pousser du texte jusqu'au bord.
+/// Réduit chaque suite de blancs (espaces, tabulations…) à UNE espace et retire ceux
+/// des deux bouts : des blancs ne peuvent plus servir à pousser du texte jusqu'au
+/// bord.
 pub fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Largeur affichée d'un texte, en colonnes : 2 pour un idéogramme, 0 pour un accent
-/// combinant, 1 pour « é » (`width_cjk` en compterait 2, comme un terminal réglé pour le
-/// chinois : la même règle que les leçons 03 et 05).
+/// combinant, 1 pour « é » (`width_cjk` en compterait 2, comme un terminal réglé pour
+/// le chinois : la même règle que les leçons 03 et 05).
 pub fn columns(text: &str) -> usize {
     text.width()
 }
@@ -65,9 +70,9 @@ fn char_columns(c: char) -> usize {
     c.width().unwrap_or(0)
 }
 
-/// Coupe `text` en rangées qui commencent toutes par `prefix` et tiennent chacune dans
-/// `MAX_COLUMNS` colonnes. On coupe après la dernière espace qui tient (elle disparaît),
-/// ou, s'il n'y en a pas, au dernier caractère qui tient.
+/// Coupe `text` en rangées qui commencent toutes par `prefix` et tiennent chacune
+/// dans `MAX_COLUMNS` colonnes. On coupe après la dernière espace qui tient (elle
+/// disparaît), ou, s'il n'y en a pas, au dernier caractère qui tient.
 pub fn rows(prefix: &str, text: &str) -> Vec<String> {
     // Au moins une colonne pour le texte, même avec un préfixe démesuré.
     let room = MAX_COLUMNS.saturating_sub(columns(prefix)).max(1);
@@ -81,7 +86,8 @@ pub fn rows(prefix: &str, text: &str) -> Vec<String> {
     rows
 }
 
-/// Où couper `text` pour tenir dans `room` colonnes : (fin de la rangée, octets à sauter).
+/// Où couper `text` pour tenir dans `room` colonnes : (fin de la rangée, octets à
+/// sauter).
 fn cut_point(text: &str, room: usize) -> (usize, usize) {
     let mut used = 0;
     let mut last_space = None;
@@ -106,9 +112,10 @@ fn cut_point(text: &str, room: usize) -> (usize, usize) {
 }
 // ANCHOR_END: rows
 
-/// Une annonce `*** …` ne doit jamais être coupée : c'est le texte venu d'ailleurs qu'elle
-/// contient (`embedded`) qu'on raccourcit, terminé par `…`, pour que toute l'annonce tienne
-/// sur une rangée. `before` et `after` sont le texte fixe du serveur.
+/// Une annonce `*** …` ne doit jamais être coupée : c'est le texte venu d'ailleurs
+/// qu'elle contient (`embedded`) qu'on raccourcit, terminé par `…`, pour que toute
+/// l'annonce tienne sur une rangée. `before` et `after` sont le texte fixe du
+/// serveur.
 pub fn fit_notice(before: &str, embedded: &str, after: &str) -> String {
     let fixed = columns(before) + columns(after);
     let room = MAX_COLUMNS.saturating_sub(fixed);

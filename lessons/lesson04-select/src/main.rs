@@ -1,6 +1,7 @@
 //! Programme de la leçon 04 : lit la ligne de commande, puis appelle la bibliothèque.
-//! Toute la partie réseau est dans `lib.rs` ; ici, on ne fait que traduire les erreurs
-//! attendues en phrases françaises, avec `course_kit::cli` (voir la leçon 01).
+//! Toute la partie réseau est dans `lib.rs` ; ici, on ne fait que traduire les
+//! erreurs attendues en phrases françaises, avec `course_kit::cli` (voir la leçon
+//! 01).
 
 use std::io;
 use std::net::TcpStream;
@@ -10,14 +11,16 @@ use clap::{Parser, Subcommand};
 use course_kit::cli::{self, between, explain, resolve};
 use course_kit::show;
 use lesson04_select::{
-    ClientEnd, Config, DEFAULT_ADDR, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_LINE, DEFAULT_MAX_RATE,
-    Shutdown, listen, run_client, serve_chat_until, serve_echo_until,
+    ClientEnd, Config, DEFAULT_ADDR, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_LINE,
+    DEFAULT_MAX_RATE, Shutdown, listen, run_client, serve_chat_until,
+    serve_echo_until,
 };
 
-/// Bornes des options : au-delà, c'est une faute de frappe, pas un réglage. Un nombre de
-/// clients sans fin épuiserait les descripteurs de fichiers ; une ligne de plus de 4 Kio,
-/// coupée en rangées de 80 colonnes, pèserait si lourd dans le courrier de chacun que cent
-/// d'entre elles par seconde approcheraient la limite dure (1 Mio) d'un lecteur honnête.
+/// Bornes des options : au-delà, c'est une faute de frappe, pas un réglage. Un nombre
+/// de clients sans fin épuiserait les descripteurs de fichiers ; une ligne de plus de
+/// 4 Kio, coupée en rangées de 80 colonnes, pèserait si lourd dans le courrier de
+/// chacun que cent d'entre elles par seconde approcheraient la limite dure (1 Mio)
+/// d'un lecteur honnête.
 const MAX_CLIENTS_LIMIT: usize = 100_000;
 const MAX_LINE_LIMIT: usize = 4096;
 const MAX_RATE_LIMIT: u32 = 10_000;
@@ -34,7 +37,8 @@ const CHAT_LIMITS: &str = "Limites du chat (aucune ligne acceptée n'est perdue)
     Ctrl+C (ou SIGTERM) prévient les clients, envoie ce qui attend (1 s au plus),\n\
     puis arrête le serveur.";
 
-/// Leçon 04 : serveurs d'écho et de chat à boucle d'événements (mio), sur un seul thread.
+/// Leçon 04 : serveurs d'écho et de chat à boucle d'événements (mio), sur un seul
+/// thread.
 #[derive(Parser)]
 #[command(
     name = "lesson04-select",
@@ -49,7 +53,8 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
-    /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777, [::]:7777…
+    /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777,
+    /// [::]:7777…
     #[arg(long, global = true, default_value = DEFAULT_ADDR, hide_default_value = true)]
     addr: String,
 
@@ -73,7 +78,8 @@ struct Cli {
                           {DEFAULT_MAX_RATE})"))]
     max_rate: u32,
 
-    /// Serveurs : note au journal (sortie d'erreur) chaque arrivée et chaque départ de client
+    /// Serveurs : note au journal (sortie d'erreur) chaque arrivée et chaque départ
+    /// de client
     #[arg(short, long, global = true)]
     verbose: bool,
 }
@@ -83,10 +89,12 @@ enum Command {
     /// Démarre le serveur d'écho (commande par défaut ; alias : serveur)
     #[command(alias = "serveur")]
     Server,
-    /// Démarre le serveur de chat : chaque ligne est relayée à tous les autres clients
+    /// Démarre le serveur de chat : chaque ligne est relayée à tous les autres
+    /// clients
     #[command(after_help = CHAT_LIMITS)]
     Chat,
-    /// Envoie chaque ligne tapée et affiche ce qu'envoie le serveur (`exit` pour quitter)
+    /// Envoie chaque ligne tapée et affiche ce qu'envoie le serveur (`exit` pour
+    /// quitter)
     Client,
 }
 
@@ -109,16 +117,18 @@ fn run_server(command: Command, args: &Cli) -> Result<(), String> {
     } else {
         "d'écho"
     };
-    // Ctrl+C (SIGINT) et SIGTERM (ce qu'envoient `kill` et les gestionnaires de services) :
-    // au lieu de tuer le programme sur-le-champ, on demande à la boucle de s'arrêter
-    // proprement. On l'installe avant d'annoncer l'adresse : qui la lit peut déjà
-    // nous arrêter. Le gestionnaire tourne dans un thread à part ; `Shutdown` réveille `poll`.
+    // Ctrl+C (SIGINT) et SIGTERM (ce qu'envoient `kill` et les gestionnaires de
+    // services) : au lieu de tuer le programme sur-le-champ, on demande à la
+    // boucle de s'arrêter proprement. On l'installe avant d'annoncer l'adresse :
+    // qui la lit peut déjà nous arrêter. Le gestionnaire tourne dans un thread à
+    // part ; `Shutdown` réveille `poll`.
     let shutdown = Shutdown::new();
     let handle = shutdown.clone();
     ctrlc::set_handler(move || handle.request())
         .map_err(|err| format!("impossible d'intercepter Ctrl+C : {err}."))?;
-    // La première ligne donne l'adresse réelle : avec `--addr 127.0.0.1:0`, c'est le noyau qui
-    // choisit le port, et seul le serveur le connaît (les tests du programme la lisent ainsi).
+    // La première ligne donne l'adresse réelle : avec `--addr 127.0.0.1:0`, c'est le
+    // noyau qui choisit le port, et seul le serveur le connaît (les tests du
+    // programme la lisent ainsi).
     show!(
         "Serveur {kind} en écoute sur {local} (un seul thread, Ctrl+C pour l'arrêter).\n\
          Pour s'y connecter, dans un autre terminal :\n  \
@@ -152,7 +162,8 @@ fn run_client_cli(addr: &str) -> Result<(), String> {
     let stream = TcpStream::connect(addr).map_err(|err| explain(&err, addr))?;
     show!("Connecté à {addr}. Tapez une ligne, `exit` pour quitter.");
     let input = io::BufReader::new(io::stdin());
-    let end = run_client(stream, input, io::stdout()).map_err(|err| explain(&err, addr))?;
+    let end =
+        run_client(stream, input, io::stdout()).map_err(|err| explain(&err, addr))?;
     if end != ClientEnd::ServerClosed {
         show!("Au revoir !");
     }

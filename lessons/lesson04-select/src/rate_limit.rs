@@ -1,12 +1,13 @@
-//! Le seau à jetons : au plus N lignes par seconde et par client, avec une réserve de N.
+//! Le seau à jetons : au plus N lignes par seconde et par client, avec une réserve de
+//! N.
 
 use std::time::{Duration, Instant};
 
 // ANCHOR: token_bucket
-/// Un seau qui se remplit tout seul de `rate` jetons par seconde, sans jamais dépasser
-/// `capacity`. Chaque ligne reçue en prend un. Un client calme a toujours le seau plein et
-/// peut envoyer d'un coup `capacity` lignes (un copier-coller) ; un client qui envoie sans
-/// arrêt est ramené à `rate` lignes par seconde.
+/// Un seau qui se remplit tout seul de `rate` jetons par seconde, sans jamais
+/// dépasser `capacity`. Chaque ligne reçue en prend un. Un client calme a toujours le
+/// seau plein et peut envoyer d'un coup `capacity` lignes (un copier-coller) ; un
+/// client qui envoie sans arrêt est ramené à `rate` lignes par seconde.
 #[derive(Debug)]
 pub(crate) struct TokenBucket {
     rate: f64,

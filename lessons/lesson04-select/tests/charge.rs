@@ -1,7 +1,7 @@
 //! Le chat sous la charge : rafales, inondations et clients qui ne lisent plus.
 //! Règle : une ligne acceptée arrive chez chaque lecteur connecté, dans l'ordre ; un
-//! expéditeur trop rapide est freiné, jamais amputé ; seul un client qui ne lit plus est
-//! déconnecté, et les autres en sont prévenus.
+//! expéditeur trop rapide est freiné, jamais amputé ; seul un client qui ne lit plus
+//! est déconnecté, et les autres en sont prévenus.
 
 mod common;
 
@@ -15,8 +15,8 @@ use lesson04_select::Config;
 use lesson04_select::display::{MAX_COLUMNS, columns};
 use test_kit::{TIMEOUT, background};
 
-/// Ce qu'un lecteur a vu : pour chaque expéditeur (son numéro dans le test), le dernier
-/// numéro de ligne reçu ; et les annonces du serveur.
+/// Ce qu'un lecteur a vu : pour chaque expéditeur (son numéro dans le test), le
+/// dernier numéro de ligne reçu ; et les annonces du serveur.
 #[derive(Default)]
 struct Seen {
     last: HashMap<usize, usize>,
@@ -25,13 +25,15 @@ struct Seen {
 }
 
 impl Seen {
-    /// Enregistre une rangée reçue. Un message commence par `t{expéditeur}-{numéro} ` ; ses
-    /// rangées suivantes ne portent que la suite du texte (et le même préfixe d'adresse).
+    /// Enregistre une rangée reçue. Un message commence par
+    /// `t{expéditeur}-{numéro} ` ; ses rangées suivantes ne portent que la suite
+    /// du texte (et le même préfixe d'adresse).
     fn record(&mut self, row: &str, names: &[String]) {
         let row = row.strip_suffix('\n').expect("chaque rangée finit par \\n");
         if row.starts_with("***") {
-            // Une annonce n'est jamais coupée (celle du freinage dépasse 80 colonnes). Les
-            // boucles de lecture ne comptent que les messages : ce plafond les borne aussi.
+            // Une annonce n'est jamais coupée (celle du freinage dépasse 80
+            // colonnes). Les boucles de lecture ne comptent que les
+            // messages : ce plafond les borne aussi.
             assert!(
                 self.notices.len() < 100,
                 "des annonces sans fin : {:?}",
@@ -81,7 +83,8 @@ impl Seen {
     }
 }
 
-/// Le texte de la ligne `number` de l'expéditeur `sender`, complété jusqu'à `len` octets.
+/// Le texte de la ligne `number` de l'expéditeur `sender`, complété jusqu'à `len`
+/// octets.
 fn tagged_line(sender: usize, number: usize, len: usize) -> String {
     let mut line = format!("t{sender}-{number}");
     while line.len() < len {
@@ -92,33 +95,37 @@ fn tagged_line(sender: usize, number: usize, len: usize) -> String {
 }
 
 #[test]
-fn une_rafale_de_20_clients_arrive_entiere_et_personne_n_est_deconnecte() -> io::Result<()> {
+fn une_rafale_de_20_clients_arrive_entiere_et_personne_n_est_deconnecte()
+-> io::Result<()> {
     const CLIENTS: usize = 20;
     const LINES: usize = 50;
-    // Réglages par défaut : 50 lignes d'un coup tiennent dans la réserve de jetons (100).
-    // Chaque ligne fait ~500 octets (7 rangées) : le courrier d'un lecteur dépasse largement
-    // la limite douce pendant la rafale, parce que le SERVEUR produit vite, pas parce que le
-    // lecteur est lent.
+    // Réglages par défaut : 50 lignes d'un coup tiennent dans la réserve de jetons
+    // (100). Chaque ligne fait ~500 octets (7 rangées) : le courrier d'un lecteur
+    // dépasse largement la limite douce pendant la rafale, parce que le SERVEUR
+    // produit vite, pas parce que le lecteur est lent.
     let addr = start_chat(Config::default())?;
     let mut chatters = Vec::new();
     for _ in 0..CLIENTS {
         chatters.push(Chatter::join(addr)?);
     }
-    let names: Arc<Vec<String>> = Arc::new(chatters.iter().map(|c| c.name.clone()).collect());
+    let names: Arc<Vec<String>> =
+        Arc::new(chatters.iter().map(|c| c.name.clone()).collect());
     let start = Arc::new(Barrier::new(CLIENTS));
     let mut readers = Vec::new();
     for (index, mut chatter) in chatters.into_iter().enumerate() {
         let mut writer = chatter.writer.try_clone()?;
         let start = Arc::clone(&start);
         let sender = background(move || -> io::Result<()> {
-            let burst: String = (0..LINES).map(|n| tagged_line(index, n, 500)).collect();
+            let burst: String =
+                (0..LINES).map(|n| tagged_line(index, n, 500)).collect();
             start.wait(); // tout le monde envoie en même temps
             writer.write_all(burst.as_bytes())
         });
         let names = Arc::clone(&names);
         readers.push(background(move || -> io::Result<Seen> {
             let mut seen = Seen::default();
-            // Borné : chaque lecture a un délai (TIMEOUT), et l'on s'arrête au compte.
+            // Borné : chaque lecture a un délai (TIMEOUT), et l'on s'arrête au
+            // compte.
             while seen.messages < (CLIENTS - 1) * LINES {
                 let row = chatter.line()?;
                 seen.record(&row, &names);
@@ -142,7 +149,8 @@ fn une_rafale_de_20_clients_arrive_entiere_et_personne_n_est_deconnecte() -> io:
 }
 
 #[test]
-fn un_expediteur_trop_rapide_est_freine_sans_perte_et_les_lecteurs_restent() -> io::Result<()> {
+fn un_expediteur_trop_rapide_est_freine_sans_perte_et_les_lecteurs_restent()
+-> io::Result<()> {
     const LINES: usize = 1000;
     let config = Config {
         max_rate: 500,
@@ -171,7 +179,8 @@ fn un_expediteur_trop_rapide_est_freine_sans_perte_et_les_lecteurs_restent() -> 
     sending.join_within(TIMEOUT * 4, "l'envoi")?;
     let notice = flooder.wait_for("Doucement", 5)?;
     assert_eq!(
-        notice, "*** Doucement ! Au plus 500 lignes par seconde : la suite attend son tour.\n",
+        notice,
+        "*** Doucement ! Au plus 500 lignes par seconde : la suite attend son tour.\n",
         "l'expéditeur trop rapide est prévenu qu'il est freiné"
     );
     Ok(())
@@ -196,13 +205,15 @@ fn quatre_inondeurs_et_un_dormeur_seul_le_dormeur_est_deconnecte() -> io::Result
     let sleeper = join_without_reading(addr)?;
     let sleeper_name = format!("[{}]", sleeper.local_addr()?);
     flooders[0].wait_for(&sleeper_name, FLOODERS)?; // le dormeur est inscrit
-    let names: Arc<Vec<String>> = Arc::new(flooders.iter().map(|c| c.name.clone()).collect());
+    let names: Arc<Vec<String>> =
+        Arc::new(flooders.iter().map(|c| c.name.clone()).collect());
 
     let mut handles = Vec::new();
     for (index, mut flooder) in flooders.into_iter().enumerate() {
         let mut writer = flooder.writer.try_clone()?;
         let sender = background(move || -> io::Result<()> {
-            let flood: String = (0..LINES).map(|n| tagged_line(index, n, 60)).collect();
+            let flood: String =
+                (0..LINES).map(|n| tagged_line(index, n, 60)).collect();
             writer.write_all(flood.as_bytes())
         });
         let (names, sleeper_name) = (Arc::clone(&names), sleeper_name.clone());
@@ -220,7 +231,8 @@ fn quatre_inondeurs_et_un_dormeur_seul_le_dormeur_est_deconnecte() -> io::Result
             Ok(seen)
         }));
     }
-    let kicked = format!("*** {sleeper_name} ne lisait plus ses messages : déconnecté(e).");
+    let kicked =
+        format!("*** {sleeper_name} ne lisait plus ses messages : déconnecté(e).");
     for (index, handle) in handles.into_iter().enumerate() {
         let seen = handle.join_within(TIMEOUT * 4, "un inondeur")?;
         for sender in (0..FLOODERS).filter(|&sender| sender != index) {

@@ -1,4 +1,5 @@
-//! Tests du serveur de chat à boucle d'événements, sur de vraies sockets TCP (127.0.0.1).
+//! Tests du serveur de chat à boucle d'événements, sur de vraies sockets TCP
+//! (127.0.0.1).
 
 mod common;
 
@@ -12,7 +13,8 @@ use lesson04_select::display::{MAX_COLUMNS, columns};
 use test_kit::{TIMEOUT, background, connect};
 
 #[test]
-fn une_ligne_arrive_chez_tous_les_autres_mais_pas_chez_l_expediteur() -> io::Result<()> {
+fn une_ligne_arrive_chez_tous_les_autres_mais_pas_chez_l_expediteur() -> io::Result<()>
+{
     let addr = start_chat(Config::default())?;
     let mut alice = Chatter::join(addr)?;
     let mut bob = Chatter::join(addr)?;
@@ -32,8 +34,8 @@ fn une_ligne_arrive_chez_tous_les_autres_mais_pas_chez_l_expediteur() -> io::Res
             "chaque autre participant reçoit la ligne, préfixée par l'expéditeur"
         );
     }
-    // Un marqueur plutôt qu'une attente : si Alice avait reçu sa propre ligne, elle la lirait
-    // avant celle de Bob.
+    // Un marqueur plutôt qu'une attente : si Alice avait reçu sa propre ligne, elle
+    // la lirait avant celle de Bob.
     bob.say("marqueur\n")?;
     assert_eq!(
         alice.message()?,
@@ -49,7 +51,8 @@ fn une_ligne_arrivee_en_morceaux_est_relayee_entiere() -> io::Result<()> {
     let mut alice = Chatter::join(addr)?;
     let mut bob = Chatter::join(addr)?;
     alice.line()?; // annonce de l'arrivée de Bob
-    // Trois envois pour une ligne et demie, puis la fin : TCP ne connaît pas les lignes.
+    // Trois envois pour une ligne et demie, puis la fin : TCP ne connaît pas les
+    // lignes.
     bob.say("une ligne ")?;
     bob.writer.flush()?;
     bob.say("en morceaux\r\net une ")?;
@@ -69,9 +72,9 @@ fn les_caracteres_de_controle_sont_neutralises() -> io::Result<()> {
     let mut bob = Chatter::join(addr)?;
     // ESC (séquences du terminal), BEL, retour arrière, DEL, un octet non UTF-8 et le
     // caractère de contrôle C1 « CSI » (U+009B) encodé en UTF-8.
-    alice
-        .writer
-        .write_all(b"\x1b[2J\x1b]0;pi\xc3\xa8ge\x07efface\tl'\xc3\xa9cran\x08\x7f\xff\xc2\x9b\n")?;
+    alice.writer.write_all(
+        b"\x1b[2J\x1b]0;pi\xc3\xa8ge\x07efface\tl'\xc3\xa9cran\x08\x7f\xff\xc2\x9b\n",
+    )?;
     let received = bob.message()?;
     let body = received.trim_end_matches('\n');
     assert!(
@@ -86,7 +89,8 @@ fn les_caracteres_de_controle_sont_neutralises() -> io::Result<()> {
 }
 
 #[test]
-fn une_ligne_de_la_longueur_maximale_passe_et_une_de_plus_est_refusee() -> io::Result<()> {
+fn une_ligne_de_la_longueur_maximale_passe_et_une_de_plus_est_refusee()
+-> io::Result<()> {
     let config = Config {
         max_line: 10,
         ..Config::default()
@@ -111,15 +115,15 @@ fn une_ligne_de_la_longueur_maximale_passe_et_une_de_plus_est_refusee() -> io::R
 }
 
 #[test]
-fn une_ligne_sans_fin_de_plusieurs_mebioctets_est_refusee_et_le_serveur_continue() -> io::Result<()>
-{
+fn une_ligne_sans_fin_de_plusieurs_mebioctets_est_refusee_et_le_serveur_continue()
+-> io::Result<()> {
     let addr = start_chat(Config::default())?;
     let mut alice = Chatter::join(addr)?;
     let mut bob = Chatter::join(addr)?;
     alice.line()?; // annonce de l'arrivée de Bob
 
-    // 8 Mio sans `\n`, envoyés depuis un thread : le serveur doit les jeter au fil de l'eau,
-    // sans jamais les garder en entier.
+    // 8 Mio sans `\n`, envoyés depuis un thread : le serveur doit les jeter au fil de
+    // l'eau, sans jamais les garder en entier.
     let mut writer = bob.writer.try_clone()?;
     let flood = background(move || -> io::Result<()> {
         let chunk = vec![b'a'; 64 * 1024];
@@ -150,7 +154,8 @@ fn une_ligne_sans_fin_de_plusieurs_mebioctets_est_refusee_et_le_serveur_continue
 }
 
 #[test]
-fn un_client_qui_ne_lit_plus_est_deconnecte_et_les_autres_continuent() -> io::Result<()> {
+fn un_client_qui_ne_lit_plus_est_deconnecte_et_les_autres_continuent()
+-> io::Result<()> {
     // Pas de limite de débit ici (on veut remplir vite), et des budgets petits.
     let config = Config {
         max_rate: 0,
@@ -166,11 +171,12 @@ fn un_client_qui_ne_lit_plus_est_deconnecte_et_les_autres_continuent() -> io::Re
     let sleeper_name = format!("[{}]", sleeper.local_addr()?);
     listener.wait_for(&sleeper_name, 2)?; // son arrivée : il est inscrit
 
-    // Par lots de 64 lignes : l'auditeur lit chaque lot avant le suivant, il ne prend donc
-    // jamais de retard, tandis que le dormeur accumule.
+    // Par lots de 64 lignes : l'auditeur lit chaque lot avant le suivant, il ne prend
+    // donc jamais de retard, tandis que le dormeur accumule.
     let text = "z".repeat(60);
     let line = format!("{text}\n");
-    let kicked = format!("*** {sleeper_name} ne lisait plus ses messages : déconnecté(e).\n");
+    let kicked =
+        format!("*** {sleeper_name} ne lisait plus ses messages : déconnecté(e).\n");
     let mut seen_kick = false;
     for _batch in 0..400 {
         talker.say(&line.repeat(64))?;
@@ -197,7 +203,8 @@ fn un_client_qui_ne_lit_plus_est_deconnecte_et_les_autres_continuent() -> io::Re
         seen_kick,
         "le client qui ne lit pas aurait dû être déconnecté"
     );
-    // Après les annonces d'arrivée de l'auditeur et du dormeur, celle de la déconnexion.
+    // Après les annonces d'arrivée de l'auditeur et du dormeur, celle de la
+    // déconnexion.
     assert_eq!(
         talker.wait_for("déconnecté", 3)?,
         kicked,
@@ -274,11 +281,13 @@ fn au_dela_du_maximum_un_client_est_refuse_avec_un_message() -> io::Result<()> {
     let mut answer = String::new();
     refused.read_to_string(&mut answer)?;
     assert_eq!(
-        answer, "*** Serveur complet (2 connexions au maximum) : réessayez plus tard.\n",
+        answer,
+        "*** Serveur complet (2 connexions au maximum) : réessayez plus tard.\n",
         "le troisième client doit recevoir une ligne de refus en français"
     );
 
-    // Bob part ; quand il lit la fin du flux, le serveur l'a déjà retiré : une place est libre.
+    // Bob part ; quand il lit la fin du flux, le serveur l'a déjà retiré : une place
+    // est libre.
     bob.writer.shutdown(Shutdown::Write)?;
     let mut rest = Vec::new();
     bob.reader.read_to_end(&mut rest)?;
@@ -293,8 +302,8 @@ fn au_dela_du_maximum_un_client_est_refuse_avec_un_message() -> io::Result<()> {
 
 #[test]
 fn dans_un_grand_salon_les_arrivees_ne_sont_plus_annoncees() -> io::Result<()> {
-    // Chaque annonce part chez tout le monde : N arrivées coûtent N² lignes. Au-delà de
-    // `announce_limit` participants, on se tait.
+    // Chaque annonce part chez tout le monde : N arrivées coûtent N² lignes. Au-delà
+    // de `announce_limit` participants, on se tait.
     let config = Config {
         announce_limit: 2,
         ..Config::default()
@@ -317,9 +326,14 @@ fn dans_un_grand_salon_les_arrivees_ne_sont_plus_annoncees() -> io::Result<()> {
     Ok(())
 }
 
-/// Lit les rangées de `reader` jusqu'à celle qui vaut `last`, en vérifiant que chacune porte
-/// le préfixe de `sender` et tient en 80 colonnes. Renvoie les rangées lues.
-fn rows_until(reader: &mut Chatter, sender: &str, last: &str) -> io::Result<Vec<String>> {
+/// Lit les rangées de `reader` jusqu'à celle qui vaut `last`, en vérifiant que
+/// chacune porte le préfixe de `sender` et tient en 80 colonnes. Renvoie les rangées
+/// lues.
+fn rows_until(
+    reader: &mut Chatter,
+    sender: &str,
+    last: &str,
+) -> io::Result<Vec<String>> {
     let prefix = format!("{sender} ");
     let mut rows = Vec::new();
     for _ in 0..100 {
@@ -343,7 +357,8 @@ fn rows_until(reader: &mut Chatter, sender: &str, last: &str) -> io::Result<Vec<
 }
 
 #[test]
-fn un_message_bourre_d_espaces_ou_de_lettres_ne_peut_pas_imiter_une_annonce() -> io::Result<()> {
+fn un_message_bourre_d_espaces_ou_de_lettres_ne_peut_pas_imiter_une_annonce()
+-> io::Result<()> {
     let addr = start_chat(Config::default())?;
     let mut alice = Chatter::join(addr)?;
     let mut bob = Chatter::join(addr)?;
@@ -379,7 +394,8 @@ fn les_caracteres_larges_comptent_deux_colonnes() -> io::Result<()> {
 }
 
 #[test]
-fn les_caracteres_bidirectionnels_et_separateurs_sont_neutralises() -> io::Result<()> {
+fn les_caracteres_bidirectionnels_et_separateurs_sont_neutralises() -> io::Result<()>
+{
     let addr = start_chat(Config::default())?;
     let mut alice = Chatter::join(addr)?;
     let mut bob = Chatter::join(addr)?;

@@ -1,6 +1,7 @@
-//! Tests du programme lui-même : aide en français, erreurs attendues, et le serveur lancé
-//! avec une adresse choisie par le noyau (`--addr 127.0.0.1:0`), qu'il annonce sur sa première
-//! ligne. Chaque processus a une échéance, et il est tué à la fin du test.
+//! Tests du programme lui-même : aide en français, erreurs attendues, et le serveur
+//! lancé avec une adresse choisie par le noyau (`--addr 127.0.0.1:0`), qu'il annonce
+//! sur sa première ligne. Chaque processus a une échéance, et il est tué à la fin du
+//! test.
 
 mod common;
 
@@ -8,14 +9,14 @@ use std::io::{self, Read, Write};
 
 use common::Chatter;
 use test_kit::{
-    Program, assert_addr_in_use_is_explained, assert_fails_with, assert_help_mentions,
-    assert_refusal_is_explained, connect, run, run_with_input,
+    Program, assert_addr_in_use_is_explained, assert_fails_with,
+    assert_help_mentions, assert_refusal_is_explained, connect, run, run_with_input,
 };
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson04-select");
 
-/// Lance `lesson04-select <args> --addr 127.0.0.1:0` ; l'adresse réelle se lit ensuite avec
-/// `listening_addr`.
+/// Lance `lesson04-select <args> --addr 127.0.0.1:0` ; l'adresse réelle se lit
+/// ensuite avec `listening_addr`.
 fn start_server(args: &[&str]) -> io::Result<Program> {
     let mut full = args.to_vec();
     full.extend(["--addr", "127.0.0.1:0"]);
@@ -57,7 +58,8 @@ fn l_aide_est_en_francais_pour_chaque_commande() -> io::Result<()> {
 }
 
 #[test]
-fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
+fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()>
+{
     for command in ["server", "chat"] {
         assert_addr_in_use_is_explained(PROGRAM, &[command])?;
     }
@@ -86,7 +88,9 @@ fn les_valeurs_extremes_des_options_sont_refusees_en_francais() -> io::Result<()
         let output = run(PROGRAM, &args)?;
         assert_fails_with(
             &output,
-            &format!("valeur refusée pour {option} : « {value} » n'est pas un entier entre"),
+            &format!(
+                "valeur refusée pour {option} : « {value} » n'est pas un entier entre"
+            ),
         );
     }
     Ok(())
@@ -157,8 +161,9 @@ fn le_journal_va_sur_la_sortie_d_erreur_avec_verbose() -> io::Result<()> {
 
 #[test]
 fn le_serveur_survit_a_des_sorties_fermees() -> io::Result<()> {
-    // Les tubes de sortie sont fermés après la première ligne. Avec `--verbose`, le serveur
-    // écrit une ligne de journal par client : `eprintln!` paniquerait sur ce tube fermé.
+    // Les tubes de sortie sont fermés après la première ligne. Avec `--verbose`, le
+    // serveur écrit une ligne de journal par client : `eprintln!` paniquerait sur
+    // ce tube fermé.
     let mut server = Program::start_then_close_outputs(
         PROGRAM,
         &["server", "--verbose", "--addr", "127.0.0.1:0"],
@@ -177,10 +182,12 @@ fn le_serveur_survit_a_des_sorties_fermees() -> io::Result<()> {
     Ok(())
 }
 
-/// SIGTERM, comme `kill` ou un gestionnaire de services (Ctrl+C envoie SIGINT, traité de même).
+/// SIGTERM, comme `kill` ou un gestionnaire de services (Ctrl+C envoie SIGINT, traité
+/// de même).
 #[cfg(unix)]
 #[test]
-fn sigterm_previent_les_clients_et_le_programme_dit_serveur_arrete() -> io::Result<()> {
+fn sigterm_previent_les_clients_et_le_programme_dit_serveur_arrete() -> io::Result<()>
+{
     let mut server = start_server(&["chat"])?;
     let mut alice = Chatter::join(server.listening_addr())?;
     server.signal("TERM")?;

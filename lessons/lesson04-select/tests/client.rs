@@ -1,5 +1,5 @@
-//! Tests du client : il affiche ce qui arrive pendant qu'on tape, et s'arrête proprement sur
-//! `exit`, à la fin de l'entrée et quand le serveur ferme.
+//! Tests du client : il affiche ce qui arrive pendant qu'on tape, et s'arrête
+//! proprement sur `exit`, à la fin de l'entrée et quand le serveur ferme.
 
 mod common;
 
@@ -33,8 +33,9 @@ fn le_client_s_arrete_a_la_fin_de_l_entree() -> io::Result<()> {
     let addr = start_echo(Config::default())?;
     let (screen, mut shown) = screen();
     let stream = connect(addr)?;
-    let end = background(move || run_client(stream, io::Cursor::new("une ligne"), screen))
-        .join("la fin de l'entrée doit terminer la session sans attendre")?;
+    let end =
+        background(move || run_client(stream, io::Cursor::new("une ligne"), screen))
+            .join("la fin de l'entrée doit terminer la session sans attendre")?;
     assert_eq!(end, ClientEnd::EndOfInput);
     assert_eq!(
         shown.collect(),
@@ -45,8 +46,8 @@ fn le_client_s_arrete_a_la_fin_de_l_entree() -> io::Result<()> {
 }
 
 #[test]
-fn le_client_s_arrete_quand_le_serveur_ferme_meme_si_l_utilisateur_ne_tape_rien() -> io::Result<()>
-{
+fn le_client_s_arrete_quand_le_serveur_ferme_meme_si_l_utilisateur_ne_tape_rien()
+-> io::Result<()> {
     // Un « serveur » qui accepte, dit une ligne, puis ferme.
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
@@ -60,8 +61,9 @@ fn le_client_s_arrete_quand_le_serveur_ferme_meme_si_l_utilisateur_ne_tape_rien(
     let (_typing, input) = keyboard();
     let (screen, mut shown) = screen();
     let stream = connect(addr)?;
-    let end = background(move || run_client(stream, input, screen))
-        .join("le client doit s'arrêter quand le serveur ferme, sans attendre le clavier")?;
+    let end = background(move || run_client(stream, input, screen)).join(
+        "le client doit s'arrêter quand le serveur ferme, sans attendre le clavier",
+    )?;
     assert_eq!(end, ClientEnd::ServerClosed);
     assert_eq!(
         shown.collect(),
@@ -72,7 +74,8 @@ fn le_client_s_arrete_quand_le_serveur_ferme_meme_si_l_utilisateur_ne_tape_rien(
 }
 
 #[test]
-fn le_client_de_chat_affiche_les_messages_pendant_que_l_utilisateur_tape() -> io::Result<()> {
+fn le_client_de_chat_affiche_les_messages_pendant_que_l_utilisateur_tape()
+-> io::Result<()> {
     let addr = start_chat(Config::default())?;
     let (typing, input) = keyboard();
     let (screen, mut shown) = screen();
@@ -108,8 +111,8 @@ fn le_client_s_arrete_si_le_serveur_coupe_pendant_l_envoi() -> io::Result<()> {
     let addr = listener.local_addr()?;
     thread::spawn(move || listener.accept().map(|(stream, _)| drop(stream)));
 
-    // L'utilisateur tape beaucoup, et son entrée ne se termine pas : seule la fermeture du
-    // serveur peut arrêter le client.
+    // L'utilisateur tape beaucoup, et son entrée ne se termine pas : seule la
+    // fermeture du serveur peut arrêter le client.
     let (typing, input) = keyboard();
     typing.send("allô ?\n".repeat(1000).into_bytes()).unwrap();
     let (screen, mut shown) = screen();
@@ -124,8 +127,9 @@ fn le_client_s_arrete_si_le_serveur_coupe_pendant_l_envoi() -> io::Result<()> {
 
 #[test]
 fn le_client_neutralise_ce_qu_envoie_le_serveur() -> io::Result<()> {
-    // Un « serveur » hostile : changer le titre de la fenêtre, effacer l'écran, interroger le
-    // terminal (sa réponse s'inscrirait dans la ligne tapée), retourner le texte.
+    // Un « serveur » hostile : changer le titre de la fenêtre, effacer l'écran,
+    // interroger le terminal (sa réponse s'inscrirait dans la ligne tapée),
+    // retourner le texte.
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     thread::spawn(move || {
@@ -165,10 +169,11 @@ fn la_fin_de_l_entree_reveille_le_client_qui_attend() -> io::Result<()> {
     typing.send(b"bonjour\n".to_vec()).unwrap();
     // L'écho est affiché : la boucle du client dort maintenant dans `poll`.
     shown.wait_for("bonjour\n");
-    // Ctrl+D : le thread « clavier » dépose la fin de l'entrée, réveille la boucle, puis
-    // s'arrête. Le réveil ne doit pas disparaître avec lui.
+    // Ctrl+D : le thread « clavier » dépose la fin de l'entrée, réveille la boucle,
+    // puis s'arrête. Le réveil ne doit pas disparaître avec lui.
     drop(typing);
-    let end = session.join("la fin de l'entrée doit réveiller le client qui attend")?;
+    let end =
+        session.join("la fin de l'entrée doit réveiller le client qui attend")?;
     assert_eq!(end, ClientEnd::EndOfInput);
     Ok(())
 }

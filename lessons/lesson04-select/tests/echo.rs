@@ -1,4 +1,5 @@
-//! Tests du serveur d'écho à boucle d'événements, sur de vraies sockets TCP (127.0.0.1).
+//! Tests du serveur d'écho à boucle d'événements, sur de vraies sockets TCP
+//! (127.0.0.1).
 
 mod common;
 
@@ -35,9 +36,10 @@ fn un_mebioctet_revient_entier_malgre_les_ecritures_partielles() -> io::Result<(
 }
 
 #[test]
-fn l_echo_revient_a_l_expediteur_et_pas_au_dernier_client_accepte() -> io::Result<()> {
-    // Le bogue du TP (§ 1.2) : `sclient.sendall(data)` renvoyait l'écho au DERNIER client
-    // accepté. On connecte A puis B ; c'est A qui parle.
+fn l_echo_revient_a_l_expediteur_et_pas_au_dernier_client_accepte() -> io::Result<()>
+{
+    // Le bogue du TP (§ 1.2) : `sclient.sendall(data)` renvoyait l'écho au DERNIER
+    // client accepté. On connecte A puis B ; c'est A qui parle.
     let addr = start_echo(Config::default())?;
     let mut first = connect(addr)?;
     let mut last = connect(addr)?;
@@ -51,8 +53,8 @@ fn l_echo_revient_a_l_expediteur_et_pas_au_dernier_client_accepte() -> io::Resul
     first.read_exact(&mut reply)?;
     assert_eq!(&reply, b"pour A\n", "A doit recevoir son propre écho");
 
-    // Un marqueur plutôt qu'une attente : si l'écho de A était parti chez B, B le lirait
-    // AVANT son marqueur.
+    // Un marqueur plutôt qu'une attente : si l'écho de A était parti chez B, B le
+    // lirait AVANT son marqueur.
     last.write_all(b"marqueur\n")?;
     let mut reply = [0u8; 9];
     last.read_exact(&mut reply)?;
@@ -76,7 +78,8 @@ fn cinquante_clients_sont_servis_en_meme_temps() -> io::Result<()> {
         let results_tx = results_tx.clone();
         thread::spawn(move || {
             let result = (|| -> io::Result<bool> {
-                let message = format!("client {index} : {}\n", "x".repeat(index * 100));
+                let message =
+                    format!("client {index} : {}\n", "x".repeat(index * 100));
                 for _ in 0..10 {
                     stream.write_all(message.as_bytes())?;
                     let mut reply = vec![0u8; message.len()];
@@ -91,9 +94,9 @@ fn cinquante_clients_sont_servis_en_meme_temps() -> io::Result<()> {
         });
     }
     for _ in 0..50 {
-        let (index, result) = results
-            .recv_timeout(TIMEOUT)
-            .expect("un client n'a pas fini à temps : le serveur en bloque-t-il un ?");
+        let (index, result) = results.recv_timeout(TIMEOUT).expect(
+            "un client n'a pas fini à temps : le serveur en bloque-t-il un ?",
+        );
         assert!(
             result?,
             "le client {index} a reçu l'écho de quelqu'un d'autre"
@@ -112,7 +115,8 @@ fn une_coupure_brutale_en_plein_envoi_ne_derange_pas_le_serveur() -> io::Result<
 
     let rude = connect(addr)?;
     (&rude).write_all(&pattern(256 * 1024))?;
-    // SO_LINGER à 0 : la fermeture envoie un RST au lieu du FIN poli, en plein échange.
+    // SO_LINGER à 0 : la fermeture envoie un RST au lieu du FIN poli, en plein
+    // échange.
     socket2::SockRef::from(&rude).set_linger(Some(Duration::ZERO))?;
     drop(rude);
 
@@ -130,8 +134,8 @@ fn une_coupure_brutale_en_plein_envoi_ne_derange_pas_le_serveur() -> io::Result<
     Ok(())
 }
 
-/// Une connexion aux petits tampons du noyau, de notre côté (réglés AVANT `connect`, pour que
-/// la fenêtre TCP annoncée au serveur soit petite dès le départ).
+/// Une connexion aux petits tampons du noyau, de notre côté (réglés AVANT `connect`,
+/// pour que la fenêtre TCP annoncée au serveur soit petite dès le départ).
 fn connect_small_buffers(addr: SocketAddr) -> io::Result<TcpStream> {
     let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
     socket.set_recv_buffer_size(4096)?;
@@ -143,13 +147,15 @@ fn connect_small_buffers(addr: SocketAddr) -> io::Result<TcpStream> {
 }
 
 #[test]
-fn un_client_qui_ne_lit_pas_est_freine_sans_perte_et_les_autres_sont_servis() -> io::Result<()> {
-    // Il envoie sans jamais lire son écho. Un serveur qui le freine (contre-pression) cesse de
-    // le lire dès que l'écho en attente atteint sa limite : les tampons TCP se remplissent, et
-    // ses `write()` finissent par ATTENDRE (le délai court nous le signale). Un serveur qui
-    // garderait tout en mémoire accepterait tout, jusqu'au plafond : 128 Mio, bien plus que ce
-    // que les tampons du noyau peuvent retenir. On ne mesure pas ces tampons : on vérifie
-    // seulement que l'envoi a fini par attendre, puis que rien n'est perdu.
+fn un_client_qui_ne_lit_pas_est_freine_sans_perte_et_les_autres_sont_servis()
+-> io::Result<()> {
+    // Il envoie sans jamais lire son écho. Un serveur qui le freine (contre-pression)
+    // cesse de le lire dès que l'écho en attente atteint sa limite : les tampons
+    // TCP se remplissent, et ses `write()` finissent par ATTENDRE (le délai court
+    // nous le signale). Un serveur qui garderait tout en mémoire accepterait
+    // tout, jusqu'au plafond : 128 Mio, bien plus que ce que les tampons du noyau
+    // peuvent retenir. On ne mesure pas ces tampons : on vérifie seulement que
+    // l'envoi a fini par attendre, puis que rien n'est perdu.
     const CEILING: usize = 128 * 1024 * 1024;
     let addr = start_echo(Config::default())?;
     let mut greedy = connect_small_buffers(addr)?;
@@ -163,7 +169,12 @@ fn un_client_qui_ne_lit_pas_est_freine_sans_perte_et_les_autres_sont_servis() ->
         }
         match greedy.write(&chunk[sent % chunk.len()..]) {
             Ok(count) => sent += count,
-            Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut
+                ) =>
+            {
                 break true;
             }
             Err(err) => return Err(err),
@@ -179,8 +190,9 @@ fn un_client_qui_ne_lit_pas_est_freine_sans_perte_et_les_autres_sont_servis() ->
     let received = roundtrip(addr, b"je ne suis pas ralenti\n".to_vec())?;
     assert_eq!(received, b"je ne suis pas ralenti\n");
 
-    // Et rien n'est perdu : quand il lit enfin, il reçoit exactement ce qu'il a envoyé, dans
-    // l'ordre (vérifié morceau par morceau, sans tout garder en mémoire).
+    // Et rien n'est perdu : quand il lit enfin, il reçoit exactement ce qu'il a
+    // envoyé, dans l'ordre (vérifié morceau par morceau, sans tout garder en
+    // mémoire).
     let mut checked = 0;
     let mut buffer = vec![0u8; 64 * 1024];
     while checked < sent {
@@ -219,11 +231,13 @@ fn au_dela_du_maximum_un_client_est_refuse_avec_un_message() -> io::Result<()> {
     let mut answer = String::new();
     refused.read_to_string(&mut answer)?;
     assert!(
-        answer == "*** Serveur complet (2 connexions au maximum) : réessayez plus tard.\n",
+        answer
+            == "*** Serveur complet (2 connexions au maximum) : réessayez plus tard.\n",
         "le troisième client doit recevoir une ligne de refus en français : {answer:?}"
     );
 
-    // Un client part poliment ; quand il lit la fin du flux, le serveur l'a déjà retiré.
+    // Un client part poliment ; quand il lit la fin du flux, le serveur l'a déjà
+    // retiré.
     let mut leaving = present.remove(0);
     leaving.shutdown(Shutdown::Write)?;
     let mut rest = Vec::new();
@@ -238,7 +252,8 @@ fn au_dela_du_maximum_un_client_est_refuse_avec_un_message() -> io::Result<()> {
 
 #[test]
 fn une_ecoute_sur_ipv6_toutes_interfaces_accepte_ipv4_et_ipv6() -> io::Result<()> {
-    // `[::]` écoute sur toutes les interfaces : on ne s'y connecte que par la boucle locale.
+    // `[::]` écoute sur toutes les interfaces : on ne s'y connecte que par la boucle
+    // locale.
     let listener = listen("[::]:0".parse().unwrap())?;
     let port = listener.local_addr()?.port();
     thread::spawn(move || serve_echo(listener, Config::default()));

@@ -1,11 +1,15 @@
-//! Essai : un appel bloquant dans une tâche tokio arrête toutes les tâches de son thread.
+//! Essai : un appel bloquant dans une tâche tokio arrête toutes les tâches de son
+//! thread.
 //!
-//! Un runtime à UN thread fait tourner deux tâches : une horloge qui note l'heure toutes les
-//! 100 ms, et un « travail » qui attend 500 ms. On essaie deux façons d'attendre :
+//! Un runtime à UN thread fait tourner deux tâches : une horloge qui note l'heure
+//! toutes les 100 ms, et un « travail » qui attend 500 ms. On essaie deux façons
+//! d'attendre :
 //!
-//! - `tokio::time::sleep(…).await` : la tâche rend la main au runtime, l'horloge continue ;
-//! - `std::thread::sleep(…)` : le thread entier dort, l'horloge aussi. C'est ce que fait,
-//!   sans le dire, un `read` de la bibliothèque standard ou un verrou tenu longtemps.
+//! - `tokio::time::sleep(…).await` : la tâche rend la main au runtime, l'horloge
+//!   continue ;
+//! - `std::thread::sleep(…)` : le thread entier dort, l'horloge aussi. C'est ce que
+//!   fait, sans le dire, un `read` de la bibliothèque standard ou un verrou tenu
+//!   longtemps.
 //!
 //! `cargo run -p lesson05-chat --example bloquer`
 
@@ -15,8 +19,8 @@ const TICK: Duration = Duration::from_millis(100);
 const WORK: Duration = Duration::from_millis(500);
 
 fn main() {
-    // Un seul thread : sur le runtime multi-thread, une autre tâche pourrait être déplacée
-    // vers un autre cœur et masquer le problème, sans le régler.
+    // Un seul thread : sur le runtime multi-thread, une autre tâche pourrait être
+    // déplacée vers un autre cœur et masquer le problème, sans le régler.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()

@@ -1,12 +1,14 @@
 //! Leçon 05, étape 1 : le plus court salon de discussion sur tokio.
 //!
-//! C'est la forme de nombreux tutoriels tokio : une tâche par client, un canal de diffusion
-//! (`broadcast`) pour le salon, et un `select!` qui attend à la fois une ligne du client et un
-//! message du salon. En une cinquantaine de lignes, tout le monde parle à tout le monde.
+//! C'est la forme de nombreux tutoriels tokio : une tâche par client, un canal de
+//! diffusion (`broadcast`) pour le salon, et un `select!` qui attend à la fois une
+//! ligne du client et un message du salon. En une cinquantaine de lignes, tout le
+//! monde parle à tout le monde.
 //!
-//! Ses défauts sont le sujet du chapitre : un client lent PERD des messages sans que personne
-//! le sache (le canal écrase les plus anciens), une ligne sans fin fait grossir la mémoire, on
-//! ne sait pas qui parle (une adresse, pas un pseudo), et n'importe quel octet passe.
+//! Ses défauts sont le sujet du chapitre : un client lent PERD des messages sans que
+//! personne le sache (le canal écrase les plus anciens), une ligne sans fin fait
+//! grossir la mémoire, on ne sait pas qui parle (une adresse, pas un pseudo), et
+//! n'importe quel octet passe.
 //!
 //! `cargo run -p lesson05-chat --example chat_etape1` (écoute sur 127.0.0.1:7777)
 
@@ -28,9 +30,11 @@ async fn main() -> io::Result<()> {
 }
 
 // ANCHOR: serve
-/// Accepte les clients pour toujours ; chacun a sa tâche, tous partagent le canal du salon.
+/// Accepte les clients pour toujours ; chacun a sa tâche, tous partagent le canal du
+/// salon.
 pub async fn serve(listener: TcpListener) -> io::Result<()> {
-    // 16 messages d'avance au plus : au-delà, un abonné trop lent perd les plus anciens.
+    // 16 messages d'avance au plus : au-delà, un abonné trop lent perd les plus
+    // anciens.
     let (room, _) = broadcast::channel::<(SocketAddr, String)>(16);
     loop {
         let (stream, peer) = listener.accept().await?;
@@ -41,7 +45,8 @@ pub async fn serve(listener: TcpListener) -> io::Result<()> {
     }
 }
 
-/// La vie d'un client : ce qu'il tape part au salon, ce que dit le salon lui est écrit.
+/// La vie d'un client : ce qu'il tape part au salon, ce que dit le salon lui est
+/// écrit.
 async fn chat(
     stream: TcpStream,
     peer: SocketAddr,
@@ -89,7 +94,8 @@ mod tests {
         let mut alice = TcpStream::connect(addr).await?;
         let bob = TcpStream::connect(addr).await?;
         let mut bob = BufReader::new(bob).lines();
-        // Que les deux tâches soient abonnées avant d'envoyer : un premier message à bob.
+        // Que les deux tâches soient abonnées avant d'envoyer : un premier message à
+        // bob.
         let greeting = async {
             loop {
                 alice.write_all(b"bonjour\n").await?;

@@ -1,9 +1,10 @@
 //! Essai : un client inonde le salon pendant qu'un autre ne lit pas.
 //!
-//! « lent » se connecte et ne lit rien ; « rapide » envoie 300 000 lignes numérotées. Puis
-//! « lent » lit tout ce qui lui est parvenu. Combien de lignes a-t-il reçues, et lui a-t-on dit
-//! quelque chose ? Contre l'étape 1, des lignes disparaissent sans un mot ; contre la leçon,
-//! « lent » est déconnecté avec un message, et les autres le savent.
+//! « lent » se connecte et ne lit rien ; « rapide » envoie 300 000 lignes numérotées.
+//! Puis « lent » lit tout ce qui lui est parvenu. Combien de lignes a-t-il reçues, et
+//! lui a-t-on dit quelque chose ? Contre l'étape 1, des lignes disparaissent sans un
+//! mot ; contre la leçon, « lent » est déconnecté avec un message, et les autres le
+//! savent.
 //!
 //! `cargo run -p lesson05-chat --example inondation -- 127.0.0.1:7777`
 
@@ -18,7 +19,8 @@ fn main() -> io::Result<()> {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:7777".to_string());
-    // Chacun commence par son pseudo : la leçon le demande, l'étape 1 le prend pour un message.
+    // Chacun commence par son pseudo : la leçon le demande, l'étape 1 le prend pour
+    // un message.
     let mut slow = TcpStream::connect(addr.as_str())?;
     slow.write_all(b"lent\n")?;
     let mut fast = TcpStream::connect(addr.as_str())?;
@@ -44,8 +46,8 @@ fn main() -> io::Result<()> {
 }
 
 // ANCHOR: count
-/// Lit jusqu'à la fin de flux ou 2 s de silence ; rend le nombre de lignes « message … » et la
-/// façon dont la lecture s'est terminée.
+/// Lit jusqu'à la fin de flux ou 2 s de silence ; rend le nombre de lignes « message
+/// … » et la façon dont la lecture s'est terminée.
 fn count_messages(stream: TcpStream) -> io::Result<(usize, &'static str)> {
     stream.set_read_timeout(Some(Duration::from_secs(2)))?;
     let mut reader = BufReader::new(stream);
@@ -57,14 +59,21 @@ fn count_messages(stream: TcpStream) -> io::Result<(usize, &'static str)> {
             Ok(0) => return Ok((received, "le serveur a fermé sa connexion")),
             Ok(_) if line.contains("message ") => received += 1,
             Ok(_) => {}
-            Err(_) => return Ok((received, "connexion toujours ouverte, plus rien ne vient")),
+            Err(_) => {
+                return Ok((
+                    received,
+                    "connexion toujours ouverte, plus rien ne vient",
+                ));
+            }
         }
     }
 }
 // ANCHOR_END: count
 
 /// Comme `count_messages`, en affichant les notices du serveur (lignes `***`) reçues.
-fn count_messages_showing_notices(stream: TcpStream) -> io::Result<(usize, &'static str)> {
+fn count_messages_showing_notices(
+    stream: TcpStream,
+) -> io::Result<(usize, &'static str)> {
     stream.set_read_timeout(Some(Duration::from_secs(2)))?;
     let mut reader = BufReader::new(stream);
     let mut line = String::new();

@@ -1,9 +1,9 @@
-//! Le client du salon : ce que l'utilisateur tape part vers le serveur, ce que le serveur
-//! envoie s'affiche, les deux EN MÊME TEMPS.
+//! Le client du salon : ce que l'utilisateur tape part vers le serveur, ce que le
+//! serveur envoie s'affiche, les deux EN MÊME TEMPS.
 //!
-//! Le client du document 01 y arrive avec deux threads ; celui du document 02 n'y arrive pas
-//! (il attend une réponse après chaque envoi, et ne voit donc rien pendant qu'on tape). Ici,
-//! une seule tâche tokio attend les deux sources avec `select!`.
+//! Le client du document 01 y arrive avec deux threads ; celui du document 02 n'y
+//! arrive pas (il attend une réponse après chaque envoi, et ne voit donc rien pendant
+//! qu'on tape). Ici, une seule tâche tokio attend les deux sources avec `select!`.
 
 use std::io;
 use std::time::Duration;
@@ -16,7 +16,8 @@ use tokio_util::codec::FramedRead;
 
 use crate::protocol::{Command, Line, LineCodec, parse_line, sanitize};
 
-/// Longueur maximale d'une ligne reçue du serveur (la liste de `/who` peut être longue).
+/// Longueur maximale d'une ligne reçue du serveur (la liste de `/who` peut être
+/// longue).
 pub const MAX_SERVER_LINE: usize = 1024 * 1024;
 
 /// Après `/quit`, temps laissé au serveur pour dire au revoir et fermer.
@@ -32,11 +33,12 @@ pub enum ClientEnd {
 }
 
 // ANCHOR: client
-/// Relie `input` (le clavier) et `output` (l'écran) au serveur, jusqu'à la fin de la session.
+/// Relie `input` (le clavier) et `output` (l'écran) au serveur, jusqu'à la fin de la
+/// session.
 ///
-/// Avec `nick`, le pseudo est envoyé tout de suite ; sans, l'utilisateur répond lui-même à la
-/// question du serveur. `input` et `output` sont génériques : le programme passe le clavier et
-/// l'écran, les tests des tampons en mémoire.
+/// Avec `nick`, le pseudo est envoyé tout de suite ; sans, l'utilisateur répond
+/// lui-même à la question du serveur. `input` et `output` sont génériques : le
+/// programme passe le clavier et l'écran, les tests des tampons en mémoire.
 pub async fn run_client(
     stream: TcpStream,
     nick: Option<&str>,
@@ -44,15 +46,17 @@ pub async fn run_client(
     mut output: impl AsyncWrite + Unpin,
 ) -> io::Result<ClientEnd> {
     let (reader, mut writer) = stream.into_split();
-    // Le même découpeur que le serveur : une ligne sans fin envoyée par un serveur hostile
-    // ne remplira pas la mémoire du client non plus.
+    // Le même découpeur que le serveur : une ligne sans fin envoyée par un serveur
+    // hostile ne remplira pas la mémoire du client non plus.
     let mut incoming = FramedRead::new(reader, LineCodec::new(MAX_SERVER_LINE));
-    // `split(b'\n')` rend des octets, sans exiger d'UTF-8 : c'est le serveur qui juge.
+    // `split(b'\n')` rend des octets, sans exiger d'UTF-8 : c'est le serveur qui
+    // juge.
     let mut typed = input.split(b'\n');
     if let Some(nick) = nick {
         writer.write_all(format!("{nick}\n").as_bytes()).await?;
     }
-    // Après `/quit`, on n'écoute plus le clavier, et on n'attend le serveur que QUIT_DELAY.
+    // Après `/quit`, on n'écoute plus le clavier, et on n'attend le serveur que
+    // QUIT_DELAY.
     let mut leaving: Option<Instant> = None;
     loop {
         let deadline = leaving.unwrap_or_else(|| Instant::now() + QUIT_DELAY);
@@ -82,8 +86,9 @@ pub async fn run_client(
 }
 // ANCHOR_END: client
 
-/// Affiche une ligne du serveur. Même de l'UTF-8 invalide s'affiche (remplacé par `�`), et
-/// les caractères de contrôle sont neutralisés : un serveur ne pilote pas notre terminal.
+/// Affiche une ligne du serveur. Même de l'UTF-8 invalide s'affiche (remplacé par
+/// `�`), et les caractères de contrôle sont neutralisés : un serveur ne pilote pas
+/// notre terminal.
 async fn show(output: &mut (impl AsyncWrite + Unpin), line: Line) -> io::Result<()> {
     let text = match line {
         Line::Bytes(bytes) => sanitize(&String::from_utf8_lossy(&bytes)).into_owned(),
@@ -94,7 +99,10 @@ async fn show(output: &mut (impl AsyncWrite + Unpin), line: Line) -> io::Result<
 }
 
 /// Le serveur a fermé : normal si on venait de dire `/quit`, à signaler sinon.
-async fn closed(output: &mut (impl AsyncWrite + Unpin), leaving: bool) -> io::Result<ClientEnd> {
+async fn closed(
+    output: &mut (impl AsyncWrite + Unpin),
+    leaving: bool,
+) -> io::Result<ClientEnd> {
     if leaving {
         return Ok(ClientEnd::Quit);
     }

@@ -1,9 +1,10 @@
-//! Ce que fait chaque commande d'un inscrit (les extensions du document 04, § 2.3 : MSG,
-//! NICK, WHO, QUIT, KILL, notifications, commande invalide).
+//! Ce que fait chaque commande d'un inscrit (les extensions du document 04, § 2.3 :
+//! MSG, NICK, WHO, QUIT, KILL, notifications, commande invalide).
 //!
-//! Chaque fonction prend le verrou, fait son travail sans jamais attendre, et le rend : aucune
-//! n'est `async`. Celles qui agissent sur les autres vérifient d'abord que le client est
-//! toujours inscrit : il a pu être expulsé pendant que ses dernières lignes arrivaient.
+//! Chaque fonction prend le verrou, fait son travail sans jamais attendre, et le
+//! rend : aucune n'est `async`. Celles qui agissent sur les autres vérifient d'abord
+//! que le client est toujours inscrit : il a pu être expulsé pendant que ses
+//! dernières lignes arrivaient.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,7 +14,8 @@ use tracing::{debug, info, warn};
 use crate::connection::End;
 use crate::history::Entry;
 use crate::protocol::{
-    self, Command, HELP, clean, nick_key, parse_line, private_line, public_line, validate_nick,
+    self, Command, HELP, clean, nick_key, parse_line, private_line, public_line,
+    validate_nick,
 };
 use crate::rate_limit::OperAttempt;
 use crate::session::{Session, history_block};
@@ -38,7 +40,9 @@ impl Session {
             Command::Help => self.reply(HELP.to_owned()),
             Command::Oper(password) => self.oper(password),
             Command::Kill { target, reason } => self.kill(target, reason),
-            Command::Quit(reason) => Err(End::Quit(reason.map(clean).filter(|r| !r.is_empty()))),
+            Command::Quit(reason) => {
+                Err(End::Quit(reason.map(clean).filter(|r| !r.is_empty())))
+            }
         }
     }
 
@@ -61,9 +65,9 @@ impl Session {
             return Ok(()); // que des blancs (ou des caractères neutralisés puis réduits)
         }
         let nick = self.nick();
-        // C'est le SERVEUR qui écrit le pseudo devant le texte : un client ne peut pas
-        // parler au nom d'un autre (le serveur du document 04, § 2.1, relaie les octets bruts,
-        // sans dire de qui ils viennent).
+        // C'est le SERVEUR qui écrit le pseudo devant le texte : un client ne peut
+        // pas parler au nom d'un autre (le serveur du document 04, § 2.1,
+        // relaie les octets bruts, sans dire de qui ils viennent).
         let line: Arc<str> = public_line(nick, &text).into();
         debug!("{nick}: {text}");
         let mut state = self.shared.lock();
@@ -129,7 +133,8 @@ impl Session {
         let state = self.shared.lock();
         let mut users: Vec<(&String, &User)> = state.users.iter().collect();
         users.sort_unstable_by_key(|(key, _)| *key);
-        let nicks: Vec<&str> = users.iter().map(|(_, user)| user.nick.as_str()).collect();
+        let nicks: Vec<&str> =
+            users.iter().map(|(_, user)| user.nick.as_str()).collect();
         let list = protocol::who_list(&nicks);
         drop(state);
         self.reply(list)
@@ -153,9 +158,10 @@ impl Session {
 impl Session {
     /// `/oper MOT_DE_PASSE` : devient opérateur si le mot de passe est le bon.
     ///
-    /// Chaque échec coûte de plus en plus cher, et trop d'échecs bloquent l'adresse (voir
-    /// `OperGuard`). Le journal n'en garde qu'une ligne par seconde, et jamais le mot de passe
-    /// essayé : un journal est souvent lisible par plus de monde que le serveur.
+    /// Chaque échec coûte de plus en plus cher, et trop d'échecs bloquent l'adresse
+    /// (voir `OperGuard`). Le journal n'en garde qu'une ligne par seconde, et
+    /// jamais le mot de passe essayé : un journal est souvent lisible par plus de
+    /// monde que le serveur.
     fn oper(&mut self, password: &str) -> Result<(), End> {
         let Some(expected) = self.shared.config.oper_password.clone() else {
             return self.reply(protocol::oper_disabled());
@@ -184,11 +190,14 @@ impl Session {
                     if locked { ", adresse bloquée" } else { "" },
                     match suppressed {
                         0 => String::new(),
-                        n => format!(" ({n} autres échecs tus depuis la dernière ligne)"),
+                        n => format!(
+                            " ({n} autres échecs tus depuis la dernière ligne)"
+                        ),
                     }
                 );
             }
-            // La connexion n'est plus lue pendant la pénalité : pas d'autre essai avant.
+            // La connexion n'est plus lue pendant la pénalité : pas d'autre essai
+            // avant.
             self.paused_until = Some(tokio::time::Instant::from_std(now + penalty));
             let wait = protocol::french_duration(penalty);
             return self.reply(protocol::oper_wrong(&wait));
@@ -231,8 +240,9 @@ fn round_up_to_minute(delay: std::time::Duration) -> std::time::Duration {
     std::time::Duration::from_secs(delay.as_secs().div_ceil(60).max(1) * 60)
 }
 
-/// Compare deux secrets en temps constant : une comparaison ordinaire s'arrête au premier
-/// octet différent, et le temps de réponse dirait alors combien de caractères sont justes.
+/// Compare deux secrets en temps constant : une comparaison ordinaire s'arrête au
+/// premier octet différent, et le temps de réponse dirait alors combien de caractères
+/// sont justes.
 fn same_secret(given: &str, expected: &str) -> bool {
     let (given, expected) = (given.as_bytes(), expected.as_bytes());
     let mut difference = given.len() ^ expected.len();

@@ -1,24 +1,27 @@
-//! La vie d'une connexion : une seule tâche qui lit les lignes du client, écrit ce qui lui est
-//! destiné, et surveille ses délais, avec un `select!`. Et sa file d'envoi, bornée en octets.
+//! La vie d'une connexion : une seule tâche qui lit les lignes du client, écrit ce
+//! qui lui est destiné, et surveille ses délais, avec un `select!`. Et sa file
+//! d'envoi, bornée en octets.
 //!
 //! ## Qui est « trop lent » ?
 //!
-//! Un client qui ne lit plus (un `nc` suspendu par Ctrl+Z, une machine en veille) ne doit
-//! ni ralentir les autres, ni faire grossir la mémoire du serveur. Mais un client qui lit
-//! normalement ne doit jamais être pris pour lui, même quand le salon s'agite et que le serveur
-//! a du retard. Compter les LIGNES en attente ne sait pas faire la différence : une rafale de
-//! cinquante personnes remplit n'importe quelle file de lignes avant que le serveur ait eu le
-//! temps de l'écrire. Ce qu'on compte ici, ce sont les OCTETS que le noyau n'a pas encore
-//! acceptés pour ce client, et le temps pendant lequel il les refuse :
+//! Un client qui ne lit plus (un `nc` suspendu par Ctrl+Z, une machine en veille) ne
+//! doit ni ralentir les autres, ni faire grossir la mémoire du serveur. Mais un
+//! client qui lit normalement ne doit jamais être pris pour lui, même quand le salon
+//! s'agite et que le serveur a du retard. Compter les LIGNES en attente ne sait pas
+//! faire la différence : une rafale de cinquante personnes remplit n'importe quelle
+//! file de lignes avant que le serveur ait eu le temps de l'écrire. Ce qu'on compte
+//! ici, ce sont les OCTETS que le noyau n'a pas encore acceptés pour ce client, et le
+//! temps pendant lequel il les refuse :
 //!
-//! - au-delà de la limite dure ([`Config::hard_limit`], 1 Mio), le client est déconnecté tout
-//!   de suite : c'est ce qui borne la mémoire ;
+//! - au-delà de la limite dure ([`Config::hard_limit`], 1 Mio), le client est
+//!   déconnecté tout de suite : c'est ce qui borne la mémoire ;
 //! - au-delà de la limite douce ([`Config::soft_limit`], 64 Kio), on lui laisse
-//!   [`Config::backed_up_timeout`] (10 s) pendant lesquels sa socket est ENGORGÉE : le noyau
-//!   refuse nos octets parce que ses tampons sont pleins, donc parce que le client ne lit pas.
+//!   [`Config::backed_up_timeout`] (10 s) pendant lesquels sa socket est ENGORGÉE :
+//!   le noyau refuse nos octets parce que ses tampons sont pleins, donc parce que le
+//!   client ne lit pas.
 //!
-//! Les serveurs IRC appellent cette file la *SendQ* ; Redis a le même réglage à deux niveaux
-//! (`client-output-buffer-limit`).
+//! Les serveurs IRC appellent cette file la *SendQ* ; Redis a le même réglage à deux
+//! niveaux (`client-output-buffer-limit`).
 //!
 //! [`Config::hard_limit`]: crate::Config::hard_limit
 //! [`Config::soft_limit`]: crate::Config::soft_limit
@@ -47,12 +50,13 @@ use crate::session::Session;
 use crate::state::Shared;
 
 /// Capacité initiale du tampon de lecture de chaque connexion. Petite exprès : 10 000
-/// clients inactifs ne doivent coûter que quelques Mio. Le tampon grandit quand une lecture
-/// le remplit.
+/// clients inactifs ne doivent coûter que quelques Mio. Le tampon grandit quand une
+/// lecture le remplit.
 const READ_BUFFER: usize = 64;
 
-/// Ce que coûte une ligne en attente, en plus de ses octets : le pointeur et la place dans
-/// la file. Le compter empêche un déluge de lignes minuscules de passer sous la limite.
+/// Ce que coûte une ligne en attente, en plus de ses octets : le pointeur et la place
+/// dans la file. Le compter empêche un déluge de lignes minuscules de passer sous la
+/// limite.
 pub(crate) const LINE_OVERHEAD: usize = 32;
 
 /// Au plus tant de lignes par appel système d'écriture (Linux en accepte 1024).
@@ -62,8 +66,8 @@ const MAX_SLICES: usize = 256;
 pub(crate) type Lines<'a> = FramedRead<ReadHalf<'a>, LineCodec>;
 
 // ANCHOR: outbox
-/// La file d'envoi d'un client, côté « expéditeurs » : l'état en garde une copie pour lui
-/// écrire. Elle n'attend jamais : mettre une ligne dans la file est immédiat.
+/// La file d'envoi d'un client, côté « expéditeurs » : l'état en garde une copie pour
+/// lui écrire. Elle n'attend jamais : mettre une ligne dans la file est immédiat.
 #[derive(Debug, Clone)]
 pub(crate) struct Outbox {
     lines: mpsc::UnboundedSender<Arc<str>>,
@@ -73,11 +77,11 @@ pub(crate) struct Outbox {
 }
 
 impl Outbox {
-    /// Met `line` dans la file. Renvoie faux, sans rien mettre, si la file dépasserait la
-    /// limite dure : ce client doit être déconnecté.
+    /// Met `line` dans la file. Renvoie faux, sans rien mettre, si la file
+    /// dépasserait la limite dure : ce client doit être déconnecté.
     ///
-    /// La file est « non bornée » pour tokio, mais bornée par ce compte d'octets : aucune
-    /// ligne n'y entre sans être comptée.
+    /// La file est « non bornée » pour tokio, mais bornée par ce compte d'octets :
+    /// aucune ligne n'y entre sans être comptée.
     pub(crate) fn push(&self, line: &Arc<str>) -> bool {
         let cost = line.len() + LINE_OVERHEAD;
         let before = self.queued.fetch_add(cost, Ordering::Relaxed);
@@ -85,7 +89,8 @@ impl Outbox {
             self.queued.fetch_sub(cost, Ordering::Relaxed);
             return false;
         }
-        // Une erreur veut dire que la connexion se termine déjà : la ligne ne sert plus à rien.
+        // Une erreur veut dire que la connexion se termine déjà : la ligne ne sert
+        // plus à rien.
         let _ = self.lines.send(Arc::clone(line));
         true
     }
@@ -97,14 +102,16 @@ pub(crate) struct Output {
     queued: Arc<AtomicUsize>,
     /// Les lignes sorties du canal, pas encore entièrement écrites.
     lines: VecDeque<Arc<str>>,
-    /// Octets de la première ligne déjà écrits (le noyau peut n'en prendre qu'une partie).
+    /// Octets de la première ligne déjà écrits (le noyau peut n'en prendre qu'une
+    /// partie).
     sent: usize,
     /// Depuis quand la file dépasse la limite douce ET le noyau refuse nos octets.
     backed_up_since: Option<Instant>,
     soft_limit: usize,
 }
 
-/// Crée la file d'un client : un côté pour les expéditeurs, un côté pour sa connexion.
+/// Crée la file d'un client : un côté pour les expéditeurs, un côté pour sa
+/// connexion.
 pub(crate) fn output_queue(config: &Config) -> (Outbox, Output) {
     let (sender, receiver) = mpsc::unbounded_channel();
     let queued = Arc::new(AtomicUsize::new(0));
@@ -142,17 +149,18 @@ impl Output {
         self.backed_up_since
     }
 
-    /// Vrai s'il reste des octets que le noyau a refusés : on attend que la socket redevienne
-    /// inscriptible.
+    /// Vrai s'il reste des octets que le noyau a refusés : on attend que la socket
+    /// redevienne inscriptible.
     fn is_waiting(&self) -> bool {
         !self.lines.is_empty()
     }
 
     /// Écrit tout ce que le noyau accepte MAINTENANT, sans jamais attendre.
     ///
-    /// Les lignes en attente partent d'un seul appel système (`writev`) : quand le salon
-    /// s'agite, dix lignes coûtent une écriture au lieu de dix, et sans être recopiées dans un
-    /// tampon : le noyau lit directement les lignes partagées.
+    /// Les lignes en attente partent d'un seul appel système (`writev`) : quand le
+    /// salon s'agite, dix lignes coûtent une écriture au lieu de dix, et sans
+    /// être recopiées dans un tampon : le noyau lit directement les lignes
+    /// partagées.
     fn write_now(&mut self, socket: &WriteHalf<'_>) -> io::Result<()> {
         let mut refused = false;
         loop {
@@ -181,8 +189,8 @@ impl Output {
         Ok(())
     }
 
-    /// Un `writev` non bloquant des premières lignes de la file (un simple `write` s'il n'y
-    /// en a qu'une, le cas le plus courant).
+    /// Un `writev` non bloquant des premières lignes de la file (un simple `write`
+    /// s'il n'y en a qu'une, le cas le plus courant).
     fn try_write(&self, socket: &WriteHalf<'_>) -> io::Result<usize> {
         let first = &self.lines[0].as_bytes()[self.sent..];
         if self.lines.len() == 1 {
@@ -262,20 +270,26 @@ pub(crate) async fn handle_connection(
 ) {
     info!("connexion de {peer}");
     let config = &shared.config;
-    // Tout ce qui est destiné à ce client passe par SA file : ses propres réponses comme les
-    // messages des autres. Une seule tâche écrit donc sur sa socket, dans l'ordre.
+    // Tout ce qui est destiné à ce client passe par SA file : ses propres réponses
+    // comme les messages des autres. Une seule tâche écrit donc sur sa socket,
+    // dans l'ordre.
     let (outbox, mut output) = output_queue(config);
     // `split` sépare lecture et écriture sur la même socket, sans copie ni verrou.
     let (reader, mut writer) = stream.split();
-    let mut lines = FramedRead::with_capacity(reader, LineCodec::new(config.max_line), READ_BUFFER);
+    let mut lines = FramedRead::with_capacity(
+        reader,
+        LineCodec::new(config.max_line),
+        READ_BUFFER,
+    );
     let mut session = Session::new(peer, Arc::clone(&shared), outbox, cancel.clone());
 
     let end = run(&mut session, &mut lines, &writer, &mut output, &cancel).await;
     let who = session.describe();
     session.leave(&end);
 
-    // Dernières lignes (au revoir, motif d'expulsion, arrêt du serveur), en temps borné : un
-    // client qui ne lit pas ne retient pas le serveur plus de `shutdown_grace`.
+    // Dernières lignes (au revoir, motif d'expulsion, arrêt du serveur), en temps
+    // borné : un client qui ne lit pas ne retient pas le serveur plus de
+    // `shutdown_grace`.
     let _ = timeout(
         config.shutdown_grace,
         close_gracefully(&mut writer, &mut output, &mut lines),
@@ -285,12 +299,12 @@ pub(crate) async fn handle_connection(
 }
 
 /// La boucle d'une connexion. Cinq choses peuvent arriver, et `select!` réagit à la
-/// première : l'annulation (expulsion, arrêt), un délai échu, de la place dans la socket pour
-/// écrire, une ligne à envoyer au client, une ligne reçue du client.
+/// première : l'annulation (expulsion, arrêt), un délai échu, de la place dans la
+/// socket pour écrire, une ligne à envoyer au client, une ligne reçue du client.
 ///
-/// La lecture a une condition : `session.may_read`. Un client qui envoie trop vite, ou qui
-/// ne lit pas les réponses qu'on lui fait, n'est tout simplement plus lu ; TCP fait le reste
-/// (voir `rate_limit.rs`).
+/// La lecture a une condition : `session.may_read`. Un client qui envoie trop vite,
+/// ou qui ne lit pas les réponses qu'on lui fait, n'est tout simplement plus lu ; TCP
+/// fait le reste (voir `rate_limit.rs`).
 async fn run(
     session: &mut Session,
     lines: &mut Lines<'_>,
@@ -301,9 +315,10 @@ async fn run(
     if let Err(end) = session.greet() {
         return end;
     }
-    // Un seul minuteur, réglé sur le prochain délai de la session (voir `Session::deadline`),
-    // et une seule attente de l'annulation : créés une fois pour toute la connexion, et non à
-    // chaque tour (s'inscrire auprès du jeton d'annulation prend un verrou).
+    // Un seul minuteur, réglé sur le prochain délai de la session (voir
+    // `Session::deadline`), et une seule attente de l'annulation : créés une fois
+    // pour toute la connexion, et non à chaque tour (s'inscrire auprès du jeton
+    // d'annulation prend un verrou).
     let timer = sleep_until(session.deadline(output));
     let cancelled = cancel.cancelled();
     tokio::pin!(timer, cancelled);
@@ -316,10 +331,11 @@ async fn run(
             timer.as_mut().reset(deadline);
         }
         let may_read = session.may_read(output);
-        // `biased` : dans cet ordre, du plus fréquent au plus rare. Écrire passe avant lire :
-        // un serveur qui lit plus vite qu'il n'écrit accumule. Le minuteur et l'annulation
-        // viennent en dernier, et ne sont pas oubliés pour autant : tokio limite le nombre
-        // d'opérations prêtes d'affilée (son « budget »), si bien qu'au plus tard après une
+        // `biased` : dans cet ordre, du plus fréquent au plus rare. Écrire passe
+        // avant lire : un serveur qui lit plus vite qu'il n'écrit accumule.
+        // Le minuteur et l'annulation viennent en dernier, et ne sont pas
+        // oubliés pour autant : tokio limite le nombre d'opérations prêtes
+        // d'affilée (son « budget »), si bien qu'au plus tard après une
         // centaine, toutes les branches sont interrogées.
         let step = tokio::select! {
             biased;
@@ -343,7 +359,11 @@ async fn run(
 }
 
 /// Envoie ce qui reste dans la file puis ferme poliment.
-async fn close_gracefully(writer: &mut WriteHalf<'_>, output: &mut Output, lines: &mut Lines<'_>) {
+async fn close_gracefully(
+    writer: &mut WriteHalf<'_>,
+    output: &mut Output,
+    lines: &mut Lines<'_>,
+) {
     output.incoming.close(); // plus personne ne peut y ajouter de ligne
     loop {
         if output.write_now(writer).is_err() {
@@ -356,15 +376,15 @@ async fn close_gracefully(writer: &mut WriteHalf<'_>, output: &mut Output, lines
             return;
         }
     }
-    // shutdown() envoie un FIN après les dernières données : le client lit 0 octet et sait
-    // que c'est fini.
+    // shutdown() envoie un FIN après les dernières données : le client lit 0 octet et
+    // sait que c'est fini.
     if writer.shutdown().await.is_err() {
         return;
     }
-    // Fermer une socket dont des octets reçus n'ont pas été lus fait envoyer un RST, qui
-    // peut détruire chez le client les données pas encore lues (notre « au revoir ») : on
-    // lit donc et on jette ce qui arrive encore, jusqu'à la fermeture du client (ou la fin
-    // du délai qui nous entoure).
+    // Fermer une socket dont des octets reçus n'ont pas été lus fait envoyer un RST,
+    // qui peut détruire chez le client les données pas encore lues (notre « au
+    // revoir ») : on lit donc et on jette ce qui arrive encore, jusqu'à la
+    // fermeture du client (ou la fin du délai qui nous entoure).
     while let Some(Ok(_)) = lines.next().await {}
 }
 // ANCHOR_END: connection

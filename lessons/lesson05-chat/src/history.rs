@@ -1,10 +1,11 @@
-//! L'historique des messages publics (question bonus du document 01) : les derniers messages
-//! en mémoire, et en option un fichier où chaque message est ajouté dès qu'il est envoyé, au
-//! format « JSON lines » (un objet JSON par ligne), pour qu'un serveur redémarré s'en souvienne.
+//! L'historique des messages publics (question bonus du document 01) : les derniers
+//! messages en mémoire, et en option un fichier où chaque message est ajouté dès
+//! qu'il est envoyé, au format « JSON lines » (un objet JSON par ligne), pour qu'un
+//! serveur redémarré s'en souvienne.
 //!
-//! Le fichier est écrit par un thread à lui, nourri par un canal borné : un disque lent, plein
-//! ou réseau ne fige jamais le salon. Sa taille est bornée (compaction), un disque plein ne
-//! l'abîme pas, et un fichier abîmé se relit quand même.
+//! Le fichier est écrit par un thread à lui, nourri par un canal borné : un disque
+//! lent, plein ou réseau ne fige jamais le salon. Sa taille est bornée (compaction),
+//! un disque plein ne l'abîme pas, et un fichier abîmé se relit quand même.
 
 use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
@@ -20,17 +21,20 @@ use tracing::{info, warn};
 use crate::protocol::{clean, validate_nick};
 
 /// Taille maximale d'un enregistrement relu depuis le fichier : au-delà, la ligne est
-/// forcément corrompue (un message fait au plus `--max-line` octets) et on ne la charge pas.
+/// forcément corrompue (un message fait au plus `--max-line` octets) et on ne la
+/// charge pas.
 const MAX_RECORD: usize = 16 * 1024;
 
-/// Messages en route vers le disque au plus. Si le disque ne suit pas, les suivants ne sont
-/// pas écrits (ils restent dans l'historique en mémoire) : le salon, lui, n'attend pas.
+/// Messages en route vers le disque au plus. Si le disque ne suit pas, les suivants
+/// ne sont pas écrits (ils restent dans l'historique en mémoire) : le salon, lui,
+/// n'attend pas.
 const DISK_QUEUE: usize = 1024;
 
 // ANCHOR: entry
 /// Un message public. Dans le fichier, une ligne comme :
 /// `{"time":1767225600,"from":"alice","text":"bonjour"}`
-/// Chaque ligne se décrit elle-même : un programme peut la relire sans rien savoir d'autre.
+/// Chaque ligne se décrit elle-même : un programme peut la relire sans rien savoir
+/// d'autre.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// Secondes depuis le 1er janvier 1970 (UTC).
@@ -86,14 +90,15 @@ impl History {
     }
 
     // ANCHOR: open
-    /// Ouvre (ou crée) le fichier d'historique, charge ses `capacity` derniers messages et
-    /// lance le thread qui y écrira.
+    /// Ouvre (ou crée) le fichier d'historique, charge ses `capacity` derniers
+    /// messages et lance le thread qui y écrira.
     ///
-    /// Un fichier inaccessible (dossier absent, droits) ou qui n'est pas un fichier ordinaire
-    /// (un dossier, `/dev/full`, un tube nommé, dont l'ouverture bloquerait) est une erreur :
-    /// mieux vaut refuser de démarrer que perdre l'historique en silence. Une ligne
-    /// illisible, elle, est seulement sautée : après un `kill -9` ou un disque plein au
-    /// milieu d'une écriture, la dernière ligne peut être tronquée, et le reste est bon.
+    /// Un fichier inaccessible (dossier absent, droits) ou qui n'est pas un fichier
+    /// ordinaire (un dossier, `/dev/full`, un tube nommé, dont l'ouverture
+    /// bloquerait) est une erreur : mieux vaut refuser de démarrer que perdre
+    /// l'historique en silence. Une ligne illisible, elle, est seulement sautée :
+    /// après un `kill -9` ou un disque plein au milieu d'une écriture, la
+    /// dernière ligne peut être tronquée, et le reste est bon.
     pub fn open(capacity: usize, path: &Path, max_bytes: u64) -> io::Result<History> {
         if let Ok(metadata) = fs::metadata(path) {
             if !metadata.is_file() {
@@ -103,8 +108,8 @@ impl History {
                 ));
             }
         }
-        // `append` : chaque écriture va à la fin du fichier, même si un autre programme y
-        // a écrit entre-temps.
+        // `append` : chaque écriture va à la fin du fichier, même si un autre
+        // programme y a écrit entre-temps.
         let mut file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -124,8 +129,9 @@ impl History {
             path: path.to_owned(),
             file,
             size,
-            // La dernière ligne a été coupée en plein milieu : le thread écrira d'abord un
-            // `\n`, sinon le prochain message serait collé à ce morceau et illisible lui aussi.
+            // La dernière ligne a été coupée en plein milieu : le thread écrira
+            // d'abord un `\n`, sinon le prochain message serait collé à
+            // ce morceau et illisible lui aussi.
             torn: !loaded.complete,
             failing: false,
             recent: loaded.entries.clone(),
@@ -149,8 +155,9 @@ impl History {
     // ANCHOR_END: open
 
     // ANCHOR: push
-    /// Ajoute un message : en mémoire (en oubliant le plus ancien au-delà de la capacité) et,
-    /// par le canal, au thread qui l'écrira à la fin du fichier. `try_send` n'attend jamais.
+    /// Ajoute un message : en mémoire (en oubliant le plus ancien au-delà de la
+    /// capacité) et, par le canal, au thread qui l'écrira à la fin du fichier.
+    /// `try_send` n'attend jamais.
     pub fn push(&mut self, entry: Entry) {
         if let Some(disk) = &mut self.disk {
             match disk.records.try_send(entry.clone()) {
@@ -170,7 +177,8 @@ impl History {
                     }
                     disk.skipped += 1;
                 }
-                Err(TrySendError::Disconnected(_)) => {} // thread arrêté : déjà signalé
+                Err(TrySendError::Disconnected(_)) => {} /* thread arrêté : déjà
+                                                          * signalé */
             }
         }
         if self.capacity == 0 {
@@ -183,8 +191,12 @@ impl History {
     }
     // ANCHOR_END: push
 
-    /// Les `count` derniers messages (tous si `count` vaut `None`), du plus ancien au plus récent.
-    pub fn last(&self, count: Option<usize>) -> impl DoubleEndedIterator<Item = &Entry> {
+    /// Les `count` derniers messages (tous si `count` vaut `None`), du plus ancien au
+    /// plus récent.
+    pub fn last(
+        &self,
+        count: Option<usize>,
+    ) -> impl DoubleEndedIterator<Item = &Entry> {
         let count = count.unwrap_or(self.entries.len()).min(self.entries.len());
         self.entries.range(self.entries.len() - count..)
     }
@@ -197,12 +209,14 @@ impl History {
         self.entries.is_empty()
     }
 
-    /// Ferme le fichier : renvoie de quoi attendre (dans un thread) que tout soit écrit et
-    /// synchronisé sur le disque. L'historique reste utilisable en mémoire.
+    /// Ferme le fichier : renvoie de quoi attendre (dans un thread) que tout soit
+    /// écrit et synchronisé sur le disque. L'historique reste utilisable en
+    /// mémoire.
     pub fn close(&mut self) -> impl FnOnce() -> io::Result<()> + Send + 'static {
         let disk = self.disk.take();
         move || match disk {
-            // Fermer le canal dit au thread que c'est fini ; il écrit le reste et s'arrête.
+            // Fermer le canal dit au thread que c'est fini ; il écrit le reste et
+            // s'arrête.
             Some(Disk {
                 records, writer, ..
             }) => {
@@ -223,7 +237,8 @@ struct DiskWriter {
     file: File,
     /// Taille actuelle du fichier.
     size: u64,
-    /// Vrai si le fichier se termine par un enregistrement coupé (écriture interrompue).
+    /// Vrai si le fichier se termine par un enregistrement coupé (écriture
+    /// interrompue).
     torn: bool,
     /// Vrai pendant une série d'échecs (disque plein) : on ne prévient qu'une fois.
     failing: bool,
@@ -244,22 +259,27 @@ impl DiskWriter {
         self.file.sync_all()
     }
 
-    /// Ajoute un enregistrement. En cas d'échec (disque plein…), le salon continue : on
-    /// prévient une fois, et le prochain enregistrement commencera par un `\n` pour clore
-    /// celui qui a pu être écrit à moitié. Aucun enregistrement n'est jamais collé à un autre.
+    /// Ajoute un enregistrement. En cas d'échec (disque plein…), le salon continue :
+    /// on prévient une fois, et le prochain enregistrement commencera par un `\n`
+    /// pour clore celui qui a pu être écrit à moitié. Aucun enregistrement n'est
+    /// jamais collé à un autre.
     fn append(&mut self, entry: Entry) {
         let mut record = Vec::with_capacity(entry.text.len() + 64);
         if self.torn {
             record.push(b'\n');
         }
         // Sérialiser une structure de chaînes et d'entiers ne peut pas échouer.
-        serde_json::to_writer(&mut record, &entry).expect("un Entry se sérialise toujours");
+        serde_json::to_writer(&mut record, &entry)
+            .expect("un Entry se sérialise toujours");
         record.push(b'\n');
         self.remember(entry);
         match self.file.write_all(&record) {
             Ok(()) => {
                 if self.failing {
-                    info!("l'écriture de l'historique {} reprend", self.path.display());
+                    info!(
+                        "l'écriture de l'historique {} reprend",
+                        self.path.display()
+                    );
                 }
                 self.failing = false;
                 self.torn = false;
@@ -290,9 +310,9 @@ impl DiskWriter {
         }
     }
 
-    /// Réécrit le fichier avec seulement les derniers messages, dans un fichier temporaire
-    /// renommé ensuite : à chaque instant, le fichier sur le disque est complet, l'ancien ou
-    /// le nouveau (`rename` remplace d'un coup).
+    /// Réécrit le fichier avec seulement les derniers messages, dans un fichier
+    /// temporaire renommé ensuite : à chaque instant, le fichier sur le disque
+    /// est complet, l'ancien ou le nouveau (`rename` remplace d'un coup).
     fn compact(&mut self) {
         let temporary = self.path.with_extension("compaction");
         let written = (|| {
@@ -340,14 +360,16 @@ struct Loaded {
     entries: VecDeque<Entry>,
     /// Vrai si le fichier se termine proprement par un `\n`.
     complete: bool,
-    /// Lignes illisibles (corrompues, trop longues, pseudo invalide), et la première.
+    /// Lignes illisibles (corrompues, trop longues, pseudo invalide), et la
+    /// première.
     unreadable: u64,
     first_unreadable: u64,
 }
 
-/// Relit le fichier ligne par ligne en ne gardant que les `capacity` dernières entrées : la
-/// mémoire reste bornée même pour un fichier énorme. Les lignes illisibles sont comptées,
-/// pas signalées une à une : un fichier de 100 Mo de n'importe quoi donne UNE ligne de journal.
+/// Relit le fichier ligne par ligne en ne gardant que les `capacity` dernières
+/// entrées : la mémoire reste bornée même pour un fichier énorme. Les lignes
+/// illisibles sont comptées, pas signalées une à une : un fichier de 100 Mo de
+/// n'importe quoi donne UNE ligne de journal.
 fn load(mut reader: impl BufRead, capacity: usize) -> io::Result<Loaded> {
     let mut loaded = Loaded {
         entries: VecDeque::new(),
@@ -358,7 +380,8 @@ fn load(mut reader: impl BufRead, capacity: usize) -> io::Result<Loaded> {
     let mut record = Vec::new();
     for number in 1.. {
         record.clear();
-        // `take` borne la lecture : une « ligne » de plusieurs Gio sans `\n` ne passe pas.
+        // `take` borne la lecture : une « ligne » de plusieurs Gio sans `\n` ne passe
+        // pas.
         let read = (&mut reader)
             .take(MAX_RECORD as u64 + 1)
             .read_until(b'\n', &mut record)?;
@@ -392,8 +415,9 @@ fn load(mut reader: impl BufRead, capacity: usize) -> io::Result<Loaded> {
     Ok(loaded)
 }
 
-/// Un enregistrement relu, nettoyé comme un message neuf : le fichier a pu être modifié à
-/// la main, il ne doit pas servir à glisser un faux pseudo ou des caractères de contrôle.
+/// Un enregistrement relu, nettoyé comme un message neuf : le fichier a pu être
+/// modifié à la main, il ne doit pas servir à glisser un faux pseudo ou des
+/// caractères de contrôle.
 fn parse_entry(record: &[u8]) -> Option<Entry> {
     let entry: Entry = serde_json::from_slice(record).ok()?;
     validate_nick(&entry.from).ok()?;
@@ -401,8 +425,8 @@ fn parse_entry(record: &[u8]) -> Option<Entry> {
     (!text.is_empty()).then_some(Entry { text, ..entry })
 }
 
-/// Saute la fin d'une ligne trop longue, par petits morceaux. Renvoie vrai si un `\n` a été
-/// trouvé.
+/// Saute la fin d'une ligne trop longue, par petits morceaux. Renvoie vrai si un `\n`
+/// a été trouvé.
 fn skip_line(reader: &mut impl BufRead) -> io::Result<bool> {
     loop {
         let buffer = reader.fill_buf()?;
@@ -493,7 +517,8 @@ mod tests {
                 .duration_since(UNIX_EPOCH)
                 .unwrap()
                 .as_nanos();
-            let name = format!("lesson05-{name}-{}-{nanos}.jsonl", std::process::id());
+            let name =
+                format!("lesson05-{name}-{}-{nanos}.jsonl", std::process::id());
             TempPath(std::env::temp_dir().join(name))
         }
     }
@@ -549,13 +574,14 @@ mod tests {
         );
     }
 
-    /// Un disque plein, pour de vrai : sous Linux, toute écriture dans `/dev/full` échoue
-    /// avec ENOSPC (« No space left on device »).
+    /// Un disque plein, pour de vrai : sous Linux, toute écriture dans `/dev/full`
+    /// échoue avec ENOSPC (« No space left on device »).
     #[cfg(target_os = "linux")]
     #[test]
     fn un_disque_plein_n_arrete_rien_et_aucun_enregistrement_n_est_colle() {
         let path = TempPath::new("disque-plein");
-        fs::write(&path.0, "{\"time\":1,\"from\":\"a\",\"text\":\"avant\"}\n").unwrap();
+        fs::write(&path.0, "{\"time\":1,\"from\":\"a\",\"text\":\"avant\"}\n")
+            .unwrap();
         let file = OpenOptions::new().append(true).open(&path.0).unwrap();
         let mut writer = DiskWriter {
             path: path.0.clone(),
@@ -579,8 +605,8 @@ mod tests {
         let reopened = History::open(10, &path.0, 1 << 20).unwrap();
         let all: Vec<_> = reopened.last(None).map(|e| e.text.clone()).collect();
         assert_eq!(all, ["avant", "après"]);
-        // Et au redémarrage, un disque encore plein n'empêche pas d'ouvrir : rien n'est
-        // écrit tant qu'il n'y a pas de message.
+        // Et au redémarrage, un disque encore plein n'empêche pas d'ouvrir : rien
+        // n'est écrit tant qu'il n'y a pas de message.
         let len = fs::metadata(&path.0).unwrap().len();
         drop(History::open(10, &path.0, 1 << 20).unwrap());
         assert_eq!(fs::metadata(&path.0).unwrap().len(), len);

@@ -1,7 +1,7 @@
 //! Programme de la leçon 05 : lit la ligne de commande, puis appelle la bibliothèque.
-//! Toute la partie réseau est dans `lib.rs` et ses modules ; ici, on ne fait que régler le
-//! journal, attendre Ctrl+C et traduire les erreurs attendues en phrases françaises, avec
-//! `course_kit::cli` (voir la leçon 01).
+//! Toute la partie réseau est dans `lib.rs` et ses modules ; ici, on ne fait que
+//! régler le journal, attendre Ctrl+C et traduire les erreurs attendues en phrases
+//! françaises, avec `course_kit::cli` (voir la leçon 01).
 
 use std::future::Future;
 use std::io::{self, ErrorKind, IsTerminal};
@@ -14,10 +14,13 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use course_kit::cli::{self, between, explain, resolve};
 use course_kit::show;
 use lesson05_chat::server::{
-    DEFAULT_HISTORY, DEFAULT_HISTORY_FILE_MAX, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CLIENTS,
-    DEFAULT_MAX_LINE, DEFAULT_MAX_PER_ADDRESS, DEFAULT_MAX_RATE, DEFAULT_REGISTER_TIMEOUT,
+    DEFAULT_HISTORY, DEFAULT_HISTORY_FILE_MAX, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CLIENTS, DEFAULT_MAX_LINE, DEFAULT_MAX_PER_ADDRESS, DEFAULT_MAX_RATE,
+    DEFAULT_REGISTER_TIMEOUT,
 };
-use lesson05_chat::{ChatServer, ClientEnd, Config, DEFAULT_ADDR, listen, run_client};
+use lesson05_chat::{
+    ChatServer, ClientEnd, Config, DEFAULT_ADDR, listen, run_client,
+};
 use tokio::net::TcpStream;
 use tracing::info;
 use tracing_subscriber::filter::{LevelFilter, Targets};
@@ -27,7 +30,8 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// Variable d'environnement lue quand `--oper-password` est absent.
 const OPER_PASSWORD_VAR: &str = "CHAT_OPER_PASSWORD";
 
-/// Leçon 05 : salon de discussion multi-clients sur tokio (pseudos, historique, commandes).
+/// Leçon 05 : salon de discussion multi-clients sur tokio (pseudos, historique,
+/// commandes).
 #[derive(Parser)]
 #[command(
     name = "lesson05-chat",
@@ -51,17 +55,19 @@ enum Command {
     /// Démarre le serveur du salon (commande par défaut ; alias : serveur)
     #[command(alias = "serveur")]
     Server(ServerArgs),
-    /// Rejoint un salon : ce que vous tapez part, ce qui arrive s'affiche (/quit pour partir)
+    /// Rejoint un salon : ce que vous tapez part, ce qui arrive s'affiche (/quit pour
+    /// partir)
     Client(ClientArgs),
 }
 
 // ANCHOR: server_args
-// Chaque valeur par défaut est écrite une seule fois, dans `server.rs` (`DEFAULT_…`) : l'aide
-// ci-dessous la cite, `Config::default()` l'utilise. Les bornes, elles, ne servent qu'ici.
+// Chaque valeur par défaut est écrite une seule fois, dans `server.rs`
+// (`DEFAULT_…`) : l'aide ci-dessous la cite, `Config::default()` l'utilise. Les
+// bornes, elles, ne servent qu'ici.
 #[derive(Args)]
 struct ServerArgs {
-    /// Adresse d'écoute : 127.0.0.1:7777 (défaut, cette machine seulement), 0.0.0.0:7777 pour
-    /// le réseau local, [::]:7777 pour IPv4 et IPv6
+    /// Adresse d'écoute : 127.0.0.1:7777 (défaut, cette machine seulement),
+    /// 0.0.0.0:7777 pour le réseau local, [::]:7777 pour IPv4 et IPv6
     #[arg(long, default_value = DEFAULT_ADDR, hide_default_value = true)]
     addr: String,
 
@@ -90,8 +96,8 @@ struct ServerArgs {
                           messages seulement", DEFAULT_HISTORY_FILE_MAX / (1024 * 1024)))]
     history_file: Option<PathBuf>,
 
-    /// Mot de passe de /oper (sinon la variable CHAT_OPER_PASSWORD ; sans l'un ni l'autre,
-    /// /oper et /kill sont désactivés)
+    /// Mot de passe de /oper (sinon la variable CHAT_OPER_PASSWORD ; sans l'un ni
+    /// l'autre, /oper et /kill sont désactivés)
     #[arg(long, value_name = "MOT_DE_PASSE")]
     oper_password: Option<String>,
 
@@ -120,7 +126,8 @@ struct ServerArgs {
                           déconnecté, de 1 à 604800 (défaut : {})", DEFAULT_IDLE_TIMEOUT.as_secs()))]
     idle_timeout: u64,
 
-    /// Journal plus détaillé : -v montre aussi les messages, -vv tout (RUST_LOG a priorité)
+    /// Journal plus détaillé : -v montre aussi les messages, -vv tout (RUST_LOG a
+    /// priorité)
     #[arg(short, action = ArgAction::Count)]
     verbose: u8,
 }
@@ -142,7 +149,9 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
-            return cli::finish(Err(format!("impossible de démarrer tokio : {err}.")));
+            return cli::finish(Err(format!(
+                "impossible de démarrer tokio : {err}."
+            )));
         }
     };
     let result = runtime.block_on(async {
@@ -152,8 +161,9 @@ fn main() -> ExitCode {
             Some(Command::Client(client)) => run_client_cli(client).await,
         }
     });
-    // Une lecture du clavier peut être en cours dans un thread de tokio (l'entrée standard
-    // n'a pas de version vraiment asynchrone) : on n'attend pas qu'elle se termine.
+    // Une lecture du clavier peut être en cours dans un thread de tokio (l'entrée
+    // standard n'a pas de version vraiment asynchrone) : on n'attend pas qu'elle
+    // se termine.
     runtime.shutdown_background();
     cli::finish(result)
 }
@@ -198,17 +208,18 @@ async fn run_server(args: ServerArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Affiche l'adresse d'écoute (la première ligne : avec `--addr 127.0.0.1:0`, c'est le noyau
-/// qui choisit le port, et seul le serveur le connaît) et comment rejoindre le salon. C'est ce
-/// que le programme dit à la personne qui l'a lancé : la sortie standard, avec `show!` ; le
-/// journal (`tracing`), lui, va sur la sortie d'erreur.
+/// Affiche l'adresse d'écoute (la première ligne : avec `--addr 127.0.0.1:0`, c'est
+/// le noyau qui choisit le port, et seul le serveur le connaît) et comment rejoindre
+/// le salon. C'est ce que le programme dit à la personne qui l'a lancé : la sortie
+/// standard, avec `show!` ; le journal (`tracing`), lui, va sur la sortie d'erreur.
 fn print_banner(local: SocketAddr) {
     show!("Salon de discussion en écoute sur {local} (Ctrl+C pour l'arrêter).");
     let addr_option = match local.to_string().as_str() {
         DEFAULT_ADDR => String::new(),
         other => format!(" --addr {other}"),
     };
-    // On écoute sur toutes les interfaces (0.0.0.0) : depuis cette machine, 127.0.0.1 marche.
+    // On écoute sur toutes les interfaces (0.0.0.0) : depuis cette machine, 127.0.0.1
+    // marche.
     let nc_host = if local.ip().is_unspecified() {
         "127.0.0.1".to_owned()
     } else {
@@ -227,15 +238,17 @@ fn print_banner(local: SocketAddr) {
             local.port()
         );
     } else {
-        show!("Ouvert au réseau : les autres utilisent l'adresse IP de cette machine.");
+        show!(
+            "Ouvert au réseau : les autres utilisent l'adresse IP de cette machine."
+        );
     }
 }
 
 /// Se termine au premier Ctrl+C (SIGINT) ou, sous Unix, au premier SIGTERM (`kill`).
 ///
-/// L'écoute des signaux est installée TOUT DE SUITE, à l'appel, et non quand le serveur
-/// commence à attendre : sinon un `kill` arrivé juste après l'affichage de l'adresse tuerait
-/// le serveur sans qu'il ait prévenu personne.
+/// L'écoute des signaux est installée TOUT DE SUITE, à l'appel, et non quand le
+/// serveur commence à attendre : sinon un `kill` arrivé juste après l'affichage de
+/// l'adresse tuerait le serveur sans qu'il ait prévenu personne.
 fn shutdown_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
     {
@@ -269,15 +282,17 @@ fn shutdown_signal() -> impl Future<Output = ()> {
     }
 }
 
-/// Le journal va sur la sortie d'erreur : niveau `info` (connexions, pseudos, départs),
-/// `debug` avec -v (les messages aussi), `trace` avec -vv. `RUST_LOG` a priorité.
+/// Le journal va sur la sortie d'erreur : niveau `info` (connexions, pseudos,
+/// départs), `debug` avec -v (les messages aussi), `trace` avec -vv. `RUST_LOG` a
+/// priorité.
 fn init_logging(verbose: u8) {
     let level = match verbose {
         0 => LevelFilter::INFO,
         1 => LevelFilter::DEBUG,
         _ => LevelFilter::TRACE,
     };
-    // RUST_LOG=debug, ou RUST_LOG=lesson05_chat=trace : un niveau, global ou par module.
+    // RUST_LOG=debug, ou RUST_LOG=lesson05_chat=trace : un niveau, global ou par
+    // module.
     let filter = std::env::var("RUST_LOG")
         .ok()
         .and_then(|directives| directives.parse::<Targets>().ok())
@@ -295,13 +310,22 @@ fn init_logging(verbose: u8) {
 
 async fn run_client_cli(args: ClientArgs) -> Result<(), String> {
     let addr = resolve(&args.addr)?;
-    // Sans délai, une adresse injoignable du réseau local ferait attendre deux minutes.
-    let stream = match tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(addr)).await
-    {
-        Ok(connected) => connected.map_err(|err| explain(&err, addr))?,
-        Err(_) => return Err(format!("le serveur {addr} ne répond pas (10 s d'attente).")),
-    };
-    show!("Connecté à {addr}. Tapez vos messages, /help pour l'aide, /quit pour partir.");
+    // Sans délai, une adresse injoignable du réseau local ferait attendre deux
+    // minutes.
+    let stream =
+        match tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(addr))
+            .await
+        {
+            Ok(connected) => connected.map_err(|err| explain(&err, addr))?,
+            Err(_) => {
+                return Err(format!(
+                    "le serveur {addr} ne répond pas (10 s d'attente)."
+                ));
+            }
+        };
+    show!(
+        "Connecté à {addr}. Tapez vos messages, /help pour l'aide, /quit pour partir."
+    );
     let end = run_client(
         stream,
         args.nick.as_deref(),

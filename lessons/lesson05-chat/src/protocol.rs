@@ -1,8 +1,9 @@
-//! Le protocole du salon, sans aucune socket : découper le flux en lignes, reconnaître les
-//! commandes, valider les pseudos, neutraliser les caractères dangereux, mettre en forme les
-//! lignes envoyées et rédiger chaque phrase du serveur. Ce sont des fonctions pures, testées
-//! une par une en bas du fichier : tout ce que le serveur écrit sur le réseau passe par ici, si
-//! bien que ce fichier EST la documentation exacte du protocole.
+//! Le protocole du salon, sans aucune socket : découper le flux en lignes,
+//! reconnaître les commandes, valider les pseudos, neutraliser les caractères
+//! dangereux, mettre en forme les lignes envoyées et rédiger chaque phrase du
+//! serveur. Ce sont des fonctions pures, testées une par une en bas du fichier : tout
+//! ce que le serveur écrit sur le réseau passe par ici, si bien que ce fichier EST la
+//! documentation exacte du protocole.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -23,48 +24,53 @@ pub const GREETING: &str =
     "*** Salon « Réseau en Rust ». Une fois inscrit, tapez /help pour l'aide.\n";
 
 /// La question posée à la connexion, puis après chaque pseudo refusé.
-pub const NICK_PROMPT: &str =
-    "*** Votre pseudo ? (1 à 16 caractères : lettres sans accent, chiffres, _ ou -)\n";
+pub const NICK_PROMPT: &str = "*** Votre pseudo ? (1 à 16 caractères : lettres sans accent, chiffres, _ ou -)\n";
 
-/// Préfixe de toutes les notices du serveur. Un pseudo ne peut pas contenir `*` : aucune ligne
-/// d'utilisateur (toujours préfixée par `pseudo: `) ne peut donc commencer ainsi.
+/// Préfixe de toutes les notices du serveur. Un pseudo ne peut pas contenir `*` :
+/// aucune ligne d'utilisateur (toujours préfixée par `pseudo: `) ne peut donc
+/// commencer ainsi.
 pub const NOTICE_PREFIX: &str = "***";
 
 // ANCHOR: line_codec
 /// Ce que le découpeur de lignes extrait du flux d'octets.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Line {
-    /// Une ligne complète, sans son `\n` ni son éventuel `\r` final. Ce sont des octets
-    /// bruts : la validité UTF-8 est vérifiée ensuite, pour pouvoir répondre par une erreur
-    /// au lieu de couper la connexion.
+    /// Une ligne complète, sans son `\n` ni son éventuel `\r` final. Ce sont des
+    /// octets bruts : la validité UTF-8 est vérifiée ensuite, pour pouvoir
+    /// répondre par une erreur au lieu de couper la connexion.
     Bytes(BytesMut),
-    /// Une ligne plus longue que la limite : elle est jetée, octet par octet s'il le faut.
+    /// Une ligne plus longue que la limite : elle est jetée, octet par octet s'il le
+    /// faut.
     TooLong,
 }
 
 /// Découpe un flux TCP en lignes, avec une longueur maximale.
 ///
-/// TCP transporte des octets, pas des messages : une ligne peut arriver en dix morceaux et dix
-/// lignes dans un seul morceau. Les serveurs des documents traitent chaque `recv(1024)` comme
-/// UN message : ils coupent les longues lignes et collent les rafales. Le découpeur garde les octets reçus dans un tampon et ne rend
-/// une ligne que lorsque son `\n` est arrivé. Sans limite, un client qui n'envoie jamais de
-/// `\n` ferait grossir ce tampon sans fin : au-delà de `max_len` octets, on signale
-/// [`Line::TooLong`] une fois et on jette tout jusqu'au prochain `\n`.
+/// TCP transporte des octets, pas des messages : une ligne peut arriver en dix
+/// morceaux et dix lignes dans un seul morceau. Les serveurs des documents traitent
+/// chaque `recv(1024)` comme UN message : ils coupent les longues lignes et collent
+/// les rafales. Le découpeur garde les octets reçus dans un tampon et ne rend
+/// une ligne que lorsque son `\n` est arrivé. Sans limite, un client qui n'envoie
+/// jamais de `\n` ferait grossir ce tampon sans fin : au-delà de `max_len` octets, on
+/// signale [`Line::TooLong`] une fois et on jette tout jusqu'au prochain `\n`.
 ///
-/// On pourrait utiliser `LinesCodec::new_with_max_length` de tokio-util, mais il rend des
-/// `String` : de l'UTF-8 invalide y devient une erreur qui termine le flux, donc la connexion.
+/// On pourrait utiliser `LinesCodec::new_with_max_length` de tokio-util, mais il rend
+/// des `String` : de l'UTF-8 invalide y devient une erreur qui termine le flux, donc
+/// la connexion.
 #[derive(Debug)]
 pub struct LineCodec {
     max_len: usize,
-    /// Où reprendre la recherche du `\n` : les octets d'avant ont déjà été examinés. Sans cela,
-    /// un client qui envoie un octet à la fois ferait relire tout le tampon à chaque octet.
+    /// Où reprendre la recherche du `\n` : les octets d'avant ont déjà été examinés.
+    /// Sans cela, un client qui envoie un octet à la fois ferait relire tout le
+    /// tampon à chaque octet.
     searched: usize,
     /// Vrai quand on jette la fin d'une ligne trop longue.
     discarding: bool,
 }
 
 impl LineCodec {
-    /// Un découpeur qui refuse les lignes de plus de `max_len` octets (sans compter `\r\n`).
+    /// Un découpeur qui refuse les lignes de plus de `max_len` octets (sans compter
+    /// `\r\n`).
     pub fn new(max_len: usize) -> Self {
         LineCodec {
             max_len,
@@ -82,8 +88,9 @@ impl Decoder for LineCodec {
         loop {
             let newline = buffer[self.searched..].iter().position(|&b| b == b'\n');
             let Some(offset) = newline else {
-                // Pas encore de fin de ligne. On garde au plus max_len + 1 octets (la ligne
-                // et un éventuel `\r`) : au-delà, la ligne est trop longue de toute façon.
+                // Pas encore de fin de ligne. On garde au plus max_len + 1 octets (la
+                // ligne et un éventuel `\r`) : au-delà, la ligne est
+                // trop longue de toute façon.
                 if self.discarding || buffer.len() > self.max_len + 1 {
                     buffer.clear();
                     self.searched = 0;
@@ -100,7 +107,8 @@ impl Decoder for LineCodec {
             self.searched = 0;
             let mut line = buffer.split_to(end + 1);
             if self.discarding {
-                // Fin de la ligne trop longue, déjà signalée : on reprend normalement.
+                // Fin de la ligne trop longue, déjà signalée : on reprend
+                // normalement.
                 self.discarding = false;
                 continue;
             }
@@ -119,8 +127,8 @@ impl Decoder for LineCodec {
         if let Some(line) = self.decode(buffer)? {
             return Ok(Some(line));
         }
-        // Le client a fermé sans `\n` final (Ctrl+D au milieu d'une ligne dans `nc`) : la
-        // dernière ligne compte quand même.
+        // Le client a fermé sans `\n` final (Ctrl+D au milieu d'une ligne dans
+        // `nc`) : la dernière ligne compte quand même.
         if buffer.is_empty() || self.discarding {
             buffer.clear();
             return Ok(None);
@@ -148,7 +156,9 @@ impl fmt::Display for NickError {
             NickError::TooLong => {
                 write!(f, "le pseudo dépasse {MAX_NICK_LEN} caractères")
             }
-            NickError::InvalidChar(' ') => write!(f, "un pseudo ne contient pas d'espace"),
+            NickError::InvalidChar(' ') => {
+                write!(f, "un pseudo ne contient pas d'espace")
+            }
             NickError::InvalidChar(c) => write!(
                 f,
                 "« {} » est interdit (lettres sans accent, chiffres, _ ou -)",
@@ -158,11 +168,13 @@ impl fmt::Display for NickError {
     }
 }
 
-/// Vérifie un pseudo : 1 à 16 caractères parmi les lettres ASCII, les chiffres, `_` et `-`.
+/// Vérifie un pseudo : 1 à 16 caractères parmi les lettres ASCII, les chiffres, `_`
+/// et `-`.
 ///
-/// ASCII seulement : avec Unicode, « аlice » (dont le « а » est cyrillique) s'afficherait
-/// exactement comme « alice » et pourrait se faire passer pour elle. L'unicité, elle, est
-/// vérifiée par le serveur sans tenir compte de la casse (voir [`nick_key`]).
+/// ASCII seulement : avec Unicode, « аlice » (dont le « а » est cyrillique)
+/// s'afficherait exactement comme « alice » et pourrait se faire passer pour elle.
+/// L'unicité, elle, est vérifiée par le serveur sans tenir compte de la casse (voir
+/// [`nick_key`]).
 pub fn validate_nick(nick: &str) -> Result<(), NickError> {
     if let Some(bad) = nick
         .chars()
@@ -177,8 +189,9 @@ pub fn validate_nick(nick: &str) -> Result<(), NickError> {
     }
 }
 
-/// La clé sous laquelle le serveur range un pseudo : « Alice » et « alice » sont la même
-/// personne, sinon on pourrait se faire passer pour quelqu'un en changeant une majuscule.
+/// La clé sous laquelle le serveur range un pseudo : « Alice » et « alice » sont la
+/// même personne, sinon on pourrait se faire passer pour quelqu'un en changeant une
+/// majuscule.
 pub fn nick_key(nick: &str) -> String {
     nick.to_ascii_lowercase()
 }
@@ -229,7 +242,8 @@ impl fmt::Display for CommandError {
     }
 }
 
-/// Interprète une ligne. `Ok(None)` pour une ligne vide (ou faite d'espaces), qu'on ignore.
+/// Interprète une ligne. `Ok(None)` pour une ligne vide (ou faite d'espaces), qu'on
+/// ignore.
 ///
 /// Les noms de commande ne tiennent pas compte de la casse : `/MSG` vaut `/msg`.
 pub fn parse_line(line: &str) -> Result<Option<Command<'_>>, CommandError> {
@@ -237,9 +251,10 @@ pub fn parse_line(line: &str) -> Result<Option<Command<'_>>, CommandError> {
     if line.trim_start().is_empty() {
         return Ok(None);
     }
-    // `exit` seul sur sa ligne, comme dans le document 02 : c'est un `/quit`. Le document
-    // compare `recv(1024).decode() == 'exit'` : avec `nc`, qui envoie « exit\n », l'égalité
-    // n'est jamais vraie. On compare ici la LIGNE, sans son `\n`.
+    // `exit` seul sur sa ligne, comme dans le document 02 : c'est un `/quit`. Le
+    // document compare `recv(1024).decode() == 'exit'` : avec `nc`, qui envoie
+    // « exit\n », l'égalité n'est jamais vraie. On compare ici la LIGNE, sans son
+    // `\n`.
     if line.trim_start() == "exit" {
         return Ok(Some(Command::Quit(None)));
     }
@@ -256,7 +271,9 @@ pub fn parse_line(line: &str) -> Result<Option<Command<'_>>, CommandError> {
             _ => return Err(CommandError::Usage("/nick NOUVEAU_PSEUDO")),
         },
         "msg" => match split_word(args) {
-            (to, text) if !to.is_empty() && !text.is_empty() => Command::Msg { to, text },
+            (to, text) if !to.is_empty() && !text.is_empty() => {
+                Command::Msg { to, text }
+            }
             _ => return Err(CommandError::Usage("/msg PSEUDO TEXTE")),
         },
         "who" => Command::Who,
@@ -264,7 +281,11 @@ pub fn parse_line(line: &str) -> Result<Option<Command<'_>>, CommandError> {
             "" => Command::History(None),
             count => match count.parse() {
                 Ok(count) => Command::History(Some(count)),
-                Err(_) => return Err(CommandError::Usage("/history [N] (N entier positif)")),
+                Err(_) => {
+                    return Err(CommandError::Usage(
+                        "/history [N] (N entier positif)",
+                    ));
+                }
             },
         },
         "help" => Command::Help,
@@ -316,13 +337,14 @@ pub const HELP: &str = "\
 // ANCHOR: sanitize
 /// Neutralise ce qui pourrait piloter le terminal des autres au lieu de s'y afficher.
 ///
-/// Un terminal interprète certains caractères : ESC (`\x1b`) ouvre une séquence qui change les
-/// couleurs, efface l'écran, renomme la fenêtre ou fait répondre le terminal ; un `\r` seul
-/// ramène au début de la ligne, si bien que « salut\rbob: je mens » s'afficherait
-/// « bob: je mens » ; NUL, BEL (la cloche)… Les caractères Unicode qui changent le sens
-/// d'écriture (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) retournent l'affichage de
-/// la suite de la ligne, et U+2028/U+2029 sont des fins de ligne pour certains programmes.
-/// Tous sont remplacés par `�` (U+FFFD), sauf la tabulation. Le message passe, inoffensif.
+/// Un terminal interprète certains caractères : ESC (`\x1b`) ouvre une séquence qui
+/// change les couleurs, efface l'écran, renomme la fenêtre ou fait répondre le
+/// terminal ; un `\r` seul ramène au début de la ligne, si bien que « salut\rbob: je
+/// mens » s'afficherait « bob: je mens » ; NUL, BEL (la cloche)… Les caractères
+/// Unicode qui changent le sens d'écriture (U+202A–U+202E, U+2066–U+2069, U+200E,
+/// U+200F, U+061C) retournent l'affichage de la suite de la ligne, et U+2028/U+2029
+/// sont des fins de ligne pour certains programmes. Tous sont remplacés par `�`
+/// (U+FFFD), sauf la tabulation. Le message passe, inoffensif.
 ///
 /// C'est LA règle du cours : les leçons 03, 04 et 05 et l'exercice 11 l'appliquent à
 /// l'identique, et les clients des leçons aussi, à ce qu'ils affichent.
@@ -351,12 +373,13 @@ fn is_dangerous(c: char) -> bool {
         )
 }
 
-/// Le texte d'un message tel que le salon le diffuse : neutralisé, chaque suite de blancs
-/// (espaces, tabulations…) réduite à une espace, sans blanc au début ni à la fin.
+/// Le texte d'un message tel que le salon le diffuse : neutralisé, chaque suite de
+/// blancs (espaces, tabulations…) réduite à une espace, sans blanc au début ni à la
+/// fin.
 ///
-/// Pourquoi réduire les blancs : une tabulation occupe de 1 à 8 colonnes selon l'endroit où
-/// elle tombe ; sans cela, on ne pourrait pas savoir où le terminal du lecteur va à la ligne
-/// (voir [`rows`]).
+/// Pourquoi réduire les blancs : une tabulation occupe de 1 à 8 colonnes selon
+/// l'endroit où elle tombe ; sans cela, on ne pourrait pas savoir où le terminal du
+/// lecteur va à la ligne (voir [`rows`]).
 pub fn clean(text: &str) -> String {
     let mut cleaned = String::with_capacity(text.len());
     for word in sanitize(text).split_whitespace() {
@@ -370,18 +393,21 @@ pub fn clean(text: &str) -> String {
 // ANCHOR_END: sanitize
 
 // ANCHOR: rows
-/// Met `text` en lignes d'au plus [`MAX_COLUMNS`] colonnes, CHACUNE précédée de `prefix`.
+/// Met `text` en lignes d'au plus [`MAX_COLUMNS`] colonnes, CHACUNE précédée de
+/// `prefix`.
 ///
-/// Un terminal de 80 colonnes replie une ligne plus longue : la suite s'affiche au début de la
-/// ligne suivante, comme si c'était une nouvelle ligne. Sans cette coupe, il suffirait de
-/// remplir un message d'espaces (ou de « xxxx ») jusqu'au bord pour que la fin s'affiche
-/// « *** bob a quitté le salon. » ou « bob: je mens » chez tout le monde. Ici, chaque ligne
-/// affichée commence par le vrai préfixe de son auteur.
+/// Un terminal de 80 colonnes replie une ligne plus longue : la suite s'affiche au
+/// début de la ligne suivante, comme si c'était une nouvelle ligne. Sans cette coupe,
+/// il suffirait de remplir un message d'espaces (ou de « xxxx ») jusqu'au bord pour
+/// que la fin s'affiche « *** bob a quitté le salon. » ou « bob: je mens » chez tout
+/// le monde. Ici, chaque ligne affichée commence par le vrai préfixe de son auteur.
 ///
-/// Les colonnes se comptent avec `unicode-width` : un idéogramme en occupe deux, un accent
-/// combinant aucune. On coupe après le dernier mot qui tient, ou au milieu d'un mot trop long.
+/// Les colonnes se comptent avec `unicode-width` : un idéogramme en occupe deux, un
+/// accent combinant aucune. On coupe après le dernier mot qui tient, ou au milieu
+/// d'un mot trop long.
 pub fn rows(prefix: &str, text: &str) -> String {
-    // Au moins 10 colonnes pour le texte, pour avancer même derrière un très long préfixe.
+    // Au moins 10 colonnes pour le texte, pour avancer même derrière un très long
+    // préfixe.
     let room = MAX_COLUMNS.saturating_sub(prefix.width()).max(10);
     let mut out = String::with_capacity(text.len() + prefix.len() + 1);
     let mut rest = text;
@@ -397,7 +423,8 @@ pub fn rows(prefix: &str, text: &str) -> String {
     }
 }
 
-/// Le début de `text` qui tient en `room` colonnes, et la suite (sans l'espace de la coupe).
+/// Le début de `text` qui tient en `room` colonnes, et la suite (sans l'espace de la
+/// coupe).
 fn split_row(text: &str, room: usize) -> (&str, &str) {
     let mut used = 0;
     let mut last_space = None;
@@ -428,10 +455,11 @@ pub fn clip(text: &str, columns: usize) -> Cow<'_, str> {
 // ANCHOR_END: rows
 
 // ANCHOR: format
-// Les lignes que le serveur envoie. Chaque ligne d'un utilisateur commence par le pseudo que le
-// SERVEUR connaît, suivi de « : » ; un pseudo ne contient ni espace, ni `:`, ni `*`, ni `[` :
-// aucun texte tapé ne peut donc imiter la ligne d'un autre ou une notice. Un long message
-// devient plusieurs lignes, chacune avec ce préfixe (voir [`rows`]).
+// Les lignes que le serveur envoie. Chaque ligne d'un utilisateur commence par le
+// pseudo que le SERVEUR connaît, suivi de « : » ; un pseudo ne contient ni espace, ni
+// `:`, ni `*`, ni `[` : aucun texte tapé ne peut donc imiter la ligne d'un autre ou
+// une notice. Un long message devient plusieurs lignes, chacune avec ce préfixe (voir
+// [`rows`]).
 
 /// `alice: texte` : un message public, tel que les autres le reçoivent.
 pub fn public_line(from: &str, text: &str) -> String {
@@ -443,16 +471,16 @@ pub fn private_line(from: &str, text: &str) -> String {
     rows(&format!("[privé] {from}: "), text)
 }
 
-/// `*** texte` : une notice du serveur, dont le texte vient du serveur seul (s'il est long,
-/// chaque ligne commence par `***`).
+/// `*** texte` : une notice du serveur, dont le texte vient du serveur seul (s'il est
+/// long, chaque ligne commence par `***`).
 pub fn notice(text: &str) -> String {
     rows(&format!("{NOTICE_PREFIX} "), text)
 }
 
-/// Une notice qui cite un texte de l'utilisateur (`before` + `quoted` + `after`) : elle tient
-/// TOUJOURS sur une ligne de 80 colonnes, la citation étant raccourcie s'il le faut. Coupée en
-/// deux, sa deuxième ligne commencerait par `***` suivi d'un texte choisi par l'utilisateur :
-/// une fausse notice.
+/// Une notice qui cite un texte de l'utilisateur (`before` + `quoted` + `after`) :
+/// elle tient TOUJOURS sur une ligne de 80 colonnes, la citation étant raccourcie
+/// s'il le faut. Coupée en deux, sa deuxième ligne commencerait par `***` suivi d'un
+/// texte choisi par l'utilisateur : une fausse notice.
 pub fn notice_quoting(before: &str, quoted: &str, after: &str) -> String {
     let fixed = NOTICE_PREFIX.len() + 1 + before.width() + after.width();
     let quoted = clip(quoted, MAX_COLUMNS.saturating_sub(fixed));
@@ -464,8 +492,9 @@ pub fn history_line(age_secs: u64, from: &str, text: &str) -> String {
     rows(&format!("[il y a {}] {from}: ", format_age(age_secs)), text)
 }
 
-/// Une durée lisible : « 12 s », « 5 min », « 3 h », « 2 j ». On affiche une durée plutôt
-/// qu'une heure : le serveur ne connaît pas le fuseau horaire de chaque client.
+/// Une durée lisible : « 12 s », « 5 min », « 3 h », « 2 j ». On affiche une durée
+/// plutôt qu'une heure : le serveur ne connaît pas le fuseau horaire de chaque
+/// client.
 pub fn format_age(secs: u64) -> String {
     match secs {
         0..60 => format!("{secs} s"),
@@ -477,10 +506,11 @@ pub fn format_age(secs: u64) -> String {
 // ANCHOR_END: format
 
 // ANCHOR: wording
-// Chaque phrase que le serveur écrit, au même endroit : on les relit d'un coup d'œil, et les
-// tests vérifient ces fonctions plutôt que des chaînes recopiées.
+// Chaque phrase que le serveur écrit, au même endroit : on les relit d'un coup d'œil,
+// et les tests vérifient ces fonctions plutôt que des chaînes recopiées.
 
-/// Un nouveau venu est inscrit ; c'est la PREMIÈRE ligne qu'il reçoit après son pseudo.
+/// Un nouveau venu est inscrit ; c'est la PREMIÈRE ligne qu'il reçoit après son
+/// pseudo.
 pub fn welcome(nick: &str, count: usize) -> String {
     notice(&format!(
         "Bienvenue, {nick} ! {} dans le salon (/who, /help).",
@@ -519,15 +549,20 @@ pub fn departure(nick: &str, why: &Departure) -> String {
             notice_quoting(&format!("{nick} a quitté le salon ("), reason, ").")
         }
         Departure::Disconnected => notice(&format!("{nick} s'est déconnecté(e).")),
-        Departure::Idle => notice(&format!("{nick} est parti(e) : inactif trop longtemps.")),
-        Departure::TooSlow => notice(&slow_reader(nick)),
-        Departure::Killed { by, reason } => {
-            notice_quoting(&format!("{nick} a été expulsé(e) par {by} ("), reason, ").")
+        Departure::Idle => {
+            notice(&format!("{nick} est parti(e) : inactif trop longtemps."))
         }
+        Departure::TooSlow => notice(&slow_reader(nick)),
+        Departure::Killed { by, reason } => notice_quoting(
+            &format!("{nick} a été expulsé(e) par {by} ("),
+            reason,
+            ").",
+        ),
     }
 }
 
-/// Le texte de la notice d'un lecteur trop lent, le même dans les leçons 03, 04 et 05.
+/// Le texte de la notice d'un lecteur trop lent, le même dans les leçons 03, 04 et
+/// 05.
 pub fn slow_reader(who: &str) -> String {
     format!("{who} ne lisait plus ses messages : déconnecté(e).")
 }
@@ -635,7 +670,9 @@ pub fn kicked(by: &str, reason: &str) -> String {
 }
 
 pub fn oper_disabled() -> String {
-    notice("Pas de mot de passe d'opérateur sur ce serveur : /oper et /kill désactivés.")
+    notice(
+        "Pas de mot de passe d'opérateur sur ce serveur : /oper et /kill désactivés.",
+    )
 }
 
 pub fn oper_wrong(wait: &str) -> String {
@@ -678,11 +715,11 @@ pub fn history_empty() -> String {
     notice("L'historique est vide.")
 }
 
-/// Un délai tel qu'un client le lit : « 30 s », « 10 min ». Quatre phrases du serveur en ont
-/// besoin (le délai d'inscription, le départ d'un inactif, la pénalité et le blocage de
-/// `/oper`), d'où une fonction. Un délai qui n'est pas un nombre entier de secondes s'écrit
-/// en millisecondes (« 200 ms ») : la ligne de commande n'en donne pas, mais `Config` l'accepte
-/// et les tests s'en servent pour ne pas attendre 30 s.
+/// Un délai tel qu'un client le lit : « 30 s », « 10 min ». Quatre phrases du serveur
+/// en ont besoin (le délai d'inscription, le départ d'un inactif, la pénalité et le
+/// blocage de `/oper`), d'où une fonction. Un délai qui n'est pas un nombre entier de
+/// secondes s'écrit en millisecondes (« 200 ms ») : la ligne de commande n'en donne
+/// pas, mais `Config` l'accepte et les tests s'en servent pour ne pas attendre 30 s.
 pub fn french_duration(delay: std::time::Duration) -> String {
     let secs = delay.as_secs();
     match delay.subsec_millis() {

@@ -1,20 +1,21 @@
-//! Les limites de vitesse : combien de lignes un client peut envoyer, et combien d'essais de
-//! mot de passe `/oper` il peut tenter.
+//! Les limites de vitesse : combien de lignes un client peut envoyer, et combien
+//! d'essais de mot de passe `/oper` il peut tenter.
 //!
 //! Aucune ne jette quoi que ce soit : quand un client va trop vite, le serveur cesse
-//! simplement de LIRE sa socket jusqu'à l'heure dite. Ses octets attendent dans le tampon de
-//! réception du noyau ; quand ce tampon est plein, TCP annonce une fenêtre nulle et c'est le
-//! programme du client qui attend dans son `send`. C'est la contre-pression : le trop rapide
-//! ralentit, rien n'est perdu, et les autres ne remarquent rien.
+//! simplement de LIRE sa socket jusqu'à l'heure dite. Ses octets attendent dans le
+//! tampon de réception du noyau ; quand ce tampon est plein, TCP annonce une fenêtre
+//! nulle et c'est le programme du client qui attend dans son `send`. C'est la
+//! contre-pression : le trop rapide ralentit, rien n'est perdu, et les autres ne
+//! remarquent rien.
 
 use std::time::{Duration, Instant};
 
 // ANCHOR: token_bucket
-/// Limite de débit (« seau à jetons ») : le seau contient au plus `capacity` jetons et se
-/// remplit de `per_second` jetons par seconde ; chaque ligne reçue en coûte un, quelle qu'elle
-/// soit (un message, une commande, une ligne trop longue ou invalide : les réponses d'erreur
-/// sont donc bornées elles aussi). On peut coller d'un coup une rafale d'une seconde ; au-delà,
-/// chaque ligne attend son jeton.
+/// Limite de débit (« seau à jetons ») : le seau contient au plus `capacity` jetons
+/// et se remplit de `per_second` jetons par seconde ; chaque ligne reçue en coûte un,
+/// quelle qu'elle soit (un message, une commande, une ligne trop longue ou invalide :
+/// les réponses d'erreur sont donc bornées elles aussi). On peut coller d'un coup une
+/// rafale d'une seconde ; au-delà, chaque ligne attend son jeton.
 #[derive(Debug)]
 pub(crate) struct TokenBucket {
     capacity: f64,
@@ -24,12 +25,14 @@ pub(crate) struct TokenBucket {
 }
 
 impl TokenBucket {
-    /// `per_second` lignes par seconde, par rafales d'une seconde ; 0 : pas de limite.
+    /// `per_second` lignes par seconde, par rafales d'une seconde ; 0 : pas de
+    /// limite.
     pub(crate) fn per_second(per_second: u32, now: Instant) -> TokenBucket {
         TokenBucket::new(f64::from(per_second), f64::from(per_second), now)
     }
 
-    /// Un seau de `capacity` jetons qui se remplit de `per_second` jetons par seconde.
+    /// Un seau de `capacity` jetons qui se remplit de `per_second` jetons par
+    /// seconde.
     pub(crate) fn new(capacity: f64, per_second: f64, now: Instant) -> TokenBucket {
         TokenBucket {
             capacity,
@@ -44,11 +47,12 @@ impl TokenBucket {
         if self.per_second <= 0.0 {
             return Ok(());
         }
-        let refill = now.saturating_duration_since(self.last).as_secs_f64() * self.per_second;
+        let refill =
+            now.saturating_duration_since(self.last).as_secs_f64() * self.per_second;
         self.tokens = (self.tokens + refill).min(self.capacity);
         self.last = now;
-        // La marge d'un milliardième absorbe les arrondis des calculs en virgule flottante : à
-        // l'heure annoncée par `Err`, le jeton est bien là.
+        // La marge d'un milliardième absorbe les arrondis des calculs en virgule
+        // flottante : à l'heure annoncée par `Err`, le jeton est bien là.
         if self.tokens >= 1.0 - 1e-9 {
             self.tokens = (self.tokens - 1.0).max(0.0);
             return Ok(());
@@ -58,7 +62,8 @@ impl TokenBucket {
 
     /// Vrai si le seau est plein : il ne retient plus rien du passé.
     pub(crate) fn is_full(&self, now: Instant) -> bool {
-        let refill = now.saturating_duration_since(self.last).as_secs_f64() * self.per_second;
+        let refill =
+            now.saturating_duration_since(self.last).as_secs_f64() * self.per_second;
         self.per_second <= 0.0 || self.tokens + refill >= self.capacity
     }
 }
@@ -73,11 +78,12 @@ pub(crate) const OPER_LOCKOUT: Duration = Duration::from_secs(10 * 60);
 
 /// Les échecs de `/oper` depuis une adresse.
 ///
-/// Sans limite, un script essaie des dizaines de milliers de mots de passe par seconde. Après
-/// chaque échec, la connexion n'est plus lue pendant un délai qui double (1 s, 2 s, 4 s…) ;
-/// après [`OPER_MAX_FAILURES`] échecs depuis la même adresse (toutes connexions confondues,
-/// sinon il suffirait d'en ouvrir d'autres), `/oper` y est refusé pendant [`OPER_LOCKOUT`].
-/// Il faudrait alors des siècles pour deviner un mot de passe de dix caractères.
+/// Sans limite, un script essaie des dizaines de milliers de mots de passe par
+/// seconde. Après chaque échec, la connexion n'est plus lue pendant un délai qui
+/// double (1 s, 2 s, 4 s…) ; après [`OPER_MAX_FAILURES`] échecs depuis la même
+/// adresse (toutes connexions confondues, sinon il suffirait d'en ouvrir d'autres),
+/// `/oper` y est refusé pendant [`OPER_LOCKOUT`]. Il faudrait alors des siècles pour
+/// deviner un mot de passe de dix caractères.
 #[derive(Debug, Default)]
 pub(crate) struct OperGuard {
     failures: u32,
@@ -108,8 +114,8 @@ impl OperGuard {
         }
     }
 
-    /// Enregistre un échec ; renvoie le délai de pénalité de la connexion, et si l'adresse
-    /// vient d'être bloquée.
+    /// Enregistre un échec ; renvoie le délai de pénalité de la connexion, et si
+    /// l'adresse vient d'être bloquée.
     pub(crate) fn fail(&mut self, now: Instant) -> (Duration, bool) {
         self.failures += 1;
         let penalty = Duration::from_secs(1 << (self.failures - 1).min(5));
@@ -128,9 +134,9 @@ impl OperGuard {
 // ANCHOR_END: oper_guard
 
 // ANCHOR: log_throttle
-/// Limite un message de journal à une ligne par seconde. Sans cela, un client qui provoque une
-/// erreur en boucle (mauvais mot de passe, connexion refusée) remplirait le disque du serveur
-/// de journaux : ce serait une autre façon de le faire tomber.
+/// Limite un message de journal à une ligne par seconde. Sans cela, un client qui
+/// provoque une erreur en boucle (mauvais mot de passe, connexion refusée) remplirait
+/// le disque du serveur de journaux : ce serait une autre façon de le faire tomber.
 #[derive(Debug, Default)]
 pub(crate) struct LogThrottle {
     last: Option<Instant>,
@@ -138,13 +144,12 @@ pub(crate) struct LogThrottle {
 }
 
 impl LogThrottle {
-    /// `Some(n)` s'il faut journaliser maintenant (`n` : combien de fois on s'est tu depuis la
-    /// dernière ligne), `None` s'il faut se taire.
+    /// `Some(n)` s'il faut journaliser maintenant (`n` : combien de fois on s'est tu
+    /// depuis la dernière ligne), `None` s'il faut se taire.
     pub(crate) fn allow(&mut self, now: Instant) -> Option<u64> {
-        if self
-            .last
-            .is_some_and(|last| now.saturating_duration_since(last) < Duration::from_secs(1))
-        {
+        if self.last.is_some_and(|last| {
+            now.saturating_duration_since(last) < Duration::from_secs(1)
+        }) {
             self.suppressed += 1;
             return None;
         }
@@ -195,7 +200,8 @@ mod tests {
         let now = Instant::now();
         let mut guard = OperGuard::default();
         let penalties: Vec<_> = (0..4).map(|_| guard.fail(now)).collect();
-        let secs: Vec<u64> = penalties.iter().map(|(delay, _)| delay.as_secs()).collect();
+        let secs: Vec<u64> =
+            penalties.iter().map(|(delay, _)| delay.as_secs()).collect();
         assert_eq!(secs, [1, 2, 4, 8]);
         assert!(penalties.iter().all(|(_, locked)| !locked));
         assert_eq!(guard.check(now), OperAttempt::Allowed);

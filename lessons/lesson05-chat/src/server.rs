@@ -1,14 +1,16 @@
-//! Le serveur du salon : ses réglages, la socket d'écoute, la boucle d'acceptation, l'accueil
-//! (ou le refus) de chaque nouveau venu, et l'arrêt propre.
+//! Le serveur du salon : ses réglages, la socket d'écoute, la boucle d'acceptation,
+//! l'accueil (ou le refus) de chaque nouveau venu, et l'arrêt propre.
 //!
 //! Trois règles font sa robustesse, chacune expliquée là où elle s'applique :
-//! 1. tout est borné, en octets : les connexions (par adresse et au total), la longueur des
-//!    lignes (le découpeur), la file d'envoi de chaque client, l'historique en mémoire et sur
-//!    le disque ;
-//! 2. personne n'attend personne : on ne fait jamais `.await` en tenant un verrou, et un
-//!    client trop rapide est ralenti (on cesse de le lire) au lieu de ralentir les autres ;
-//! 3. chaque fin de connexion passe par le même chemin (`Session::leave`), si bien que les
-//!    autres sont prévenus exactement une fois, quelle que soit la raison du départ.
+//! 1. tout est borné, en octets : les connexions (par adresse et au total), la
+//!    longueur des lignes (le découpeur), la file d'envoi de chaque client,
+//!    l'historique en mémoire et sur le disque ;
+//! 2. personne n'attend personne : on ne fait jamais `.await` en tenant un verrou, et
+//!    un client trop rapide est ralenti (on cesse de le lire) au lieu de ralentir les
+//!    autres ;
+//! 3. chaque fin de connexion passe par le même chemin (`Session::leave`), si bien
+//!    que les autres sont prévenus exactement une fois, quelle que soit la raison du
+//!    départ.
 
 use std::future::Future;
 use std::io;
@@ -35,12 +37,13 @@ pub const BACKLOG: i32 = 1024;
 const SEND_BUFFER: usize = 64 * 1024;
 
 // ANCHOR: config
-// Les réglages par défaut, écrits une seule fois : `Config::default()` et l'aide de la ligne de
-// commande (`main.rs`) les lisent ici.
+// Les réglages par défaut, écrits une seule fois : `Config::default()` et l'aide de
+// la ligne de commande (`main.rs`) les lisent ici.
 
 /// Connexions ouvertes au maximum, inscrites ou non.
 pub const DEFAULT_MAX_CLIENTS: usize = 200;
-/// Connexions au maximum depuis une même adresse : assez pour une classe derrière une box.
+/// Connexions au maximum depuis une même adresse : assez pour une classe derrière une
+/// box.
 pub const DEFAULT_MAX_PER_ADDRESS: usize = 64;
 /// Messages publics gardés et rejoués aux nouveaux venus.
 pub const DEFAULT_HISTORY: usize = 100;
@@ -60,35 +63,40 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 pub struct Config {
     /// Connexions ouvertes au maximum, inscrites ou non.
     pub max_clients: usize,
-    /// Connexions ouvertes au maximum depuis une même adresse (un /64 en IPv6). Assez pour
-    /// une classe entière derrière la box ou le NAT d'un établissement.
+    /// Connexions ouvertes au maximum depuis une même adresse (un /64 en IPv6).
+    /// Assez pour une classe entière derrière la box ou le NAT d'un
+    /// établissement.
     pub max_per_address: usize,
     /// Messages publics gardés en mémoire (et rejoués aux nouveaux venus).
     pub history_len: usize,
     /// Fichier où chaque message public est ajouté (JSON lines), relu au démarrage.
     pub history_file: Option<PathBuf>,
-    /// Taille maximale de ce fichier, en octets : au-delà, il est réécrit avec seulement les
-    /// `history_len` derniers messages (compaction).
+    /// Taille maximale de ce fichier, en octets : au-delà, il est réécrit avec
+    /// seulement les `history_len` derniers messages (compaction).
     pub history_file_max: u64,
     /// Mot de passe de `/oper` ; sans lui, personne ne peut devenir opérateur.
     pub oper_password: Option<String>,
     /// Longueur maximale d'une ligne reçue, en octets.
     pub max_line: usize,
-    /// Lignes par seconde qu'un client peut envoyer (0 : pas de limite). Au-delà, il est
-    /// ralenti : on cesse de le lire.
+    /// Lignes par seconde qu'un client peut envoyer (0 : pas de limite). Au-delà, il
+    /// est ralenti : on cesse de le lire.
     pub max_rate: u32,
-    /// Octets en attente pour un client au-delà desquels on cesse de le lire, et au-delà
-    /// desquels il est déconnecté si sa socket reste engorgée `backed_up_timeout`.
+    /// Octets en attente pour un client au-delà desquels on cesse de le lire, et
+    /// au-delà desquels il est déconnecté si sa socket reste engorgée
+    /// `backed_up_timeout`.
     pub soft_limit: usize,
-    /// Octets en attente pour un client au-delà desquels il est déconnecté sur-le-champ.
+    /// Octets en attente pour un client au-delà desquels il est déconnecté
+    /// sur-le-champ.
     pub hard_limit: usize,
     /// Durée d'engorgement tolérée au-delà de `soft_limit`.
     pub backed_up_timeout: Duration,
     /// Délai pour donner son pseudo, après quoi la connexion est fermée.
     pub register_timeout: Duration,
-    /// Un inscrit qui n'envoie plus rien pendant ce délai est déconnecté (sa place se libère).
+    /// Un inscrit qui n'envoie plus rien pendant ce délai est déconnecté (sa place
+    /// se libère).
     pub idle_timeout: Duration,
-    /// Temps laissé à chaque client pour recevoir ses derniers messages à la fermeture.
+    /// Temps laissé à chaque client pour recevoir ses derniers messages à la
+    /// fermeture.
     pub shutdown_grace: Duration,
 }
 
@@ -115,10 +123,11 @@ impl Default for Config {
 // ANCHOR_END: config
 
 // ANCHOR: listen
-/// Crée la socket d'écoute avec socket2, comme dans la leçon 01, puis la confie à tokio.
-/// Doit être appelée depuis le runtime tokio.
+/// Crée la socket d'écoute avec socket2, comme dans la leçon 01, puis la confie à
+/// tokio. Doit être appelée depuis le runtime tokio.
 pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    let socket =
+        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     #[cfg(unix)]
     socket.set_reuse_address(true)?;
     if addr.is_ipv6() {
@@ -126,7 +135,8 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
     }
     socket.bind(&addr.into())?;
     socket.listen(BACKLOG)?;
-    // tokio attend une socket non bloquante : c'est sa boucle d'événements qui attendra.
+    // tokio attend une socket non bloquante : c'est sa boucle d'événements qui
+    // attendra.
     socket.set_nonblocking(true)?;
     TcpListener::from_std(socket.into())
 }
@@ -151,7 +161,9 @@ impl ChatServer {
     /// Prépare le serveur. Échoue si le fichier d'historique ne peut être ouvert.
     pub fn new(config: Config) -> io::Result<ChatServer> {
         let history = match &config.history_file {
-            Some(path) => History::open(config.history_len, path, config.history_file_max)?,
+            Some(path) => {
+                History::open(config.history_len, path, config.history_file_max)?
+            }
             None => History::in_memory(config.history_len),
         };
         if !history.is_empty() {
@@ -163,7 +175,8 @@ impl ChatServer {
     }
 
     // ANCHOR: accept_loop
-    /// Accepte les clients jusqu'à ce que `shutdown` se termine, puis ferme proprement.
+    /// Accepte les clients jusqu'à ce que `shutdown` se termine, puis ferme
+    /// proprement.
     pub async fn run(
         self,
         listener: TcpListener,
@@ -181,8 +194,9 @@ impl ChatServer {
                 // Un client parti avant qu'on l'accepte : rien de grave.
                 Err(err) if err.kind() == io::ErrorKind::ConnectionAborted => {}
                 Err(err) => {
-                    // Le plus souvent « trop de fichiers ouverts » : la connexion attend dans
-                    // le backlog. On ne quitte surtout pas ; on laisse une petite pause pour
+                    // Le plus souvent « trop de fichiers ouverts » : la connexion
+                    // attend dans le backlog. On ne quitte
+                    // surtout pas ; on laisse une petite pause pour
                     // que des connexions se ferment, au lieu de tourner à vide.
                     warn!("accept() a échoué : {err} ; nouvel essai dans 100 ms");
                     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -197,8 +211,8 @@ impl ChatServer {
 }
 
 // ANCHOR: admit
-/// Donne une place au nouveau venu s'il en reste (au total et pour son adresse), et lance sa
-/// tâche. Sinon, une phrase d'explication et la connexion est fermée.
+/// Donne une place au nouveau venu s'il en reste (au total et pour son adresse), et
+/// lance sa tâche. Sinon, une phrase d'explication et la connexion est fermée.
 fn admit(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
     let place = match reserve(shared, peer.ip()) {
         Ok(place) => place,
@@ -209,10 +223,13 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
                 .lock()
                 .map_or(None, |mut log| log.allow(now));
             if let Some(suppressed) = log {
-                warn!("connexion de {peer} refusée ({suppressed} autres refus tus depuis)");
+                warn!(
+                    "connexion de {peer} refusée ({suppressed} autres refus tus depuis)"
+                );
             }
-            // La socket est neuve, son tampon d'envoi vide : cette écriture non bloquante
-            // passe d'un coup. Puis `stream` est détruit et la connexion fermée.
+            // La socket est neuve, son tampon d'envoi vide : cette écriture non
+            // bloquante passe d'un coup. Puis `stream` est détruit et la
+            // connexion fermée.
             let _ = stream.try_write(refusal.as_bytes());
             return;
         }
@@ -220,8 +237,9 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
     if let Err(err) = tune(&stream) {
         debug!("réglage de la socket de {peer} impossible : {err}");
     }
-    // Chaque connexion a son jeton d'annulation, enfant de celui de l'arrêt : annuler le
-    // parent (Ctrl+C) annule tous les enfants, annuler un enfant (expulsion) n'annule que lui.
+    // Chaque connexion a son jeton d'annulation, enfant de celui de l'arrêt : annuler
+    // le parent (Ctrl+C) annule tous les enfants, annuler un enfant (expulsion)
+    // n'annule que lui.
     let cancel = shared.shutdown.child_token();
     let task_shared = Arc::clone(shared);
     shared.tasks.spawn(async move {
@@ -230,8 +248,8 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
     });
 }
 
-/// La place d'une connexion : une place du total, et une de son adresse. La rendre (la
-/// détruire) libère les deux.
+/// La place d'une connexion : une place du total, et une de son adresse. La rendre
+/// (la détruire) libère les deux.
 struct Place {
     shared: Arc<Shared>,
     address: IpAddr,
@@ -244,7 +262,8 @@ impl Drop for Place {
     }
 }
 
-/// Réserve une place pour une connexion venue de `ip`, ou dit pourquoi c'est impossible.
+/// Réserve une place pour une connexion venue de `ip`, ou dit pourquoi c'est
+/// impossible.
 fn reserve(shared: &Arc<Shared>, ip: IpAddr) -> Result<Place, String> {
     let config = &shared.config;
     let Ok(total) = Arc::clone(&shared.connections).try_acquire_owned() else {
@@ -271,17 +290,19 @@ fn reserve(shared: &Arc<Shared>, ip: IpAddr) -> Result<Place, String> {
 /// Règle la socket d'un client.
 fn tune(stream: &TcpStream) -> io::Result<()> {
     // Sans TCP_NODELAY, l'algorithme de Nagle retient les petits paquets en attendant
-    // l'accusé de réception du précédent : une ligne de chat attendrait au moins 40 ms.
+    // l'accusé de réception du précédent : une ligne de chat attendrait au moins 40
+    // ms.
     stream.set_nodelay(true)?;
     let socket = SockRef::from(stream);
-    // Un tampon d'envoi FIXE : laissé à lui-même, le noyau l'agrandit jusqu'à plusieurs Mio
-    // par connexion, et un client qui ne lit pas immobiliserait autant de mémoire du noyau.
-    // 64 Kio suffisent largement à un salon, et ce qui ne tient pas reste dans NOTRE file,
-    // comptée en octets (voir `connection.rs`).
+    // Un tampon d'envoi FIXE : laissé à lui-même, le noyau l'agrandit jusqu'à
+    // plusieurs Mio par connexion, et un client qui ne lit pas immobiliserait
+    // autant de mémoire du noyau. 64 Kio suffisent largement à un salon, et ce
+    // qui ne tient pas reste dans NOTRE file, comptée en octets (voir
+    // `connection.rs`).
     socket.set_send_buffer_size(SEND_BUFFER)?;
-    // Keepalive : un client dont la machine s'est éteinte (connexion « à moitié ouverte »)
-    // ne prévient pas. Après 60 s de silence, le noyau sonde ; sans réponse, la lecture
-    // échoue et la connexion est nettoyée comme les autres.
+    // Keepalive : un client dont la machine s'est éteinte (connexion « à moitié
+    // ouverte ») ne prévient pas. Après 60 s de silence, le noyau sonde ; sans
+    // réponse, la lecture échoue et la connexion est nettoyée comme les autres.
     let keepalive = TcpKeepalive::new().with_time(Duration::from_secs(60));
     #[cfg(any(target_os = "linux", target_os = "macos", windows))]
     let keepalive = keepalive.with_interval(Duration::from_secs(10));
@@ -290,25 +311,29 @@ fn tune(stream: &TcpStream) -> io::Result<()> {
 // ANCHOR_END: admit
 
 // ANCHOR: stop
-/// Arrêt propre : chaque client reçoit une notice, puis on attend (un temps borné) que toutes
-/// les connexions soient fermées, et l'historique est écrit sur le disque.
+/// Arrêt propre : chaque client reçoit une notice, puis on attend (un temps borné)
+/// que toutes les connexions soient fermées, et l'historique est écrit sur le disque.
 async fn stop(shared: &Shared) {
     info!("arrêt du serveur : on prévient les clients");
-    // Annule le jeton de chaque connexion : chacune met la notice d'arrêt dans sa file et
-    // l'envoie en au plus `shutdown_grace`, même si son client ne lit pas.
+    // Annule le jeton de chaque connexion : chacune met la notice d'arrêt dans sa
+    // file et l'envoie en au plus `shutdown_grace`, même si son client ne lit
+    // pas.
     shared.shutdown.cancel();
     shared.tasks.close();
     let delay = shared.config.shutdown_grace + Duration::from_secs(1);
     if timeout(delay, shared.tasks.wait()).await.is_err() {
         warn!("des connexions ne se sont pas fermées à temps");
     }
-    // L'historique s'écrit dans un thread à lui ; on attend qu'il ait tout écrit, sans
-    // bloquer le runtime (un disque lent ne doit pas figer l'arrêt au-delà du délai).
+    // L'historique s'écrit dans un thread à lui ; on attend qu'il ait tout écrit,
+    // sans bloquer le runtime (un disque lent ne doit pas figer l'arrêt au-delà
+    // du délai).
     let history = shared.lock().history.close();
     let flushed = tokio::task::spawn_blocking(history);
     match timeout(Duration::from_secs(5), flushed).await {
         Ok(Ok(Ok(()))) => info!("historique sauvegardé"),
-        Ok(Ok(Err(err))) => warn!("l'historique n'a pas pu être écrit sur le disque : {err}"),
+        Ok(Ok(Err(err))) => {
+            warn!("l'historique n'a pas pu être écrit sur le disque : {err}")
+        }
         _ => warn!("l'historique n'a pas fini de s'écrire à temps"),
     }
 }

@@ -1,8 +1,9 @@
-//! Ce qu'une connexion sait d'elle-même, et ce qu'elle fait de chaque ligne reçue : d'abord
-//! l'inscription (le pseudo), puis les messages et les commandes (voir `commands.rs`).
+//! Ce qu'une connexion sait d'elle-même, et ce qu'elle fait de chaque ligne reçue :
+//! d'abord l'inscription (le pseudo), puis les messages et les commandes (voir
+//! `commands.rs`).
 //!
-//! Rien ici n'est `async` : chaque ligne est traitée d'un coup, sans attendre, et la boucle de
-//! `connection.rs` décide quand lire la suivante.
+//! Rien ici n'est `async` : chaque ligne est traitée d'un coup, sans attendre, et la
+//! boucle de `connection.rs` décide quand lire la suivante.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -17,13 +18,14 @@ use tracing::info;
 use crate::connection::{End, Outbox, Output};
 use crate::history::{Entry, History, unix_time};
 use crate::protocol::{
-    self, Command, Departure, GREETING, Line, NICK_PROMPT, nick_key, parse_line, validate_nick,
+    self, Command, Departure, GREETING, Line, NICK_PROMPT, nick_key, parse_line,
+    validate_nick,
 };
 use crate::rate_limit::TokenBucket;
 use crate::state::{Shared, User, address_key};
 
-/// Au plus tant d'octets d'historique rejoués d'un coup (à l'arrivée ou par `/history`) :
-/// les messages les plus récents qui y tiennent.
+/// Au plus tant d'octets d'historique rejoués d'un coup (à l'arrivée ou par
+/// `/history`) : les messages les plus récents qui y tiennent.
 pub(crate) const MAX_REPLAY_BYTES: usize = 32 * 1024;
 
 /// Au plus une notice « Doucement ! » par période de cette durée.
@@ -43,10 +45,11 @@ pub(crate) struct Session {
     cancel: CancellationToken,
     /// Les lignes par seconde permises.
     rate: TokenBucket,
-    /// Une ligne reçue trop tôt, et l'heure où elle aura son jeton. Tant qu'elle attend, on ne
-    /// lit plus rien d'autre.
+    /// Une ligne reçue trop tôt, et l'heure où elle aura son jeton. Tant qu'elle
+    /// attend, on ne lit plus rien d'autre.
     held: Option<(Line, Instant)>,
-    /// Après un mauvais mot de passe, la connexion n'est plus lue jusqu'à cette heure.
+    /// Après un mauvais mot de passe, la connexion n'est plus lue jusqu'à cette
+    /// heure.
     pub(crate) paused_until: Option<Instant>,
     /// Heure limite pour donner un pseudo.
     register_deadline: Instant,
@@ -102,9 +105,9 @@ impl Session {
 
     /// Met une réponse dans la propre file du client, sans attendre.
     ///
-    /// Une réponse peut être grosse (`/history`) ; mais tant que sa file dépasse la limite
-    /// douce, le client n'est plus lu (voir [`Session::may_read`]) : il ne peut pas en demander
-    /// une autre sans avoir lu la précédente.
+    /// Une réponse peut être grosse (`/history`) ; mais tant que sa file dépasse la
+    /// limite douce, le client n'est plus lu (voir [`Session::may_read`]) : il ne
+    /// peut pas en demander une autre sans avoir lu la précédente.
     pub(crate) fn reply(&self, text: String) -> Result<(), End> {
         if self.outbox.push(&text.into()) {
             Ok(())
@@ -118,14 +121,17 @@ impl Session {
 // ANCHOR: pacing
 impl Session {
     /// Peut-on lire une ligne de plus maintenant ?
-    /// (Une pénalité en cours, `paused_until`, est levée par le minuteur quand elle expire.)
+    /// (Une pénalité en cours, `paused_until`, est levée par le minuteur quand elle
+    /// expire.)
     pub(crate) fn may_read(&self, output: &Output) -> bool {
-        self.held.is_none() && self.paused_until.is_none() && !output.is_over_soft_limit()
+        self.held.is_none()
+            && self.paused_until.is_none()
+            && !output.is_over_soft_limit()
     }
 
-    /// Le prochain délai à surveiller : le pseudo à donner, l'inactivité, le jeton d'une ligne
-    /// retenue, la fin d'une pénalité, l'engorgement de la socket. Un seul minuteur suffit,
-    /// réglé sur le plus proche.
+    /// Le prochain délai à surveiller : le pseudo à donner, l'inactivité, le jeton
+    /// d'une ligne retenue, la fin d'une pénalité, l'engorgement de la socket. Un
+    /// seul minuteur suffit, réglé sur le plus proche.
     pub(crate) fn deadline(&self, output: &Output) -> Instant {
         let config = &self.shared.config;
         let mut deadline = match self.nick {
@@ -146,19 +152,25 @@ impl Session {
     }
 
     /// Le minuteur a sonné : on regarde quel délai est échu.
-    pub(crate) fn on_timer(&mut self, output: &Output, now: Instant) -> Result<(), End> {
+    pub(crate) fn on_timer(
+        &mut self,
+        output: &Output,
+        now: Instant,
+    ) -> Result<(), End> {
         let config = &self.shared.config;
         if self.nick.is_none() && now >= self.register_deadline {
-            // Un client qui se connecte et ne dit rien (slowloris) occuperait une place pour
-            // toujours : il a `register_timeout` pour donner un pseudo valide.
+            // Un client qui se connecte et ne dit rien (slowloris) occuperait une
+            // place pour toujours : il a `register_timeout` pour donner
+            // un pseudo valide.
             let delay = protocol::french_duration(config.register_timeout);
             self.reply(protocol::register_timeout(&delay))?;
             return Err(End::RegisterTimeout);
         }
         if self.nick.is_some() && now >= self.idle_check {
-            // Une place occupée par quelqu'un qui n'écrit plus rien depuis longtemps : on la
-            // libère. (Le contrôle est paresseux : chaque ligne reçue ne déplace pas le
-            // minuteur, on recalcule seulement quand il sonne.)
+            // Une place occupée par quelqu'un qui n'écrit plus rien depuis
+            // longtemps : on la libère. (Le contrôle est paresseux :
+            // chaque ligne reçue ne déplace pas le minuteur, on recalcule
+            // seulement quand il sonne.)
             if now >= self.last_line + config.idle_timeout {
                 let delay = protocol::french_duration(config.idle_timeout);
                 self.reply(protocol::idle_timeout(&delay))?;
@@ -197,8 +209,8 @@ impl Session {
         }
     }
 
-    /// Chaque ligne reçue coûte un jeton, quelle qu'elle soit. Sans jeton, elle attend (et
-    /// plus rien n'est lu) : le client est ralenti, rien n'est perdu.
+    /// Chaque ligne reçue coûte un jeton, quelle qu'elle soit. Sans jeton, elle
+    /// attend (et plus rien n'est lu) : le client est ralenti, rien n'est perdu.
     fn on_line(&mut self, line: Line, now: Instant) -> Result<(), End> {
         if let Err(ready) = self.rate.take(now.into_std()) {
             self.held = Some((line, ready.into()));
@@ -227,15 +239,17 @@ impl Session {
 
 // ANCHOR: handle_line
 impl Session {
-    /// Les lignes trop longues ou qui ne sont pas de l'UTF-8 reçoivent une erreur, mais la
-    /// connexion continue.
+    /// Les lignes trop longues ou qui ne sont pas de l'UTF-8 reçoivent une erreur,
+    /// mais la connexion continue.
     fn handle_line(&mut self, line: Line) -> Result<(), End> {
         let bytes: BytesMut = match line {
-            Line::TooLong => return self.reply(protocol::too_long(self.shared.config.max_line)),
+            Line::TooLong => {
+                return self.reply(protocol::too_long(self.shared.config.max_line));
+            }
             Line::Bytes(bytes) => bytes,
         };
-        // Le serveur du document 01 fait `recv(1024).decode()` : un seul octet invalide lève
-        // une exception et coupe le client. Ici, on le lui dit.
+        // Le serveur du document 01 fait `recv(1024).decode()` : un seul octet
+        // invalide lève une exception et coupe le client. Ici, on le lui dit.
         let Ok(text) = std::str::from_utf8(&bytes) else {
             return self.reply(protocol::not_utf8());
         };
@@ -271,12 +285,14 @@ impl Session {
 
 // ANCHOR: register
 impl Session {
-    /// Inscrit le client sous `nick` si personne ne l'a déjà. Renvoie faux s'il est pris.
+    /// Inscrit le client sous `nick` si personne ne l'a déjà. Renvoie faux s'il est
+    /// pris.
     ///
-    /// Tout se fait sous le verrou, d'un bloc : vérifier que le pseudo est libre, l'inscrire,
-    /// lui envoyer l'historique, prévenir les autres. Deux clients qui demandent le même
-    /// pseudo au même instant passent l'un après l'autre : un seul l'obtient. Et aucun message
-    /// ne peut se glisser entre l'historique rejoué et la suite.
+    /// Tout se fait sous le verrou, d'un bloc : vérifier que le pseudo est libre,
+    /// l'inscrire, lui envoyer l'historique, prévenir les autres. Deux clients
+    /// qui demandent le même pseudo au même instant passent l'un après l'autre :
+    /// un seul l'obtient. Et aucun message ne peut se glisser entre l'historique
+    /// rejoué et la suite.
     fn join(&mut self, nick: &str) -> Result<bool, End> {
         let shared = Arc::clone(&self.shared);
         let mut state = shared.lock();
@@ -304,8 +320,8 @@ impl Session {
     }
 }
 
-/// L'historique mis en forme : une notice d'en-tête puis un message par ligne, les plus
-/// récents qui tiennent en [`MAX_REPLAY_BYTES`].
+/// L'historique mis en forme : une notice d'en-tête puis un message par ligne, les
+/// plus récents qui tiennent en [`MAX_REPLAY_BYTES`].
 pub(crate) fn history_block(history: &History, count: Option<usize>) -> String {
     let now = unix_time();
     let mut lines: Vec<String> = Vec::new();
@@ -334,9 +350,10 @@ fn format_entry(entry: &Entry, now: u64) -> String {
 impl Session {
     /// Le seul chemin de sortie d'une connexion, quelle que soit la raison.
     ///
-    /// Celui qui RETIRE l'inscrit de l'état prévient les autres : ici pour un départ normal,
-    /// ailleurs pour une expulsion ou un client trop lent. Le retrait se fait sous le verrou,
-    /// une seule fois : les autres sont donc prévenus exactement une fois.
+    /// Celui qui RETIRE l'inscrit de l'état prévient les autres : ici pour un départ
+    /// normal, ailleurs pour une expulsion ou un client trop lent. Le retrait se
+    /// fait sous le verrou, une seule fois : les autres sont donc prévenus
+    /// exactement une fois.
     pub(crate) fn leave(&mut self, end: &End) {
         let shutting_down = matches!(end, End::Shutdown);
         if shutting_down {

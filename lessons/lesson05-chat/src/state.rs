@@ -1,5 +1,6 @@
-//! Ce que toutes les connexions partagent : les inscrits, l'historique, et ce que le serveur
-//! retient de chaque adresse (connexions ouvertes, arrivées récentes, essais de `/oper`).
+//! Ce que toutes les connexions partagent : les inscrits, l'historique, et ce que le
+//! serveur retient de chaque adresse (connexions ouvertes, arrivées récentes, essais
+//! de `/oper`).
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -28,28 +29,29 @@ pub(crate) struct Shared {
     pub(crate) connections: Arc<Semaphore>,
     /// Annulé à l'arrêt du serveur ; le jeton de chaque connexion en est un enfant.
     pub(crate) shutdown: CancellationToken,
-    /// Les tâches des connexions : à l'arrêt, on attend qu'elles soient toutes finies.
+    /// Les tâches des connexions : à l'arrêt, on attend qu'elles soient toutes
+    /// finies.
     pub(crate) tasks: TaskTracker,
     pub(crate) next_id: AtomicU64,
-    /// Les journaux des connexions refusées et des mauvais mots de passe, limités à une
-    /// ligne par seconde chacun.
+    /// Les journaux des connexions refusées et des mauvais mots de passe, limités à
+    /// une ligne par seconde chacun.
     pub(crate) refusals_log: Mutex<LogThrottle>,
     pub(crate) oper_log: Mutex<LogThrottle>,
 }
 
 /// L'état du salon, protégé par un verrou.
 ///
-/// Le serveur du document 01 (§ 6) modifie sa liste `clients` depuis plusieurs threads sans
-/// verrou, et le document 04 (§ 2.2) remarque que deux messages peuvent alors être traités en
-/// même temps sur une liste pas à jour. Ici, chaque opération sur l'état (inscrire, renommer,
-/// diffuser, retirer) se fait d'un bloc, verrou tenu : les autres la voient entière ou pas du
-/// tout.
+/// Le serveur du document 01 (§ 6) modifie sa liste `clients` depuis plusieurs
+/// threads sans verrou, et le document 04 (§ 2.2) remarque que deux messages peuvent
+/// alors être traités en même temps sur une liste pas à jour. Ici, chaque opération
+/// sur l'état (inscrire, renommer, diffuser, retirer) se fait d'un bloc, verrou
+/// tenu : les autres la voient entière ou pas du tout.
 ///
 /// `std::sync::Mutex` et non celui de tokio : on ne garde jamais le verrou pendant un
-/// `.await` (on n'y fait que des opérations immédiates : mettre une ligne dans une file), et
-/// le verrou de la bibliothèque standard est alors le plus rapide. Le compilateur y veille :
-/// son gardien (`MutexGuard`) n'est pas `Send`, et `tokio::spawn` refuse une tâche qui le
-/// garderait d'un `.await` à l'autre.
+/// `.await` (on n'y fait que des opérations immédiates : mettre une ligne dans une
+/// file), et le verrou de la bibliothèque standard est alors le plus rapide. Le
+/// compilateur y veille : son gardien (`MutexGuard`) n'est pas `Send`, et
+/// `tokio::spawn` refuse une tâche qui le garderait d'un `.await` à l'autre.
 pub(crate) struct State {
     /// Les inscrits, rangés par pseudo en minuscules (voir `nick_key`).
     pub(crate) users: HashMap<String, User>,
@@ -58,8 +60,8 @@ pub(crate) struct State {
 
 /// Un inscrit, vu par les autres connexions.
 pub(crate) struct User {
-    /// Numéro unique de la connexion : distingue « alice » d'une nouvelle « alice » arrivée
-    /// après le départ de la première.
+    /// Numéro unique de la connexion : distingue « alice » d'une nouvelle « alice »
+    /// arrivée après le départ de la première.
     pub(crate) id: u64,
     /// Le pseudo tel qu'il l'a écrit (avec ses majuscules).
     pub(crate) nick: String,
@@ -89,8 +91,9 @@ impl Shared {
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        // Un verrou « empoisonné » signale qu'une tâche a paniqué en le tenant. L'état reste
-        // cohérent ici (chaque modification est faite d'un bloc), on continue donc à servir.
+        // Un verrou « empoisonné » signale qu'une tâche a paniqué en le tenant.
+        // L'état reste cohérent ici (chaque modification est faite d'un
+        // bloc), on continue donc à servir.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -106,19 +109,22 @@ impl Shared {
 impl State {
     /// Met `line` dans la file de chaque inscrit, sauf `except`.
     ///
-    /// On n'attend jamais : mettre une ligne dans une file est immédiat. La ligne est mise en
-    /// forme une fois (`Arc<str>`) et PARTAGÉE par toutes les files, sans copie. Un inscrit
-    /// dont la file dépasse sa limite dure ne lit plus depuis longtemps : il est déconnecté, et
-    /// les autres en sont prévenus… par une diffusion, qui peut à son tour trouver une file
-    /// pleine. D'où une liste de travail plutôt qu'un appel récursif : chaque inscrit n'est
-    /// retiré qu'une fois, la boucle s'arrête donc toujours.
+    /// On n'attend jamais : mettre une ligne dans une file est immédiat. La ligne est
+    /// mise en forme une fois (`Arc<str>`) et PARTAGÉE par toutes les files, sans
+    /// copie. Un inscrit dont la file dépasse sa limite dure ne lit plus depuis
+    /// longtemps : il est déconnecté, et les autres en sont prévenus… par une
+    /// diffusion, qui peut à son tour trouver une file pleine. D'où une liste de
+    /// travail plutôt qu'un appel récursif : chaque inscrit n'est retiré qu'une
+    /// fois, la boucle s'arrête donc toujours.
     pub(crate) fn broadcast(&mut self, line: &Arc<str>, except: Option<u64>) {
         let mut work = VecDeque::from([(Arc::clone(line), except)]);
         while let Some((line, except)) = work.pop_front() {
             let too_slow: Vec<String> = self
                 .users
                 .iter()
-                .filter(|(_, user)| Some(user.id) != except && !user.outbox.push(&line))
+                .filter(|(_, user)| {
+                    Some(user.id) != except && !user.outbox.push(&line)
+                })
                 .map(|(key, _)| key.clone())
                 .collect();
             for key in too_slow {
@@ -128,13 +134,17 @@ impl State {
                         user.nick
                     );
                     user.cancel.cancel();
-                    work.push_back((departure(&user.nick, &Departure::TooSlow).into(), None));
+                    work.push_back((
+                        departure(&user.nick, &Departure::TooSlow).into(),
+                        None,
+                    ));
                 }
             }
         }
     }
 
-    /// Envoie une ligne à un seul inscrit (message privé) ; le déconnecte si sa file déborde.
+    /// Envoie une ligne à un seul inscrit (message privé) ; le déconnecte si sa file
+    /// déborde.
     pub(crate) fn send_to(&mut self, key: &str, line: String) {
         let line: Arc<str> = line.into();
         let overflow = self
@@ -160,24 +170,24 @@ impl State {
 pub(crate) struct AddressInfo {
     /// Connexions ouvertes depuis cette adresse.
     pub(crate) connections: usize,
-    /// Arrivées récentes : une adresse qui se connecte et se déconnecte en boucle ferait
-    /// pleuvoir les « a rejoint » / « a quitté » chez tout le monde.
+    /// Arrivées récentes : une adresse qui se connecte et se déconnecte en boucle
+    /// ferait pleuvoir les « a rejoint » / « a quitté » chez tout le monde.
     pub(crate) arrivals: TokenBucket,
     /// Les essais manqués de `/oper`, toutes connexions de l'adresse confondues.
     pub(crate) oper: OperGuard,
 }
 
-/// Les adresses connues. Bornées elles aussi : on oublie une adresse dès qu'elle n'a plus de
-/// connexion et plus rien à retenir.
+/// Les adresses connues. Bornées elles aussi : on oublie une adresse dès qu'elle n'a
+/// plus de connexion et plus rien à retenir.
 #[derive(Debug, Default)]
 pub(crate) struct AddressBook {
     pub(crate) entries: HashMap<IpAddr, AddressInfo>,
 }
 
 /// La clé d'une adresse. Une adresse IPv4 vue à travers une écoute double pile
-/// (`::ffff:192.168.1.20`) est ramenée à l'IPv4 ; une adresse IPv6 est ramenée à son préfixe
-/// /64, car un seul abonné dispose d'ordinaire d'un /64 entier : sans cela, il aurait des
-/// milliards d'adresses pour contourner chaque limite.
+/// (`::ffff:192.168.1.20`) est ramenée à l'IPv4 ; une adresse IPv6 est ramenée à son
+/// préfixe /64, car un seul abonné dispose d'ordinaire d'un /64 entier : sans cela,
+/// il aurait des milliards d'adresses pour contourner chaque limite.
 pub(crate) fn address_key(ip: IpAddr) -> IpAddr {
     match ip.to_canonical() {
         IpAddr::V6(v6) => {
@@ -190,14 +200,19 @@ pub(crate) fn address_key(ip: IpAddr) -> IpAddr {
 
 impl AddressBook {
     /// La fiche de `key`, créée au besoin (avec un seau d'arrivées plein).
-    pub(crate) fn entry(&mut self, key: IpAddr, config: &Config, now: Instant) -> &mut AddressInfo {
+    pub(crate) fn entry(
+        &mut self,
+        key: IpAddr,
+        config: &Config,
+        now: Instant,
+    ) -> &mut AddressInfo {
         if self.entries.len() > 4 * config.max_clients {
             self.forget_idle(now);
         }
         self.entries.entry(key).or_insert_with(|| AddressInfo {
             connections: 0,
-            // Une classe entière derrière la même adresse peut arriver d'un coup ; ensuite,
-            // une arrivée toutes les deux secondes.
+            // Une classe entière derrière la même adresse peut arriver d'un coup ;
+            // ensuite, une arrivée toutes les deux secondes.
             arrivals: TokenBucket::new(config.max_per_address as f64, 0.5, now),
             oper: OperGuard::default(),
         })
@@ -206,7 +221,9 @@ impl AddressBook {
     /// Oublie les adresses sans connexion qui n'ont plus rien à retenir.
     fn forget_idle(&mut self, now: Instant) {
         self.entries.retain(|_, info| {
-            info.connections > 0 || !info.arrivals.is_full(now) || !info.oper.is_clear(now)
+            info.connections > 0
+                || !info.arrivals.is_full(now)
+                || !info.oper.is_clear(now)
         });
     }
 

@@ -1,9 +1,9 @@
-//! Tests du salon : les fonctions du protocole, sur de vraies sockets TCP (127.0.0.1, port 0),
-//! avec le serveur lancé dans le même processus.
+//! Tests du salon : les fonctions du protocole, sur de vraies sockets TCP (127.0.0.1,
+//! port 0), avec le serveur lancé dans le même processus.
 //!
-//! Pour vérifier qu'un client n'a PAS reçu quelque chose sans attendre « assez longtemps »,
-//! on envoie ensuite un repère qu'il doit recevoir : si la ligne suivante est le repère, rien
-//! ne s'est glissé avant.
+//! Pour vérifier qu'un client n'a PAS reçu quelque chose sans attendre « assez
+//! longtemps », on envoie ensuite un repère qu'il doit recevoir : si la ligne
+//! suivante est le repère, rien ne s'est glissé avant.
 
 mod common;
 
@@ -12,7 +12,8 @@ use std::io;
 use common::{Client, TempFile, start_server, test_config};
 use lesson05_chat::{ChatServer, Config};
 
-/// Vérifie une ligne d'historique `[il y a … s] alice: texte` (l'âge dépend de l'horloge).
+/// Vérifie une ligne d'historique `[il y a … s] alice: texte` (l'âge dépend de
+/// l'horloge).
 fn assert_history_line(line: &str, expected: &str) {
     assert!(
         line.starts_with("[il y a ") && line.ends_with(&format!("] {expected}")),
@@ -23,7 +24,8 @@ fn assert_history_line(line: &str, expected: &str) {
 #[tokio::test]
 async fn deux_clients_discutent() -> io::Result<()> {
     let server = start_server(test_config()).await?;
-    let (mut alice, welcome) = Client::join_with_welcome(server.addr, "alice").await?;
+    let (mut alice, welcome) =
+        Client::join_with_welcome(server.addr, "alice").await?;
     assert!(welcome.contains("1 personne dans le salon"), "{welcome}");
     let (mut bob, welcome) = Client::join_with_welcome(server.addr, "bob").await?;
     assert!(welcome.contains("2 personnes dans le salon"), "{welcome}");
@@ -32,7 +34,8 @@ async fn deux_clients_discutent() -> io::Result<()> {
     alice.send("bonjour bob").await?;
     bob.expect("alice: bonjour bob").await;
     bob.send("salut alice, ça va ?").await?;
-    // La ligne suivante d'alice est celle de bob : elle n'a pas reçu son propre message.
+    // La ligne suivante d'alice est celle de bob : elle n'a pas reçu son propre
+    // message.
     alice.expect("bob: salut alice, ça va ?").await;
     Ok(())
 }
@@ -78,7 +81,8 @@ async fn who_liste_les_connectes_par_ordre_alphabetique() -> io::Result<()> {
 }
 
 #[tokio::test]
-async fn un_pseudo_deja_pris_est_refuse_sans_tenir_compte_de_la_casse() -> io::Result<()> {
+async fn un_pseudo_deja_pris_est_refuse_sans_tenir_compte_de_la_casse()
+-> io::Result<()> {
     let server = start_server(test_config()).await?;
     let _alice = Client::join(server.addr, "alice").await?;
     let mut other = Client::greeted(server.addr).await?;
@@ -202,7 +206,8 @@ async fn l_historique_survit_au_redemarrage_avec_history_file() -> io::Result<()
 }
 
 #[tokio::test]
-async fn un_fichier_d_historique_corrompu_est_ignore_ligne_par_ligne() -> io::Result<()> {
+async fn un_fichier_d_historique_corrompu_est_ignore_ligne_par_ligne()
+-> io::Result<()> {
     let file = TempFile::new("corrompu");
     std::fs::write(
         &file.0,
@@ -237,7 +242,9 @@ async fn un_fichier_d_historique_corrompu_est_ignore_ligne_par_ligne() -> io::Re
 #[tokio::test]
 async fn un_fichier_d_historique_inaccessible_empeche_de_demarrer() {
     let config = Config {
-        history_file: Some(std::env::temp_dir().join("lesson05-absent/sous-dossier/h.jsonl")),
+        history_file: Some(
+            std::env::temp_dir().join("lesson05-absent/sous-dossier/h.jsonl"),
+        ),
         ..test_config()
     };
     assert!(
@@ -317,7 +324,8 @@ async fn oper_et_kill() -> io::Result<()> {
     alice.skip_until(|l| l.contains("carol a rejoint")).await?;
     bob.skip_until(|l| l.contains("carol a rejoint")).await?;
 
-    let refused = "*** Permission refusée : /kill est réservé aux opérateurs (voir /oper).";
+    let refused =
+        "*** Permission refusée : /kill est réservé aux opérateurs (voir /oper).";
     bob.send("/kill alice").await?;
     bob.expect(refused).await;
     bob.send("/oper Sésame").await?;
@@ -373,9 +381,10 @@ async fn la_limite_de_debit_ralentit_sans_rien_perdre() -> io::Result<()> {
     let mut bob = Client::join(server.addr, "bob").await?;
     alice.expect("*** bob a rejoint le salon.").await;
 
-    // Une rafale de 7 lignes dans un seul paquet, une commande inconnue au milieu : elles
-    // coûtent toutes un jeton. Les 3 premières passent, les autres attendent leur tour (un
-    // tiers de seconde chacune), aucune n'est perdue et l'ordre est gardé.
+    // Une rafale de 7 lignes dans un seul paquet, une commande inconnue au milieu :
+    // elles coûtent toutes un jeton. Les 3 premières passent, les autres
+    // attendent leur tour (un tiers de seconde chacune), aucune n'est perdue et
+    // l'ordre est gardé.
     alice.send_raw(b"1\n2\n3\n4\n/danse\n5\n6\n").await?;
     for text in [
         "alice: 1", "alice: 2", "alice: 3", "alice: 4", "alice: 5", "alice: 6",

@@ -1,20 +1,20 @@
-//! Tests du vrai programme : le serveur et les clients lancés comme processus, tels que les
-//! étudiants les lancent. Chaque processus a une échéance : passé ce délai, il est tué et le
-//! test échoue.
+//! Tests du vrai programme : le serveur et les clients lancés comme processus, tels
+//! que les étudiants les lancent. Chaque processus a une échéance : passé ce délai,
+//! il est tué et le test échoue.
 
 use std::io::{self, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
 
 use test_kit::{
-    MAX_LINES, Program, assert_addr_in_use_is_explained, assert_fails_with, assert_help_mentions,
-    assert_refusal_is_explained, connect, read_line, run,
+    MAX_LINES, Program, assert_addr_in_use_is_explained, assert_fails_with,
+    assert_help_mentions, assert_refusal_is_explained, connect, read_line, run,
 };
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson05-chat");
 
-/// Lance le serveur sur un port libre et renvoie le programme et son adresse, lue sur sa
-/// sortie.
+/// Lance le serveur sur un port libre et renvoie le programme et son adresse, lue sur
+/// sa sortie.
 fn start_server(args: &[&str]) -> io::Result<(Program, SocketAddr)> {
     let mut full = vec!["server", "--addr", "127.0.0.1:0"];
     full.extend_from_slice(args);
@@ -28,7 +28,8 @@ fn connect_reader(addr: SocketAddr) -> io::Result<BufReader<TcpStream>> {
     Ok(BufReader::new(connect(addr)?))
 }
 
-/// Lit les lignes jusqu'à une qui commence par `prefix` (au plus `MAX_LINES`) et la rend.
+/// Lit les lignes jusqu'à une qui commence par `prefix` (au plus `MAX_LINES`) et la
+/// rend.
 fn read_until(reader: &mut BufReader<TcpStream>, prefix: &str) -> io::Result<String> {
     let mut seen = Vec::new();
     for _ in 0..MAX_LINES {
@@ -72,7 +73,8 @@ fn une_vraie_conversation_entre_deux_clients_et_le_serveur() -> io::Result<()> {
 
     #[cfg(unix)]
     {
-        // Ctrl+C sur le serveur : bob est prévenu, son client s'arrête, le serveur aussi.
+        // Ctrl+C sur le serveur : bob est prévenu, son client s'arrête, le serveur
+        // aussi.
         server.signal("INT")?;
         bob.stdout
             .expect_line("*** Le serveur s'arrête. Au revoir !");
@@ -95,8 +97,8 @@ fn sigterm_arrete_le_serveur_proprement() -> io::Result<()> {
     read_until(&mut client, "*** Votre pseudo ?")?;
     server.signal("TERM")?;
     read_until(&mut client, "*** Le serveur s'arrête. Au revoir !")?;
-    // Le journal (tracing) est sur la sortie d'erreur, la bannière et l'au revoir sur la
-    // sortie standard.
+    // Le journal (tracing) est sur la sortie d'erreur, la bannière et l'au revoir sur
+    // la sortie standard.
     server.stderr.expect(
         |line| line.contains("SIGTERM reçu"),
         "le signal dans le journal",
@@ -149,7 +151,8 @@ fn l_aide_est_en_francais() -> io::Result<()> {
 
 #[test]
 fn une_valeur_absurde_est_refusee_avant_de_demarrer() -> io::Result<()> {
-    // 0 n'a pas de sens ici, et 2^64 − 1 débordait (--max-line faisait une ligne de 0 octet).
+    // 0 n'a pas de sens ici, et 2^64 − 1 débordait (--max-line faisait une ligne de 0
+    // octet).
     let huge = u64::MAX.to_string();
     for option in [
         "--max-line",
@@ -159,7 +162,8 @@ fn une_valeur_absurde_est_refusee_avant_de_demarrer() -> io::Result<()> {
         "--idle-timeout",
     ] {
         for value in ["0", huge.as_str()] {
-            let output = run(PROGRAM, &["server", "--addr", "127.0.0.1:0", option, value])?;
+            let output =
+                run(PROGRAM, &["server", "--addr", "127.0.0.1:0", option, value])?;
             assert_fails_with(&output, "n'est pas un entier entre");
         }
     }
@@ -172,17 +176,20 @@ fn une_valeur_absurde_est_refusee_avant_de_demarrer() -> io::Result<()> {
 }
 
 #[test]
-fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
+fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()>
+{
     assert_addr_in_use_is_explained(PROGRAM, &[])
 }
 
 #[test]
-fn une_connexion_refusee_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()> {
+fn une_connexion_refusee_donne_un_message_francais_et_un_code_d_erreur()
+-> io::Result<()> {
     assert_refusal_is_explained(PROGRAM, &["client", "--nick", "alice"])
 }
 
 #[test]
-fn un_fichier_d_historique_inaccessible_donne_un_message_francais() -> io::Result<()> {
+fn un_fichier_d_historique_inaccessible_donne_un_message_francais() -> io::Result<()>
+{
     let path = std::env::temp_dir().join("lesson05-absent/sous-dossier/h.jsonl");
     let path = path.to_string_lossy();
     let output = run(PROGRAM, &["--addr", "127.0.0.1:0", "--history-file", &path])?;
@@ -193,8 +200,9 @@ fn un_fichier_d_historique_inaccessible_donne_un_message_francais() -> io::Resul
 #[cfg(unix)]
 #[test]
 fn sans_descripteur_libre_le_serveur_continue_d_accepter_ensuite() -> io::Result<()> {
-    // `ulimit -n 40` : le serveur n'a droit qu'à 40 fichiers ouverts. Les connexions en trop
-    // font échouer accept() (« too many open files ») ; il doit le dire et continuer.
+    // `ulimit -n 40` : le serveur n'a droit qu'à 40 fichiers ouverts. Les connexions
+    // en trop font échouer accept() (« too many open files ») ; il doit le dire
+    // et continuer.
     let mut server = Program::spawn(
         Command::new("sh")
             .arg("-c")
@@ -202,10 +210,11 @@ fn sans_descripteur_libre_le_serveur_continue_d_accepter_ensuite() -> io::Result
             .arg(PROGRAM),
     )?;
     let addr = server.listening_addr();
-    // La foule reste connectée : le serveur ne peut pas toutes les accepter. (Fermées trop
-    // tôt, chaque connexion libérerait son descripteur avant la suivante, et accept()
-    // n'échouerait jamais.) Le journal, sur la sortie d'erreur, le dit.
-    let crowd: Vec<TcpStream> = (0..60).map(|_| connect(addr)).collect::<io::Result<_>>()?;
+    // La foule reste connectée : le serveur ne peut pas toutes les accepter. (Fermées
+    // trop tôt, chaque connexion libérerait son descripteur avant la suivante, et
+    // accept() n'échouerait jamais.) Le journal, sur la sortie d'erreur, le dit.
+    let crowd: Vec<TcpStream> =
+        (0..60).map(|_| connect(addr)).collect::<io::Result<_>>()?;
     server.stderr.expect(
         |line| line.contains("accept() a échoué"),
         "l'échec d'accept() dans le journal",

@@ -1,8 +1,8 @@
 //! Les limites du serveur, mises à l'épreuve comme le ferait une classe entière ou un
-//! étudiant malveillant : une rafale de tout le monde, des inondations, un lecteur absent, des
-//! messages rembourrés pour tromper le terminal, un mot de passe deviné en boucle, une seule
-//! machine qui prend toutes les places. Chaque fois : rien de ce qui a été accepté n'est perdu,
-//! et seul le fautif en pâtit.
+//! étudiant malveillant : une rafale de tout le monde, des inondations, un lecteur
+//! absent, des messages rembourrés pour tromper le terminal, un mot de passe deviné
+//! en boucle, une seule machine qui prend toutes les places. Chaque fois : rien de ce
+//! qui a été accepté n'est perdu, et seul le fautif en pâtit.
 
 mod common;
 
@@ -15,11 +15,16 @@ use lesson05_chat::Config;
 use lesson05_chat::protocol::MAX_COLUMNS;
 use unicode_width::UnicodeWidthStr;
 
-/// Lit `count` lignes et les range par expéditeur : le numéro de séquence de chaque message.
-async fn collect(client: &mut Client, count: usize) -> io::Result<HashMap<String, Vec<u32>>> {
+/// Lit `count` lignes et les range par expéditeur : le numéro de séquence de chaque
+/// message.
+async fn collect(
+    client: &mut Client,
+    count: usize,
+) -> io::Result<HashMap<String, Vec<u32>>> {
     let mut by_sender: HashMap<String, Vec<u32>> = HashMap::new();
     let mut received = 0;
-    // Borné : au plus 100 notices parmi les messages (un « Doucement ! », des départs…).
+    // Borné : au plus 100 notices parmi les messages (un « Doucement ! », des
+    // départs…).
     for _ in 0..count + 100 {
         if received == count {
             break;
@@ -38,11 +43,12 @@ async fn collect(client: &mut Client, count: usize) -> io::Result<HashMap<String
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn une_rafale_de_toute_la_classe_arrive_en_entier_et_dans_l_ordre() -> io::Result<()> {
-    // Les réglages par défaut (100 lignes par seconde), comme en cours, et la taille réelle
-    // d'une classe qui colle chacune cent lignes : 245 000 lignes à distribuer. (La première
-    // version de cette leçon en perdait plus des deux tiers et déconnectait la plupart des
-    // élèves, qui lisaient pourtant.)
+async fn une_rafale_de_toute_la_classe_arrive_en_entier_et_dans_l_ordre()
+-> io::Result<()> {
+    // Les réglages par défaut (100 lignes par seconde), comme en cours, et la taille
+    // réelle d'une classe qui colle chacune cent lignes : 245 000 lignes à
+    // distribuer. (La première version de cette leçon en perdait plus des deux
+    // tiers et déconnectait la plupart des élèves, qui lisaient pourtant.)
     const CLIENTS: usize = 50;
     const LINES: u32 = 100;
     let server = start_server(Config {
@@ -54,7 +60,8 @@ async fn une_rafale_de_toute_la_classe_arrive_en_entier_et_dans_l_ordre() -> io:
     for index in 0..CLIENTS {
         clients.push(Client::join(server.addr, &format!("eleve{index}")).await?);
     }
-    // Chacun attend d'avoir vu arriver le dernier : tout le monde est là avant la rafale.
+    // Chacun attend d'avoir vu arriver le dernier : tout le monde est là avant la
+    // rafale.
     let last = format!("*** eleve{} a rejoint le salon.", CLIENTS - 1);
     for client in &mut clients[..CLIENTS - 1] {
         client.skip_until(|line| line == last).await?;
@@ -62,8 +69,10 @@ async fn une_rafale_de_toute_la_classe_arrive_en_entier_et_dans_l_ordre() -> io:
     let mut readers = Vec::new();
     for mut client in clients {
         readers.push(tokio::spawn(async move {
-            // Tout d'un coup, dans un seul envoi, puis on lit ce que les autres ont envoyé.
-            let burst: String = (0..LINES).map(|n| format!("{n} bonjour\n")).collect();
+            // Tout d'un coup, dans un seul envoi, puis on lit ce que les autres ont
+            // envoyé.
+            let burst: String =
+                (0..LINES).map(|n| format!("{n} bonjour\n")).collect();
             client.send_raw(burst.as_bytes()).await?;
             collect(&mut client, (CLIENTS - 1) * LINES as usize).await
         }));
@@ -87,15 +96,16 @@ async fn une_rafale_de_toute_la_classe_arrive_en_entier_et_dans_l_ordre() -> io:
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn les_inondateurs_sont_ralentis_et_seul_le_lecteur_absent_est_deconnecte() -> io::Result<()>
-{
+async fn les_inondateurs_sont_ralentis_et_seul_le_lecteur_absent_est_deconnecte()
+-> io::Result<()> {
     const FLOODERS: usize = 4;
     const LINES: u32 = 600;
     let server = start_server(Config {
         max_rate: 200,
         soft_limit: 8 * 1024,
-        // Assez long pour qu'un lecteur qui lit ne soit jamais pris pour un absent, même sur
-        // une machine chargée ; assez court pour que le test reste bref.
+        // Assez long pour qu'un lecteur qui lit ne soit jamais pris pour un absent,
+        // même sur une machine chargée ; assez court pour que le test reste
+        // bref.
         backed_up_timeout: Duration::from_secs(2),
         ..test_config()
     })
@@ -113,17 +123,21 @@ async fn les_inondateurs_sont_ralentis_et_seul_le_lecteur_absent_est_deconnecte(
         .skip_until(|line| line == "*** f3 a rejoint le salon.")
         .await?;
 
-    // Chacun envoie 600 lignes d'un coup, trois fois ce que permet la limite en une seconde.
+    // Chacun envoie 600 lignes d'un coup, trois fois ce que permet la limite en une
+    // seconde.
     let payload = "z".repeat(60);
     let mut tasks = Vec::new();
     for mut flooder in flooders {
         let payload = payload.clone();
         tasks.push(tokio::spawn(async move {
-            let all: String = (0..LINES).map(|n| format!("{n} {payload}\n")).collect();
+            let all: String =
+                (0..LINES).map(|n| format!("{n} {payload}\n")).collect();
             flooder.send_raw(all.as_bytes()).await?;
             // Prévenu qu'il est ralenti (sa première ligne : la notice).
             flooder
-                .skip_until(|line| line.starts_with("*** Doucement ! Au plus 200 lignes"))
+                .skip_until(|line| {
+                    line.starts_with("*** Doucement ! Au plus 200 lignes")
+                })
                 .await?;
             io::Result::Ok(flooder)
         }));
@@ -161,7 +175,9 @@ async fn les_inondateurs_sont_ralentis_et_seul_le_lecteur_absent_est_deconnecte(
     }
     if !deaf_left {
         reader
-            .skip_until(|line| line == "*** sourd ne lisait plus ses messages : déconnecté(e).")
+            .skip_until(|line| {
+                line == "*** sourd ne lisait plus ses messages : déconnecté(e)."
+            })
             .await?;
     }
     reader.send("/who").await?;
@@ -180,8 +196,9 @@ async fn aucun_message_ne_peut_imiter_une_notice_ou_un_autre_sur_un_terminal_de_
     let mut bob = Client::join(server.addr, "bob").await?;
     alice.expect("*** bob a rejoint le salon.").await;
 
-    // Rembourré jusqu'au bord du terminal, avec des blancs ou des caractères visibles : la fin
-    // s'afficherait au début d'une ligne, comme une vraie notice ou un message de carol.
+    // Rembourré jusqu'au bord du terminal, avec des blancs ou des caractères
+    // visibles : la fin s'afficherait au début d'une ligne, comme une vraie
+    // notice ou un message de carol.
     let attacks = [
         format!("{}*** bob a quitté le salon.", " ".repeat(200)),
         format!("{}\t\t*** bob a quitté le salon.", " \u{3000}".repeat(50)),
@@ -234,14 +251,15 @@ async fn aucun_message_ne_peut_imiter_une_notice_ou_un_autre_sur_un_terminal_de_
 }
 
 #[tokio::test]
-async fn deviner_le_mot_de_passe_oper_coute_de_plus_en_plus_puis_bloque_l_adresse() -> io::Result<()>
-{
+async fn deviner_le_mot_de_passe_oper_coute_de_plus_en_plus_puis_bloque_l_adresse()
+-> io::Result<()> {
     let server = start_server(Config {
         oper_password: Some("sésame".into()),
         ..test_config()
     })
     .await?;
-    // Cinq connexions de la même adresse, un essai chacune : c'est l'adresse qui compte.
+    // Cinq connexions de la même adresse, un essai chacune : c'est l'adresse qui
+    // compte.
     let mut guessers = Vec::new();
     for index in 0..5 {
         guessers.push(Client::join(server.addr, &format!("devin{index}")).await?);
@@ -254,30 +272,37 @@ async fn deviner_le_mot_de_passe_oper_coute_de_plus_en_plus_puis_bloque_l_adress
             .await?;
         assert_eq!(
             answer,
-            format!("*** Mot de passe incorrect. Prochain essai possible dans {seconds} s."),
+            format!(
+                "*** Mot de passe incorrect. Prochain essai possible dans {seconds} s."
+            ),
             "le délai double à chaque échec de l'adresse"
         );
     }
     // Même le bon mot de passe est refusé pendant le blocage.
     let mut late = Client::join(server.addr, "tardif").await?;
     late.send("/oper sésame").await?;
-    late.expect("*** Trop d'essais depuis votre adresse : /oper bloqué pendant 10 min.")
-        .await;
+    late.expect(
+        "*** Trop d'essais depuis votre adresse : /oper bloqué pendant 10 min.",
+    )
+    .await;
     late.send("/kill devin0").await?;
-    late.expect("*** Permission refusée : /kill est réservé aux opérateurs (voir /oper).")
-        .await;
-    // La pénalité d'une connexion : sa ligne suivante n'est lue qu'après le délai, mais elle
-    // n'est pas perdue.
+    late.expect(
+        "*** Permission refusée : /kill est réservé aux opérateurs (voir /oper).",
+    )
+    .await;
+    // La pénalité d'une connexion : sa ligne suivante n'est lue qu'après le délai,
+    // mais elle n'est pas perdue.
     guessers[0].send("toujours là").await?;
     late.expect("devin0: toujours là").await;
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cinq_expediteurs_dans_la_limite_ne_font_pas_expulser_leur_destinataire() -> io::Result<()>
-{
-    // Cinq personnes écrivent en privé à carol, chacune au maximum permis (100 lignes par
-    // seconde) pendant trois secondes : carol lit tout, personne n'est expulsé.
+async fn cinq_expediteurs_dans_la_limite_ne_font_pas_expulser_leur_destinataire()
+-> io::Result<()> {
+    // Cinq personnes écrivent en privé à carol, chacune au maximum permis (100 lignes
+    // par seconde) pendant trois secondes : carol lit tout, personne n'est
+    // expulsé.
     const SENDERS: usize = 5;
     const LINES: u32 = 300;
     let server = start_server(Config::default()).await?;
@@ -304,7 +329,8 @@ async fn cinq_expediteurs_dans_la_limite_ne_font_pas_expulser_leur_destinataire(
         let Some(private) = line.strip_prefix("[privé] ") else {
             continue; // une arrivée
         };
-        let (sender, text) = private.split_once(": ").expect("« [privé] pseudo: texte »");
+        let (sender, text) =
+            private.split_once(": ").expect("« [privé] pseudo: texte »");
         let number: u32 = text.split(' ').next().unwrap().parse().unwrap();
         by_sender.entry(sender.to_owned()).or_default().push(number);
         received += 1;
@@ -342,7 +368,9 @@ async fn une_seule_adresse_ne_peut_pas_prendre_toutes_les_places() -> io::Result
     let mut third = Client::connect(server.addr).await?;
     assert_eq!(
         third.until_closed().await,
-        ["*** Trop de connexions depuis votre adresse (2 au plus) : réessayez plus tard."]
+        [
+            "*** Trop de connexions depuis votre adresse (2 au plus) : réessayez plus tard."
+        ]
     );
     alice.send("/who").await?;
     alice.expect("*** Connectés (2) : alice, bob").await;
@@ -351,8 +379,9 @@ async fn une_seule_adresse_ne_peut_pas_prendre_toutes_les_places() -> io::Result
 
 #[tokio::test]
 async fn se_reconnecter_en_boucle_est_freine() -> io::Result<()> {
-    // 3 arrivées d'un coup au plus depuis une adresse, puis une toutes les deux secondes :
-    // sans cela, chaque reconnexion ferait pleuvoir « a rejoint » / « a quitté » sur le salon.
+    // 3 arrivées d'un coup au plus depuis une adresse, puis une toutes les deux
+    // secondes : sans cela, chaque reconnexion ferait pleuvoir « a rejoint » /
+    // « a quitté » sur le salon.
     let server = start_server(Config {
         max_per_address: 3,
         ..test_config()
@@ -364,7 +393,9 @@ async fn se_reconnecter_en_boucle_est_freine() -> io::Result<()> {
     let mut fourth = Client::connect(server.addr).await?;
     assert_eq!(
         fourth.until_closed().await,
-        ["*** Connexions trop rapprochées depuis votre adresse : réessayez dans 1 min."]
+        [
+            "*** Connexions trop rapprochées depuis votre adresse : réessayez dans 1 min."
+        ]
     );
     Ok(())
 }
@@ -376,8 +407,8 @@ async fn un_inscrit_muet_trop_longtemps_libere_sa_place() -> io::Result<()> {
         ..test_config()
     })
     .await?;
-    // alice ne cesse de parler (un /who après l'autre) jusqu'à apprendre le départ de bob :
-    // elle n'est jamais inactive. bob, lui, se tait après son pseudo.
+    // alice ne cesse de parler (un /who après l'autre) jusqu'à apprendre le départ de
+    // bob : elle n'est jamais inactive. bob, lui, se tait après son pseudo.
     let mut alice = Client::join(server.addr, "alice").await?;
     let chatty = tokio::spawn(async move {
         let started = tokio::time::Instant::now();
@@ -394,7 +425,9 @@ async fn un_inscrit_muet_trop_longtemps_libere_sa_place() -> io::Result<()> {
     let told = bob.until_closed().await;
     assert_eq!(
         told,
-        ["*** Inactif depuis 500 ms : déconnecté(e) pour libérer la place. À bientôt !"]
+        [
+            "*** Inactif depuis 500 ms : déconnecté(e) pour libérer la place. À bientôt !"
+        ]
     );
     chatty.await.expect("tâche d'alice")
 }

@@ -1,5 +1,6 @@
-//! Tests de robustesse : ce qu'un étudiant facétieux peut faire au serveur. Pour chacun, le
-//! fautif reçoit une réponse claire ou perd SA connexion, et les autres continuent.
+//! Tests de robustesse : ce qu'un étudiant facétieux peut faire au serveur. Pour
+//! chacun, le fautif reçoit une réponse claire ou perd SA connexion, et les autres
+//! continuent.
 
 mod common;
 
@@ -11,7 +12,8 @@ use lesson05_chat::Config;
 use tokio::io::AsyncWriteExt;
 
 #[tokio::test]
-async fn une_ligne_trop_longue_est_refusee_et_la_connexion_continue() -> io::Result<()> {
+async fn une_ligne_trop_longue_est_refusee_et_la_connexion_continue() -> io::Result<()>
+{
     let server = start_server(Config {
         max_line: 64,
         ..test_config()
@@ -24,7 +26,8 @@ async fn une_ligne_trop_longue_est_refusee_et_la_connexion_continue() -> io::Res
     let too_long = "*** Ligne trop longue (plus de 64 octets) : ignorée.";
     alice.send(&"x".repeat(65)).await?;
     alice.expect(too_long).await;
-    // 1 Mio sans aucun `\n` : le serveur jette au fur et à mesure, sa mémoire reste bornée.
+    // 1 Mio sans aucun `\n` : le serveur jette au fur et à mesure, sa mémoire reste
+    // bornée.
     for _ in 0..16 {
         alice.send_raw(&[b'y'; 64 * 1024]).await?;
     }
@@ -37,10 +40,12 @@ async fn une_ligne_trop_longue_est_refusee_et_la_connexion_continue() -> io::Res
 }
 
 #[tokio::test]
-async fn l_utf8_invalide_donne_une_erreur_et_la_connexion_continue() -> io::Result<()> {
+async fn l_utf8_invalide_donne_une_erreur_et_la_connexion_continue() -> io::Result<()>
+{
     let server = start_server(test_config()).await?;
     let mut bob = Client::join(server.addr, "bob").await?;
-    let invalid = "*** Ligne ignorée : pas de l'UTF-8 valide (réglez votre terminal en UTF-8).";
+    let invalid =
+        "*** Ligne ignorée : pas de l'UTF-8 valide (réglez votre terminal en UTF-8).";
 
     let mut alice = Client::greeted(server.addr).await?;
     alice.send_raw(b"al\xe9\n").await?; // « é » en Latin-1, pas en UTF-8
@@ -64,9 +69,13 @@ async fn les_caracteres_de_controle_sont_neutralises() -> io::Result<()> {
     alice.expect("*** bob a rejoint le salon.").await;
 
     alice
-        .send_raw("\x1b[2J\x1b[31mrouge\x07 a\0b c\rbob: faux \u{202E}abc\tfin\n".as_bytes())
+        .send_raw(
+            "\x1b[2J\x1b[31mrouge\x07 a\0b c\rbob: faux \u{202E}abc\tfin\n"
+                .as_bytes(),
+        )
         .await?;
-    // La tabulation devient une espace, comme toute suite de blancs (voir `protocol::clean`).
+    // La tabulation devient une espace, comme toute suite de blancs (voir
+    // `protocol::clean`).
     bob.expect("alice: �[2J�[31mrouge� a�b c�bob: faux �abc fin")
         .await;
     alice
@@ -77,7 +86,8 @@ async fn les_caracteres_de_controle_sont_neutralises() -> io::Result<()> {
 }
 
 #[tokio::test]
-async fn personne_ne_peut_se_faire_passer_pour_un_autre_ou_pour_le_serveur() -> io::Result<()> {
+async fn personne_ne_peut_se_faire_passer_pour_un_autre_ou_pour_le_serveur()
+-> io::Result<()> {
     let server = start_server(test_config()).await?;
     let mut alice = Client::join(server.addr, "alice").await?;
     let mut bob = Client::join(server.addr, "bob").await?;
@@ -103,7 +113,8 @@ async fn personne_ne_peut_se_faire_passer_pour_un_autre_ou_pour_le_serveur() -> 
 }
 
 #[tokio::test]
-async fn octet_par_octet_plusieurs_lignes_par_paquet_crlf_et_lignes_vides() -> io::Result<()> {
+async fn octet_par_octet_plusieurs_lignes_par_paquet_crlf_et_lignes_vides()
+-> io::Result<()> {
     let server = start_server(test_config()).await?;
     let mut bob = Client::join(server.addr, "bob").await?;
     let mut alice = Client::greeted(server.addr).await?;
@@ -146,7 +157,8 @@ async fn apres_quit_le_reste_du_paquet_est_ignore() -> io::Result<()> {
 }
 
 #[tokio::test]
-async fn une_deconnexion_brutale_previent_les_autres_une_seule_fois() -> io::Result<()> {
+async fn une_deconnexion_brutale_previent_les_autres_une_seule_fois() -> io::Result<()>
+{
     let server = start_server(test_config()).await?;
     let mut bob = Client::join(server.addr, "bob").await?;
     let alice = Client::join(server.addr, "alice").await?;
@@ -183,7 +195,8 @@ async fn une_connexion_a_moitie_fermee_est_nettoyee() -> io::Result<()> {
 }
 
 #[tokio::test]
-async fn une_connexion_muette_est_fermee_apres_le_delai_d_inscription() -> io::Result<()> {
+async fn une_connexion_muette_est_fermee_apres_le_delai_d_inscription()
+-> io::Result<()> {
     let server = start_server(Config {
         register_timeout: Duration::from_millis(200),
         ..test_config()
@@ -191,8 +204,8 @@ async fn une_connexion_muette_est_fermee_apres_le_delai_d_inscription() -> io::R
     .await?;
     let mut alice = Client::join(server.addr, "alice").await?;
     let mut silent = Client::greeted(server.addr).await?;
-    // `until_closed` échoue si la connexion reste ouverte plus de TIMEOUT sans rien envoyer :
-    // on vérifie que le serveur ferme, pas en combien de temps.
+    // `until_closed` échoue si la connexion reste ouverte plus de TIMEOUT sans rien
+    // envoyer : on vérifie que le serveur ferme, pas en combien de temps.
     assert_eq!(
         silent.until_closed().await,
         ["*** Délai dépassé : aucun pseudo reçu en 200 ms. Au revoir."]
@@ -204,7 +217,8 @@ async fn une_connexion_muette_est_fermee_apres_le_delai_d_inscription() -> io::R
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deux_inscriptions_simultanees_du_meme_pseudo_une_seule_reussit() -> io::Result<()> {
+async fn deux_inscriptions_simultanees_du_meme_pseudo_une_seule_reussit()
+-> io::Result<()> {
     let server = start_server(test_config()).await?;
     let mut clients = Vec::new();
     for _ in 0..20 {
@@ -217,8 +231,8 @@ async fn deux_inscriptions_simultanees_du_meme_pseudo_une_seule_reussit() -> io:
             tokio::spawn(async move {
                 client.send("alice").await?;
                 let answer = client.line().await?;
-                // On garde la connexion ouverte : si le gagnant partait, son pseudo se
-                // libérerait pour un retardataire.
+                // On garde la connexion ouverte : si le gagnant partait, son pseudo
+                // se libérerait pour un retardataire.
                 io::Result::Ok((answer, client))
             })
         })
@@ -277,7 +291,8 @@ async fn au_dela_de_max_clients_le_nouveau_venu_est_refuse() -> io::Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn un_client_qui_ne_lit_plus_est_deconnecte_sans_ralentir_les_autres() -> io::Result<()> {
+async fn un_client_qui_ne_lit_plus_est_deconnecte_sans_ralentir_les_autres()
+-> io::Result<()> {
     // Les limites par défaut : bob, qui lit, ne doit jamais les atteindre.
     let server = start_server(test_config()).await?;
     let mut deaf = Client::connect_small_buffer(server.addr).await?;
@@ -287,9 +302,9 @@ async fn un_client_qui_ne_lit_plus_est_deconnecte_sans_ralentir_les_autres() -> 
     let mut alice = Client::join(server.addr, "alice").await?;
     bob.expect("*** alice a rejoint le salon.").await;
 
-    // alice inonde le salon (2 Mo) pendant que bob lit tout : la file du sourd dépasse la
-    // limite dure (1 Mio), lui seul est déconnecté. (Des lignes de moins de 80 colonnes :
-    // chacune arrive sur une seule ligne.)
+    // alice inonde le salon (2 Mo) pendant que bob lit tout : la file du sourd
+    // dépasse la limite dure (1 Mio), lui seul est déconnecté. (Des lignes de
+    // moins de 80 colonnes : chacune arrive sur une seule ligne.)
     let payload = "x".repeat(60);
     let flood = tokio::spawn(async move {
         for number in 0..30_000 {
@@ -325,7 +340,8 @@ async fn un_client_qui_ne_lit_plus_est_deconnecte_sans_ralentir_les_autres() -> 
 }
 
 #[tokio::test]
-async fn l_arret_previent_chaque_client_meme_ceux_qui_ne_lisent_pas() -> io::Result<()> {
+async fn l_arret_previent_chaque_client_meme_ceux_qui_ne_lisent_pas() -> io::Result<()>
+{
     let server = start_server(Config { ..test_config() }).await?;
     let mut alice = Client::join(server.addr, "alice").await?;
     let mut waiting = Client::greeted(server.addr).await?; // pas encore inscrit
@@ -341,8 +357,8 @@ async fn l_arret_previent_chaque_client_meme_ceux_qui_ne_lisent_pas() -> io::Res
     alice.send("/who").await?;
     alice.expect("*** Connectés (2) : alice, sourd").await;
 
-    // `stop` échoue si le serveur ne rend pas la main dans les délais : il ne doit pas
-    // attendre indéfiniment un client qui ne lit pas.
+    // `stop` échoue si le serveur ne rend pas la main dans les délais : il ne doit
+    // pas attendre indéfiniment un client qui ne lit pas.
     server.stop().await?;
     let goodbye = "*** Le serveur s'arrête. Au revoir !";
     assert_eq!(alice.until_closed().await, [goodbye]);
@@ -352,7 +368,8 @@ async fn l_arret_previent_chaque_client_meme_ceux_qui_ne_lisent_pas() -> io::Res
 }
 
 #[tokio::test]
-async fn le_serveur_sert_les_clients_ipv6_sur_une_ecoute_double_pile() -> io::Result<()> {
+async fn le_serveur_sert_les_clients_ipv6_sur_une_ecoute_double_pile()
+-> io::Result<()> {
     let listener = match lesson05_chat::listen("[::]:0".parse().unwrap()) {
         Ok(listener) => listener,
         Err(_) => return Ok(()), // pas d'IPv6 sur cette machine
@@ -363,8 +380,11 @@ async fn le_serveur_sert_les_clients_ipv6_sur_une_ecoute_double_pile() -> io::Re
         test_config(),
         std::future::pending(),
     ));
-    let mut alice = Client::join(format!("127.0.0.1:{port}").parse().unwrap(), "alice").await?;
-    let Ok(mut bob) = Client::join(format!("[::1]:{port}").parse().unwrap(), "bob").await else {
+    let mut alice =
+        Client::join(format!("127.0.0.1:{port}").parse().unwrap(), "alice").await?;
+    let Ok(mut bob) =
+        Client::join(format!("[::1]:{port}").parse().unwrap(), "bob").await
+    else {
         return Ok(()); // boucle locale IPv6 absente
     };
     alice.expect("*** bob a rejoint le salon.").await;
@@ -391,7 +411,8 @@ async fn rejouer_un_gros_historique_ne_bloque_personne() -> io::Result<()> {
         bob.expect(&format!("alice: {line}")).await;
     }
 
-    // Un nouveau venu aux tampons minuscules reçoit la bienvenue… et ne lit plus rien.
+    // Un nouveau venu aux tampons minuscules reçoit la bienvenue… et ne lit plus
+    // rien.
     let mut newcomer = Client::connect_small_buffer(server.addr).await?;
     newcomer.read_prompt().await?;
     newcomer.send("lent").await?;
@@ -407,7 +428,8 @@ async fn rejouer_un_gros_historique_ne_bloque_personne() -> io::Result<()> {
 }
 
 #[tokio::test]
-async fn un_envoi_interrompu_par_quit_n_est_ni_tronque_ni_colle_a_l_au_revoir() -> io::Result<()> {
+async fn un_envoi_interrompu_par_quit_n_est_ni_tronque_ni_colle_a_l_au_revoir()
+-> io::Result<()> {
     let server = start_server(Config {
         history_len: 2000,
         shutdown_grace: TIMEOUT / 2,
@@ -415,8 +437,8 @@ async fn un_envoi_interrompu_par_quit_n_est_ni_tronque_ni_colle_a_l_au_revoir() 
     })
     .await?;
     let mut alice = Client::join(server.addr, "alice").await?;
-    // Chaque caractère de contrôle devient « � » (3 octets, 1 colonne) : chaque message tient
-    // sur une ligne de 80 colonnes, mais pèse près de 200 octets.
+    // Chaque caractère de contrôle devient « � » (3 octets, 1 colonne) : chaque
+    // message tient sur une ligne de 80 colonnes, mais pèse près de 200 octets.
     let line = "\x01".repeat(50);
     for _ in 0..2000 {
         alice.send(&line).await?;
@@ -424,9 +446,9 @@ async fn un_envoi_interrompu_par_quit_n_est_ni_tronque_ni_colle_a_l_au_revoir() 
     alice.send("/who").await?;
     alice.expect("*** Connectés (1) : alice").await; // les 2000 lignes sont traitées
 
-    // Le retardataire reçoit le début de l'historique, redemande six fois l'historique (plus
-    // que ce que les tampons du noyau absorbent), puis tape /quit pendant que le serveur est
-    // encore en train de lui envoyer tout cela.
+    // Le retardataire reçoit le début de l'historique, redemande six fois
+    // l'historique (plus que ce que les tampons du noyau absorbent), puis tape
+    // /quit pendant que le serveur est encore en train de lui envoyer tout cela.
     let mut late = Client::connect_small_buffer(server.addr).await?;
     late.read_prompt().await?;
     late.send("tardif").await?;
@@ -469,9 +491,10 @@ async fn un_envoi_interrompu_par_quit_n_est_ni_tronque_ni_colle_a_l_au_revoir() 
 }
 
 #[tokio::test]
-async fn history_en_boucle_sans_lire_est_deconnecte_avant_de_remplir_la_memoire() -> io::Result<()>
-{
-    // 100 messages gardés ; une socket engorgée 300 ms au-delà de la limite douce suffit.
+async fn history_en_boucle_sans_lire_est_deconnecte_avant_de_remplir_la_memoire()
+-> io::Result<()> {
+    // 100 messages gardés ; une socket engorgée 300 ms au-delà de la limite douce
+    // suffit.
     let server = start_server(Config {
         backed_up_timeout: Duration::from_millis(300),
         ..test_config()
@@ -485,9 +508,10 @@ async fn history_en_boucle_sans_lire_est_deconnecte_avant_de_remplir_la_memoire(
     alice.send("/who").await?;
     alice.expect("*** Connectés (1) : alice").await; // l'historique est plein
 
-    // Chaque /history coûte 9 octets au client et 32 Kio au serveur. Le serveur cesse de lire
-    // le glouton dès que sa file dépasse la limite douce (64 Kio) : les 300 demandes ne lui
-    // coûtent jamais 10 Mio. Et sa socket reste engorgée : il est déconnecté.
+    // Chaque /history coûte 9 octets au client et 32 Kio au serveur. Le serveur cesse
+    // de lire le glouton dès que sa file dépasse la limite douce (64 Kio) : les
+    // 300 demandes ne lui coûtent jamais 10 Mio. Et sa socket reste engorgée : il
+    // est déconnecté.
     let mut greedy = Client::connect_small_buffer(server.addr).await?;
     greedy.read_prompt().await?;
     greedy.send("glouton").await?;

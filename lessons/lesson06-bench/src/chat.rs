@@ -1,11 +1,13 @@
 //! Scénario « chat » : la boucle OUVERTE, à la manière de wrk2.
 //!
-//! Les messages partent selon un horaire fixé d'avance, que le serveur suive ou non, comme une
-//! classe qui continue d'écrire pendant que le serveur est figé. Un serveur débordé se voit : la
-//! file d'attente grossit et la latence explose, au lieu que les clients ralentissent avec lui.
+//! Les messages partent selon un horaire fixé d'avance, que le serveur suive ou non,
+//! comme une classe qui continue d'écrire pendant que le serveur est figé. Un serveur
+//! débordé se voit : la file d'attente grossit et la latence explose, au lieu que les
+//! clients ralentissent avec lui.
 //!
-//! Chaque ligne porte un marqueur `~tirage:émetteur:numéro:prévu:envoyé~`, cherché n'importe
-//! où dans la ligne reçue : chaque serveur ajoute son préfixe (`[127.0.0.1:54321] `, `b3: `).
+//! Chaque ligne porte un marqueur `~tirage:émetteur:numéro:prévu:envoyé~`, cherché
+//! n'importe où dans la ligne reçue : chaque serveur ajoute son préfixe
+//! (`[127.0.0.1:54321] `, `b3: `).
 
 use std::hash::{BuildHasher, RandomState};
 use std::io::{self, ErrorKind, Write};
@@ -19,8 +21,9 @@ use crate::net::{connect_all, receive_available, register, send_pending};
 use crate::stats::{Latencies, Progress};
 use crate::system::cpu_time;
 
-/// Une charge : `messages` lignes de `line_len` octets (fin de ligne comprise), réparties
-/// régulièrement sur la durée `over`, envoyées par les clients à tour de rôle.
+/// Une charge : `messages` lignes de `line_len` octets (fin de ligne comprise),
+/// réparties régulièrement sur la durée `over`, envoyées par les clients à tour de
+/// rôle.
 #[derive(Debug, Clone, Copy)]
 pub struct ChatLoad {
     pub messages: u64,
@@ -37,9 +40,10 @@ impl ChatLoad {
     }
 
     // ANCHOR: burst
-    /// Une rafale : le même horaire, comprimé à l'instant zéro. Tout part d'un coup, comme
-    /// une classe qui colle en même temps un long texte ; la latence de chaque ligne part de
-    /// l'instant de la rafale : c'est l'attente de celui qui lit la dernière.
+    /// Une rafale : le même horaire, comprimé à l'instant zéro. Tout part d'un coup,
+    /// comme une classe qui colle en même temps un long texte ; la latence de
+    /// chaque ligne part de l'instant de la rafale : c'est l'attente de celui qui
+    /// lit la dernière.
     pub fn burst(messages: u64, line_len: usize) -> ChatLoad {
         let over = Duration::ZERO; // Toutes les heures prévues valent l'heure du départ.
         ChatLoad {
@@ -56,8 +60,9 @@ impl ChatLoad {
     }
 }
 
-/// Ce qu'a mesuré une charge : messages, livraisons attendues (chez chacun des autres), reçues
-/// dans l'ordre, dans le désordre, clients déconnectés, deux latences, durée, CPU du serveur.
+/// Ce qu'a mesuré une charge : messages, livraisons attendues (chez chacun des
+/// autres), reçues dans l'ordre, dans le désordre, clients déconnectés, deux
+/// latences, durée, CPU du serveur.
 #[derive(Clone, Default)]
 pub struct ChatOutcome {
     pub sent: u64,
@@ -65,7 +70,8 @@ pub struct ChatOutcome {
     pub delivered: u64,
     pub disordered: u64,
     pub closed: u64,
-    /// Depuis l'heure PRÉVUE de l'envoi (« corrigée »), depuis l'envoi réel (« non corrigée »).
+    /// Depuis l'heure PRÉVUE de l'envoi (« corrigée »), depuis l'envoi réel (« non
+    /// corrigée »).
     pub corrected: Latencies,
     pub uncorrected: Latencies,
     pub total: Duration,
@@ -74,22 +80,31 @@ pub struct ChatOutcome {
 
 impl ChatOutcome {
     // ANCHOR: check_delivery
-    /// Vérifie un message reçu par le client `receiver` à `now_us`, sachant le prochain numéro
-    /// attendu de chaque émetteur (`seqs`). Un message en double, en avance (le précédent est
-    /// perdu) ou renvoyé à son auteur compte « dans le désordre » ; un absent compte perdu.
-    pub fn check(&mut self, marker: Marker, receiver: usize, now_us: u64, seqs: &mut [u32]) {
+    /// Vérifie un message reçu par le client `receiver` à `now_us`, sachant le
+    /// prochain numéro attendu de chaque émetteur (`seqs`). Un message en double,
+    /// en avance (le précédent est perdu) ou renvoyé à son auteur compte « dans
+    /// le désordre » ; un absent compte perdu.
+    pub fn check(
+        &mut self,
+        marker: Marker,
+        receiver: usize,
+        now_us: u64,
+        seqs: &mut [u32],
+    ) {
         let Some(expected) = seqs.get_mut(marker.sender) else {
             return; // Un émetteur inconnu : ce n'est pas un message de ce salon.
         };
         if marker.sender == receiver || marker.seq != *expected {
-            // Un chat ne renvoie pas son message à l'auteur : compté « livré », ce retour
-            // masquerait une perte chez un autre client.
+            // Un chat ne renvoie pas son message à l'auteur : compté « livré », ce
+            // retour masquerait une perte chez un autre client.
             self.disordered += 1;
         } else {
             self.delivered += 1;
-            // Les deux latences de la même livraison : depuis l'heure prévue, et depuis l'envoi
-            // réel. Elles ne diffèrent que si le message a attendu avant de partir.
-            let since = |at_us: u64| Duration::from_micros(now_us.saturating_sub(at_us));
+            // Les deux latences de la même livraison : depuis l'heure prévue, et
+            // depuis l'envoi réel. Elles ne diffèrent que si le message a
+            // attendu avant de partir.
+            let since =
+                |at_us: u64| Duration::from_micros(now_us.saturating_sub(at_us));
             self.corrected.record(since(marker.scheduled_us));
             self.uncorrected.record(since(marker.sent_us));
         }
@@ -109,13 +124,15 @@ impl ChatOutcome {
 
 /// Ce que l'on attend au plus, après le dernier envoi, les dernières livraisons.
 const DRAIN: Duration = Duration::from_secs(2);
-/// Octets en attente d'envoi au plus par client (en plus des tampons du noyau) : au-delà, la
-/// ligne n'est pas envoyée et compte perdue. La mémoire du générateur reste bornée.
+/// Octets en attente d'envoi au plus par client (en plus des tampons du noyau) :
+/// au-delà, la ligne n'est pas envoyée et compte perdue. La mémoire du générateur
+/// reste bornée.
 const MAX_UNSENT: usize = 1024 * 1024;
 /// Ligne reçue la plus longue que l'on garde ; au-delà, le début est jeté.
 const MAX_LINE: usize = 64 * 1024;
 
-/// Un client simulé : sa socket, ce qui attend d'être écrit, le début d'une ligne reçue.
+/// Un client simulé : sa socket, ce qui attend d'être écrit, le début d'une ligne
+/// reçue.
 struct Member {
     stream: TcpStream,
     unsent: Vec<u8>,
@@ -125,13 +142,14 @@ struct Member {
 }
 
 impl Member {
-    /// Écrit ce que le noyau accepte ; le reste partira quand la socket sera inscriptible
-    /// (WRITABLE).
+    /// Écrit ce que le noyau accepte ; le reste partira quand la socket sera
+    /// inscriptible (WRITABLE).
     fn flush(&mut self) {
         self.open &= send_pending(&mut self.stream, &mut self.unsent).is_ok();
     }
 
-    /// Lit tout, découpe en lignes, passe les marqueurs à `on_marker`, répond au pseudo.
+    /// Lit tout, découpe en lignes, passe les marqueurs à `on_marker`, répond au
+    /// pseudo.
     fn receive(&mut self, buffer: &mut [u8], on_marker: &mut dyn FnMut(Marker)) {
         let mut asked_nick = false;
         let read = receive_available(&mut self.stream, buffer, |data| {
@@ -145,7 +163,8 @@ impl Member {
                 }
                 let line = &self.partial[..];
                 if line.starts_with(b"***") {
-                    // Les annonces du serveur ; la question est `NICK_PROMPT` de la leçon 05.
+                    // Les annonces du serveur ; la question est `NICK_PROMPT` de la
+                    // leçon 05.
                     self.welcomed |= line.starts_with(b"*** Bienvenue");
                     asked_nick |= line.starts_with("*** Votre pseudo".as_bytes());
                 } else if let Some(marker) = Marker::find(line) {
@@ -163,8 +182,9 @@ impl Member {
     }
 }
 
-/// Un marqueur reçu. Le tirage distingue les mesures (l'historique de la leçon 05 en rejoue
-/// d'anciennes) ; les heures prévue et réelle de l'envoi sont en µs depuis l'entrée au salon.
+/// Un marqueur reçu. Le tirage distingue les mesures (l'historique de la leçon 05 en
+/// rejoue d'anciennes) ; les heures prévue et réelle de l'envoi sont en µs depuis
+/// l'entrée au salon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Marker {
     pub tag: u32,
@@ -180,7 +200,8 @@ impl Marker {
         let text = String::from_utf8_lossy(line);
         let text = text.split('~').nth(1)?;
         let fields: Result<Vec<u64>, _> = text.split(':').map(str::parse).collect();
-        let &[tag, sender, seq, scheduled_us, sent_us] = fields.ok()?.as_slice() else {
+        let &[tag, sender, seq, scheduled_us, sent_us] = fields.ok()?.as_slice()
+        else {
             return None;
         };
         let (tag, sender, seq) = (tag as u32, sender as usize, seq as u32);
@@ -194,8 +215,9 @@ impl Marker {
     }
 }
 
-/// Un salon simulé, dans une seule boucle mio : ses clients, l'origine des horodatages, le
-/// tirage de la mesure, et le prochain numéro attendu (`expected_seq[client * n + émetteur]`).
+/// Un salon simulé, dans une seule boucle mio : ses clients, l'origine des
+/// horodatages, le tirage de la mesure, et le prochain numéro attendu
+/// (`expected_seq[client * n + émetteur]`).
 pub struct ChatRoom {
     poll: Poll,
     events: Events,
@@ -207,8 +229,9 @@ pub struct ChatRoom {
 }
 
 impl ChatRoom {
-    /// Connecte `clients` clients et attend (30 s au plus) que le serveur les ait tous salués
-    /// d'un « *** Bienvenue » (après un pseudo, leçon 05) : salué, un client est inscrit.
+    /// Connecte `clients` clients et attend (30 s au plus) que le serveur les ait
+    /// tous salués d'un « *** Bienvenue » (après un pseudo, leçon 05) : salué, un
+    /// client est inscrit.
     pub fn join(addr: SocketAddr, clients: usize) -> io::Result<ChatRoom> {
         let mut room = ChatRoom {
             poll: Poll::new()?,
@@ -219,9 +242,11 @@ impl ChatRoom {
             expected_seq: vec![0; clients * clients],
             buffer: vec![0; 256 * 1024],
         };
-        for (index, mut stream) in connect_all(addr, clients)?.into_iter().enumerate() {
+        for (index, mut stream) in connect_all(addr, clients)?.into_iter().enumerate()
+        {
             register(&room.poll, &mut stream, index)?;
-            let (unsent, partial, open, welcomed) = (Vec::new(), Vec::new(), true, false);
+            let (unsent, partial, open, welcomed) =
+                (Vec::new(), Vec::new(), true, false);
             room.members.push(Member {
                 stream,
                 unsent,
@@ -231,9 +256,11 @@ impl ChatRoom {
             });
         }
         let deadline = Instant::now() + Duration::from_secs(30);
-        while let waiting @ 1.. = room.members.iter().filter(|m| !m.welcomed).count() {
+        while let waiting @ 1.. = room.members.iter().filter(|m| !m.welcomed).count()
+        {
             if Instant::now() > deadline {
-                let message = format!("{waiting} clients n'ont jamais reçu « *** Bienvenue »");
+                let message =
+                    format!("{waiting} clients n'ont jamais reçu « *** Bienvenue »");
                 return Err(io::Error::new(ErrorKind::TimedOut, message));
             }
             room.poll_once(Duration::from_millis(10), &mut ChatOutcome::default())?;
@@ -241,7 +268,8 @@ impl ChatRoom {
         Ok(room)
     }
 
-    /// Applique la charge au salon et vérifie chaque livraison ; `pid` : celui du serveur.
+    /// Applique la charge au salon et vérifie chaque livraison ; `pid` : celui du
+    /// serveur.
     pub fn run(
         &mut self,
         load: ChatLoad,
@@ -250,23 +278,27 @@ impl ChatRoom {
     ) -> io::Result<ChatOutcome> {
         self.tag = RandomState::new().hash_one(Instant::now()) as u32; // Un tirage au sort.
         self.expected_seq.fill(0);
-        let (mut outcome, cpu_start) = (ChatOutcome::default(), pid.and_then(cpu_time));
+        let (mut outcome, cpu_start) =
+            (ChatOutcome::default(), pid.and_then(cpu_time));
         let (start, speakers) = (Instant::now(), self.members.len().max(1) as u64);
         // ANCHOR: open_loop
         while outcome.sent < load.messages {
-            // Boucle ouverte : on envoie tout ce que l'horaire demande, même en retard, sans
-            // attendre aucune réponse. La latence partira de l'heure PRÉVUE : si le message
-            // part en retard, ce retard compte.
+            // Boucle ouverte : on envoie tout ce que l'horaire demande, même en
+            // retard, sans attendre aucune réponse. La latence partira de
+            // l'heure PRÉVUE : si le message part en retard, ce retard
+            // compte.
             while outcome.sent < load.messages
                 && load.scheduled(start, outcome.sent) <= Instant::now()
             {
-                let (sender, seq) = (outcome.sent % speakers, outcome.sent / speakers);
+                let (sender, seq) =
+                    (outcome.sent % speakers, outcome.sent / speakers);
                 let scheduled = load.scheduled(start, outcome.sent);
                 self.send(sender as usize, seq as u32, scheduled, load.line_len);
                 outcome.sent += 1;
             }
-            // Attendre le prochain envoi prévu en lisant ce qui arrive. `poll` compte en
-            // millisecondes : la fin de l'attente se fait en dormant, à la microseconde.
+            // Attendre le prochain envoi prévu en lisant ce qui arrive. `poll` compte
+            // en millisecondes : la fin de l'attente se fait en dormant,
+            // à la microseconde.
             let next = load.scheduled(start, outcome.sent.min(load.messages - 1));
             let wait = next.saturating_duration_since(Instant::now());
             if wait < Duration::from_millis(1) {
@@ -287,14 +319,16 @@ impl ChatRoom {
         if let (Some(begin), Some(end)) = (cpu_start, pid.and_then(cpu_time)) {
             outcome.server_cpu = Some(end.saturating_sub(begin));
         }
-        outcome.closed = self.members.iter().filter(|member| !member.open).count() as u64;
+        outcome.closed =
+            self.members.iter().filter(|member| !member.open).count() as u64;
         Ok(outcome)
     }
 
-    /// Envoie le message `seq` du client `sender`, prévu à `scheduled` ; l'heure de l'envoi
-    /// réel, c'est maintenant, quand le générateur a pu s'en occuper.
+    /// Envoie le message `seq` du client `sender`, prévu à `scheduled` ; l'heure de
+    /// l'envoi réel, c'est maintenant, quand le générateur a pu s'en occuper.
     fn send(&mut self, sender: usize, seq: u32, scheduled: Instant, line_len: usize) {
-        let micros = |at: Instant| at.saturating_duration_since(self.epoch).as_micros();
+        let micros =
+            |at: Instant| at.saturating_duration_since(self.epoch).as_micros();
         let (scheduled, now) = (micros(scheduled), micros(Instant::now()));
         let mut line = Vec::with_capacity(line_len);
         let _ = write!(line, "~{}:{sender}:{seq}:{scheduled}:{now}~ ", self.tag);
@@ -307,15 +341,21 @@ impl ChatRoom {
         member.flush();
     }
 
-    /// Attend des événements (au plus `timeout`), lit et vérifie ce qui est arrivé, écrit.
-    fn poll_once(&mut self, timeout: Duration, outcome: &mut ChatOutcome) -> io::Result<()> {
+    /// Attend des événements (au plus `timeout`), lit et vérifie ce qui est arrivé,
+    /// écrit.
+    fn poll_once(
+        &mut self,
+        timeout: Duration,
+        outcome: &mut ChatOutcome,
+    ) -> io::Result<()> {
         match self.poll.poll(&mut self.events, Some(timeout)) {
             Err(err) if err.kind() == ErrorKind::Interrupted => return Ok(()),
             other => other?,
         }
         let (tag, clients) = (self.tag, self.members.len());
         for event in self.events.iter() {
-            // L'heure de réception, relue à chaque client : lire un gros arrivage prend du temps.
+            // L'heure de réception, relue à chaque client : lire un gros arrivage
+            // prend du temps.
             let now_us = self.epoch.elapsed().as_micros() as u64;
             let index = event.token().0;
             let member = &mut self.members[index];

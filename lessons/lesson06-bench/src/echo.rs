@@ -1,14 +1,16 @@
 //! Scénario « echo » : la boucle FERMÉE.
 //!
-//! Chaque connexion a exactement un message en vol : elle envoie une ligne, attend son écho
-//! complet, vérifie qu'il est identique, et seulement alors envoie la suivante. C'est la charge
-//! d'un client interactif, et le client ATTEND le serveur : si le serveur ralentit, les clients
-//! ralentissent avec lui. Avec N connexions, l'aller-retour vaut à peu près N divisé par le
-//! débit : la latence mesure surtout la file que le test a construite.
+//! Chaque connexion a exactement un message en vol : elle envoie une ligne, attend
+//! son écho complet, vérifie qu'il est identique, et seulement alors envoie la
+//! suivante. C'est la charge d'un client interactif, et le client ATTEND le serveur :
+//! si le serveur ralentit, les clients ralentissent avec lui. Avec N connexions,
+//! l'aller-retour vaut à peu près N divisé par le débit : la latence mesure surtout
+//! la file que le test a construite.
 //!
-//! Pire : si le serveur se fige une seconde, chaque connexion n'a qu'UN message en retard et
-//! n'envoie rien entre-temps : la mesure « oublie » ce qu'un vrai client aurait envoyé pendant
-//! la panne. C'est l'omission coordonnée, qu'évite la boucle ouverte du chat.
+//! Pire : si le serveur se fige une seconde, chaque connexion n'a qu'UN message en
+//! retard et n'envoie rien entre-temps : la mesure « oublie » ce qu'un vrai client
+//! aurait envoyé pendant la panne. C'est l'omission coordonnée, qu'évite la boucle
+//! ouverte du chat.
 
 use std::io::{self, ErrorKind};
 use std::net::SocketAddr;
@@ -21,8 +23,9 @@ use crate::net::{connect_all, receive_available, register, send_pending};
 use crate::stats::{Latencies, Progress};
 use crate::system::cpu_time;
 
-/// Une charge d'écho : `connections` connexions, des lignes de `line_len` octets, une chauffe
-/// non comptée (le temps que tampons et processeur se mettent en régime), puis `duration`.
+/// Une charge d'écho : `connections` connexions, des lignes de `line_len` octets, une
+/// chauffe non comptée (le temps que tampons et processeur se mettent en régime),
+/// puis `duration`.
 #[derive(Debug, Clone, Copy)]
 pub struct EchoLoad {
     pub connections: usize,
@@ -31,8 +34,9 @@ pub struct EchoLoad {
     pub duration: Duration,
 }
 
-/// Ce qu'a mesuré une charge, sur la fenêtre : échos complets, durée, allers-retours, échos
-/// faux (un serveur rapide mais faux n'est pas rapide), connexions fermées, CPU du serveur.
+/// Ce qu'a mesuré une charge, sur la fenêtre : échos complets, durée, allers-retours,
+/// échos faux (un serveur rapide mais faux n'est pas rapide), connexions fermées, CPU
+/// du serveur.
 #[derive(Clone, Default)]
 pub struct EchoOutcome {
     pub round_trips: u64,
@@ -49,8 +53,8 @@ impl EchoOutcome {
     }
 }
 
-/// Une connexion : sa ligne (`~numéro~xxxx…\n`), ce qui n'en est pas encore parti, ce qui en
-/// est revenu, l'heure de l'envoi.
+/// Une connexion : sa ligne (`~numéro~xxxx…\n`), ce qui n'en est pas encore parti, ce
+/// qui en est revenu, l'heure de l'envoi.
 struct Connection {
     stream: TcpStream,
     line: Vec<u8>,
@@ -69,8 +73,9 @@ impl Connection {
     }
 }
 
-/// Mesure l'écho du serveur à `addr` sous la charge `load`, et son temps CPU si l'on connaît
-/// son `pid`. Échoue (en français) si aucun écho n'arrive de toute la fenêtre mesurée.
+/// Mesure l'écho du serveur à `addr` sous la charge `load`, et son temps CPU si l'on
+/// connaît son `pid`. Échoue (en français) si aucun écho n'arrive de toute la fenêtre
+/// mesurée.
 pub fn run_echo(
     addr: SocketAddr,
     load: EchoLoad,
@@ -79,7 +84,9 @@ pub fn run_echo(
 ) -> io::Result<EchoOutcome> {
     let mut poll = Poll::new()?;
     let mut connections = Vec::with_capacity(load.connections);
-    for (index, mut stream) in connect_all(addr, load.connections)?.into_iter().enumerate() {
+    for (index, mut stream) in
+        connect_all(addr, load.connections)?.into_iter().enumerate()
+    {
         register(&poll, &mut stream, index)?;
         let mut line = format!("~{index}~").into_bytes();
         line.resize(load.line_len.max(line.len() + 1) - 1, b'x');
@@ -95,10 +102,13 @@ pub fn run_echo(
         });
     }
     connections.iter_mut().for_each(Connection::send_line);
-    let (start, mut echoed, mut outcome) = (Instant::now(), 0, EchoOutcome::default());
-    // `Some(…)` dès que la fenêtre a commencé : le temps CPU du serveur à cet instant.
+    let (start, mut echoed, mut outcome) =
+        (Instant::now(), 0, EchoOutcome::default());
+    // `Some(…)` dès que la fenêtre a commencé : le temps CPU du serveur à cet
+    // instant.
     let (window_start, mut cpu_at_start) = (start + load.warmup, None);
-    let (mut events, mut buffer) = (Events::with_capacity(1024), vec![0u8; 64 * 1024]);
+    let (mut events, mut buffer) =
+        (Events::with_capacity(1024), vec![0u8; 64 * 1024]);
     // ANCHOR: closed_loop
     // La fenêtre est bornée : un serveur bloqué ne fait pas pendre la mesure.
     while start.elapsed() < load.warmup + load.duration {
@@ -124,12 +134,14 @@ pub fn run_echo(
                 continue;
             }
             let written = send_pending(stream, unsent); // La fin d'une ligne coupée, s'il en reste.
-            let read = receive_available(stream, &mut buffer, |data| received.extend(data));
+            let read =
+                receive_available(stream, &mut buffer, |data| received.extend(data));
             if written.is_err() || read.is_err() {
                 (*open, outcome.closed) = (false, outcome.closed + 1);
                 continue;
             }
-            // Pas encore complet ? TCP a pu couper l'écho en morceaux : on attend la suite.
+            // Pas encore complet ? TCP a pu couper l'écho en morceaux : on attend la
+            // suite.
             if received.len() < line.len() {
                 continue;
             }
@@ -138,7 +150,8 @@ pub fn run_echo(
                 outcome.round_trips += 1;
                 outcome.latency.record(sent_at.elapsed());
             }
-            // L'écho complet est là : alors, et alors seulement, la ligne suivante part.
+            // L'écho complet est là : alors, et alors seulement, la ligne suivante
+            // part.
             echoed += 1;
             connection.send_line();
         }
@@ -154,7 +167,8 @@ pub fn run_echo(
     if outcome.round_trips == 0 {
         // Zéro écho en toute une fenêtre n'est pas un débit de 0 : c'est une panne.
         let millis = load.duration.as_millis();
-        let message = format!("aucun écho reçu en {millis} ms : le serveur ne répond plus");
+        let message =
+            format!("aucun écho reçu en {millis} ms : le serveur ne répond plus");
         return Err(io::Error::new(ErrorKind::TimedOut, message));
     }
     Ok(outcome)

@@ -1,6 +1,6 @@
-//! Programme de la leçon 06 : lit la ligne de commande, applique UN scénario à UN serveur,
-//! affiche le rapport sur la sortie standard (et n'écrit rien sur le disque). Toute la mesure
-//! est dans la bibliothèque.
+//! Programme de la leçon 06 : lit la ligne de commande, applique UN scénario à UN
+//! serveur, affiche le rapport sur la sortie standard (et n'écrit rien sur le
+//! disque). Toute la mesure est dans la bibliothèque.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -15,7 +15,8 @@ use lesson06_bench::local::{self, Lesson};
 use lesson06_bench::stats::{Latencies, Progress};
 use lesson06_bench::system;
 
-/// Octets par ligne, fin comprise : avec le préfixe de l'expéditeur, 80 colonnes au plus.
+/// Octets par ligne, fin comprise : avec le préfixe de l'expéditeur, 80 colonnes au
+/// plus.
 const LINE_LEN: usize = 60;
 
 const AFTER_HELP: &str = "Exemple, dans deux terminaux :\n  \
@@ -41,19 +42,21 @@ struct Cli {
     /// Adresse du serveur à mesurer, par exemple 127.0.0.1:7777 (sinon : --serveur)
     #[arg(long, value_name = "HÔTE:PORT")]
     addr: Option<String>,
-    /// Sans --addr, le banc lance dans son processus le serveur de la leçon l03, l04 (défaut)
-    /// ou l05 (chat seulement)
+    /// Sans --addr, le banc lance dans son processus le serveur de la leçon l03, l04
+    /// (défaut) ou l05 (chat seulement)
     #[arg(long, value_enum, default_value_t = Lesson::L04, hide_default_value = true,
           hide_possible_values = true)]
     serveur: Lesson,
-    /// PID du serveur lancé à part (sous Linux) : son temps CPU, sa mémoire, ses threads
+    /// PID du serveur lancé à part (sous Linux) : son temps CPU, sa mémoire, ses
+    /// threads
     #[arg(long, requires = "addr")]
     pid: Option<u32>,
     /// Connexions (echo) ou clients du salon (chat), de 2 à 1000 (défaut : 10)
     #[arg(long, value_name = "N", default_value_t = 10, hide_default_value = true,
           value_parser = cli::between(2u64, 1000))]
     clients: u64,
-    /// Chat : messages par seconde, tous clients confondus, de 1 à 1000000 (défaut : 500)
+    /// Chat : messages par seconde, tous clients confondus, de 1 à 1000000 (défaut :
+    /// 500)
     #[arg(long, value_name = "N", default_value_t = 500, hide_default_value = true,
           value_parser = cli::between(1u64, 1_000_000))]
     rate: u64,
@@ -74,16 +77,25 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> Result<(), String> {
     if cfg!(debug_assertions) {
-        show!("Attention : compilé sans --release, les chiffres mesurent surtout le générateur.");
+        show!(
+            "Attention : compilé sans --release, les chiffres mesurent surtout le générateur."
+        );
     }
-    if (cli.addr.is_none(), cli.serveur, cli.scenario) == (true, Lesson::L05, Scenario::Echo) {
-        return Err("la leçon 05 n'a pas de serveur d'écho : --serveur l03 ou l04.".into());
+    if (cli.addr.is_none(), cli.serveur, cli.scenario)
+        == (true, Lesson::L05, Scenario::Echo)
+    {
+        return Err(
+            "la leçon 05 n'a pas de serveur d'écho : --serveur l03 ou l04.".into(),
+        );
     }
     let addr = match &cli.addr {
         Some(text) => cli::resolve(text)?,
         None => {
-            let addr = local::start(cli.serveur, cli.scenario).map_err(|err| format!("{err}."))?;
-            show!("Serveur lancé dans ce processus, sur {addr} (CPU : serveur à part, --pid).");
+            let addr = local::start(cli.serveur, cli.scenario)
+                .map_err(|err| format!("{err}."))?;
+            show!(
+                "Serveur lancé dans ce processus, sur {addr} (CPU : serveur à part, --pid)."
+            );
             addr
         }
     };
@@ -92,7 +104,9 @@ fn run(cli: &Cli) -> Result<(), String> {
     let explain = |err: std::io::Error| cli::explain(&err, addr);
     let mut progress = progress_line();
     if cli.scenario == Scenario::Echo {
-        show!("Écho (boucle fermée) vers {addr} : {clients} connexions, {seconds} s.");
+        show!(
+            "Écho (boucle fermée) vers {addr} : {clients} connexions, {seconds} s."
+        );
         let warmup = Duration::from_millis(if cli.quick { 200 } else { 500 });
         let (connections, line_len) = (clients, LINE_LEN);
         let load = EchoLoad {
@@ -106,16 +120,19 @@ fn run(cli: &Cli) -> Result<(), String> {
         return print_echo(&outcome.map_err(explain)?, cli.pid);
     }
     let rate = cli.rate;
-    show!("Chat (boucle ouverte) vers {addr} : {clients} clients, {rate} messages/s, {seconds} s.");
+    show!(
+        "Chat (boucle ouverte) vers {addr} : {clients} clients, {rate} messages/s, {seconds} s."
+    );
     let load = ChatLoad::steady(rate as f64, duration, LINE_LEN);
-    let outcome =
-        ChatRoom::join(addr, clients).and_then(|mut room| room.run(load, cli.pid, &mut progress));
+    let outcome = ChatRoom::join(addr, clients)
+        .and_then(|mut room| room.run(load, cli.pid, &mut progress));
     end_progress_line();
     print_chat(&outcome.map_err(explain)?, cli.pid)
 }
 
-/// La ligne de progression, une fois par seconde, sur la sortie d'erreur (le rapport va sur
-/// la sortie standard) : réécrite sur place (`\r`) dans un terminal, une ligne sinon.
+/// La ligne de progression, une fois par seconde, sur la sortie d'erreur (le rapport
+/// va sur la sortie standard) : réécrite sur place (`\r`) dans un terminal, une ligne
+/// sinon.
 fn progress_line() -> impl FnMut(&Progress) {
     let terminal = std::io::stderr().is_terminal();
     let end = if terminal { "\r" } else { "\n" };
@@ -125,13 +142,15 @@ fn progress_line() -> impl FnMut(&Progress) {
             next += Duration::from_secs(1);
             let seconds = progress.elapsed.as_secs_f64().round();
             let (sent, received) = (progress.sent, progress.received);
-            let line = format!("[{seconds:>3} s] {sent} lignes envoyées, {received} reçues");
+            let line =
+                format!("[{seconds:>3} s] {sent} lignes envoyées, {received} reçues");
             let _ = write!(std::io::stderr(), "{line}{end}");
         }
     }
 }
 
-/// Dans un terminal, la ligne de progression réécrite sur place doit finir avant le rapport.
+/// Dans un terminal, la ligne de progression réécrite sur place doit finir avant le
+/// rapport.
 fn end_progress_line() {
     if std::io::stderr().is_terminal() {
         let _ = writeln!(std::io::stderr());
@@ -174,10 +193,16 @@ fn print_echo(outcome: &EchoOutcome, pid: Option<u32>) -> Result<(), String> {
 }
 
 fn print_chat(outcome: &ChatOutcome, pid: Option<u32>) -> Result<(), String> {
-    let (sent, expected, delivered) = (outcome.sent, outcome.expected, outcome.delivered);
-    show!("  Messages envoyés : {sent} ; livraisons attendues : {expected}, reçues : {delivered}.");
-    let (lost, disordered, closed) = (outcome.lost(), outcome.disordered, outcome.closed);
-    show!("  Perdues : {lost} ; dans le désordre : {disordered} ; clients déconnectés : {closed}.");
+    let (sent, expected, delivered) =
+        (outcome.sent, outcome.expected, outcome.delivered);
+    show!(
+        "  Messages envoyés : {sent} ; livraisons attendues : {expected}, reçues : {delivered}."
+    );
+    let (lost, disordered, closed) =
+        (outcome.lost(), outcome.disordered, outcome.closed);
+    show!(
+        "  Perdues : {lost} ; dans le désordre : {disordered} ; clients déconnectés : {closed}."
+    );
     let millis = |d: Duration| decimal(d.as_secs_f64() * 1e3, 2);
     show!("  Latence depuis l'heure prévue (corrigée, ms) :");
     show!("    {}.", percentiles(&outcome.corrected, millis));
@@ -197,12 +222,14 @@ fn print_chat(outcome: &ChatOutcome, pid: Option<u32>) -> Result<(), String> {
     ))
 }
 
-/// Ce que le serveur a dépensé, `cpu` pendant `window`, pour `count` fois `what`, s'il tourne
-/// à part (`--pid`) et que le système le dit.
+/// Ce que le serveur a dépensé, `cpu` pendant `window`, pour `count` fois `what`,
+/// s'il tourne à part (`--pid`) et que le système le dit.
 fn print_server(pid: Option<u32>, (cpu, window): CpuTime, count: u64, what: &str) {
     let Some(pid) = pid else { return };
     let (Some(cpu), Some(memory)) = (cpu, system::memory_use(pid)) else {
-        return show!("  CPU et mémoire du processus {pid} : illisibles (Linux seul ; PID ?).");
+        return show!(
+            "  CPU et mémoire du processus {pid} : illisibles (Linux seul ; PID ?)."
+        );
     };
     let share = cpu.as_secs_f64() / window.as_secs_f64().max(1e-9) * 100.0;
     let per = decimal(cpu.as_secs_f64() * 1e6 / count.max(1) as f64, 2);

@@ -1,16 +1,19 @@
-//! Ce que l'on retient d'une mesure : des latences dans un histogramme, et où l'on en est.
+//! Ce que l'on retient d'une mesure : des latences dans un histogramme, et où l'on en
+//! est.
 
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
 // ANCHOR: latencies
-/// Des latences, en microsecondes, de 1 µs à une heure, à trois chiffres significatifs.
+/// Des latences, en microsecondes, de 1 µs à une heure, à trois chiffres
+/// significatifs.
 ///
-/// Un histogramme HDR range des millions de mesures dans des cases de largeur croissante
-/// (0,1 % d'erreur au plus), en quelques dizaines de Kio, et donne n'importe quel centile.
-/// Pourquoi des centiles plutôt qu'une moyenne ? Le 99ᵉ centile (p99) est l'attente qu'un
-/// message sur cent dépasse ; une moyenne noierait un message bloqué une seconde dans mille.
+/// Un histogramme HDR range des millions de mesures dans des cases de largeur
+/// croissante (0,1 % d'erreur au plus), en quelques dizaines de Kio, et donne
+/// n'importe quel centile. Pourquoi des centiles plutôt qu'une moyenne ? Le 99ᵉ
+/// centile (p99) est l'attente qu'un message sur cent dépasse ; une moyenne noierait
+/// un message bloqué une seconde dans mille.
 #[derive(Clone)]
 pub struct Latencies(Histogram<u64>);
 
@@ -32,7 +35,8 @@ impl Latencies {
         self.0.len()
     }
 
-    /// La latence que ne dépasse pas la fraction `quantile` des mesures (0,99 : le p99).
+    /// La latence que ne dépasse pas la fraction `quantile` des mesures (0,99 : le
+    /// p99).
     pub fn quantile(&self, quantile: f64) -> Duration {
         Duration::from_micros(self.0.value_at_quantile(quantile))
     }
@@ -43,8 +47,9 @@ impl Latencies {
 }
 // ANCHOR_END: latencies
 
-/// Où en est une mesure, depuis `start` : lignes envoyées, et ce qui est revenu (échos,
-/// livraisons). Le générateur le dit à chaque tour ; la ligne de progression, chaque seconde.
+/// Où en est une mesure, depuis `start` : lignes envoyées, et ce qui est revenu
+/// (échos, livraisons). Le générateur le dit à chaque tour ; la ligne de progression,
+/// chaque seconde.
 #[derive(Debug, Clone, Copy)]
 pub struct Progress {
     pub elapsed: Duration,

@@ -1,6 +1,7 @@
-//! Tests du programme lui-même, lancé comme le lance un étudiant : aide en français, une
-//! connexion refusée en une phrase, et un passage rapide qui n'écrit rien sur le disque.
-//! Chaque processus a une échéance (celle de `test-kit`) et il est tué à la fin du test.
+//! Tests du programme lui-même, lancé comme le lance un étudiant : aide en français,
+//! une connexion refusée en une phrase, et un passage rapide qui n'écrit rien sur le
+//! disque. Chaque processus a une échéance (celle de `test-kit`) et il est tué à la
+//! fin du test.
 
 use std::io;
 use std::net::TcpListener;
@@ -67,10 +68,13 @@ fn une_connexion_refusee_donne_une_phrase_francaise() -> io::Result<()> {
 }
 
 #[test]
-fn un_passage_rapide_mesure_et_n_ecrit_rien_dans_le_dossier_courant() -> io::Result<()> {
-    let dir = std::env::temp_dir().join(format!("lesson06-bench-cli-{}", std::process::id()));
+fn un_passage_rapide_mesure_et_n_ecrit_rien_dans_le_dossier_courant() -> io::Result<()>
+{
+    let dir = std::env::temp_dir()
+        .join(format!("lesson06-bench-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    // --duration 1 : le passage rapide, raccourci pour que le test reste loin de son échéance.
+    // --duration 1 : le passage rapide, raccourci pour que le test reste loin de son
+    // échéance.
     let mut command = Command::new(PROGRAM);
     command
         .args(["--quick", "--duration", "1"])

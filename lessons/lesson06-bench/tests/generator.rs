@@ -1,6 +1,7 @@
-//! Tests du générateur de charge contre les vrais serveurs des leçons 03, 04 et 05, lancés dans
-//! ce processus sur 127.0.0.1:0. Chaque attente du générateur a son délai (fenêtre de mesure,
-//! entrée dans le salon, attente des dernières livraisons) : aucun test ne peut pendre.
+//! Tests du générateur de charge contre les vrais serveurs des leçons 03, 04 et 05,
+//! lancés dans ce processus sur 127.0.0.1:0. Chaque attente du générateur a son délai
+//! (fenêtre de mesure, entrée dans le salon, attente des dernières livraisons) :
+//! aucun test ne peut pendre.
 
 use std::io::ErrorKind;
 use std::time::Duration;
@@ -17,9 +18,11 @@ fn no_progress() -> impl FnMut(&Progress) {
 
 /// Un petit salon sur `server`, `load` appliquée, tout vérifié par le générateur.
 fn chat_on(server: Lesson, clients: usize, load: ChatLoad) -> ChatOutcome {
-    let addr = local::start(server, Scenario::Chat).expect("le serveur démarre sur 127.0.0.1:0");
-    let mut room = ChatRoom::join(addr, clients)
-        .unwrap_or_else(|err| panic!("{server:?} : entrée dans le salon impossible : {err}"));
+    let addr = local::start(server, Scenario::Chat)
+        .expect("le serveur démarre sur 127.0.0.1:0");
+    let mut room = ChatRoom::join(addr, clients).unwrap_or_else(|err| {
+        panic!("{server:?} : entrée dans le salon impossible : {err}")
+    });
     room.run(load, None, &mut no_progress())
         .unwrap_or_else(|err| panic!("{server:?} : mesure impossible : {err}"))
 }
@@ -33,8 +36,8 @@ fn chaque_echo_revient_intact_et_compte() {
         duration: Duration::from_millis(300),
     };
     for server in [Lesson::L03, Lesson::L04] {
-        let addr =
-            local::start(server, Scenario::Echo).expect("le serveur démarre sur 127.0.0.1:0");
+        let addr = local::start(server, Scenario::Echo)
+            .expect("le serveur démarre sur 127.0.0.1:0");
         let outcome = run_echo(addr, load, None, &mut no_progress())
             .unwrap_or_else(|err| panic!("{server:?} : {err}"));
         assert!(outcome.round_trips > 0, "{server:?} : aucun écho compté");
@@ -89,7 +92,8 @@ fn chaque_message_de_chat_arrive_chez_tous_les_autres() {
 
 #[test]
 fn la_latence_corrigee_n_est_jamais_sous_la_latence_non_corrigee() {
-    // Une rafale : tous les messages sont prévus à l'instant zéro, la plupart partent en retard.
+    // Une rafale : tous les messages sont prévus à l'instant zéro, la plupart partent
+    // en retard.
     let outcome = chat_on(Lesson::L04, 6, ChatLoad::burst(3_000, 60));
     assert!(
         outcome.is_complete(),
@@ -122,9 +126,10 @@ fn la_lecon_05_recoit_un_pseudo_et_livre_une_rafale() {
 
 #[test]
 fn un_serveur_qui_n_accepte_jamais_fait_echouer_l_echo() {
-    // Le noyau termine les poignées de main dans la file d'attente : les lignes partent, mais
-    // aucun écho ne revient.
-    let mute = std::net::TcpListener::bind("127.0.0.1:0").expect("écoute sur 127.0.0.1:0");
+    // Le noyau termine les poignées de main dans la file d'attente : les lignes
+    // partent, mais aucun écho ne revient.
+    let mute =
+        std::net::TcpListener::bind("127.0.0.1:0").expect("écoute sur 127.0.0.1:0");
     let addr = mute.local_addr().expect("adresse locale");
     let load = EchoLoad {
         connections: 2,
@@ -171,7 +176,8 @@ fn le_marqueur_est_trouve_quel_que_soit_le_prefixe() {
     assert_eq!(Marker::find(b"~1:2:3:4~"), None, "il faut cinq champs");
 }
 
-/// Fait recevoir au client 0 les messages `(émetteur, numéro)`, 1 ms après leur envoi réel.
+/// Fait recevoir au client 0 les messages `(émetteur, numéro)`, 1 ms après leur envoi
+/// réel.
 fn receive_all(messages: &[(usize, u32)]) -> ChatOutcome {
     let mut outcome = ChatOutcome::default();
     let mut expected_seq = vec![0; 3];

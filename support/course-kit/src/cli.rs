@@ -1,9 +1,9 @@
 //! La colle d'un `main.rs` : aide en français, adresses, erreurs attendues.
 //!
-//! Un `main.rs` de leçon lit sa ligne de commande avec clap, appelle la bibliothèque de la
-//! leçon, et ne fait rien d'autre que traduire : une erreur **attendue** (le port est pris,
-//! personne n'écoute) devient une phrase française et un code de sortie non nul, jamais une
-//! panique avec sa trace.
+//! Un `main.rs` de leçon lit sa ligne de commande avec clap, appelle la bibliothèque
+//! de la leçon, et ne fait rien d'autre que traduire : une erreur **attendue** (le
+//! port est pris, personne n'écoute) devient une phrase française et un code de
+//! sortie non nul, jamais une panique avec sa trace.
 
 use std::fmt;
 use std::io::{self, ErrorKind, Write};
@@ -15,17 +15,18 @@ use clap::error::{ContextKind, ContextValue, ErrorKind as UsageErrorKind};
 use clap::{Arg, ArgAction, Command};
 
 // ANCHOR: help_template
-/// Gabarit d'aide en français (celui de clap est en anglais) ; [`parse`] le donne à chaque
-/// commande et à chacune de ses sous-commandes.
+/// Gabarit d'aide en français (celui de clap est en anglais) ; [`parse`] le donne à
+/// chaque commande et à chacune de ses sous-commandes.
 pub const HELP_TEMPLATE: &str =
     "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
 
-/// Ce que chaque commande du cours règle pour parler français : le gabarit d'aide, les titres
-/// « Commandes : » et « Options : » (avec l'espace avant les deux-points), et les options
-/// `-h` et `-V` décrites en français, à la fin de la liste. Une sous-commande reçoit les mêmes
-/// réglages.
+/// Ce que chaque commande du cours règle pour parler français : le gabarit d'aide,
+/// les titres « Commandes : » et « Options : » (avec l'espace avant les deux-points),
+/// et les options `-h` et `-V` décrites en français, à la fin de la liste. Une
+/// sous-commande reçoit les mêmes réglages.
 fn in_french(command: Command) -> Command {
-    // Une commande qui déclare déjà ses options `help` ou `version` garde les siennes.
+    // Une commande qui déclare déjà ses options `help` ou `version` garde les
+    // siennes.
     let declares = |id: &str| command.get_arguments().any(|arg| arg.get_id() == id);
     let (own_help, own_version) = (declares("help"), declares("version"));
     let has_version = command.get_version().is_some() && !own_version;
@@ -73,16 +74,17 @@ fn in_french(command: Command) -> Command {
 // ANCHOR_END: help_template
 
 // ANCHOR: parse
-/// Lit la ligne de commande, comme `Cli::parse()` de clap, avec l'aide en français (voir
-/// [`HELP_TEMPLATE`]) ; une ligne invalide s'explique en UNE phrase française sur la sortie
-/// d'erreur, avec le code de sortie 2, celui de clap pour une erreur d'utilisation :
+/// Lit la ligne de commande, comme `Cli::parse()` de clap, avec l'aide en français
+/// (voir [`HELP_TEMPLATE`]) ; une ligne invalide s'explique en UNE phrase française
+/// sur la sortie d'erreur, avec le code de sortie 2, celui de clap pour une erreur
+/// d'utilisation :
 ///
 /// ```text
 /// Erreur : valeur refusée pour --max-line : « 0 » n'est pas un entier entre 1 et 65536. Voir l'aide : lesson03-threads --help
 /// ```
 ///
-/// L'aide (`--help`) et la version, que clap signale aussi comme des « erreurs », s'affichent
-/// normalement.
+/// L'aide (`--help`) et la version, que clap signale aussi comme des « erreurs »,
+/// s'affichent normalement.
 pub fn parse<C: clap::Parser>() -> C {
     let command = in_french(C::command());
     let program = command.get_name().to_owned();
@@ -104,9 +106,11 @@ pub fn parse<C: clap::Parser>() -> C {
     }
 }
 
-/// La phrase qui explique une ligne de commande invalide ; `None` pour l'aide et la version.
+/// La phrase qui explique une ligne de commande invalide ; `None` pour l'aide et la
+/// version.
 fn usage_error(err: &clap::Error) -> Option<String> {
-    // L'option en cause, sans le nom de sa valeur : « --max-line » et non « --max-line <OCTETS> ».
+    // L'option en cause, sans le nom de sa valeur : « --max-line » et non
+    // « --max-line <OCTETS> ».
     let arg = [ContextKind::InvalidArg, ContextKind::InvalidSubcommand]
         .into_iter()
         .find_map(|kind| match err.get(kind) {
@@ -124,24 +128,32 @@ fn usage_error(err: &clap::Error) -> Option<String> {
             Some(reason) => format!("valeur refusée pour {arg} : {reason}."),
             None => format!("valeur refusée pour {arg}."),
         },
-        UsageErrorKind::InvalidValue => format!("valeur manquante ou invalide pour {arg}."),
+        UsageErrorKind::InvalidValue => {
+            format!("valeur manquante ou invalide pour {arg}.")
+        }
         UsageErrorKind::UnknownArgument => format!("option inconnue : {arg}."),
         UsageErrorKind::InvalidSubcommand => format!("commande inconnue : {arg}."),
         UsageErrorKind::MissingRequiredArgument => format!("il manque {arg}."),
-        UsageErrorKind::ArgumentConflict => format!("option incompatible avec les autres : {arg}."),
+        UsageErrorKind::ArgumentConflict => {
+            format!("option incompatible avec les autres : {arg}.")
+        }
         _ => "ligne de commande invalide.".to_owned(),
     })
 }
 
 /// Un entier entre `min` et `max` (bornes comprises), pour une option de clap :
-/// `#[arg(long, value_parser = course_kit::cli::between(1usize, 65_536))]`. Le type des bornes
-/// (`1usize`) doit être celui du champ : sans lui, Rust choisirait `i32`, et clap s'en
-/// plaindrait au démarrage.
+/// `#[arg(long, value_parser = course_kit::cli::between(1usize, 65_536))]`. Le type
+/// des bornes (`1usize`) doit être celui du champ : sans lui, Rust choisirait `i32`,
+/// et clap s'en plaindrait au démarrage.
 ///
-/// Pourquoi des bornes ? Une limite de 0 refuserait tous les clients ; une valeur immense
-/// n'est qu'une faute de frappe, et ferait déborder les calculs plus loin (`usize::MAX + 1`
-/// vaut 0 en arithmétique modulaire). On les refuse avant de démarrer.
-pub fn between<T>(min: T, max: T) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync
+/// Pourquoi des bornes ? Une limite de 0 refuserait tous les clients ; une valeur
+/// immense n'est qu'une faute de frappe, et ferait déborder les calculs plus loin
+/// (`usize::MAX + 1` vaut 0 en arithmétique modulaire). On les refuse avant de
+/// démarrer.
+pub fn between<T>(
+    min: T,
+    max: T,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync
 where
     T: FromStr + PartialOrd + fmt::Display + Copy + Send + Sync + 'static,
 {
@@ -155,11 +167,13 @@ where
 // ANCHOR_END: parse
 
 // ANCHOR: resolve
-/// Transforme « hôte:port » en adresse de socket, avec un message clair en cas d'échec.
+/// Transforme « hôte:port » en adresse de socket, avec un message clair en cas
+/// d'échec.
 ///
-/// `to_socket_addrs` accepte une adresse IP (`127.0.0.1:7777`, `[::1]:7777`) comme un nom
-/// (`localhost:7777`) : pour un nom, elle interroge le résolveur du système (fichier hosts,
-/// DNS), ce qui peut prendre du temps. On garde la première adresse trouvée.
+/// `to_socket_addrs` accepte une adresse IP (`127.0.0.1:7777`, `[::1]:7777`) comme un
+/// nom (`localhost:7777`) : pour un nom, elle interroge le résolveur du système
+/// (fichier hosts, DNS), ce qui peut prendre du temps. On garde la première adresse
+/// trouvée.
 pub fn resolve(addr: &str) -> Result<SocketAddr, String> {
     let unresolvable = || {
         format!(
@@ -176,8 +190,8 @@ pub fn resolve(addr: &str) -> Result<SocketAddr, String> {
 // ANCHOR: explain
 /// Traduit les erreurs réseau attendues en une phrase française.
 ///
-/// `ErrorKind` est portable : le même `AddrInUse` vient d'`EADDRINUSE` sous Linux et macOS et
-/// de `WSAEADDRINUSE` sous Windows.
+/// `ErrorKind` est portable : le même `AddrInUse` vient d'`EADDRINUSE` sous Linux et
+/// macOS et de `WSAEADDRINUSE` sous Windows.
 pub fn explain(err: &io::Error, addr: SocketAddr) -> String {
     match err.kind() {
         ErrorKind::AddrInUse => format!(
@@ -187,10 +201,14 @@ pub fn explain(err: &io::Error, addr: SocketAddr) -> String {
             "permission refusée pour {addr} : les ports inférieurs à 1024 sont réservés à l'administrateur, choisissez-en un plus grand."
         ),
         ErrorKind::AddrNotAvailable => {
-            format!("l'adresse {addr} n'appartient à aucune interface de cette machine.")
+            format!(
+                "l'adresse {addr} n'appartient à aucune interface de cette machine."
+            )
         }
         ErrorKind::ConnectionRefused => {
-            format!("connexion refusée par {addr} : aucun serveur n'y écoute. L'avez-vous lancé ?")
+            format!(
+                "connexion refusée par {addr} : aucun serveur n'y écoute. L'avez-vous lancé ?"
+            )
         }
         ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => {
             format!("la connexion avec {addr} a été coupée brutalement.")
@@ -201,8 +219,9 @@ pub fn explain(err: &io::Error, addr: SocketAddr) -> String {
 // ANCHOR_END: explain
 
 // ANCHOR: finish
-/// Fin d'un `main` : `Ok` donne le code de sortie 0 ; une erreur s'affiche en une phrase sur
-/// la sortie d'erreur (« Erreur : … ») et donne le code 1, que les scripts et les tests lisent.
+/// Fin d'un `main` : `Ok` donne le code de sortie 0 ; une erreur s'affiche en une
+/// phrase sur la sortie d'erreur (« Erreur : … ») et donne le code 1, que les scripts
+/// et les tests lisent.
 pub fn finish(result: Result<(), String>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -215,12 +234,12 @@ pub fn finish(result: Result<(), String>) -> ExitCode {
 // ANCHOR_END: finish
 
 // ANCHOR: show
-/// Affiche un message pour la personne qui a lancé le programme (la bannière d'un serveur,
-/// « Au revoir ! »), sur la sortie standard.
+/// Affiche un message pour la personne qui a lancé le programme (la bannière d'un
+/// serveur, « Au revoir ! »), sur la sortie standard.
 ///
-/// Pourquoi pas `println!` ? Il PANIQUE si l'écriture échoue, par exemple quand la sortie est
-/// un tube dont le lecteur est parti (`… | head -1`) : un serveur s'arrêterait pour une
-/// simple phrase d'accueil. On ignore donc l'erreur.
+/// Pourquoi pas `println!` ? Il PANIQUE si l'écriture échoue, par exemple quand la
+/// sortie est un tube dont le lecteur est parti (`… | head -1`) : un serveur
+/// s'arrêterait pour une simple phrase d'accueil. On ignore donc l'erreur.
 pub fn show(text: fmt::Arguments<'_>) {
     let mut out = io::stdout().lock();
     let _ = out.write_fmt(text);
@@ -280,7 +299,8 @@ mod tests {
         }
     }
 
-    /// Une petite ligne de commande, pour voir ce que deviennent l'aide et les erreurs de clap.
+    /// Une petite ligne de commande, pour voir ce que deviennent l'aide et les
+    /// erreurs de clap.
     #[derive(clap::Parser, Debug)]
     #[command(name = "essai", version)]
     struct Cli {
@@ -308,7 +328,9 @@ mod tests {
     fn une_ligne_de_commande_invalide_devient_une_phrase_francaise() {
         assert_eq!(
             message_for(&["essai", "--max-line", "0"]).as_deref(),
-            Some("valeur refusée pour --max-line : « 0 » n'est pas un entier entre 1 et 10.")
+            Some(
+                "valeur refusée pour --max-line : « 0 » n'est pas un entier entre 1 et 10."
+            )
         );
         assert_eq!(
             message_for(&["essai", "--inconnue"]).as_deref(),
@@ -346,7 +368,8 @@ mod tests {
             .render_help()
             .to_string();
         assert!(
-            client.contains("Utilisation : ") && client.contains("Affiche cette aide"),
+            client.contains("Utilisation : ")
+                && client.contains("Affiche cette aide"),
             "{client}"
         );
         assert!(

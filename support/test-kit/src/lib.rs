@@ -1,27 +1,30 @@
 //! # Les outils des tests du cours
 //!
-//! Chaque test du cours parle à un vrai serveur, sur de vraies sockets, et doit **se terminer
-//! seul en quelques secondes**, même contre un serveur cassé, bloqué ou pas encore écrit
-//! (`todo!()`). Ce crate de développement rassemble, écrits une fois, les outils qui le
-//! garantissent ; chaque leçon les utilise au lieu d'en garder sa copie :
+//! Chaque test du cours parle à un vrai serveur, sur de vraies sockets, et doit **se
+//! terminer seul en quelques secondes**, même contre un serveur cassé, bloqué ou pas
+//! encore écrit (`todo!()`). Ce crate de développement rassemble, écrits une fois,
+//! les outils qui le garantissent ; chaque leçon les utilise au lieu d'en garder sa
+//! copie :
 //!
-//! - [`run`] lance un programme, attend sa fin avec une échéance et rend ce qu'il a écrit ;
-//!   [`assert_fails_with`] vérifie une erreur attendue (code non nul, phrase française, pas de
-//!   panique), [`assert_addr_in_use_is_explained`] et [`assert_refusal_is_explained`] les deux
-//!   erreurs réseau qu'un étudiant rencontre d'abord, [`assert_help_mentions`] une aide ;
-//!   [`Program`] le laisse tourner pendant le test (un serveur), lit ses lignes avec une borne
-//!   ([`Lines::expect`]) et le tue à la fin du test, même en cas d'échec ;
-//! - [`connect`] ouvre une connexion dont chaque lecture et chaque écriture a un délai
-//!   ([`occupied_addr`] et [`unused_addr`] donnent une adresse prise ou libre),
-//!   [`read_line`] lit une ligne bornée en octets, et [`roundtrip`] envoie tout puis lit tout
-//!   (l'échange type avec un serveur d'écho, que [`assert_echoes`] vérifie) ;
-//! - [`with_deadline`] et [`background`] font travailler un thread et font échouer le test,
-//!   au lieu de le figer, s'il ne finit pas à temps ;
+//! - [`run`] lance un programme, attend sa fin avec une échéance et rend ce qu'il a
+//!   écrit ; [`assert_fails_with`] vérifie une erreur attendue (code non nul, phrase
+//!   française, pas de panique), [`assert_addr_in_use_is_explained`] et
+//!   [`assert_refusal_is_explained`] les deux erreurs réseau qu'un étudiant rencontre
+//!   d'abord, [`assert_help_mentions`] une aide ; [`Program`] le laisse tourner
+//!   pendant le test (un serveur), lit ses lignes avec une borne ([`Lines::expect`])
+//!   et le tue à la fin du test, même en cas d'échec ;
+//! - [`connect`] ouvre une connexion dont chaque lecture et chaque écriture a un
+//!   délai ([`occupied_addr`] et [`unused_addr`] donnent une adresse prise ou libre),
+//!   [`read_line`] lit une ligne bornée en octets, et [`roundtrip`] envoie tout puis
+//!   lit tout (l'échange type avec un serveur d'écho, que [`assert_echoes`]
+//!   vérifie) ;
+//! - [`with_deadline`] et [`background`] font travailler un thread et font échouer le
+//!   test, au lieu de le figer, s'il ne finit pas à temps ;
 //! - [`keyboard`] et [`screen`] simulent le clavier et l'écran d'un client.
 //!
-//! Les règles qu'ils appliquent (voir `CONTRIBUTING.md`) : chaque attente a une échéance,
-//! chaque boucle une borne, et un échec dit ce qu'on a vu. Aucun ne mesure une durée pour la
-//! comparer à un seuil : l'échéance ne sert qu'à ne jamais bloquer.
+//! Les règles qu'ils appliquent (voir `CONTRIBUTING.md`) : chaque attente a une
+//! échéance, chaque boucle une borne, et un échec dit ce qu'on a vu. Aucun ne mesure
+//! une durée pour la comparer à un seuil : l'échéance ne sert qu'à ne jamais bloquer.
 
 use std::time::Duration;
 
@@ -31,21 +34,25 @@ mod program;
 mod terminal;
 
 pub use deadline::{Background, background, with_deadline};
-pub use net::{assert_echoes, connect, occupied_addr, pattern, read_line, roundtrip, unused_addr};
+pub use net::{
+    assert_echoes, connect, occupied_addr, pattern, read_line, roundtrip, unused_addr,
+};
 pub use program::{
-    Lines, Program, assert_addr_in_use_is_explained, assert_fails_with, assert_help_mentions,
-    assert_refusal_is_explained, run, run_with_input,
+    Lines, Program, assert_addr_in_use_is_explained, assert_fails_with,
+    assert_help_mentions, assert_refusal_is_explained, run, run_with_input,
 };
 pub use terminal::{Keyboard, Screen, Shown, keyboard, screen};
 
-/// L'échéance de chaque attente : largement assez sur la boucle locale, même sur une machine
-/// chargée, et assez courte pour qu'un serveur bloqué fasse échouer le test sans le figer.
+/// L'échéance de chaque attente : largement assez sur la boucle locale, même sur une
+/// machine chargée, et assez courte pour qu'un serveur bloqué fasse échouer le test
+/// sans le figer.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Le nombre de lignes qu'une attente ([`Lines::expect`], [`Shown::wait_for`]) lit au plus
-/// avant d'abandonner : un programme qui écrit sans fin ne retient pas le test.
+/// Le nombre de lignes qu'une attente ([`Lines::expect`], [`Shown::wait_for`]) lit au
+/// plus avant d'abandonner : un programme qui écrit sans fin ne retient pas le test.
 pub const MAX_LINES: usize = 10_000;
 
-/// La longueur maximale d'une ligne lue par [`read_line`] ou [`Lines`], en octets : un pair
-/// qui envoie des octets sans jamais de `\n` ne remplit pas la mémoire du test.
+/// La longueur maximale d'une ligne lue par [`read_line`] ou [`Lines`], en octets :
+/// un pair qui envoie des octets sans jamais de `\n` ne remplit pas la mémoire du
+/// test.
 pub const MAX_LINE_BYTES: usize = 1024 * 1024;

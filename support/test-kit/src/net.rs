@@ -5,9 +5,9 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 
 use crate::{MAX_LINE_BYTES, TIMEOUT, background};
 
-/// Se connecte à `addr`, avec un délai sur la connexion, sur chaque lecture et sur chaque
-/// écriture : un serveur cassé fait échouer le test (`WouldBlock` ou `TimedOut`), jamais
-/// bloquer.
+/// Se connecte à `addr`, avec un délai sur la connexion, sur chaque lecture et sur
+/// chaque écriture : un serveur cassé fait échouer le test (`WouldBlock` ou
+/// `TimedOut`), jamais bloquer.
 pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
     let stream = TcpStream::connect_timeout(&addr, TIMEOUT)?;
     stream.set_read_timeout(Some(TIMEOUT))?;
@@ -15,25 +15,27 @@ pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
     Ok(stream)
 }
 
-/// Une adresse de la boucle locale déjà prise par un autre : on garde le `TcpListener` rendu
-/// tant qu'elle doit le rester (pour vérifier l'erreur « adresse déjà utilisée »).
+/// Une adresse de la boucle locale déjà prise par un autre : on garde le
+/// `TcpListener` rendu tant qu'elle doit le rester (pour vérifier l'erreur « adresse
+/// déjà utilisée »).
 pub fn occupied_addr() -> io::Result<(TcpListener, SocketAddr)> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     Ok((listener, addr))
 }
 
-/// Une adresse de la boucle locale où personne n'écoute : on réserve un port, puis on le
-/// libère (pour vérifier l'erreur « connexion refusée »).
+/// Une adresse de la boucle locale où personne n'écoute : on réserve un port, puis on
+/// le libère (pour vérifier l'erreur « connexion refusée »).
 pub fn unused_addr() -> io::Result<SocketAddr> {
     TcpListener::bind("127.0.0.1:0")?.local_addr()
 }
 
-/// Lit une ligne entière, `\n` compris ; une chaîne vide veut dire que le pair a fermé. Les
-/// octets qui ne sont pas de l'UTF-8 deviennent « � ».
+/// Lit une ligne entière, `\n` compris ; une chaîne vide veut dire que le pair a
+/// fermé. Les octets qui ne sont pas de l'UTF-8 deviennent « � ».
 ///
-/// Bornée : une ligne de plus de [`MAX_LINE_BYTES`] octets est une erreur (`InvalidData`),
-/// au lieu d'une mémoire qui grossit sans fin face à un pair qui n'envoie jamais de `\n`.
+/// Bornée : une ligne de plus de [`MAX_LINE_BYTES`] octets est une erreur
+/// (`InvalidData`), au lieu d'une mémoire qui grossit sans fin face à un pair qui
+/// n'envoie jamais de `\n`.
 pub fn read_line(reader: &mut impl BufRead) -> io::Result<String> {
     let mut line = Vec::new();
     reader
@@ -49,11 +51,13 @@ pub fn read_line(reader: &mut impl BufRead) -> io::Result<String> {
     Ok(String::from_utf8_lossy(&line).into_owned())
 }
 
-/// Se connecte à `addr`, envoie `payload`, ferme le sens d'envoi (le serveur lit la fin du
-/// flux), puis lit tout ce que le serveur renvoie, jusqu'à ce qu'il ferme à son tour.
+/// Se connecte à `addr`, envoie `payload`, ferme le sens d'envoi (le serveur lit la
+/// fin du flux), puis lit tout ce que le serveur renvoie, jusqu'à ce qu'il ferme à
+/// son tour.
 ///
-/// L'envoi part d'un thread PENDANT qu'on lit : face à un écho, envoyer tout avant de lire
-/// remplirait les tampons des deux côtés, et chacun attendrait l'autre pour toujours.
+/// L'envoi part d'un thread PENDANT qu'on lit : face à un écho, envoyer tout avant de
+/// lire remplirait les tampons des deux côtés, et chacun attendrait l'autre pour
+/// toujours.
 pub fn roundtrip(addr: SocketAddr, payload: Vec<u8>) -> io::Result<Vec<u8>> {
     let mut stream = connect(addr)?;
     let mut writer = stream.try_clone()?;
@@ -70,7 +74,11 @@ pub fn roundtrip(addr: SocketAddr, payload: Vec<u8>) -> io::Result<Vec<u8>> {
 /// Vérifie qu'un serveur d'écho à `addr` renvoie `payload` entier et intact (voir
 /// [`roundtrip`]) ; `why` dit, en cas d'échec, la règle qu'il n'a pas suivie.
 #[track_caller]
-pub fn assert_echoes(addr: SocketAddr, payload: Vec<u8>, why: &str) -> io::Result<()> {
+pub fn assert_echoes(
+    addr: SocketAddr,
+    payload: Vec<u8>,
+    why: &str,
+) -> io::Result<()> {
     let received = roundtrip(addr, payload.clone())?;
     assert_eq!(
         received.len(),
@@ -81,8 +89,8 @@ pub fn assert_echoes(addr: SocketAddr, payload: Vec<u8>, why: &str) -> io::Resul
     Ok(())
 }
 
-/// Des octets reconnaissables (pas seulement des zéros) : un octet perdu, déplacé ou doublé se
-/// voit à la comparaison.
+/// Des octets reconnaissables (pas seulement des zéros) : un octet perdu, déplacé ou
+/// doublé se voit à la comparaison.
 pub fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8).collect()
 }

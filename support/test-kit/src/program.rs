@@ -2,11 +2,12 @@
 //!
 //! Deux façons, selon ce que teste le test :
 //!
-//! - [`run`] : le programme doit se terminer de lui-même (`--help`, un port déjà pris, une
-//!   connexion refusée) ; on attend sa fin, au plus [`TIMEOUT`], et l'on rend ses sorties ;
-//! - [`Program`] : le programme tourne pendant le test (un serveur, un client à qui l'on tape
-//!   des lignes) ; on lit ses lignes au fil de l'eau, chaque attente bornée, et il est tué à la
-//!   fin du test, même si une assertion échoue avant.
+//! - [`run`] : le programme doit se terminer de lui-même (`--help`, un port déjà
+//!   pris, une connexion refusée) ; on attend sa fin, au plus [`TIMEOUT`], et l'on
+//!   rend ses sorties ;
+//! - [`Program`] : le programme tourne pendant le test (un serveur, un client à qui
+//!   l'on tape des lignes) ; on lit ses lignes au fil de l'eau, chaque attente
+//!   bornée, et il est tué à la fin du test, même si une assertion échoue avant.
 
 use std::ffi::OsStr;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -19,13 +20,13 @@ use std::time::{Duration, Instant};
 
 use crate::{MAX_LINE_BYTES, MAX_LINES, TIMEOUT, occupied_addr, unused_addr};
 
-/// La bibliothèque standard ne sait pas attendre la fin d'un processus avec une échéance : on
-/// regarde donc s'il est fini à ce rythme. Ce n'est pas une synchronisation, seule l'échéance
-/// décide quand on abandonne.
+/// La bibliothèque standard ne sait pas attendre la fin d'un processus avec une
+/// échéance : on regarde donc s'il est fini à ce rythme. Ce n'est pas une
+/// synchronisation, seule l'échéance décide quand on abandonne.
 const POLL: Duration = Duration::from_millis(10);
 
-/// Ce que [`run`] garde au plus de chaque sortie ; le reste est lu et jeté, pour que le
-/// programme ne reste jamais bloqué sur un tube plein.
+/// Ce que [`run`] garde au plus de chaque sortie ; le reste est lu et jeté, pour que
+/// le programme ne reste jamais bloqué sur un tube plein.
 const MAX_OUTPUT: u64 = 16 * 1024 * 1024;
 
 /// Le nombre de lignes rappelées dans un message d'échec : les dernières lues.
@@ -34,14 +35,14 @@ const SHOWN_LINES: usize = 20;
 /// Lance `program` avec `args` et une entrée standard vide, attend sa fin (au plus
 /// [`TIMEOUT`]) et rend son code de sortie et ses deux sorties.
 ///
-/// Un programme qui tourne encore à l'échéance est tué, et le test échoue en le disant, avec
-/// ce que le programme avait écrit.
+/// Un programme qui tourne encore à l'échéance est tué, et le test échoue en le
+/// disant, avec ce que le programme avait écrit.
 pub fn run(program: impl AsRef<OsStr>, args: &[&str]) -> io::Result<Output> {
     finish(Command::new(program).args(args), None)
 }
 
-/// Comme [`run`], avec `input` sur l'entrée standard du programme, qui est ensuite fermée
-/// (comme un Ctrl+D après la dernière ligne).
+/// Comme [`run`], avec `input` sur l'entrée standard du programme, qui est ensuite
+/// fermée (comme un Ctrl+D après la dernière ligne).
 pub fn run_with_input(
     program: impl AsRef<OsStr>,
     args: &[&str],
@@ -64,13 +65,15 @@ fn finish(command: &mut Command, input: Option<&[u8]>) -> io::Result<Output> {
         .spawn()?;
     if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
         let input = input.to_vec();
-        // Depuis un thread : un programme qui ne lit pas son entrée ne bloque pas le test. En
-        // sortant, `stdin` est détruit : le programme lit la fin de son entrée.
+        // Depuis un thread : un programme qui ne lit pas son entrée ne bloque pas le
+        // test. En sortant, `stdin` est détruit : le programme lit la fin de
+        // son entrée.
         thread::spawn(move || {
             let _ = stdin.write_all(&input);
         });
     }
-    // Les sorties sont lues PENDANT que le programme tourne : un tube plein le bloquerait.
+    // Les sorties sont lues PENDANT que le programme tourne : un tube plein le
+    // bloquerait.
     let stdout = read_all(child.stdout.take());
     let stderr = read_all(child.stderr.take());
     let status = wait_until(&mut child, Instant::now() + TIMEOUT)?;
@@ -90,9 +93,9 @@ fn finish(command: &mut Command, input: Option<&[u8]>) -> io::Result<Output> {
     }
 }
 
-/// Vérifie qu'un programme a échoué comme le veut la maison (voir `CONTRIBUTING.md`) : un code
-/// de sortie non nul, `expected` dans sa sortie d'erreur (la phrase française qui explique), et
-/// aucune panique.
+/// Vérifie qu'un programme a échoué comme le veut la maison (voir
+/// `CONTRIBUTING.md`) : un code de sortie non nul, `expected` dans sa sortie d'erreur
+/// (la phrase française qui explique), et aucune panique.
 #[track_caller]
 pub fn assert_fails_with(output: &Output, expected: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -110,8 +113,8 @@ pub fn assert_fails_with(output: &Output, expected: &str) {
     );
 }
 
-/// Vérifie que `program args --addr ADRESSE` (un serveur) échoue en une phrase française, sans
-/// paniquer, quand l'adresse est déjà prise par un autre programme.
+/// Vérifie que `program args --addr ADRESSE` (un serveur) échoue en une phrase
+/// française, sans paniquer, quand l'adresse est déjà prise par un autre programme.
 #[track_caller]
 pub fn assert_addr_in_use_is_explained(
     program: impl AsRef<OsStr>,
@@ -125,10 +128,13 @@ pub fn assert_addr_in_use_is_explained(
     Ok(())
 }
 
-/// Vérifie que `program args --addr ADRESSE` (un client) échoue en une phrase française, sans
-/// paniquer, quand personne n'écoute à l'adresse.
+/// Vérifie que `program args --addr ADRESSE` (un client) échoue en une phrase
+/// française, sans paniquer, quand personne n'écoute à l'adresse.
 #[track_caller]
-pub fn assert_refusal_is_explained(program: impl AsRef<OsStr>, args: &[&str]) -> io::Result<()> {
+pub fn assert_refusal_is_explained(
+    program: impl AsRef<OsStr>,
+    args: &[&str],
+) -> io::Result<()> {
     let addr = unused_addr()?.to_string();
     let mut full = args.to_vec();
     full.extend(["--addr", &addr]);
@@ -136,8 +142,8 @@ pub fn assert_refusal_is_explained(program: impl AsRef<OsStr>, args: &[&str]) ->
     Ok(())
 }
 
-/// Lance `program args` (par exemple `--help`), vérifie qu'il réussit et que sa sortie
-/// standard mentionne chacun des `words`, et la rend.
+/// Lance `program args` (par exemple `--help`), vérifie qu'il réussit et que sa
+/// sortie standard mentionne chacun des `words`, et la rend.
 #[track_caller]
 pub fn assert_help_mentions(
     program: impl AsRef<OsStr>,
@@ -177,7 +183,10 @@ fn collect(received: Receiver<Vec<u8>>) -> Vec<u8> {
 }
 
 /// Attend la fin de `child` jusqu'à `deadline` ; au-delà, le tue et rend `None`.
-fn wait_until(child: &mut Child, deadline: Instant) -> io::Result<Option<ExitStatus>> {
+fn wait_until(
+    child: &mut Child,
+    deadline: Instant,
+) -> io::Result<Option<ExitStatus>> {
     loop {
         if let Some(status) = child.try_wait()? {
             return Ok(Some(status));
@@ -206,15 +215,17 @@ fn describe(command: &Command) -> String {
     name
 }
 
-/// Un programme qui tourne pendant le test : on tape sur son entrée, on lit ses lignes, et il
-/// est tué quand le `Program` est détruit (à la fin du test, même en échec).
+/// Un programme qui tourne pendant le test : on tape sur son entrée, on lit ses
+/// lignes, et il est tué quand le `Program` est détruit (à la fin du test, même en
+/// échec).
 pub struct Program {
     name: String,
     child: Child,
     stdin: Option<ChildStdin>,
     /// Les lignes de sa sortie standard (ce qu'il dit à la personne qui l'a lancé).
     pub stdout: Lines,
-    /// Les lignes de sa sortie d'erreur (le journal d'un serveur, les messages d'erreur).
+    /// Les lignes de sa sortie d'erreur (le journal d'un serveur, les messages
+    /// d'erreur).
     pub stderr: Lines,
 }
 
@@ -224,15 +235,16 @@ impl Program {
         Program::spawn(Command::new(program).args(args))
     }
 
-    /// Lance une commande préparée par le test (une variable d'environnement, un `sh -c`…).
-    /// Ses trois flux sont redirigés vers le test.
+    /// Lance une commande préparée par le test (une variable d'environnement, un
+    /// `sh -c`…). Ses trois flux sont redirigés vers le test.
     pub fn spawn(command: &mut Command) -> io::Result<Program> {
         Program::launch(command, None)
     }
 
-    /// Lance `program`, lit la première ligne de sa sortie standard, puis ferme ses deux tubes
-    /// de sortie, comme `programme 2>&1 | head -1` : chaque écriture suivante du programme
-    /// échoue (« broken pipe »). Sert à vérifier qu'un serveur survit à une sortie fermée.
+    /// Lance `program`, lit la première ligne de sa sortie standard, puis ferme ses
+    /// deux tubes de sortie, comme `programme 2>&1 | head -1` : chaque écriture
+    /// suivante du programme échoue (« broken pipe »). Sert à vérifier qu'un
+    /// serveur survit à une sortie fermée.
     pub fn start_then_close_outputs(
         program: impl AsRef<OsStr>,
         args: &[&str],
@@ -267,8 +279,9 @@ impl Program {
     }
 
     /// Lit la sortie standard jusqu'à la bannière d'un serveur du cours,
-    /// « … en écoute sur ADRESSE … », et rend l'adresse. Avec `--addr 127.0.0.1:0`, c'est le
-    /// noyau qui choisit le port : seul le serveur le connaît, et il l'annonce.
+    /// « … en écoute sur ADRESSE … », et rend l'adresse. Avec `--addr 127.0.0.1:0`,
+    /// c'est le noyau qui choisit le port : seul le serveur le connaît, et il
+    /// l'annonce.
     #[track_caller]
     pub fn listening_addr(&mut self) -> SocketAddr {
         let banner = self.stdout.expect(
@@ -280,7 +293,9 @@ impl Program {
             .nth(1)
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|addr| addr.parse().ok())
-            .unwrap_or_else(|| panic!("{} : adresse illisible dans {banner:?}", self.name))
+            .unwrap_or_else(|| {
+                panic!("{} : adresse illisible dans {banner:?}", self.name)
+            })
     }
 
     /// Tape `line` (et un retour à la ligne) sur l'entrée standard du programme.
@@ -303,8 +318,8 @@ impl Program {
         self.child.id()
     }
 
-    /// Envoie un signal au programme avec la commande `kill` (`"TERM"`, `"INT"`…), comme un
-    /// gestionnaire de services ou un Ctrl+C. Unix seulement.
+    /// Envoie un signal au programme avec la commande `kill` (`"TERM"`, `"INT"`…),
+    /// comme un gestionnaire de services ou un Ctrl+C. Unix seulement.
     #[cfg(unix)]
     pub fn signal(&self, name: &str) -> io::Result<()> {
         let status = Command::new("kill")
@@ -320,8 +335,9 @@ impl Program {
         }
     }
 
-    /// Attend la fin du programme, au plus [`TIMEOUT`], et rend son code de sortie. Un
-    /// programme qui tourne encore à l'échéance est tué et le test échoue en le disant.
+    /// Attend la fin du programme, au plus [`TIMEOUT`], et rend son code de sortie.
+    /// Un programme qui tourne encore à l'échéance est tué et le test échoue en
+    /// le disant.
     #[track_caller]
     pub fn wait(&mut self) -> ExitStatus {
         match wait_until(&mut self.child, Instant::now() + TIMEOUT) {
@@ -331,7 +347,9 @@ impl Program {
                 self.name,
                 self.stdout.last_seen()
             ),
-            Err(err) => panic!("{} : impossible d'attendre sa fin : {err}", self.name),
+            Err(err) => {
+                panic!("{} : impossible d'attendre sa fin : {err}", self.name)
+            }
         }
     }
 }
@@ -344,8 +362,8 @@ impl Drop for Program {
     }
 }
 
-/// Les lignes d'une sortie de programme, lues par un thread au fil de l'eau : le test les
-/// attend une à une, chaque attente bornée par [`TIMEOUT`] et par [`MAX_LINES`].
+/// Les lignes d'une sortie de programme, lues par un thread au fil de l'eau : le test
+/// les attend une à une, chaque attente bornée par [`TIMEOUT`] et par [`MAX_LINES`].
 pub struct Lines {
     name: String,
     lines: Receiver<String>,
@@ -353,9 +371,14 @@ pub struct Lines {
 }
 
 impl Lines {
-    /// Lit `source` ligne par ligne dans un thread, toute entière (un tube plein bloquerait le
-    /// programme), ou seulement ses `keep` premières lignes avant de la fermer.
-    fn read(name: &str, source: impl Read + Send + 'static, keep: Option<usize>) -> Lines {
+    /// Lit `source` ligne par ligne dans un thread, toute entière (un tube plein
+    /// bloquerait le programme), ou seulement ses `keep` premières lignes avant
+    /// de la fermer.
+    fn read(
+        name: &str,
+        source: impl Read + Send + 'static,
+        keep: Option<usize>,
+    ) -> Lines {
         let (sender, lines) = mpsc::channel();
         thread::spawn(move || {
             let mut source = BufReader::new(source);
@@ -366,7 +389,8 @@ impl Lines {
                 };
                 left -= 1;
                 if left == 0 {
-                    // Le tube est fermé AVANT que le test ne reçoive la ligne et continue.
+                    // Le tube est fermé AVANT que le test ne reçoive la ligne et
+                    // continue.
                     drop(source);
                     let _ = sender.send(line);
                     return;
@@ -393,11 +417,12 @@ impl Lines {
         }
     }
 
-    /// Lit les lignes jusqu'à la première qui vérifie `wanted`, et la rend (sans son `\n`).
+    /// Lit les lignes jusqu'à la première qui vérifie `wanted`, et la rend (sans son
+    /// `\n`).
     ///
-    /// Le test échoue, en rappelant les dernières lignes lues et ce qu'on attendait (`what`),
-    /// si la sortie se termine avant, si rien ne convient après [`TIMEOUT`], ou après
-    /// [`MAX_LINES`] lignes.
+    /// Le test échoue, en rappelant les dernières lignes lues et ce qu'on attendait
+    /// (`what`), si la sortie se termine avant, si rien ne convient après
+    /// [`TIMEOUT`], ou après [`MAX_LINES`] lignes.
     #[track_caller]
     pub fn expect(&mut self, wanted: impl Fn(&str) -> bool, what: &str) -> String {
         let deadline = Instant::now() + TIMEOUT;
@@ -430,7 +455,8 @@ impl Lines {
         )
     }
 
-    /// Lit les lignes jusqu'à une ligne exactement égale à `expected` (voir [`Lines::expect`]).
+    /// Lit les lignes jusqu'à une ligne exactement égale à `expected` (voir
+    /// [`Lines::expect`]).
     #[track_caller]
     pub fn expect_line(&mut self, expected: &str) {
         self.expect(|line| line == expected, &format!("{expected:?}"));
@@ -446,8 +472,9 @@ impl Lines {
     }
 }
 
-/// La ligne suivante de `source`, sans `\n` ni `\r` final ; `None` à la fin de la sortie. Une
-/// ligne de plus de [`MAX_LINE_BYTES`] octets arrive en plusieurs morceaux.
+/// La ligne suivante de `source`, sans `\n` ni `\r` final ; `None` à la fin de la
+/// sortie. Une ligne de plus de [`MAX_LINE_BYTES`] octets arrive en plusieurs
+/// morceaux.
 fn next_line(source: &mut impl BufRead) -> Option<String> {
     let mut line = Vec::new();
     match source

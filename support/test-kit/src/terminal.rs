@@ -1,8 +1,8 @@
 //! Le clavier et l'écran d'un client, simulés par des canaux.
 //!
 //! Un client du cours lit le clavier et écrit à l'écran à travers `impl BufRead` et
-//! `impl Write` : le programme lui passe les vrais, un test ceux-ci. Le test tape quand il
-//! veut, et attend ce qui s'affiche, chaque attente bornée.
+//! `impl Write` : le programme lui passe les vrais, un test ceux-ci. Le test tape
+//! quand il veut, et attend ce qui s'affiche, chaque attente bornée.
 
 use std::io::{self, BufReader, Read, Write};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -16,9 +16,9 @@ pub struct Keyboard {
     pending: io::Cursor<Vec<u8>>,
 }
 
-/// Un clavier simulé : chaque `Vec<u8>` envoyé dans le canal est « tapé » ; détruire le canal
-/// revient à Ctrl+D (fin de l'entrée). Tant que le canal reste ouvert et vide, la lecture
-/// attend, comme un utilisateur qui réfléchit.
+/// Un clavier simulé : chaque `Vec<u8>` envoyé dans le canal est « tapé » ; détruire
+/// le canal revient à Ctrl+D (fin de l'entrée). Tant que le canal reste ouvert et
+/// vide, la lecture attend, comme un utilisateur qui réfléchit.
 pub fn keyboard() -> (Sender<Vec<u8>>, BufReader<Keyboard>) {
     let (typing, keys) = mpsc::channel();
     let keyboard = Keyboard {
@@ -48,7 +48,8 @@ pub struct Screen(Sender<Vec<u8>>);
 
 impl Write for Screen {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        // Le test a pu se terminer : ce qu'on affiche ensuite n'intéresse plus personne.
+        // Le test a pu se terminer : ce qu'on affiche ensuite n'intéresse plus
+        // personne.
         let _ = self.0.send(bytes.to_vec());
         Ok(bytes.len())
     }
@@ -64,7 +65,8 @@ pub struct Shown {
     chunks: Receiver<Vec<u8>>,
 }
 
-/// Un écran simulé : le client écrit dans le [`Screen`], le test lit dans le [`Shown`].
+/// Un écran simulé : le client écrit dans le [`Screen`], le test lit dans le
+/// [`Shown`].
 pub fn screen() -> (Screen, Shown) {
     let (sender, chunks) = mpsc::channel();
     let shown = Shown {
@@ -75,9 +77,10 @@ pub fn screen() -> (Screen, Shown) {
 }
 
 impl Shown {
-    /// Attend que l'écran affiche `expected` et rend tout ce qui est affiché. Le test échoue,
-    /// en disant ce qui est affiché, après [`TIMEOUT`], après [`MAX_LINES`] écritures sans
-    /// `expected`, ou si le client a détruit son écran avant.
+    /// Attend que l'écran affiche `expected` et rend tout ce qui est affiché. Le test
+    /// échoue, en disant ce qui est affiché, après [`TIMEOUT`], après
+    /// [`MAX_LINES`] écritures sans `expected`, ou si le client a détruit son
+    /// écran avant.
     #[track_caller]
     pub fn wait_for(&mut self, expected: &str) -> &str {
         let deadline = Instant::now() + TIMEOUT;

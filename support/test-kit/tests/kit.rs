@@ -1,5 +1,6 @@
-//! Tests des outils eux-mêmes, avec le petit programme `parrot` et de vraies sockets sur
-//! 127.0.0.1 : un outil qui ne borne pas ses attentes ferait bloquer tous les tests du cours.
+//! Tests des outils eux-mêmes, avec le petit programme `parrot` et de vraies sockets
+//! sur 127.0.0.1 : un outil qui ne borne pas ses attentes ferait bloquer tous les
+//! tests du cours.
 
 use std::io::{BufReader, ErrorKind, Write};
 use std::net::TcpListener;
@@ -7,9 +8,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use test_kit::{
-    MAX_LINE_BYTES, Program, assert_echoes, assert_fails_with, background, connect, keyboard,
-    occupied_addr, pattern, read_line, roundtrip, run, run_with_input, screen, unused_addr,
-    with_deadline,
+    MAX_LINE_BYTES, Program, assert_echoes, assert_fails_with, background, connect,
+    keyboard, occupied_addr, pattern, read_line, roundtrip, run, run_with_input,
+    screen, unused_addr, with_deadline,
 };
 
 const PARROT: &str = env!("CARGO_BIN_EXE_parrot");
@@ -73,7 +74,8 @@ fn run_tue_un_programme_qui_ne_finit_pas_et_le_dit() {
 }
 
 #[test]
-fn un_programme_lance_se_lit_ligne_par_ligne_sur_chaque_sortie() -> std::io::Result<()> {
+fn un_programme_lance_se_lit_ligne_par_ligne_sur_chaque_sortie() -> std::io::Result<()>
+{
     let mut parrot = Program::start(PARROT, &["repeat"])?;
     parrot.type_line("bonjour")?;
     parrot.stdout.expect_line("reçu : bonjour");
@@ -93,8 +95,8 @@ fn un_programme_lance_se_lit_ligne_par_ligne_sur_chaque_sortie() -> std::io::Res
 }
 
 #[test]
-fn la_banniere_donne_l_adresse_et_le_journal_arrive_sur_la_sortie_d_erreur() -> std::io::Result<()>
-{
+fn la_banniere_donne_l_adresse_et_le_journal_arrive_sur_la_sortie_d_erreur()
+-> std::io::Result<()> {
     let mut parrot = Program::start(PARROT, &["serve"])?;
     assert_eq!(parrot.listening_addr(), "127.0.0.1:7777".parse().unwrap());
     parrot.stderr.expect_line("journal : prêt");
@@ -113,12 +115,14 @@ fn attendre_une_ligne_qui_ne_vient_pas_echoue_en_disant_ce_qu_on_a_lu() {
 fn apres_la_premiere_ligne_les_sorties_sont_fermees() {
     let mut parrot = Program::start_then_close_outputs(PARROT, &["chatter"]).unwrap();
     parrot.stdout.expect_line("première ligne");
-    // Le programme écrit encore, mais plus rien n'arrive : le tube est fermé de notre côté.
+    // Le programme écrit encore, mais plus rien n'arrive : le tube est fermé de notre
+    // côté.
     parrot.stdout.expect_line("ligne 1");
 }
 
 #[test]
-fn connect_regle_les_delais_et_read_line_lit_jusqu_au_retour_a_la_ligne() -> std::io::Result<()> {
+fn connect_regle_les_delais_et_read_line_lit_jusqu_au_retour_a_la_ligne()
+-> std::io::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let client = connect(listener.local_addr()?)?;
     assert!(client.read_timeout()?.is_some(), "délai de lecture réglé");
@@ -134,11 +138,13 @@ fn connect_regle_les_delais_et_read_line_lit_jusqu_au_retour_a_la_ligne() -> std
 }
 
 #[test]
-fn une_ligne_sans_fin_est_une_erreur_et_non_une_memoire_sans_borne() -> std::io::Result<()> {
+fn une_ligne_sans_fin_est_une_erreur_et_non_une_memoire_sans_borne()
+-> std::io::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let client = connect(listener.local_addr()?)?;
     let (mut server, _) = listener.accept()?;
-    let sending = background(move || server.write_all(&vec![b'x'; MAX_LINE_BYTES + 10]));
+    let sending =
+        background(move || server.write_all(&vec![b'x'; MAX_LINE_BYTES + 10]));
     let err = read_line(&mut BufReader::new(client)).expect_err("aucun \\n : refus");
     assert_eq!(err.kind(), ErrorKind::InvalidData, "{err}");
     drop(sending);
@@ -146,7 +152,8 @@ fn une_ligne_sans_fin_est_une_erreur_et_non_une_memoire_sans_borne() -> std::io:
 }
 
 #[test]
-fn roundtrip_envoie_tout_ferme_l_envoi_et_lit_jusqu_a_la_fin() -> std::io::Result<()> {
+fn roundtrip_envoie_tout_ferme_l_envoi_et_lit_jusqu_a_la_fin() -> std::io::Result<()>
+{
     use std::io::Read;
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;

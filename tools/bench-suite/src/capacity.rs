@@ -1,9 +1,10 @@
 //! Capacité : combien coûte une connexion qui ne fait rien ?
 //!
-//! On ouvre des milliers de connexions inactives, chacune ayant échangé une ligne (pour que
-//! le serveur ait vraiment créé son état : thread, tâche, tampons), puis on lit la mémoire
-//! résidente (VmRSS) et le nombre de threads du serveur. Un serveur à un thread par client
-//! paie une pile par connexion ; une boucle d'événements ne paie que ses tampons.
+//! On ouvre des milliers de connexions inactives, chacune ayant échangé une ligne
+//! (pour que le serveur ait vraiment créé son état : thread, tâche, tampons), puis on
+//! lit la mémoire résidente (VmRSS) et le nombre de threads du serveur. Un serveur à
+//! un thread par client paie une pile par connexion ; une boucle d'événements ne paie
+//! que ses tampons.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -12,7 +13,8 @@ use std::time::Duration;
 use lesson06_bench::Scenario;
 use lesson06_bench::system::{MemoryUse, memory_use};
 
-/// Connexions ouvertes puis vérifiées par lots : le backlog du serveur ne déborde pas.
+/// Connexions ouvertes puis vérifiées par lots : le backlog du serveur ne déborde
+/// pas.
 const BATCH: usize = 250;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -34,12 +36,14 @@ impl CapacityOutcome {
     pub fn bytes_per_connection(&self) -> Option<f64> {
         let (before, after) = (self.before?, self.after?);
         (self.connected > 0).then(|| {
-            after.rss_bytes.saturating_sub(before.rss_bytes) as f64 / self.connected as f64
+            after.rss_bytes.saturating_sub(before.rss_bytes) as f64
+                / self.connected as f64
         })
     }
 }
 
-/// Ouvre `target` connexions inactives vers le serveur `pid` à `addr`, qui parle `speaks`.
+/// Ouvre `target` connexions inactives vers le serveur `pid` à `addr`, qui parle
+/// `speaks`.
 pub fn run_capacity(
     addr: SocketAddr,
     target: usize,
@@ -48,8 +52,9 @@ pub fn run_capacity(
 ) -> CapacityOutcome {
     let before = pid.and_then(memory_use);
     let mut streams: Vec<TcpStream> = Vec::with_capacity(target);
-    // Connexions vérifiées : celles d'un lot interrompu sont peut-être établies (le noyau
-    // termine la poignée de main seul, dans la file d'attente), pas forcément servies.
+    // Connexions vérifiées : celles d'un lot interrompu sont peut-être établies (le
+    // noyau termine la poignée de main seul, dans la file d'attente), pas
+    // forcément servies.
     let mut served = 0;
     let mut stopped_by = None;
     while served < target && stopped_by.is_none() {
@@ -61,8 +66,8 @@ pub fn run_capacity(
     }
     let mut after = pid.and_then(memory_use);
     if after.is_none() && stopped_by.is_some() {
-        // Sans descripteur libre, même /proc/<pid>/status ne s'ouvre plus : on en rend
-        // quelques-uns avant de relire.
+        // Sans descripteur libre, même /proc/<pid>/status ne s'ouvre plus : on en
+        // rend quelques-uns avant de relire.
         streams.truncate(streams.len().saturating_sub(16));
         after = pid.and_then(memory_use);
     }
@@ -74,9 +79,10 @@ pub fn run_capacity(
     }
 }
 
-/// Ouvre `count` connexions, puis vérifie que le serveur répond sur chacune : l'écho revient,
-/// ou le chat envoie sa première ligne (« *** Bienvenue » des leçons 03 et 04, la question du
-/// pseudo de la leçon 05). Le serveur a donc bien accepté la connexion et créé son état.
+/// Ouvre `count` connexions, puis vérifie que le serveur répond sur chacune : l'écho
+/// revient, ou le chat envoie sa première ligne (« *** Bienvenue » des leçons 03 et
+/// 04, la question du pseudo de la leçon 05). Le serveur a donc bien accepté la
+/// connexion et créé son état.
 fn open_batch(
     addr: SocketAddr,
     count: usize,

@@ -1,7 +1,7 @@
-//! Le graphique du rapport, en SVG, dessiné avec plotters : trois panneaux l'un sous l'autre,
-//! une couleur par famille de serveurs (voir la table des serveurs). Le texte reste du texte
-//! SVG : c'est le navigateur qui le dessine, avec ses polices, sur un fond blanc explicite,
-//! lisible dans les thèmes clair et sombre du livre.
+//! Le graphique du rapport, en SVG, dessiné avec plotters : trois panneaux l'un sous
+//! l'autre, une couleur par famille de serveurs (voir la table des serveurs). Le
+//! texte reste du texte SVG : c'est le navigateur qui le dessine, avec ses polices,
+//! sur un fond blanc explicite, lisible dans les thèmes clair et sombre du livre.
 
 use std::io;
 
@@ -14,8 +14,8 @@ use crate::numbers::thousands;
 use crate::results::Report;
 use crate::servers;
 
-/// La largeur de la colonne du livre : plus large, la figure serait réduite et son texte
-/// deviendrait illisible (la même borne que les figures du livre).
+/// La largeur de la colonne du livre : plus large, la figure serait réduite et son
+/// texte deviendrait illisible (la même borne que les figures du livre).
 const WIDTH: u32 = 720;
 const PANEL_HEIGHT: u32 = 380;
 const FOOTER_HEIGHT: u32 = 70;
@@ -25,8 +25,11 @@ const FONT: &str = "sans-serif";
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
-/// Toute erreur de dessin devient une erreur d'entrée-sortie : le rapport n'est pas écrit.
-fn drawing<E: std::error::Error + Send + Sync>(err: DrawingAreaErrorKind<E>) -> io::Error {
+/// Toute erreur de dessin devient une erreur d'entrée-sortie : le rapport n'est pas
+/// écrit.
+fn drawing<E: std::error::Error + Send + Sync>(
+    err: DrawingAreaErrorKind<E>,
+) -> io::Error {
     io::Error::other(format!("graphique impossible à dessiner : {err}"))
 }
 
@@ -41,7 +44,8 @@ pub fn svg(report: &Report) -> io::Result<String> {
     let mut svg = String::new();
     {
         let height = 3 * PANEL_HEIGHT + FOOTER_HEIGHT;
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let root =
+            SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(drawing)?;
         let (panels, footer) = root.split_vertically(3 * PANEL_HEIGHT);
         let panels = panels.split_evenly((3, 1));
@@ -54,7 +58,8 @@ pub fn svg(report: &Report) -> io::Result<String> {
             "Mesuré le {} sur {} cœurs ({}), mode {}",
             report.date, m.cores, m.cpu_model, report.mode
         );
-        let lines = std::iter::once(when).chain(wrap(&report.command, FOOTER_COLUMNS));
+        let lines =
+            std::iter::once(when).chain(wrap(&report.command, FOOTER_COLUMNS));
         for (row, line) in lines.take(3).enumerate() {
             let y = 8 + 20 * row as i32;
             footer.draw_text(&line, &style, (16, y)).map_err(drawing)?;
@@ -64,13 +69,15 @@ pub fn svg(report: &Report) -> io::Result<String> {
     Ok(svg)
 }
 
-/// Coupe `text` aux espaces en lignes d'au plus `columns` caractères (un mot plus long garde
-/// sa ligne à lui).
+/// Coupe `text` aux espaces en lignes d'au plus `columns` caractères (un mot plus
+/// long garde sa ligne à lui).
 fn wrap(text: &str, columns: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for word in text.split(' ') {
         match lines.last_mut() {
-            Some(line) if line.chars().count() + 1 + word.chars().count() <= columns => {
+            Some(line)
+                if line.chars().count() + 1 + word.chars().count() <= columns =>
+            {
                 line.push(' ');
                 line.push_str(word);
             }
@@ -91,7 +98,8 @@ fn empty_panel(area: &Area, title: &str) -> io::Result<()> {
     .map_err(drawing)
 }
 
-/// Écho : CPU du serveur par message selon le nombre de connexions, une courbe par serveur.
+/// Écho : CPU du serveur par message selon le nombre de connexions, une courbe par
+/// serveur.
 fn echo_panel(area: &Area, report: &Report) -> io::Result<()> {
     let title = "Écho : CPU du serveur par message (µs ; plus bas = mieux)";
     let Some(line_len) = report.echo.iter().map(|row| row.line_len).min() else {
@@ -102,7 +110,8 @@ fn echo_panel(area: &Area, report: &Report) -> io::Result<()> {
         .iter()
         .filter(|row| row.line_len == line_len)
         .collect();
-    let max_connections = rows.iter().map(|row| row.connections).max().unwrap_or(1) as f64;
+    let max_connections =
+        rows.iter().map(|row| row.connections).max().unwrap_or(1) as f64;
     let max_cost = rows
         .iter()
         .filter_map(|row| row.cpu_per_message_us)
@@ -207,7 +216,9 @@ fn capacity_panel(area: &Area, report: &Report) -> io::Result<()> {
         .build_cartesian_2d((0..bars.len() - 1).into_segmented(), 0.0..max * 1.2)
         .map_err(drawing)?;
     let name_of = |value: &SegmentValue<usize>| match value {
-        SegmentValue::CenterOf(index) => bars.get(*index).map_or("", |&(name, _)| name).to_string(),
+        SegmentValue::CenterOf(index) => {
+            bars.get(*index).map_or("", |&(name, _)| name).to_string()
+        }
         _ => String::new(),
     };
     chart
@@ -253,7 +264,9 @@ where
         .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
         .map_err(drawing)?
         .label(label)
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+        .legend(move |(x, y)| {
+            PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
+        });
     let dots = points
         .into_iter()
         .map(|point| Circle::new(point, 3, color.filled()));

@@ -1,8 +1,9 @@
-//! Chaque serveur tourne dans son PROPRE processus : c'est la seule façon de mesurer son temps
-//! CPU et sa mémoire sans compter ceux du générateur. Pour un serveur Rust, le comparatif se
-//! relance lui-même (`current_exe`) avec la commande cachée `serve NOM ADRESSE` ; un serveur
-//! Python est lancé avec l'interpréteur (`python3`, ou la variable `BENCH_PYTHON`). L'enfant
-//! écrit `PRÊT <adresse>` une fois à l'écoute.
+//! Chaque serveur tourne dans son PROPRE processus : c'est la seule façon de mesurer
+//! son temps CPU et sa mémoire sans compter ceux du générateur. Pour un serveur Rust,
+//! le comparatif se relance lui-même (`current_exe`) avec la commande cachée
+//! `serve NOM ADRESSE` ; un serveur Python est lancé avec l'interpréteur (`python3`,
+//! ou la variable `BENCH_PYTHON`). L'enfant écrit `PRÊT <adresse>` une fois à
+//! l'écoute.
 
 use std::ffi::OsString;
 use std::io::{self, BufRead, BufReader, Write};
@@ -17,8 +18,8 @@ use socket2::{Domain, Protocol, Socket, Type};
 use crate::servers::{ServerSpec, Start};
 use crate::system;
 
-/// File d'attente des connexions des serveurs mesurés : assez pour des rafales de centaines de
-/// connexions (le scénario capacité en ouvre 250 d'un coup).
+/// File d'attente des connexions des serveurs mesurés : assez pour des rafales de
+/// centaines de connexions (le scénario capacité en ouvre 250 d'un coup).
 pub const BACKLOG: i32 = 1024;
 
 /// Ce que l'enfant attend au plus pour annoncer son adresse.
@@ -43,7 +44,8 @@ impl Drop for RunningServer {
     }
 }
 
-/// L'interpréteur des serveurs Python : `BENCH_PYTHON` s'il est donné, sinon `python3`.
+/// L'interpréteur des serveurs Python : `BENCH_PYTHON` s'il est donné, sinon
+/// `python3`.
 pub fn python() -> OsString {
     std::env::var_os("BENCH_PYTHON").unwrap_or_else(|| "python3".into())
 }
@@ -62,10 +64,14 @@ fn python_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("python")
 }
 
-/// Démarre `server` dans un processus enfant épinglé sur `core` (si donné), à l'écoute sur un
-/// port libre de 127.0.0.1, et attend qu'il annonce son adresse. `exe` est le binaire du
-/// comparatif.
-pub fn spawn(exe: &Path, server: &ServerSpec, core: Option<usize>) -> io::Result<RunningServer> {
+/// Démarre `server` dans un processus enfant épinglé sur `core` (si donné), à
+/// l'écoute sur un port libre de 127.0.0.1, et attend qu'il annonce son adresse.
+/// `exe` est le binaire du comparatif.
+pub fn spawn(
+    exe: &Path,
+    server: &ServerSpec,
+    core: Option<usize>,
+) -> io::Result<RunningServer> {
     let mut command = match server.start {
         Start::Python(script) => {
             let mut command = Command::new(python());
@@ -98,10 +104,11 @@ pub fn spawn(exe: &Path, server: &ServerSpec, core: Option<usize>) -> io::Result
     }
 }
 
-/// Lit la sortie du serveur dans un thread, pour pouvoir l'attendre avec un délai. Le thread
-/// vide le tuyau jusqu'à la mort du serveur : un serveur qui écrit ne doit ni bloquer sur un
-/// tuyau plein ni recevoir SIGPIPE. Une fois l'adresse lue, le récepteur est lâché et les
-/// lignes suivantes sont jetées au lieu de s'accumuler en mémoire.
+/// Lit la sortie du serveur dans un thread, pour pouvoir l'attendre avec un délai. Le
+/// thread vide le tuyau jusqu'à la mort du serveur : un serveur qui écrit ne doit ni
+/// bloquer sur un tuyau plein ni recevoir SIGPIPE. Une fois l'adresse lue, le
+/// récepteur est lâché et les lignes suivantes sont jetées au lieu de s'accumuler en
+/// mémoire.
 fn forward_lines(stdout: ChildStdout) -> mpsc::Receiver<String> {
     let (sender, receiver) = mpsc::channel();
     std::thread::spawn(move || {
@@ -123,23 +130,23 @@ fn wait_ready(lines: &mpsc::Receiver<String>) -> io::Result<SocketAddr> {
                 io::ErrorKind::TimedOut,
                 "le serveur n'a pas annoncé son adresse à temps",
             ),
-            mpsc::RecvTimeoutError::Disconnected => {
-                io::Error::other("le serveur s'est arrêté avant d'annoncer son adresse")
-            }
+            mpsc::RecvTimeoutError::Disconnected => io::Error::other(
+                "le serveur s'est arrêté avant d'annoncer son adresse",
+            ),
         })?;
         if let Some(addr) = line.strip_prefix("PRÊT ") {
-            return addr
-                .trim()
-                .parse()
-                .map_err(|_| io::Error::other(format!("adresse illisible : {addr}")));
+            return addr.trim().parse().map_err(|_| {
+                io::Error::other(format!("adresse illisible : {addr}"))
+            });
         }
     }
 }
 
-/// Le côté enfant (commande cachée `serve`) : écoute, annonce son adresse, puis sert pour
-/// toujours.
+/// Le côté enfant (commande cachée `serve`) : écoute, annonce son adresse, puis sert
+/// pour toujours.
 pub fn serve_here(server: &ServerSpec, addr: SocketAddr) -> io::Result<()> {
-    // Les limites de fichiers s'héritent du parent, mais on peut aussi être lancé à la main.
+    // Les limites de fichiers s'héritent du parent, mais on peut aussi être lancé à
+    // la main.
     let _ = system::raise_file_limit(30_000);
     let listener = listen(addr)?;
     let mut out = io::stdout().lock();
@@ -149,9 +156,11 @@ pub fn serve_here(server: &ServerSpec, addr: SocketAddr) -> io::Result<()> {
     server.serve(listener)
 }
 
-/// La socket d'écoute (même recette que la leçon 01, avec une file d'attente plus longue).
+/// La socket d'écoute (même recette que la leçon 01, avec une file d'attente plus
+/// longue).
 fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    let socket =
+        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     #[cfg(unix)]
     socket.set_reuse_address(true)?;
     socket.bind(&addr.into())?;

@@ -1,5 +1,6 @@
-//! Programme du comparatif : lit la ligne de commande, lance le plan, écrit le rapport dans le
-//! dossier `--out`, et sort avec un code d'erreur si une mesure a échoué.
+//! Programme du comparatif : lit la ligne de commande, lance le plan, écrit le
+//! rapport dans le dossier `--out`, et sort avec un code d'erreur si une mesure a
+//! échoué.
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
@@ -40,7 +41,8 @@ struct Cli {
     #[arg(long)]
     quick: bool,
 
-    /// Scénarios, séparés par des virgules : echo, chat, rafale, capacite (défaut : tous)
+    /// Scénarios, séparés par des virgules : echo, chat, rafale, capacite (défaut :
+    /// tous)
     #[arg(
         long,
         value_enum,
@@ -50,20 +52,23 @@ struct Cli {
     )]
     scenarios: Vec<Part>,
 
-    /// Serveurs à mesurer, séparés par des virgules (défaut : tous ; voir la liste plus bas)
+    /// Serveurs à mesurer, séparés par des virgules (défaut : tous ; voir la liste
+    /// plus bas)
     #[arg(long, value_delimiter = ',', value_name = "LISTE")]
     servers: Vec<String>,
 
-    /// Tailles des salons de chat, séparées par des virgules (défaut : 10,100,500 ; 10,100
-    /// avec --quick)
+    /// Tailles des salons de chat, séparées par des virgules (défaut : 10,100,500 ;
+    /// 10,100 avec --quick)
     #[arg(long, value_delimiter = ',', value_name = "LISTE", value_parser = cli::between(2usize, 2_000))]
     rooms: Vec<usize>,
 
-    /// Connexions inactives du scénario capacité (défaut : 10000 ; 2000 avec --quick)
+    /// Connexions inactives du scénario capacité (défaut : 10000 ; 2000 avec
+    /// --quick)
     #[arg(long, value_name = "N", value_parser = cli::between(1usize, 100_000))]
     connections: Option<usize>,
 
-    /// Dossier des résultats (défaut : target/banc ; --out book/src/bench régénère ceux du livre)
+    /// Dossier des résultats (défaut : target/banc ; --out book/src/bench régénère
+    /// ceux du livre)
     #[arg(long, value_name = "DOSSIER")]
     out: Option<PathBuf>,
 
@@ -92,9 +97,11 @@ fn main() -> ExitCode {
     })
 }
 
-/// Le processus enfant : écoute, annonce son adresse au parent, puis sert pour toujours.
+/// Le processus enfant : écoute, annonce son adresse au parent, puis sert pour
+/// toujours.
 fn serve(name: &str, addr: SocketAddr) -> Result<(), String> {
-    let server = servers::find(name).ok_or_else(|| format!("serveur inconnu « {name} »."))?;
+    let server =
+        servers::find(name).ok_or_else(|| format!("serveur inconnu « {name} »."))?;
     child::serve_here(server, addr)
         .map_err(|err| format!("le serveur {name} s'est arrêté : {err}."))
 }
@@ -105,10 +112,13 @@ fn bench(cli: &Cli) -> Result<(), String> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("target").join("banc"));
-    let exe = std::env::current_exe()
-        .map_err(|err| format!("impossible de retrouver le binaire du comparatif : {err}."))?;
+    let exe = std::env::current_exe().map_err(|err| {
+        format!("impossible de retrouver le binaire du comparatif : {err}.")
+    })?;
     if cfg!(debug_assertions) {
-        show!("Attention : compilé sans --release, les chiffres mesurent surtout le générateur.");
+        show!(
+            "Attention : compilé sans --release, les chiffres mesurent surtout le générateur."
+        );
     }
     let command = recorded_command();
     show!("Comparatif : {command}");
@@ -141,8 +151,8 @@ fn bench(cli: &Cli) -> Result<(), String> {
     }
 }
 
-/// La ligne de progression, sur la sortie d'erreur : réécrite sur place dans un terminal, une
-/// ligne par étape sinon (un fichier, l'intégration continue).
+/// La ligne de progression, sur la sortie d'erreur : réécrite sur place dans un
+/// terminal, une ligne par étape sinon (un fichier, l'intégration continue).
 fn progress_line(started: Instant) -> impl FnMut(&str) {
     let terminal = std::io::stderr().is_terminal();
     move |message: &str| {
@@ -177,7 +187,10 @@ fn build_plan(cli: &Cli) -> Result<Plan, String> {
             .iter()
             .map(|name| {
                 servers::find(name).ok_or_else(|| {
-                    format!("serveur inconnu « {name} » : choisissez parmi {}.", known())
+                    format!(
+                        "serveur inconnu « {name} » : choisissez parmi {}.",
+                        known()
+                    )
                 })
             })
             .collect::<Result<_, _>>()?;

@@ -1,11 +1,13 @@
-//! Les nombres à la française, pour le rapport : virgule décimale, espace fine entre milliers.
+//! Les nombres à la française, pour le rapport : virgule décimale, espace fine entre
+//! milliers.
 
 /// 5.254 → « 5,25 » avec deux décimales.
 pub fn decimal(value: f64, decimals: usize) -> String {
     format!("{value:.decimals$}").replace('.', ",")
 }
 
-/// 1234567 → « 1 234 567 », avec une espace fine insécable (U+202F) entre les milliers.
+/// 1234567 → « 1 234 567 », avec une espace fine insécable (U+202F) entre les
+/// milliers.
 pub fn thousands(value: f64) -> String {
     let digits = format!("{:.0}", value.max(0.0));
     let mut out = String::new();

@@ -10,7 +10,8 @@ use crate::servers::{SERVERS, ServerSpec};
 pub enum Part {
     /// Écho en boucle fermée, CPU du serveur par message.
     Echo,
-    /// Chat en boucle ouverte, paliers de débit, puis avec un client qui ne lit jamais.
+    /// Chat en boucle ouverte, paliers de débit, puis avec un client qui ne lit
+    /// jamais.
     Chat,
     /// Toute une classe colle un long texte en même temps.
     Rafale,
@@ -24,8 +25,8 @@ pub struct Plan {
     pub quick: bool,
     pub parts: Vec<Part>,
     pub servers: Vec<&'static ServerSpec>,
-    /// Les serveurs ont été nommés (`--servers`) : un serveur qu'on ne peut pas lancer est
-    /// alors une mesure qui échoue, pas une note.
+    /// Les serveurs ont été nommés (`--servers`) : un serveur qu'on ne peut pas
+    /// lancer est alors une mesure qui échoue, pas une note.
     pub servers_named: bool,
     pub echo_connections: Vec<usize>,
     pub echo_line_lens: Vec<usize>,
@@ -34,16 +35,20 @@ pub struct Plan {
     /// Mesures de chaque charge d'écho, dont on garde la médiane.
     pub echo_rounds: usize,
     pub rooms: Vec<usize>,
-    /// Paliers de débit de chat, en livraisons par seconde (un message reçu par un client).
+    /// Paliers de débit de chat, en livraisons par seconde (un message reçu par un
+    /// client).
     pub chat_rates: Vec<f64>,
     pub chat_step: Duration,
-    /// Longueur des lignes de chat, fin de ligne comprise : un message court réaliste.
+    /// Longueur des lignes de chat, fin de ligne comprise : un message court
+    /// réaliste.
     pub chat_line_len: usize,
     /// Salon où l'on rejoue un palier avec un client qui ne lit jamais.
     pub stalled_room: usize,
-    /// Délai pour remplir les tampons du client muet : au-delà, le serveur est bloqué.
+    /// Délai pour remplir les tampons du client muet : au-delà, le serveur est
+    /// bloqué.
     pub fill_timeout: Duration,
-    /// La rafale : `burst_room` clients envoient chacun `burst_lines` lignes d'un coup.
+    /// La rafale : `burst_room` clients envoient chacun `burst_lines` lignes d'un
+    /// coup.
     pub burst_room: usize,
     pub burst_lines: u64,
     pub capacity_connections: usize,
@@ -74,7 +79,8 @@ impl Plan {
         }
     }
 
-    /// La mesure rapide, pour l'intégration continue : moins de points, fenêtres courtes.
+    /// La mesure rapide, pour l'intégration continue : moins de points, fenêtres
+    /// courtes.
     pub fn quick() -> Plan {
         Plan {
             quick: true,

@@ -1,13 +1,14 @@
 //! Les serveurs de référence du comparatif, écrits au plus court.
 //!
-//! - [`serve_mio_echo`] : la limite physique. Une boucle epoll (via mio) sur un seul thread,
-//!   qui ne fait RIEN d'autre que lire et réécrire : chaque serveur des leçons se lit en
-//!   « combien de fois plus cher que ça ».
+//! - [`serve_mio_echo`] : la limite physique. Une boucle epoll (via mio) sur un seul
+//!   thread, qui ne fait RIEN d'autre que lire et réécrire : chaque serveur des
+//!   leçons se lit en « combien de fois plus cher que ça ».
 //! - [`serve_tokio_echo`] : le même écho en tokio, une tâche par client.
-//! - [`serve_tokio_chat`] : un chat construit comme `examples/chat.rs` de tokio : une file
-//!   NON bornée par client et UNE écriture (donc un appel système) par ligne. Une seule
-//!   différence : au lieu de demander un nom, il salue chaque arrivée d'un « *** Bienvenue »,
-//!   comme les leçons : le générateur sait ainsi que le client est inscrit.
+//! - [`serve_tokio_chat`] : un chat construit comme `examples/chat.rs` de tokio : une
+//!   file NON bornée par client et UNE écriture (donc un appel système) par ligne.
+//!   Une seule différence : au lieu de demander un nom, il salue chaque arrivée d'un
+//!   « *** Bienvenue », comme les leçons : le générateur sait ainsi que le client est
+//!   inscrit.
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
@@ -28,8 +29,8 @@ struct EchoClient {
 }
 
 // ANCHOR: mio_echo
-/// Écho epoll minimal : un thread, un tampon de lecture partagé, aucune allocation par
-/// message. Un écho qui ne part pas en entier attend l'événement WRITABLE.
+/// Écho epoll minimal : un thread, un tampon de lecture partagé, aucune allocation
+/// par message. Un écho qui ne part pas en entier attend l'événement WRITABLE.
 pub fn serve_mio_echo(listener: TcpListener) -> io::Result<()> {
     listener.set_nonblocking(true)?;
     let mut listener = MioListener::from_std(listener);
@@ -87,13 +88,15 @@ fn accept_all(
                 clients.insert(token, EchoClient { stream, unsent });
             }
             Err(err) if err.kind() == ErrorKind::WouldBlock => return Ok(()),
-            // Trop de fichiers ouverts, connexion avortée… : on garde le serveur debout.
+            // Trop de fichiers ouverts, connexion avortée… : on garde le serveur
+            // debout.
             Err(_) => return Ok(()),
         }
     }
 }
 
-/// Lit tout ce qui est arrivé et le renvoie. Renvoie `false` quand le client est parti.
+/// Lit tout ce qui est arrivé et le renvoie. Renvoie `false` quand le client est
+/// parti.
 fn pump_echo(client: &mut EchoClient, buffer: &mut [u8]) -> bool {
     loop {
         if !client.unsent.is_empty() {
@@ -102,7 +105,8 @@ fn pump_echo(client: &mut EchoClient, buffer: &mut [u8]) -> bool {
                     client.unsent.drain(..written);
                     continue;
                 }
-                // Tampon d'envoi plein : on ne lit plus ce client tant qu'il ne lit pas.
+                // Tampon d'envoi plein : on ne lit plus ce client tant qu'il ne lit
+                // pas.
                 Err(err) if err.kind() == ErrorKind::WouldBlock => return true,
                 Err(err) if err.kind() == ErrorKind::Interrupted => continue,
                 Err(_) => return false,
@@ -116,7 +120,9 @@ fn pump_echo(client: &mut EchoClient, buffer: &mut [u8]) -> bool {
             Err(_) => return false,
         };
         match client.stream.write(&buffer[..received]) {
-            Ok(written) => client.unsent.extend_from_slice(&buffer[written..received]),
+            Ok(written) => {
+                client.unsent.extend_from_slice(&buffer[written..received])
+            }
             Err(err) if err.kind() == ErrorKind::WouldBlock => {
                 client.unsent.extend_from_slice(&buffer[..received]);
             }
@@ -160,8 +166,8 @@ pub fn serve_tokio_echo(listener: TcpListener) -> io::Result<()> {
 type Peers = Arc<Mutex<HashMap<SocketAddr, mpsc::UnboundedSender<Arc<str>>>>>;
 
 // ANCHOR: tokio_chat
-/// Chat tokio « à la `examples/chat.rs` » : chaque client a une file NON bornée ; chaque
-/// ligne relayée coûte une écriture, donc un appel système, par destinataire.
+/// Chat tokio « à la `examples/chat.rs` » : chaque client a une file NON bornée ;
+/// chaque ligne relayée coûte une écriture, donc un appel système, par destinataire.
 pub fn serve_tokio_chat(listener: TcpListener) -> io::Result<()> {
     run_tokio(async move {
         listener.set_nonblocking(true)?;

@@ -1,6 +1,7 @@
-//! Le rapport d'un passage : un tableau Markdown (inclus dans le livre), les données brutes en
-//! JSON et le graphique SVG (`chart.rs`). Rien n'est tapé à la main : le livre montre
-//! exactement ce que la commande a mesuré. Tout est écrit dans le seul dossier `--out`.
+//! Le rapport d'un passage : un tableau Markdown (inclus dans le livre), les données
+//! brutes en JSON et le graphique SVG (`chart.rs`). Rien n'est tapé à la main : le
+//! livre montre exactement ce que la commande a mesuré. Tout est écrit dans le seul
+//! dossier `--out`.
 
 use std::fmt::Write as _;
 use std::io;
@@ -12,7 +13,8 @@ use crate::results::{Limit, P99_LIMIT_MS, Report};
 /// Les fichiers écrits, dans le dossier `--out`.
 pub const FILES: [&str; 3] = ["results.md", "results.svg", "results.json"];
 
-/// Écrit `results.md`, `results.svg` et `results.json` dans `dir` (créé s'il le faut).
+/// Écrit `results.md`, `results.svg` et `results.json` dans `dir` (créé s'il le
+/// faut).
 pub fn write_all(report: &Report, dir: &Path) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join(FILES[0]), markdown(report))?;

@@ -1,5 +1,6 @@
-//! Ce qu'a mesuré un passage, en données typées : une ligne par serveur et par charge, prête à
-//! écrire en Markdown, en JSON et en graphique. Rien ici ne mesure ni n'écrit.
+//! Ce qu'a mesuré un passage, en données typées : une ligne par serveur et par
+//! charge, prête à écrire en Markdown, en JSON et en graphique. Rien ici ne mesure ni
+//! n'écrit.
 
 use std::fmt;
 
@@ -10,8 +11,9 @@ use crate::numbers::decimal;
 /// Latence maximale (p99) pour qu'un débit de chat compte comme « soutenu ».
 pub const P99_LIMIT_MS: f64 = 50.0;
 
-/// Au-delà de cette charge, un serveur est presque saturé : il regroupe alors tout ce qui
-/// attend en une écriture, et son coût par livraison ne dit plus que « 1 / débit ».
+/// Au-delà de cette charge, un serveur est presque saturé : il regroupe alors tout ce
+/// qui attend en une écriture, et son coût par livraison ne dit plus que « 1 /
+/// débit ».
 pub const COMFORTABLE_LOAD: f64 = 0.8;
 
 /// La machine et les conditions de la mesure.
@@ -56,22 +58,29 @@ pub enum StepFailure {
     Disordered { count: u64 },
     /// Tout est arrivé, mais trop tard.
     SlowP99 { p99_ms: f64 },
-    /// Le générateur n'a pas tenu son horaire : c'est lui, pas le serveur, qui limitait.
+    /// Le générateur n'a pas tenu son horaire : c'est lui, pas le serveur, qui
+    /// limitait.
     GeneratorBehind { lag_ms: f64 },
 }
 
 impl fmt::Display for StepFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            StepFailure::Closed { count } => write!(f, "{count} connexions fermées par le serveur"),
+            StepFailure::Closed { count } => {
+                write!(f, "{count} connexions fermées par le serveur")
+            }
             StepFailure::Lost { count } => {
                 write!(
                     f,
                     "{count} livraisons manquantes 2 s après le dernier envoi"
                 )
             }
-            StepFailure::Disordered { count } => write!(f, "{count} messages dans le désordre"),
-            StepFailure::SlowP99 { p99_ms } => write!(f, "p99 de {} ms", decimal(p99_ms, 1)),
+            StepFailure::Disordered { count } => {
+                write!(f, "{count} messages dans le désordre")
+            }
+            StepFailure::SlowP99 { p99_ms } => {
+                write!(f, "p99 de {} ms", decimal(p99_ms, 1))
+            }
             StepFailure::GeneratorBehind { lag_ms } => write!(
                 f,
                 "limite du générateur de charge ({} ms de retard au p99)",
@@ -98,7 +107,8 @@ pub struct StepRow {
     pub cpu_per_delivery_us: Option<f64>,
     /// Charge du serveur pendant le palier, en fraction d'un cœur (1,0 = saturé).
     pub server_load: Option<f64>,
-    /// `None` : palier tenu (rien de perdu, dans l'ordre, p99 sous 50 ms, horaire tenu).
+    /// `None` : palier tenu (rien de perdu, dans l'ordre, p99 sous 50 ms, horaire
+    /// tenu).
     pub failure: Option<StepFailure>,
 }
 
@@ -166,7 +176,9 @@ impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Verdict::Unaffected => f.write_str("les autres ne voient rien"),
-            Verdict::BlockedWhileFilling { then: None } => f.write_str("bloqué dès le remplissage"),
+            Verdict::BlockedWhileFilling { then: None } => {
+                f.write_str("bloqué dès le remplissage")
+            }
             Verdict::BlockedWhileFilling {
                 then: Some(failure),
             } => {
@@ -189,7 +201,8 @@ pub struct StalledRow {
     pub stalled_p50_ms: Option<f64>,
     pub stalled_p99_ms: Option<f64>,
     pub lost: u64,
-    /// Mémoire du serveur à la fin : une file non bornée garde tout ce que le muet ne lit pas.
+    /// Mémoire du serveur à la fin : une file non bornée garde tout ce que le muet
+    /// ne lit pas.
     pub server_rss_after: Option<u64>,
     pub verdict: Verdict,
 }
@@ -251,10 +264,11 @@ pub struct Report {
     pub command: String,
     pub mode: &'static str,
     pub machine: Machine,
-    /// Ce qu'il faut savoir pour lire les chiffres (grille, limites, mesures absentes).
+    /// Ce qu'il faut savoir pour lire les chiffres (grille, limites, mesures
+    /// absentes).
     pub notes: Vec<String>,
-    /// Les mesures qui n'ont pas pu se faire (serveur qui ne démarre pas, écho sans réponse) :
-    /// le passage échoue.
+    /// Les mesures qui n'ont pas pu se faire (serveur qui ne démarre pas, écho sans
+    /// réponse) : le passage échoue.
     pub errors: Vec<String>,
     pub echo: Vec<EchoRow>,
     pub chat: Vec<ChatRow>,
@@ -265,8 +279,8 @@ pub struct Report {
 }
 
 impl Report {
-    /// Les mesures qui ont échoué : le comparatif le dit et sort avec un code d'erreur, au lieu
-    /// de publier un tableau troué comme s'il était complet.
+    /// Les mesures qui ont échoué : le comparatif le dit et sort avec un code
+    /// d'erreur, au lieu de publier un tableau troué comme s'il était complet.
     pub fn failures(&self) -> Vec<String> {
         let mut failures = self.errors.clone();
         for row in self.echo.iter().filter(|row| row.errors > 0) {
@@ -291,9 +305,11 @@ impl Report {
         failures
     }
 
-    /// Les lignes de chat du salon `room`, pour les serveurs `servers` (tous si vide).
+    /// Les lignes de chat du salon `room`, pour les serveurs `servers` (tous si
+    /// vide).
     fn chat_rows(&self, room: usize, servers: &[&str]) -> Vec<&ChatRow> {
-        let wanted = |row: &&ChatRow| servers.is_empty() || servers.contains(&row.server);
+        let wanted =
+            |row: &&ChatRow| servers.is_empty() || servers.contains(&row.server);
         self.chat
             .iter()
             .filter(|row| row.room == room)
@@ -301,15 +317,16 @@ impl Report {
             .collect()
     }
 
-    /// Débit de comparaison d'un salon, pour les serveurs `servers` (tous si vide) : le plus
-    /// haut palier que tous ont tenu sans dépasser [`COMFORTABLE_LOAD`] ; à défaut, le plus bas
-    /// palier tenu par tous.
+    /// Débit de comparaison d'un salon, pour les serveurs `servers` (tous si vide) :
+    /// le plus haut palier que tous ont tenu sans dépasser [`COMFORTABLE_LOAD`] ;
+    /// à défaut, le plus bas palier tenu par tous.
     pub fn comparison_rate(&self, room: usize, servers: &[&str]) -> Option<f64> {
         let rows = self.chat_rows(room, servers);
         let held_by_all = |rate: f64, comfortable: bool| {
             rows.iter().all(|row| {
                 row.steps.iter().any(|step| {
-                    let load_ok = step.server_load.is_some_and(|load| load < COMFORTABLE_LOAD);
+                    let load_ok =
+                        step.server_load.is_some_and(|load| load < COMFORTABLE_LOAD);
                     step.offered == rate && step.passed() && (!comfortable || load_ok)
                 })
             })

@@ -1,6 +1,7 @@
-//! Les serveurs comparés. Chacun est décrit par UNE ligne de [`SERVERS`] : son nom, ce qu'il
-//! est, ce qu'il parle, comment le lancer, s'il se prête au scénario capacité, et les objectifs
-//! chiffrés qu'on lui fixe. Ajouter un serveur, c'est ajouter une ligne.
+//! Les serveurs comparés. Chacun est décrit par UNE ligne de [`SERVERS`] : son nom,
+//! ce qu'il est, ce qu'il parle, comment le lancer, s'il se prête au scénario
+//! capacité, et les objectifs chiffrés qu'on lui fixe. Ajouter un serveur, c'est
+//! ajouter une ligne.
 
 use std::io;
 use std::net::TcpListener;
@@ -14,8 +15,9 @@ use crate::reference::{serve_mio_echo, serve_tokio_chat, serve_tokio_echo};
 /// Comment lancer un serveur, dans un processus à part.
 #[derive(Debug, Clone, Copy)]
 pub enum Start {
-    /// Le serveur d'une leçon, appelé par sa bibliothèque (`lesson06_bench::local::serve`) :
-    /// le comparatif se relance lui-même avec `serve NOM ADRESSE`.
+    /// Le serveur d'une leçon, appelé par sa bibliothèque
+    /// (`lesson06_bench::local::serve`) : le comparatif se relance lui-même avec
+    /// `serve NOM ADRESSE`.
     Lesson(Lesson),
     /// Un serveur de référence de ce crate, lancé de la même façon.
     Reference(fn(TcpListener) -> io::Result<()>),
@@ -23,17 +25,20 @@ pub enum Start {
     Python(&'static str),
 }
 
-/// Les objectifs chiffrés d'un serveur, vérifiés sur chaque passage (voir `targets.rs`).
+/// Les objectifs chiffrés d'un serveur, vérifiés sur chaque passage (voir
+/// `targets.rs`).
 #[derive(Debug, Clone, Copy)]
 pub struct Targets {
-    /// Écho 64 o, 50 connexions : CPU par message au plus tant de fois la référence epoll.
+    /// Écho 64 o, 50 connexions : CPU par message au plus tant de fois la référence
+    /// epoll.
     pub echo_vs_reference: Option<f64>,
-    /// Rafale d'une classe : tout est livré, dans l'ordre, sans déconnecter personne.
+    /// Rafale d'une classe : tout est livré, dans l'ordre, sans déconnecter
+    /// personne.
     pub delivers_burst: bool,
     /// Capacité : au plus tant de Kio de mémoire résidente par connexion inactive.
     pub idle_kib: Option<f64>,
-    /// Chat, salon de 100 : au moins le débit soutenu de ces serveurs, et moins de CPU par
-    /// livraison qu'eux au même débit.
+    /// Chat, salon de 100 : au moins le débit soutenu de ces serveurs, et moins de
+    /// CPU par livraison qu'eux au même débit.
     pub chat_beats: &'static [&'static str],
 }
 
@@ -71,11 +76,11 @@ const RED: (u8, u8, u8) = (192, 57, 43);
 
 /// Tous les serveurs que le comparatif sait lancer.
 ///
-/// Capacité : seuls les serveurs qui acceptent une connexion inactive sans prévenir tout le
-/// salon. Le chat de la leçon 03 annonce chaque arrivée à tous (50 millions de lignes pour
-/// 10 000 connexions) ; celui de la leçon 04 cesse d'annoncer au-delà de 100 participants,
-/// celui de la leçon 05 n'annonce qu'après le pseudo. Les chats Python et tokio ne bornent pas
-/// leurs files : ils ne sont pas faits pour cela.
+/// Capacité : seuls les serveurs qui acceptent une connexion inactive sans prévenir
+/// tout le salon. Le chat de la leçon 03 annonce chaque arrivée à tous (50 millions
+/// de lignes pour 10 000 connexions) ; celui de la leçon 04 cesse d'annoncer au-delà
+/// de 100 participants, celui de la leçon 05 n'annonce qu'après le pseudo. Les chats
+/// Python et tokio ne bornent pas leurs files : ils ne sont pas faits pour cela.
 pub const SERVERS: [ServerSpec; 10] = [
     ServerSpec {
         name: "ref-mio",
@@ -206,7 +211,8 @@ impl ServerSpec {
         matches!(self.start, Start::Python(_))
     }
 
-    /// Fait tourner ce serveur sur `listener`, dans ce processus. Ne revient qu'en cas d'erreur.
+    /// Fait tourner ce serveur sur `listener`, dans ce processus. Ne revient qu'en
+    /// cas d'erreur.
     pub fn serve(&self, listener: TcpListener) -> io::Result<()> {
         match self.start {
             Start::Lesson(lesson) => local::serve(lesson, self.speaks, listener),

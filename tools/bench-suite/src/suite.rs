@@ -1,6 +1,6 @@
-//! Le déroulé complet : quels serveurs, quelles charges, dans quel ordre. Chaque serveur est
-//! démarré dans son propre processus, épinglé sur un cœur, mesuré avec le générateur de la
-//! leçon 06, puis arrêté.
+//! Le déroulé complet : quels serveurs, quelles charges, dans quel ordre. Chaque
+//! serveur est démarré dans son propre processus, épinglé sur un cœur, mesuré avec le
+//! générateur de la leçon 06, puis arrêté.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,8 +16,8 @@ use crate::child::{self, RunningServer};
 use crate::numbers::decimal;
 use crate::plan::{Part, Plan};
 use crate::results::{
-    BurstRow, CapacityRow, ChatRow, EchoRow, Limit, Machine, P99_LIMIT_MS, Report, StalledRow,
-    StepFailure, StepRow, Verdict, median,
+    BurstRow, CapacityRow, ChatRow, EchoRow, Limit, Machine, P99_LIMIT_MS, Report,
+    StalledRow, StepFailure, StepRow, Verdict, median,
 };
 use crate::servers::{REFERENCE, ServerSpec};
 use crate::silent;
@@ -38,8 +38,8 @@ pub struct Suite<'a> {
 }
 
 impl<'a> Suite<'a> {
-    /// Prépare un passage. `exe` est le binaire du comparatif (relancé pour chaque serveur
-    /// Rust), `command` la ligne de commande à citer dans les résultats.
+    /// Prépare un passage. `exe` est le binaire du comparatif (relancé pour chaque
+    /// serveur Rust), `command` la ligne de commande à citer dans les résultats.
     pub fn new(
         plan: Plan,
         exe: PathBuf,
@@ -47,9 +47,11 @@ impl<'a> Suite<'a> {
         progress: &'a mut dyn FnMut(&str),
     ) -> Self {
         let (cores, cpu_model) = system::machine_description();
-        let limit = system::raise_file_limit(plan.capacity_connections as u64 + 1_000);
+        let limit =
+            system::raise_file_limit(plan.capacity_connections as u64 + 1_000);
         // Le générateur sur le cœur 0, le serveur seul sur le cœur 1.
-        let pinned = cores >= 2 && cfg!(target_os = "linux") && system::pin_current_thread(0);
+        let pinned =
+            cores >= 2 && cfg!(target_os = "linux") && system::pin_current_thread(0);
         let proc_available = cpu_time(std::process::id()).is_some();
         let notes = setup_notes(&plan, limit, proc_available, pinned);
         let machine = Machine {
@@ -120,9 +122,9 @@ impl<'a> Suite<'a> {
         self.report
     }
 
-    /// Les serveurs du plan qu'on peut lancer ici. Sans interpréteur Python, les serveurs
-    /// Python sont écartés avec une note, sauf s'ils ont été demandés nommément : c'est alors
-    /// une mesure qui échoue.
+    /// Les serveurs du plan qu'on peut lancer ici. Sans interpréteur Python, les
+    /// serveurs Python sont écartés avec une note, sauf s'ils ont été demandés
+    /// nommément : c'est alors une mesure qui échoue.
     fn available_servers(&mut self) -> Vec<&'static ServerSpec> {
         let python = child::python_available();
         if !python && self.plan.servers.iter().any(|server| server.is_python()) {
@@ -151,10 +153,11 @@ impl<'a> Suite<'a> {
         }
     }
 
-    /// Mesure l'écho de tous les serveurs, charge par charge. Les serveurs tournent tous en
-    /// même temps (ceux qui attendent ne coûtent rien) et chaque charge est mesurée
-    /// `echo_rounds` fois, un serveur après l'autre : une perturbation passagère de la machine
-    /// touche alors tous les serveurs, et la médiane l'écarte.
+    /// Mesure l'écho de tous les serveurs, charge par charge. Les serveurs tournent
+    /// tous en même temps (ceux qui attendent ne coûtent rien) et chaque charge
+    /// est mesurée `echo_rounds` fois, un serveur après l'autre : une
+    /// perturbation passagère de la machine touche alors tous les serveurs, et la
+    /// médiane l'écarte.
     fn echo_all(&mut self, servers: &[&'static ServerSpec]) {
         let running: Vec<(&ServerSpec, RunningServer)> = servers
             .iter()
@@ -162,14 +165,16 @@ impl<'a> Suite<'a> {
             .collect();
         for line_len in self.plan.echo_line_lens.clone() {
             for connections in self.plan.echo_connections.clone() {
-                let (warmup, duration) = (self.plan.echo_warmup, self.plan.echo_measure);
+                let (warmup, duration) =
+                    (self.plan.echo_warmup, self.plan.echo_measure);
                 let load = EchoLoad {
                     connections,
                     line_len,
                     warmup,
                     duration,
                 };
-                let mut outcomes: Vec<Vec<EchoOutcome>> = vec![Vec::new(); running.len()];
+                let mut outcomes: Vec<Vec<EchoOutcome>> =
+                    vec![Vec::new(); running.len()];
                 for round in 1..=self.plan.echo_rounds {
                     for (index, (server, process)) in running.iter().enumerate() {
                         let rounds = self.plan.echo_rounds;
@@ -177,7 +182,12 @@ impl<'a> Suite<'a> {
                             "écho {:<11} {connections:>5} connexions, lignes de {line_len} o, mesure {round}/{rounds}",
                             server.name
                         ));
-                        match run_echo(process.addr, load, Some(process.pid()), &mut quiet()) {
+                        match run_echo(
+                            process.addr,
+                            load,
+                            Some(process.pid()),
+                            &mut quiet(),
+                        ) {
                             Ok(outcome) => outcomes[index].push(outcome),
                             Err(err) => self.report.errors.push(format!(
                                 "écho {} avec {connections} connexions : {err}",
@@ -202,9 +212,9 @@ impl<'a> Suite<'a> {
             .cloned()
             .collect();
         for row in &mut self.report.echo {
-            let same_load = reference
-                .iter()
-                .find(|r| r.connections == row.connections && r.line_len == row.line_len);
+            let same_load = reference.iter().find(|r| {
+                r.connections == row.connections && r.line_len == row.line_len
+            });
             row.vs_reference = match (
                 row.cpu_per_message_us,
                 same_load.and_then(|r| r.cpu_per_message_us),
@@ -215,8 +225,8 @@ impl<'a> Suite<'a> {
         }
     }
 
-    /// La montée en débit d'un salon de `room` clients, sur un serveur neuf : les paliers
-    /// doublent jusqu'au premier qui échoue.
+    /// La montée en débit d'un salon de `room` clients, sur un serveur neuf : les
+    /// paliers doublent jusqu'au premier qui échoue.
     fn chat_server(&mut self, server: &'static ServerSpec, room: usize) {
         let Some(running) = self.start(server) else {
             return;
@@ -249,8 +259,9 @@ impl<'a> Suite<'a> {
             ));
             let load = self.chat_load(rate, room);
             let mut result = chat.run(load, Some(running.pid()), &mut quiet());
-            // Seule la latence est sensible à un à-coup passager de la machine (un autre
-            // programme prend le cœur 20 ms) : un palier raté pour elle seule est rejoué une fois.
+            // Seule la latence est sensible à un à-coup passager de la machine (un
+            // autre programme prend le cœur 20 ms) : un palier raté pour
+            // elle seule est rejoué une fois.
             if result.as_ref().is_ok_and(only_latency_failed) {
                 result = chat.run(load, Some(running.pid()), &mut quiet());
             }
@@ -277,8 +288,8 @@ impl<'a> Suite<'a> {
         self.report.chat.push(row);
     }
 
-    /// `rate` livraisons par seconde dans un salon de `room` clients : chaque message est
-    /// livré aux `room - 1` autres.
+    /// `rate` livraisons par seconde dans un salon de `room` clients : chaque message
+    /// est livré aux `room - 1` autres.
     fn chat_load(&self, rate: f64, room: usize) -> ChatLoad {
         let messages_per_second = rate / room.saturating_sub(1).max(1) as f64;
         ChatLoad::steady(
@@ -291,8 +302,8 @@ impl<'a> Suite<'a> {
     /// Rejoue un palier avec, en plus, un client qui ne lit jamais.
     fn stalled_server(&mut self, server: &'static ServerSpec) {
         let room = self.plan.stalled_room;
-        // Au débit que TOUS les serveurs ont tenu sans saturer dans ce salon : loin de la
-        // limite de chacun, seul l'effet du client muet reste.
+        // Au débit que TOUS les serveurs ont tenu sans saturer dans ce salon : loin
+        // de la limite de chacun, seul l'effet du client muet reste.
         let rate = self
             .report
             .comparison_rate(room, &[])
@@ -311,10 +322,12 @@ impl<'a> Suite<'a> {
             "chat {:<11} salon de {room} + 1 client muet, {} livraisons/s",
             server.name, rate as u64
         ));
-        let (load, fill_timeout) = (self.chat_load(rate, room), self.plan.fill_timeout);
+        let (load, fill_timeout) =
+            (self.chat_load(rate, room), self.plan.fill_timeout);
         let measured = silent::connect(running.addr).and_then(|silent| {
             let mut chat = ChatRoom::join(running.addr, room)?;
-            // On remplit d'abord les tampons du client muet, puis on mesure un palier.
+            // On remplit d'abord les tampons du client muet, puis on mesure un
+            // palier.
             let filled = silent::fill(&mut chat, fill_timeout)?;
             let outcome = chat.run(load, Some(running.pid()), &mut quiet())?;
             drop(silent);
@@ -329,7 +342,8 @@ impl<'a> Suite<'a> {
             stalled_p50_ms: None,
             stalled_p99_ms: None,
             lost: 0,
-            server_rss_after: memory_use(running.pid()).map(|memory| memory.rss_bytes),
+            server_rss_after: memory_use(running.pid())
+                .map(|memory| memory.rss_bytes),
             verdict: Verdict::Unaffected,
         };
         row.verdict = match measured {
@@ -338,7 +352,9 @@ impl<'a> Suite<'a> {
                 row.stalled_p99_ms = Some(millis(outcome.corrected.quantile(0.99)));
                 row.lost = outcome.lost();
                 match step_failure(&outcome) {
-                    failure if !filled => Verdict::BlockedWhileFilling { then: failure },
+                    failure if !filled => {
+                        Verdict::BlockedWhileFilling { then: failure }
+                    }
                     None => Verdict::Unaffected,
                     Some(_) if outcome.delivered == 0 => Verdict::RoomBlocked,
                     Some(failure) => Verdict::Degraded { failure },
@@ -382,7 +398,8 @@ impl<'a> Suite<'a> {
         match measured {
             Ok(outcome) => {
                 row.expected = outcome.expected;
-                (row.delivered, row.disordered) = (outcome.delivered, outcome.disordered);
+                (row.delivered, row.disordered) =
+                    (outcome.delivered, outcome.disordered);
                 row.closed = outcome.closed;
                 row.p50_ms = millis(outcome.corrected.quantile(0.5));
                 row.p99_ms = millis(outcome.corrected.quantile(0.99));
@@ -403,7 +420,8 @@ impl<'a> Suite<'a> {
             "capacité {:<11} {target} connexions inactives",
             server.name
         ));
-        let outcome = run_capacity(running.addr, target, server.speaks, Some(running.pid()));
+        let outcome =
+            run_capacity(running.addr, target, server.speaks, Some(running.pid()));
         self.report.capacity.push(CapacityRow {
             server: server.name,
             label: server.label,
@@ -420,8 +438,10 @@ impl<'a> Suite<'a> {
 
 /// « 2026-12-01 09:28 UTC » : la date et l'heure de la mesure, à la minute.
 fn utc_now() -> String {
-    // RFC 3339 en UTC, « 2026-12-01T09:28:07Z » : on garde la date et l'heure à la minute.
-    let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    // RFC 3339 en UTC, « 2026-12-01T09:28:07Z » : on garde la date et l'heure à la
+    // minute.
+    let stamp =
+        humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     format!("{} UTC", stamp[..16].replace('T', " "))
 }
 
@@ -431,13 +451,15 @@ fn millis(duration: Duration) -> f64 {
 
 fn cpu_per_delivery_us(outcome: &ChatOutcome) -> Option<f64> {
     let cpu = outcome.server_cpu?;
-    (outcome.delivered > 0).then(|| cpu.as_secs_f64() * 1e6 / outcome.delivered as f64)
+    (outcome.delivered > 0)
+        .then(|| cpu.as_secs_f64() * 1e6 / outcome.delivered as f64)
 }
 
-/// Pourquoi un palier n'est pas tenu ; `None` s'il l'est : tout est arrivé, dans l'ordre, avec
-/// un p99 sous 50 ms. Si le p99 corrigé (depuis l'heure prévue) dépasse la limite alors que le
-/// p99 non corrigé (depuis l'envoi réel) la tient, les messages ont attendu AVANT de partir :
-/// c'est le générateur qui n'a pas tenu l'horaire, pas le serveur.
+/// Pourquoi un palier n'est pas tenu ; `None` s'il l'est : tout est arrivé, dans
+/// l'ordre, avec un p99 sous 50 ms. Si le p99 corrigé (depuis l'heure prévue) dépasse
+/// la limite alors que le p99 non corrigé (depuis l'envoi réel) la tient, les
+/// messages ont attendu AVANT de partir : c'est le générateur qui n'a pas tenu
+/// l'horaire, pas le serveur.
 fn step_failure(outcome: &ChatOutcome) -> Option<StepFailure> {
     let p99_ms = millis(outcome.corrected.quantile(0.99));
     let uncorrected_ms = millis(outcome.uncorrected.quantile(0.99));
@@ -476,7 +498,8 @@ fn step_row(offered: f64, outcome: &ChatOutcome, window: Duration) -> StepRow {
     let quantile = |latencies: &Latencies, q| millis(latencies.quantile(q));
     StepRow {
         offered,
-        delivered_per_second: outcome.delivered as f64 / window.as_secs_f64().max(1e-9),
+        delivered_per_second: outcome.delivered as f64
+            / window.as_secs_f64().max(1e-9),
         lost: outcome.lost(),
         disordered: outcome.disordered,
         closed: outcome.closed,
@@ -491,7 +514,8 @@ fn step_row(offered: f64, outcome: &ChatOutcome, window: Duration) -> StepRow {
     }
 }
 
-/// Ce qu'il faut savoir pour lire les chiffres : grille, limites refusées, mesures absentes.
+/// Ce qu'il faut savoir pour lire les chiffres : grille, limites refusées, mesures
+/// absentes.
 fn setup_notes(
     plan: &Plan,
     limit: Option<FileLimit>,
@@ -524,7 +548,8 @@ fn setup_notes(
     notes
 }
 
-/// Ce que couvre ce passage, pour qu'on ne lise pas un passage rapide comme une mesure.
+/// Ce que couvre ce passage, pour qu'on ne lise pas un passage rapide comme une
+/// mesure.
 fn grid_note(plan: &Plan) -> String {
     let list = |values: &[usize]| {
         values
@@ -554,15 +579,21 @@ fn grid_note(plan: &Plan) -> String {
     )
 }
 
-/// Résume les mesures d'une charge : médianes des débits, des latences et des coûts CPU.
-fn echo_row(server: &ServerSpec, load: EchoLoad, outcomes: &[EchoOutcome]) -> Option<EchoRow> {
+/// Résume les mesures d'une charge : médianes des débits, des latences et des coûts
+/// CPU.
+fn echo_row(
+    server: &ServerSpec,
+    load: EchoLoad,
+    outcomes: &[EchoOutcome],
+) -> Option<EchoRow> {
     let each = |value: &dyn Fn(&EchoOutcome) -> Option<f64>| {
         median(outcomes.iter().filter_map(value).collect())
     };
     let micros = |latency: Duration| latency.as_secs_f64() * 1e6;
     let cpu_per_message = |outcome: &EchoOutcome| {
         let cpu = outcome.server_cpu?;
-        (outcome.round_trips > 0).then(|| cpu.as_secs_f64() * 1e6 / outcome.round_trips as f64)
+        (outcome.round_trips > 0)
+            .then(|| cpu.as_secs_f64() * 1e6 / outcome.round_trips as f64)
     };
     Some(EchoRow {
         server: server.name,

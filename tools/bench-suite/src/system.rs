@@ -1,9 +1,10 @@
-//! Ce que le comparatif demande au système, en plus de ce que lit la leçon (temps CPU,
-//! mémoire : `lesson06_bench::system`) : plus de descripteurs de fichiers, l'épinglage sur un
-//! cœur, un enfant qui meurt avec son parent, la description de la machine.
+//! Ce que le comparatif demande au système, en plus de ce que lit la leçon (temps
+//! CPU, mémoire : `lesson06_bench::system`) : plus de descripteurs de fichiers,
+//! l'épinglage sur un cœur, un enfant qui meurt avec son parent, la description de la
+//! machine.
 //!
-//! Ce sont des appels propres à Unix (`setrlimit`) ou à Linux (`sched_setaffinity`, `prctl`) ;
-//! ailleurs, les fonctions ne font rien et le rapport le dit.
+//! Ce sont des appels propres à Unix (`setrlimit`) ou à Linux (`sched_setaffinity`,
+//! `prctl`) ; ailleurs, les fonctions ne font rien et le rapport le dit.
 
 /// Ce que l'on a obtenu en demandant plus de descripteurs de fichiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,10 +15,11 @@ pub struct FileLimit {
     pub hard: u64,
 }
 
-/// Relève la limite de fichiers ouverts (RLIMIT_NOFILE) à `wanted`, dans la limite du plafond.
+/// Relève la limite de fichiers ouverts (RLIMIT_NOFILE) à `wanted`, dans la limite du
+/// plafond.
 ///
-/// Chaque socket est un descripteur de fichier : 10 000 connexions en demandent 10 000 de
-/// chaque côté, alors que la limite par défaut est souvent de 1 024.
+/// Chaque socket est un descripteur de fichier : 10 000 connexions en demandent 10
+/// 000 de chaque côté, alors que la limite par défaut est souvent de 1 024.
 #[cfg(unix)]
 #[allow(clippy::unnecessary_cast)] // rlim_t n'est pas u64 sur toutes les plateformes Unix.
 pub fn raise_file_limit(wanted: u64) -> Option<FileLimit> {
@@ -35,7 +37,8 @@ pub fn raise_file_limit(wanted: u64) -> Option<FileLimit> {
             rlim_cur: target as libc::rlim_t,
             rlim_max: limit.rlim_max,
         };
-        // SAFETY: setrlimit lit la structure ; en cas de refus, la limite reste inchangée.
+        // SAFETY: setrlimit lit la structure ; en cas de refus, la limite reste
+        // inchangée.
         if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
             limit.rlim_cur = raised.rlim_cur;
         }
@@ -51,7 +54,8 @@ pub fn raise_file_limit(_wanted: u64) -> Option<FileLimit> {
     None
 }
 
-/// Épingle le thread appelant (et les threads qu'il créera ensuite) sur le cœur `core`.
+/// Épingle le thread appelant (et les threads qu'il créera ensuite) sur le cœur
+/// `core`.
 ///
 /// Le serveur et le générateur de charge sur deux cœurs différents : sinon ils se
 /// disputent le même processeur et l'on mesure surtout l'ordonnanceur.
@@ -62,23 +66,29 @@ pub fn pin_current_thread(core: usize) -> bool {
 }
 
 /// Prépare un processus enfant juste après `fork`, avant `exec` :
-/// - il est épinglé sur `core` (tous ses threads, y compris ceux de Python ou de tokio,
-///   hériteront de ce cœur) ;
-/// - il est tué si le comparatif meurt (Ctrl+C, délai dépassé) : pas de serveur orphelin.
-///   Précisément, `PR_SET_PDEATHSIG` réagit à la fin du THREAD qui l'a lancé : le comparatif
-///   lance ses serveurs depuis son thread principal, et chaque test depuis son propre thread.
+/// - il est épinglé sur `core` (tous ses threads, y compris ceux de Python ou de
+///   tokio, hériteront de ce cœur) ;
+/// - il est tué si le comparatif meurt (Ctrl+C, délai dépassé) : pas de serveur
+///   orphelin. Précisément, `PR_SET_PDEATHSIG` réagit à la fin du THREAD qui l'a
+///   lancé : le comparatif lance ses serveurs depuis son thread principal, et chaque
+///   test depuis son propre thread.
 #[cfg(target_os = "linux")]
 pub fn prepare_child(command: &mut std::process::Command, core: Option<usize>) {
     use std::os::unix::process::CommandExt;
     // SAFETY: entre fork et exec, on ne fait que des appels système sans allocation
-    // (prctl, sched_setaffinity), ce qui est permis dans un processus tout juste forké.
+    // (prctl, sched_setaffinity), ce qui est permis dans un processus tout juste
+    // forké.
     unsafe {
         command.pre_exec(move || {
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
             if let Some(core) = core {
                 let mut set: libc::cpu_set_t = std::mem::zeroed();
                 libc::CPU_SET(core, &mut set);
-                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+                libc::sched_setaffinity(
+                    0,
+                    std::mem::size_of::<libc::cpu_set_t>(),
+                    &set,
+                );
             }
             Ok(())
         });
@@ -99,6 +109,8 @@ pub fn machine_description() -> (usize, String) {
                 .and_then(|line| line.split(':').nth(1))
                 .map(|name| name.trim().to_string())
         })
-        .unwrap_or_else(|| format!("processeur inconnu ({})", std::env::consts::ARCH));
+        .unwrap_or_else(|| {
+            format!("processeur inconnu ({})", std::env::consts::ARCH)
+        });
     (cores, model)
 }

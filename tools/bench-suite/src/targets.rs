@@ -1,5 +1,5 @@
-//! Les objectifs chiffrés des serveurs (colonne `targets` de la table des serveurs), vérifiés
-//! sur les mesures du passage.
+//! Les objectifs chiffrés des serveurs (colonne `targets` de la table des serveurs),
+//! vérifiés sur les mesures du passage.
 
 use crate::numbers::{decimal, thousands};
 use crate::results::{ChatRow, Report, TargetRow};
@@ -93,17 +93,20 @@ fn cpu_at(row: &ChatRow, rate: f64) -> Option<f64> {
     step.cpu_per_delivery_us
 }
 
-/// `server` soutient au moins le débit de `rival`, et dépense moins de CPU par livraison au
-/// même débit (le plus haut que les deux tiennent sans saturer : un serveur saturé regroupe
-/// tout, et son coût par livraison ne veut plus rien dire).
+/// `server` soutient au moins le débit de `rival`, et dépense moins de CPU par
+/// livraison au même débit (le plus haut que les deux tiennent sans saturer : un
+/// serveur saturé regroupe tout, et son coût par livraison ne veut plus rien dire).
 fn chat_targets(report: &Report, server: &ServerSpec, rival: &str) -> [TargetRow; 2] {
     let (name, room) = (server.name, TARGET_ROOM);
-    let rate_target =
-        format!("chat, salon de {room} : {name} soutient au moins le débit de {rival} sans perte");
+    let rate_target = format!(
+        "chat, salon de {room} : {name} soutient au moins le débit de {rival} sans perte"
+    );
     let cpu_target = format!(
         "chat, salon de {room} : {name} dépense moins de CPU par livraison que {rival} (même débit)"
     );
-    let (Some(ours), Some(theirs)) = (chat_row(report, name), chat_row(report, rival)) else {
+    let (Some(ours), Some(theirs)) =
+        (chat_row(report, name), chat_row(report, rival))
+    else {
         return [not_measured(rate_target), not_measured(cpu_target)];
     };
     let (mine, other) = (

@@ -1,6 +1,7 @@
-//! Tests du programme : aide en français, erreurs claires, un passage minuscule qui écrit ses
-//! trois fichiers là où `--out` le dit (et nulle part ailleurs), et une mesure qui échoue fait
-//! échouer le comparatif. Chaque processus a son échéance (`test-kit`) et il est tué à la fin.
+//! Tests du programme : aide en français, erreurs claires, un passage minuscule qui
+//! écrit ses trois fichiers là où `--out` le dit (et nulle part ailleurs), et une
+//! mesure qui échoue fait échouer le comparatif. Chaque processus a son échéance
+//! (`test-kit`) et il est tué à la fin.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,8 @@ const PROGRAM: &str = env!("CARGO_BIN_EXE_bench-suite");
 
 /// Un dossier vide, propre à ce test, sous le dossier temporaire du système.
 fn empty_dir(name: &str) -> io::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("bench-suite-{name}-{}", std::process::id()));
+    let dir = std::env::temp_dir()
+        .join(format!("bench-suite-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
@@ -73,7 +75,8 @@ fn un_scenario_ou_un_serveur_inconnu_donne_une_phrase_francaise() -> io::Result<
 }
 
 #[test]
-fn un_passage_rapide_ecrit_ses_trois_fichiers_dans_out_et_nulle_part_ailleurs() -> io::Result<()> {
+fn un_passage_rapide_ecrit_ses_trois_fichiers_dans_out_et_nulle_part_ailleurs()
+-> io::Result<()> {
     let dir = empty_dir("quick")?;
     let mut command = Command::new(PROGRAM);
     command.current_dir(&dir).args([
@@ -88,8 +91,8 @@ fn un_passage_rapide_ecrit_ses_trois_fichiers_dans_out_et_nulle_part_ailleurs() 
         "résultats",
     ]);
     let mut bench = Program::spawn(&mut command)?;
-    // Chaque étape annonce la suivante sur la sortie d'erreur : on les suit une à une, chaque
-    // attente bornée, jusqu'au message final.
+    // Chaque étape annonce la suivante sur la sortie d'erreur : on les suit une à
+    // une, chaque attente bornée, jusqu'au message final.
     bench.stderr.expect(
         |line| line.contains("mesure 3/3"),
         "la troisième mesure d'écho",
@@ -146,8 +149,9 @@ fn un_passage_rapide_ecrit_ses_trois_fichiers_dans_out_et_nulle_part_ailleurs() 
     Ok(())
 }
 
-/// `true` répond à `--version`, puis se termine sans jamais annoncer d'adresse : le serveur
-/// « Python » ne démarre pas, et la mesure doit échouer au lieu de disparaître du tableau.
+/// `true` répond à `--version`, puis se termine sans jamais annoncer d'adresse : le
+/// serveur « Python » ne démarre pas, et la mesure doit échouer au lieu de
+/// disparaître du tableau.
 #[cfg(unix)]
 #[test]
 fn un_serveur_qui_ne_demarre_pas_fait_echouer_le_comparatif() -> io::Result<()> {

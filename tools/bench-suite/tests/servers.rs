@@ -1,7 +1,8 @@
-//! Le générateur de la leçon 06 contre CHAQUE serveur du comparatif (les références, les
-//! leçons 03 à 05, Python s'il est installé), chacun dans son processus enfant (commande
-//! cachée `serve`), tué à la fin du test. De courtes charges vérifient les comptes et l'absence
-//! de perte ; chaque attente du générateur a son délai, aucun test ne peut pendre.
+//! Le générateur de la leçon 06 contre CHAQUE serveur du comparatif (les références,
+//! les leçons 03 à 05, Python s'il est installé), chacun dans son processus enfant
+//! (commande cachée `serve`), tué à la fin du test. De courtes charges vérifient les
+//! comptes et l'absence de perte ; chaque attente du générateur a son délai, aucun
+//! test ne peut pendre.
 
 use std::path::Path;
 use std::time::Duration;
@@ -17,8 +18,9 @@ use lesson06_bench::stats::Progress;
 
 fn start(server: &ServerSpec) -> RunningServer {
     let exe = Path::new(env!("CARGO_BIN_EXE_bench-suite"));
-    child::spawn(exe, server, None)
-        .unwrap_or_else(|err| panic!("le serveur {} n'a pas démarré : {err}", server.name))
+    child::spawn(exe, server, None).unwrap_or_else(|err| {
+        panic!("le serveur {} n'a pas démarré : {err}", server.name)
+    })
 }
 
 /// Les serveurs d'un scénario, sans ceux en Python si l'interpréteur manque.
@@ -27,8 +29,9 @@ fn speaking(scenario: Scenario) -> Vec<&'static ServerSpec> {
     if !python {
         eprintln!("Python absent : serveurs Python non testés.");
     }
-    let usable =
-        |server: &&ServerSpec| server.speaks == scenario && (python || !server.is_python());
+    let usable = |server: &&ServerSpec| {
+        server.speaks == scenario && (python || !server.is_python())
+    };
     SERVERS.iter().filter(usable).collect()
 }
 
@@ -75,8 +78,9 @@ fn l_echo_de_chaque_serveur_revient_intact_et_compte() {
 fn chaque_serveur_de_chat_livre_tout_dans_l_ordre() {
     for server in speaking(Scenario::Chat) {
         let (running, name) = (start(server), server.name);
-        let mut room = ChatRoom::join(running.addr, 6)
-            .unwrap_or_else(|err| panic!("{name} : entrée dans le salon impossible : {err}"));
+        let mut room = ChatRoom::join(running.addr, 6).unwrap_or_else(|err| {
+            panic!("{name} : entrée dans le salon impossible : {err}")
+        });
         for rate in [200.0, 400.0] {
             let load = ChatLoad::steady(rate, Duration::from_millis(300), 100);
             let outcome = room
@@ -113,7 +117,8 @@ fn un_client_muet_ne_gene_pas_le_chat_tokio() {
     let running = start(server);
     let _silent = silent::connect(running.addr).expect("le client muet se connecte");
     let mut room = ChatRoom::join(running.addr, 4).expect("entrée dans le salon");
-    let filled = silent::fill(&mut room, Duration::from_secs(10)).expect("remplissage");
+    let filled =
+        silent::fill(&mut room, Duration::from_secs(10)).expect("remplissage");
     assert!(
         filled,
         "une file non bornée par client absorbe le client muet"
@@ -138,7 +143,8 @@ fn le_generateur_voit_le_chat_python_bloque_par_un_client_muet() {
     let running = start(server);
     let _silent = silent::connect(running.addr).expect("le client muet se connecte");
     let mut room = ChatRoom::join(running.addr, 4).expect("entrée dans le salon");
-    let filled = silent::fill(&mut room, Duration::from_secs(5)).expect("remplissage");
+    let filled =
+        silent::fill(&mut room, Duration::from_secs(5)).expect("remplissage");
     assert!(
         !filled,
         "sendall() bloquant sur le client muet doit bloquer tout le serveur Python"
@@ -149,7 +155,8 @@ fn le_generateur_voit_le_chat_python_bloque_par_un_client_muet() {
 fn les_connexions_inactives_sont_toutes_servies() {
     for server in SERVERS.iter().filter(|server| server.idle_capacity) {
         let running = start(server);
-        let outcome = run_capacity(running.addr, 300, server.speaks, Some(running.pid()));
+        let outcome =
+            run_capacity(running.addr, 300, server.speaks, Some(running.pid()));
         let stopped_by = outcome.stopped_by.clone().unwrap_or_default();
         assert_eq!(outcome.connected, 300, "{} : {stopped_by}", server.name);
         #[cfg(target_os = "linux")]

@@ -1,9 +1,11 @@
-//! Outils propres aux tests de cette leçon : un vrai serveur de chat dans ce processus, des
-//! connexions aux petits tampons, un participant du chat. Les outils généraux (délais,
-//! lancement du programme, clavier et écran simulés) viennent du crate `test-kit`.
+//! Outils propres aux tests de cette leçon : un vrai serveur de chat dans ce
+//! processus, des connexions aux petits tampons, un participant du chat. Les outils
+//! généraux (délais, lancement du programme, clavier et écran simulés) viennent du
+//! crate `test-kit`.
 //!
-//! Chaque fichier de tests n'utilise qu'une partie de ces outils : sans `allow(dead_code)`,
-//! le compilateur signalerait les autres comme inutilisés dans chaque fichier.
+//! Chaque fichier de tests n'utilise qu'une partie de ces outils : sans
+//! `allow(dead_code)`, le compilateur signalerait les autres comme inutilisés dans
+//! chaque fichier.
 #![allow(dead_code)]
 
 use std::io::{self, BufReader, Write};
@@ -27,8 +29,8 @@ pub fn start_chat(config: ChatConfig) -> io::Result<SocketAddr> {
     Ok(addr)
 }
 
-/// Comme `start_chat`, arrêtable par `stop` ; on attend le résultat de `serve_chat_until`
-/// avec `join` (borné) une fois le serveur arrêté.
+/// Comme `start_chat`, arrêtable par `stop` ; on attend le résultat de
+/// `serve_chat_until` avec `join` (borné) une fois le serveur arrêté.
 pub fn start_chat_until(
     config: ChatConfig,
     stop: &StopSignal,
@@ -42,17 +44,18 @@ pub fn start_chat_until(
     Ok((addr, done))
 }
 
-/// Une connexion qui lira peu : un petit tampon de réception, réglé AVANT connect() pour que
-/// la fenêtre TCP annoncée au serveur soit petite. Ses tampons se remplissent vite.
+/// Une connexion qui lira peu : un petit tampon de réception, réglé AVANT connect()
+/// pour que la fenêtre TCP annoncée au serveur soit petite. Ses tampons se
+/// remplissent vite.
 pub fn connect_small_window(addr: SocketAddr) -> io::Result<TcpStream> {
     let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
     socket.set_recv_buffer_size(4096)?;
     connect_socket(socket, addr)
 }
 
-/// Une connexion qui envoie beaucoup mais garde peu d'avance : un petit tampon d'envoi.
-/// Quand le serveur la freine, ses `write` attendent au lieu de remplir des mégaoctets de
-/// tampons ; elle s'arrête donc vite quand on le lui demande.
+/// Une connexion qui envoie beaucoup mais garde peu d'avance : un petit tampon
+/// d'envoi. Quand le serveur la freine, ses `write` attendent au lieu de remplir des
+/// mégaoctets de tampons ; elle s'arrête donc vite quand on le lui demande.
 pub fn connect_small_send_buffer(addr: SocketAddr) -> io::Result<TcpStream> {
     let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
     socket.set_send_buffer_size(16 * 1024)?;
@@ -67,7 +70,8 @@ fn connect_socket(socket: Socket, addr: SocketAddr) -> io::Result<TcpStream> {
     Ok(stream)
 }
 
-/// Un participant du chat : sa connexion, et son nom vu par le serveur (`[adresse locale]`).
+/// Un participant du chat : sa connexion, et son nom vu par le serveur
+/// (`[adresse locale]`).
 pub struct Chatter {
     pub addr: SocketAddr,
     pub name: String,
@@ -75,13 +79,15 @@ pub struct Chatter {
 }
 
 impl Chatter {
-    /// Se connecte et lit le message de bienvenue : après lui, le hub connaît ce client.
+    /// Se connecte et lit le message de bienvenue : après lui, le hub connaît ce
+    /// client.
     pub fn join(addr: SocketAddr) -> io::Result<Chatter> {
         Chatter::join_with(connect(addr)?)
     }
 
-    /// Trois participants qui ont chacun lu l'annonce de l'arrivée des suivants : le salon
-    /// est au calme, la prochaine ligne lue par chacun sera la suite du test.
+    /// Trois participants qui ont chacun lu l'annonce de l'arrivée des suivants : le
+    /// salon est au calme, la prochaine ligne lue par chacun sera la suite du
+    /// test.
     pub fn three(addr: SocketAddr) -> io::Result<[Chatter; 3]> {
         let mut alice = Chatter::join(addr)?;
         let mut bob = Chatter::join(addr)?;

@@ -1,7 +1,7 @@
-//! Outils propres aux tests de la leçon 04 : vrais serveurs sur 127.0.0.1, port 0, et un
-//! participant du chat. Les outils généraux (délais, lancement du programme, clavier et écran
-//! simulés) viennent du crate `test-kit`. Chaque socket a un délai maximal : un serveur cassé
-//! fait échouer un test, jamais bloquer.
+//! Outils propres aux tests de la leçon 04 : vrais serveurs sur 127.0.0.1, port 0, et
+//! un participant du chat. Les outils généraux (délais, lancement du programme,
+//! clavier et écran simulés) viennent du crate `test-kit`. Chaque socket a un délai
+//! maximal : un serveur cassé fait échouer un test, jamais bloquer.
 
 #![allow(dead_code)] // chaque fichier de tests n'utilise qu'une partie de ces outils
 
@@ -10,7 +10,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::thread;
 
 use lesson04_select::{
-    Config, Shutdown, listen, serve_chat, serve_chat_until, serve_echo, serve_echo_until,
+    Config, Shutdown, listen, serve_chat, serve_chat_until, serve_echo,
+    serve_echo_until,
 };
 use test_kit::{Background, MAX_LINES, TIMEOUT, background, connect};
 
@@ -42,7 +43,8 @@ pub struct Stoppable {
 }
 
 impl Stoppable {
-    /// Attend (au plus TIMEOUT) que le serveur rende la main, et vérifie qu'il l'a fait sans erreur.
+    /// Attend (au plus TIMEOUT) que le serveur rende la main, et vérifie qu'il l'a
+    /// fait sans erreur.
     #[track_caller]
     pub fn assert_stops(self) {
         let result = self
@@ -54,12 +56,16 @@ impl Stoppable {
 
 /// Démarre un serveur de chat qu'on pourra arrêter (comme Ctrl+C).
 pub fn start_stoppable_chat(config: Config) -> io::Result<Stoppable> {
-    start_stoppable(move |listener, shutdown| serve_chat_until(listener, config, &shutdown))
+    start_stoppable(move |listener, shutdown| {
+        serve_chat_until(listener, config, &shutdown)
+    })
 }
 
 /// Démarre un serveur d'écho qu'on pourra arrêter (comme Ctrl+C).
 pub fn start_stoppable_echo(config: Config) -> io::Result<Stoppable> {
-    start_stoppable(move |listener, shutdown| serve_echo_until(listener, config, &shutdown))
+    start_stoppable(move |listener, shutdown| {
+        serve_echo_until(listener, config, &shutdown)
+    })
 }
 
 fn start_stoppable(
@@ -78,7 +84,8 @@ fn start_stoppable(
     })
 }
 
-/// Un client qui ne lit jamais, avec un tout petit tampon de réception pour qu'il sature vite.
+/// Un client qui ne lit jamais, avec un tout petit tampon de réception pour qu'il
+/// sature vite.
 pub fn join_without_reading(addr: SocketAddr) -> io::Result<TcpStream> {
     use socket2::{Domain, Socket, Type};
     let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
@@ -98,7 +105,8 @@ pub struct Chatter {
 }
 
 impl Chatter {
-    /// Se connecte et lit la ligne de bienvenue : ensuite, le serveur le connaît à coup sûr.
+    /// Se connecte et lit la ligne de bienvenue : ensuite, le serveur le connaît à
+    /// coup sûr.
     pub fn join(addr: SocketAddr) -> io::Result<Chatter> {
         let writer = connect(addr)?;
         let name = format!("[{}]", writer.local_addr()?);

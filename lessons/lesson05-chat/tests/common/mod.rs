@@ -1,6 +1,6 @@
-//! Outils partagés par les tests : un vrai serveur sur 127.0.0.1 (port 0) dans le même
-//! processus, et un client de test dont chaque lecture a un délai maximal. Un serveur cassé
-//! fait échouer un test, jamais bloquer.
+//! Outils partagés par les tests : un vrai serveur sur 127.0.0.1 (port 0) dans le
+//! même processus, et un client de test dont chaque lecture a un délai maximal. Un
+//! serveur cassé fait échouer un test, jamais bloquer.
 
 #![allow(dead_code)] // chaque fichier de test n'utilise qu'une partie de ces outils
 
@@ -17,14 +17,15 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
-/// Délai maximal de chaque lecture, connexion ou attente, et nombre maximal de lignes
-/// qu'une attente saute : ceux de tous les tests du cours (crate `test-kit`).
+/// Délai maximal de chaque lecture, connexion ou attente, et nombre maximal de
+/// lignes qu'une attente saute : ceux de tous les tests du cours (crate
+/// `test-kit`).
 pub use test_kit::{MAX_LINES, TIMEOUT};
 
-/// Ce qu'un client qui ne lisait plus trouve au plus dans ses tampons, en lignes, quand il se
-/// remet à lire : la file d'envoi du serveur (1 Mio au plus, des lignes d'une soixantaine
-/// d'octets dans les tests) et les tampons du noyau. Une borne large, qui ne sert qu'à ne
-/// jamais lire sans fin.
+/// Ce qu'un client qui ne lisait plus trouve au plus dans ses tampons, en lignes,
+/// quand il se remet à lire : la file d'envoi du serveur (1 Mio au plus, des lignes
+/// d'une soixantaine d'octets dans les tests) et les tampons du noyau. Une borne
+/// large, qui ne sert qu'à ne jamais lire sans fin.
 const MAX_BACKLOG: usize = 200_000;
 
 /// Les réglages des tests : sans limite de débit, avec des délais courts.
@@ -80,8 +81,8 @@ impl Client {
         Ok(Client::from_stream(stream))
     }
 
-    /// Se connecte avec un tampon de réception minuscule : un client qui ne lit pas remplit
-    /// alors vite les tampons du noyau.
+    /// Se connecte avec un tampon de réception minuscule : un client qui ne lit pas
+    /// remplit alors vite les tampons du noyau.
     pub async fn connect_small_buffer(addr: SocketAddr) -> io::Result<Client> {
         let socket = TcpSocket::new_v4()?;
         socket.set_recv_buffer_size(4096)?;
@@ -112,8 +113,12 @@ impl Client {
             .map(drop)
     }
 
-    /// Se connecte et s'inscrit sous `nick`. Renvoie le client et la ligne de bienvenue.
-    pub async fn join_with_welcome(addr: SocketAddr, nick: &str) -> io::Result<(Client, String)> {
+    /// Se connecte et s'inscrit sous `nick`. Renvoie le client et la ligne de
+    /// bienvenue.
+    pub async fn join_with_welcome(
+        addr: SocketAddr,
+        nick: &str,
+    ) -> io::Result<(Client, String)> {
         let mut client = Client::greeted(addr).await?;
         client.send(nick).await?;
         let welcome = client.line().await?;
@@ -139,11 +144,12 @@ impl Client {
         timeout(TIMEOUT, self.writer.write_all(bytes)).await?
     }
 
-    /// La prochaine ligne, sans son `\n`. Erreur si rien n'arrive à temps ou si le serveur
-    /// ferme la connexion.
+    /// La prochaine ligne, sans son `\n`. Erreur si rien n'arrive à temps ou si le
+    /// serveur ferme la connexion.
     pub async fn line(&mut self) -> io::Result<String> {
         let mut line = Vec::new();
-        let read = timeout(TIMEOUT, self.reader.read_until(b'\n', &mut line)).await??;
+        let read =
+            timeout(TIMEOUT, self.reader.read_until(b'\n', &mut line)).await??;
         if read == 0 || !line.ends_with(b"\n") {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
@@ -162,9 +168,12 @@ impl Client {
         }
     }
 
-    /// Lit jusqu'à une ligne qui vérifie `wanted` et la renvoie. Échoue, en disant ce qu'il a
-    /// sauté, si elle n'arrive pas parmi les `MAX_LINES` suivantes.
-    pub async fn skip_until(&mut self, wanted: impl Fn(&str) -> bool) -> io::Result<String> {
+    /// Lit jusqu'à une ligne qui vérifie `wanted` et la renvoie. Échoue, en disant ce
+    /// qu'il a sauté, si elle n'arrive pas parmi les `MAX_LINES` suivantes.
+    pub async fn skip_until(
+        &mut self,
+        wanted: impl Fn(&str) -> bool,
+    ) -> io::Result<String> {
         let mut skipped = Vec::new();
         for _ in 0..MAX_LINES {
             let line = self.line().await?;
@@ -179,16 +188,21 @@ impl Client {
         );
     }
 
-    /// Lit tout jusqu'à la fermeture par le serveur ; renvoie les lignes reçues. Échoue si la
-    /// connexion reste ouverte plus de TIMEOUT sans rien envoyer, ou après `MAX_BACKLOG` lignes.
+    /// Lit tout jusqu'à la fermeture par le serveur ; renvoie les lignes reçues.
+    /// Échoue si la connexion reste ouverte plus de TIMEOUT sans rien envoyer, ou
+    /// après `MAX_BACKLOG` lignes.
     pub async fn until_closed(&mut self) -> Vec<String> {
         let mut lines = Vec::new();
         while lines.len() < MAX_BACKLOG {
             let mut line = Vec::new();
             match timeout(TIMEOUT, self.reader.read_until(b'\n', &mut line)).await {
                 Ok(Ok(0)) | Ok(Err(_)) => return lines,
-                Ok(Ok(_)) => lines.push(String::from_utf8_lossy(&line).trim_end().to_owned()),
-                Err(_) => panic!("le serveur n'a pas fermé la connexion ; reçu : {lines:?}"),
+                Ok(Ok(_)) => {
+                    lines.push(String::from_utf8_lossy(&line).trim_end().to_owned())
+                }
+                Err(_) => {
+                    panic!("le serveur n'a pas fermé la connexion ; reçu : {lines:?}")
+                }
             }
         }
         panic!(

@@ -1,6 +1,6 @@
-//! Un petit programme qui sert aux tests de `test-kit` lui-même : il fait, selon son premier
-//! argument, ce que font les programmes du cours (annoncer une adresse, répéter son entrée,
-//! ne jamais finir…), sans réseau.
+//! Un petit programme qui sert aux tests de `test-kit` lui-même : il fait, selon son
+//! premier argument, ce que font les programmes du cours (annoncer une adresse,
+//! répéter son entrée, ne jamais finir…), sans réseau.
 
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
@@ -33,8 +33,8 @@ fn main() -> ExitCode {
                 thread::sleep(Duration::from_secs(1));
             }
         }
-        // Écrit sans fin sur ses deux sorties en ignorant les erreurs, comme un serveur qui
-        // journalise.
+        // Écrit sans fin sur ses deux sorties en ignorant les erreurs, comme un
+        // serveur qui journalise.
         ["chatter"] => {
             println!("première ligne");
             let mut number = 0u64;

@@ -289,7 +289,7 @@ port=$(free_port 7809)
     capture_start $port
     $bin/examples/nagle 127.0.0.1:$port
     echo
-    echo "--- tcpdump -i lo -nn -ttttt 'tcp port $port' (lignes 4 à 15 : les deux premières requêtes)"
+    echo "--- tcpdump -i lo -nn -ttttt 'tcp port $port' (lignes 4 à 15 : 2 requêtes)"
     capture_stop | sed -n 4,15p
 } >"$out/nagle.txt"
 
@@ -411,6 +411,26 @@ if [ -z "${CAPTURES_COURTES:-}" ]; then
     } >"$out/keepalive.txt"
     stop_server
 fi
+
+# Le livre affiche 86 caractères par ligne de code : une ligne plus longue est repliée à un
+# espace. Une commande continue avec « \ » (elle reste copiable dans un terminal), une sortie
+# avec « ↪ » en tête de la suite. Le chemin des sources de la bibliothèque standard, dans les
+# erreurs de rustc, perd son empreinte de 40 chiffres.
+fit() {
+    perl -CSD -Mutf8 -i -pe '
+        s{/rustc/[0-9a-f]{40}/}{/rustc/…/}g;
+        my ($line, $out, $command) = ($_, "", /^\$ /);
+        chomp $line;
+        while (length($line) > 86) {
+            my $cut = rindex(substr($line, 0, 83), " ");
+            last if $cut < 20;
+            $out .= substr($line, 0, $cut) . ($command ? " \\" : "") . "\n";
+            $line = ($command ? "    " : "  ↪ ") . substr($line, $cut + 1);
+        }
+        $_ = $out . $line . "\n";
+    ' "$@"
+}
+fit "$out"/*.txt
 
 echo "captures écrites dans $out :"
 ls "$out"

@@ -310,6 +310,175 @@ fn chaque_inclusion_designe_un_fichier_et_une_ancre_existants() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Le code tient dans la colonne
+// ---------------------------------------------------------------------------------------------
+
+/// La colonne de code du livre, en caractères. Mesurée dans Chromium avec le thème
+/// de mdBook : un bloc de code fait 750 px de large, moins 2 × 10 px de marge
+/// intérieure, et la police (Source Code Pro, 14 px) avance de 8,4 px par
+/// caractère : 730 / 8,4 = 86,9. Au-delà, le lecteur doit faire défiler la ligne.
+/// `rustfmt.toml` impose la même limite au code des leçons.
+const MAX_CODE_COLUMNS: usize = 86;
+
+/// Largeur affichée d'une ligne dans une police à chasse fixe : un caractère par
+/// colonne, sauf les émojis et les idéogrammes qui en prennent deux.
+fn columns(line: &str) -> usize {
+    line.chars()
+        .map(|c| match c {
+            '\u{1100}'..='\u{115F}'
+            | '\u{2E80}'..='\u{A4CF}'
+            | '\u{AC00}'..='\u{D7A3}' => 2,
+            '\u{F900}'..='\u{FAFF}'
+            | '\u{FF00}'..='\u{FF60}'
+            | '\u{1F300}'..='\u{1FAFF}' => 2,
+            '\u{2705}' | '\u{274C}' => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// Les lignes qu'une inclusion affiche : celles entre `ANCHOR: nom` et
+/// `ANCHOR_END: nom` (sans les marqueurs), ou le fichier entier.
+fn included_lines<'a>(
+    source: &'a str,
+    anchor: Option<&str>,
+) -> Vec<(usize, &'a str)> {
+    let numbered = source
+        .lines()
+        .enumerate()
+        .map(|(index, line)| (index + 1, line));
+    let Some(anchor) = anchor else {
+        return numbered.collect();
+    };
+    let is_marker = |line: &str, marker: &str| {
+        line.split_once(marker).is_some_and(|(_, rest)| {
+            let name = rest.trim_start();
+            name.strip_prefix(anchor).is_some_and(|after| {
+                !after.starts_with(|c: char| {
+                    c.is_alphanumeric() || c == '_' || c == '-'
+                })
+            })
+        })
+    };
+    let mut inside = false;
+    let mut lines = Vec::new();
+    for (number, line) in numbered {
+        if is_marker(line, "ANCHOR_END:") {
+            inside = false;
+        } else if is_marker(line, "ANCHOR:") {
+            inside = true;
+        } else if inside && !line.contains("ANCHOR:") && !line.contains("ANCHOR_END:")
+        {
+            lines.push((number, line));
+        }
+    }
+    lines
+}
+
+/// Les numéros des lignes d'une page qui sont dans un bloc de code (entre deux
+/// clôtures ```` ``` ```` ou `~~~`, clôtures exclues).
+fn lines_in_code_blocks(text: &str) -> BTreeSet<usize> {
+    let mut fence: Option<&str> = None;
+    let mut inside = BTreeSet::new();
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let marker = ["```", "~~~"]
+            .into_iter()
+            .find(|marker| trimmed.starts_with(marker));
+        match (fence, marker) {
+            (None, Some(marker)) => fence = Some(marker),
+            (Some(open), Some(marker)) if open == marker => fence = None,
+            (Some(_), None) => {
+                inside.insert(index + 1);
+            }
+            _ => {}
+        }
+    }
+    inside
+}
+
+/// Les lignes des blocs de code écrits dans la page elle-même, sans les directives
+/// d'inclusion (mdBook les remplace par le fichier inclus).
+fn fenced_lines(text: &str) -> Vec<(usize, &str)> {
+    let inside = lines_in_code_blocks(text);
+    text.lines()
+        .enumerate()
+        .map(|(index, line)| (index + 1, line))
+        .filter(|(number, line)| inside.contains(number) && !line.contains("{{#"))
+        .collect()
+}
+
+#[test]
+fn le_code_affiche_tient_dans_la_colonne_du_livre() {
+    let mut problems = Vec::new();
+    let mut count = 0;
+    let mut check = |place: String, line: &str| {
+        count += 1;
+        let width = columns(line);
+        if width > MAX_CODE_COLUMNS {
+            problems.push(format!("{place} : {width} colonnes : {}", line.trim()));
+        }
+    };
+    for page in markdown_files() {
+        let text = read(&page);
+        for (number, line) in fenced_lines(&text) {
+            check(format!("{}:{number}", shown(&page)), line);
+        }
+        // Une inclusion hors d'un bloc de code (un tableau en Markdown, par exemple)
+        // est mise en page comme du texte : elle se replie d'elle-même.
+        let in_code = lines_in_code_blocks(&text);
+        for include in includes_of(&page) {
+            if !in_code.contains(&include.line) {
+                continue;
+            }
+            let dir = include.page.parent().expect("une page a un dossier parent");
+            let target = normalize(&dir.join(&include.file));
+            let Ok(source) = fs::read_to_string(&target) else {
+                continue; // signalé par le test des inclusions
+            };
+            for (number, line) in included_lines(&source, include.anchor.as_deref()) {
+                check(format!("{}:{number}", shown(&target)), line);
+            }
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    assert!(
+        problems.is_empty(),
+        "{} ligne(s) de code sur {count} dépassent les {MAX_CODE_COLUMNS} colonnes du \
+         livre (coupez la ligne, la chaîne ou le commentaire ; `cargo fmt` s'occupe du \
+         code) :\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    );
+}
+
+#[test]
+fn la_largeur_du_code_est_bien_mesuree() {
+    assert_eq!(columns("« é »"), 5);
+    assert_eq!(columns("✅ 日本"), 7);
+    let source = "a\n// ANCHOR: x\nb\n// ANCHOR: y\nc\n// ANCHOR_END: y\n\
+                  // ANCHOR_END: x\n// ANCHOR: xy\nd\n// ANCHOR_END: xy\n";
+    let lines = |anchor| -> Vec<&str> {
+        included_lines(source, anchor)
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect()
+    };
+    assert_eq!(
+        lines(Some("x")),
+        vec!["b", "c"],
+        "marqueurs internes retirés"
+    );
+    assert_eq!(lines(Some("xy")), vec!["d"], "un préfixe n'est pas l'ancre");
+    assert_eq!(lines(None).len(), 10, "sans ancre : tout le fichier");
+    let page =
+        "texte trop long hors bloc\n```text\nun\n{{#include a.rs}}\n```\nfin\n";
+    assert_eq!(fenced_lines(page), vec![(3, "un")]);
+    assert_eq!(lines_in_code_blocks(page), BTreeSet::from([3, 4]));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Une page par leçon, une page par exercice
 // ---------------------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
-//! Une règle, une conduite : chaque chat du cours garde sa propre copie de `sanitize`
-//! (une leçon se lit seule, de haut en bas), mais le livre affirme que toutes
-//! appliquent LA même règle. Ce test le vérifie sur les textes qui comptent : si une
-//! copie diverge, il le dit.
+//! Une règle, une conduite : la leçon 03 écrit la règle du texte des chats
+//! (`display::sanitize`), la leçon 04 l'emprunte telle quelle, et la leçon 05 en
+//! garde sa propre version, qui évite une copie quand il n'y a rien à remplacer
+//! (`Cow`). Le livre affirme que toutes appliquent LA même règle : ce test le vérifie
+//! sur les textes qui comptent, et dit si la version de la leçon 05 diverge.
 
 /// Textes d'attaque et textes ordinaires : contrôles (effacer l'écran, retour
 /// chariot, NUL), contrôles bidirectionnels, séparateurs de ligne Unicode, tabulation
@@ -26,7 +27,10 @@ fn les_chats_des_lecons_03_04_et_05_neutralisent_de_la_meme_facon() {
         let l04 = lesson04_select::display::sanitize(text);
         let l05 = lesson05_chat::protocol::sanitize(text).into_owned();
         assert_eq!(l03, l05, "leçons 03 et 05 diffèrent pour {text:?}");
-        assert_eq!(l04, l05, "leçons 04 et 05 diffèrent pour {text:?}");
+        assert_eq!(
+            l04, l03,
+            "la leçon 04 n'emprunte plus la règle de la 03 ({text:?})"
+        );
     }
 }
 

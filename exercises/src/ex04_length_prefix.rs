@@ -17,8 +17,8 @@ pub const MAX_MESSAGE_LEN: u32 = 1024 * 1024;
 /// puis `flush()`.
 ///
 /// Indice : `u32::to_be_bytes`, `write_all` ; chapitre
-/// `book/src/exercices/ex04-messages-prefixes.md`, leçon `lessons/
-/// lesson02-client-server`.
+/// `book/src/exercices/ex04-messages-prefixes.md`, leçon
+/// `lessons/lesson02-client-server`.
 #[allow(unused_variables)]
 pub fn send_message(writer: &mut impl Write, payload: &[u8]) -> io::Result<()> {
     todo!("ex04 : écrire la longueur sur 4 octets puis le message")

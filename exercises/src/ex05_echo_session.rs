@@ -30,8 +30,8 @@ pub const GOODBYE: &str = "Au revoir !";
 ///
 /// Indice : `read_until(b'\n', ...)` garde les octets bruts (utile pour l'UTF-8
 /// invalide), `String::from_utf8` ; leçons `lessons/lesson01-echo` et
-/// `lessons/lesson02-client-server`, chapitre `book/src/exercices/ex05-session-echo.
-/// md`.
+/// `lessons/lesson02-client-server`, chapitre
+/// `book/src/exercices/ex05-session-echo.md`.
 #[allow(unused_variables)]
 pub fn echo_session(input: impl BufRead, output: impl Write) -> io::Result<usize> {
     todo!("ex05 : accueillir, répondre ECHO: à chaque ligne, s'arrêter sur quit")

@@ -52,6 +52,7 @@ pub fn receive_file(
     progress: impl FnMut(u64, u64),
 ) -> io::Result<u64> {
     todo!(
-        "ex14 : lire la taille, vérifier le maximum, copier exactement ce nombre d'octets"
+        "ex14 : lire la taille, vérifier le maximum, copier exactement ce nombre \
+         d'octets"
     )
 }

@@ -26,10 +26,6 @@ mod lifecycle;
 
 pub use lifecycle::{Ending, serve_client};
 
-/// Adresse d'écoute par défaut : la boucle locale, joignable seulement depuis cette
-/// machine.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:7777";
-
 /// Taille de la file d'attente des connexions établies mais pas encore acceptées.
 pub const BACKLOG: i32 = 128;
 

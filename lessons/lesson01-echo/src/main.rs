@@ -8,11 +8,10 @@ use std::net::TcpStream;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use course_kit::cli::{self, explain, resolve};
+use course_kit::cli::{self, AddrArg, explain, resolve};
 use course_kit::show;
 use lesson01_echo::{
-    BACKLOG, ClientEnd, DEFAULT_ADDR, Ending, ListenOptions, listen_with, run_client,
-    serve_with,
+    BACKLOG, ClientEnd, Ending, ListenOptions, listen_with, run_client, serve_with,
 };
 
 /// Leçon 01 : serveur d'écho TCP bloquant, qui sert un client à la fois.
@@ -29,10 +28,8 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
-    /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777,
-    /// [::]:7777…
-    #[arg(long, global = true, default_value = DEFAULT_ADDR, hide_default_value = true)]
-    addr: String,
+    #[command(flatten)]
+    address: AddrArg,
 }
 
 #[derive(Subcommand)]
@@ -111,8 +108,8 @@ fn main() -> ExitCode {
         .command
         .unwrap_or(Command::Server(ServerArgs::default()))
     {
-        Command::Server(server) => run_server(&args.addr, &server),
-        Command::Client => run_client_cli(&args.addr),
+        Command::Server(server) => run_server(&args.address.addr, &server),
+        Command::Client => run_client_cli(&args.address.addr),
     };
     cli::finish(result)
 }

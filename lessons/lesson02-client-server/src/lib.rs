@@ -23,17 +23,8 @@
 //! cela avec un thread par client.
 
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::ops::ControlFlow;
-
-use socket2::{Domain, Protocol, Socket, Type};
-
-/// Adresse d'écoute par défaut : la boucle locale, joignable seulement depuis cette
-/// machine.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:7777";
-
-/// Taille de la file d'attente des connexions établies mais pas encore acceptées.
-pub const BACKLOG: i32 = 128;
 
 // ANCHOR: protocol
 /// Première ligne envoyée par le serveur à chaque client (comme dans le `serveur.py`
@@ -54,24 +45,10 @@ pub const TOO_LONG_REPLY: &str =
 // ANCHOR_END: protocol
 
 // ANCHOR: listen
-/// Crée la socket d'écoute : `socket` → `setsockopt` → `bind` → `listen`, comme en
-/// leçon 01 (où chaque étape est expliquée en détail).
-pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket =
-        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    // Relancer le serveur tout de suite après l'avoir arrêté, malgré les connexions
-    // en TIME_WAIT. Sur Unix seulement : sous Windows, SO_REUSEADDR laisserait un
-    // AUTRE programme écouter sur le même port.
-    #[cfg(unix)]
-    socket.set_reuse_address(true)?;
-    // `[::]` accepte aussi les clients IPv4 quand IPV6_V6ONLY est désactivé.
-    if addr.is_ipv6() {
-        socket.set_only_v6(false)?;
-    }
-    socket.bind(&addr.into())?;
-    socket.listen(BACKLOG)?;
-    Ok(socket.into())
-}
+/// La socket d'écoute est celle de la leçon 01 (`socket` → `setsockopt` → `bind` →
+/// `listen`, chaque étape y est expliquée) : la leçon l'emprunte au lieu de la
+/// recopier.
+pub use lesson01_echo::listen;
 // ANCHOR_END: listen
 
 // ANCHOR: read_line
@@ -319,7 +296,8 @@ fn operator_turn(
 ) -> io::Result<ControlFlow<ConversationEnd>> {
     let reply = loop {
         write!(screen, "Votre réponse à {peer} : ")?;
-        screen.flush()?; // l'invite n'a pas de `\n` : sans flush, elle resterait en mémoire
+        // l'invite n'a pas de `\n` : sans flush, elle resterait en mémoire
+        screen.flush()?;
         match read_line_bounded(operator)? {
             Incoming::Line(reply) => break reply,
             Incoming::TooLong => writeln!(screen, "Ligne trop longue, recommencez.")?,

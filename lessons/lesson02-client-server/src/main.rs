@@ -8,9 +8,9 @@ use std::net::TcpStream;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use course_kit::cli::{self, explain, resolve};
+use course_kit::cli::{self, AddrArg, explain, resolve};
 use course_kit::show;
-use lesson02_client_server::{ClientEnd, DEFAULT_ADDR, listen, run_client, serve};
+use lesson02_client_server::{ClientEnd, listen, run_client, serve};
 
 /// Leçon 02 : une conversation à tour de rôle entre un client et l'opérateur du
 /// serveur.
@@ -30,10 +30,8 @@ struct Cli {
 
     // Les scripts de la séance 02 codent l'adresse en dur (10.100.21.60) : il faut
     // modifier le code pour changer de salle. Ici, c'est un paramètre.
-    /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777,
-    /// [::]:7777…
-    #[arg(long, global = true, default_value = DEFAULT_ADDR, hide_default_value = true)]
-    addr: String,
+    #[command(flatten)]
+    address: AddrArg,
 }
 
 #[derive(Subcommand)]
@@ -49,8 +47,8 @@ enum Command {
 fn main() -> ExitCode {
     let args: Cli = cli::parse();
     let result = match args.command.unwrap_or(Command::Server) {
-        Command::Server => run_server(&args.addr),
-        Command::Client => run_client_cli(&args.addr),
+        Command::Server => run_server(&args.address.addr),
+        Command::Client => run_client_cli(&args.address.addr),
     };
     cli::finish(result)
 }
@@ -64,8 +62,9 @@ fn run_server(addr: &str) -> Result<(), String> {
          Pour s'y connecter, dans un autre terminal :\n  \
          cargo run -p lesson02-client-server -- client --addr {local}\n  \
          nc {} {}\n\
-         Vous êtes l'opérateur : répondez au client au clavier, « exit » termine la conversation,\n\
-         Ctrl+D (Ctrl+Z puis Entrée sous Windows) arrête le serveur.",
+         Vous êtes l'opérateur : répondez au client au clavier.\n\
+         « exit » termine la conversation, Ctrl+D arrête le serveur\n\
+         (Ctrl+Z puis Entrée sous Windows).",
         local.ip(),
         local.port()
     );

@@ -153,7 +153,8 @@ pub fn too_long_notice(max_line: usize) -> String {
 
 pub fn slowdown_notice(max_rate: u32) -> String {
     format!(
-        "*** Doucement ! Au plus {max_rate} lignes par seconde : la suite attend son tour.\n"
+        "*** Doucement ! Au plus {max_rate} lignes par seconde : la suite attend son \
+         tour.\n"
     )
 }
 
@@ -197,7 +198,8 @@ pub fn serve_chat_until(
         let accepted = listener.accept();
         if stop.is_stopped() {
             if let Ok((stream, _)) = accepted {
-                say_goodbye(stream); // arrivé pendant l'arrêt (ou le réveil, voir plus bas)
+                // arrivé pendant l'arrêt (ou le réveil, voir plus bas)
+                say_goodbye(stream);
             }
             break;
         }
@@ -398,7 +400,8 @@ impl Reader {
     /// n'a plus de jeton, ou quand le client n'a pas lu ses propres réponses.
     fn run(self, slot: ClientSlot) {
         let outcome = self.read_lines();
-        drop(slot); // la place est rendue avant que la connexion se ferme (voir echo.rs)
+        // la place est rendue avant que la connexion se ferme (voir echo.rs)
+        drop(slot);
         let _ = self.events.send(Event::Leave { id: self.id });
         match outcome {
             Ok(()) => log!("Client {} parti.", self.peer),
@@ -497,7 +500,8 @@ pub fn read_line_bounded(
     line: &mut Vec<u8>,
 ) -> io::Result<LineRead> {
     line.clear();
-    let limit = (max_line as u64).saturating_add(1); // `--max-line` énorme : pas de débordement
+    // `--max-line` énorme : pas de débordement
+    let limit = (max_line as u64).saturating_add(1);
     if reader.by_ref().take(limit).read_until(b'\n', line)? == 0 {
         return Ok(LineRead::End);
     }
@@ -509,7 +513,8 @@ pub fn read_line_bounded(
         return Ok(LineRead::Line);
     }
     if line.len() <= max_line {
-        return Ok(LineRead::Line); // dernière ligne, sans `\n`, juste avant la fermeture
+        // dernière ligne, sans `\n`, juste avant la fermeture
+        return Ok(LineRead::Line);
     }
     line.clear();
     Ok(LineRead::TooLong)

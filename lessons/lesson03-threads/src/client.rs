@@ -74,7 +74,8 @@ pub fn run_chat_client(
                         if !is_disconnection(&err) {
                             return Err(err);
                         }
-                        // Le serveur est parti : la réception va s'en apercevoir aussi.
+                        // Le serveur est parti : la réception va s'en
+                        // apercevoir aussi.
                         let _ = server_gone.recv_timeout(LEAVE_TIMEOUT);
                         return server_closed(&output);
                     }

@@ -39,14 +39,13 @@
 //!   s'arrête. Au revoir ! », puis la connexion se ferme.
 
 use std::io::{self, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
 use course_kit::log;
-use socket2::{Domain, Protocol, Socket, Type};
 
 pub mod chat;
 pub mod client;
@@ -62,15 +61,8 @@ pub use client::{ClientEnd, run_chat_client};
 pub use echo::serve_echo;
 pub use stop::StopSignal;
 
-/// Adresse d'écoute par défaut : la boucle locale, joignable seulement depuis cette
-/// machine.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:7777";
-
 /// Nombre de clients servis en même temps, par défaut.
 pub const DEFAULT_MAX_CLIENTS: usize = 100;
-
-/// Taille de la file d'attente des connexions établies mais pas encore acceptées.
-pub const BACKLOG: i32 = 128;
 
 /// Pause après un `accept()` en échec (par exemple « trop de fichiers ouverts ») :
 /// sans elle, la boucle réessaierait des milliers de fois par seconde en inondant le
@@ -78,26 +70,9 @@ pub const BACKLOG: i32 = 128;
 const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
 
 // ANCHOR: listen
-/// Crée la socket d'écoute : `socket` → `setsockopt` → `bind` → `listen`, comme en
-/// leçon 01.
-pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket =
-        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    // Relancer le serveur aussitôt après l'avoir arrêté doit marcher malgré les
-    // connexions en TIME_WAIT. Sous Windows, SO_REUSEADDR permettrait à un autre
-    // programme de voler le port : on ne l'active que sous Unix (c'est aussi le
-    // choix de `TcpListener::bind`).
-    #[cfg(unix)]
-    socket.set_reuse_address(true)?;
-    // `[::]` accepte aussi IPv4 quand IPV6_V6ONLY est désactivé (pas le défaut sous
-    // Windows).
-    if addr.is_ipv6() {
-        socket.set_only_v6(false)?;
-    }
-    socket.bind(&addr.into())?;
-    socket.listen(BACKLOG)?;
-    Ok(socket.into())
-}
+/// La socket d'écoute de la leçon 01 (`socket` → `setsockopt` → `bind` → `listen`,
+/// chaque étape y est expliquée), empruntée plutôt que recopiée.
+pub use lesson01_echo::listen;
 // ANCHOR_END: listen
 
 // ANCHOR: client_limit

@@ -8,12 +8,12 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use course_kit::cli::{self, between, explain, resolve};
+use course_kit::cli::{self, AddrArg, between, explain, resolve};
 use course_kit::show;
 use lesson03_threads::chat::{DEFAULT_MAX_LINE, DEFAULT_MAX_RATE};
 use lesson03_threads::{
-    ChatConfig, ClientEnd, DEFAULT_ADDR, DEFAULT_MAX_CLIENTS, StopSignal, listen,
-    run_chat_client, serve_chat_until, serve_echo,
+    ChatConfig, ClientEnd, DEFAULT_MAX_CLIENTS, StopSignal, listen, run_chat_client,
+    serve_chat_until, serve_echo,
 };
 
 /// Leçon 03 : un thread par client, pour un serveur d'écho et un petit chat.
@@ -30,10 +30,8 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
-    /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777,
-    /// [::]:7777…
-    #[arg(long, global = true, default_value = DEFAULT_ADDR, hide_default_value = true)]
-    addr: String,
+    #[command(flatten)]
+    address: AddrArg,
 }
 
 #[derive(Subcommand)]
@@ -92,7 +90,9 @@ fn main() -> ExitCode {
         max_clients: DEFAULT_MAX_CLIENTS,
     });
     let result = match command {
-        Command::Server { max_clients } => run_echo_server(&args.addr, max_clients),
+        Command::Server { max_clients } => {
+            run_echo_server(&args.address.addr, max_clients)
+        }
         Command::Chat {
             max_clients,
             max_line,
@@ -104,9 +104,9 @@ fn main() -> ExitCode {
                 max_rate,
                 ..ChatConfig::default()
             };
-            run_chat_server(&args.addr, config)
+            run_chat_server(&args.address.addr, config)
         }
-        Command::Client => run_client(&args.addr),
+        Command::Client => run_client(&args.address.addr),
     };
     cli::finish(result)
 }
@@ -134,10 +134,10 @@ fn run_chat_server(addr: &str, config: ChatConfig) -> Result<(), String> {
     let local = listener.local_addr().map_err(|err| explain(&err, addr))?;
     let rate = match config.max_rate {
         0 => "débit non limité".to_string(),
-        rate => format!("{rate} lignes par seconde par client"),
+        rate => format!("{rate} lignes/s par client"),
     };
     let limits = format!(
-        "au plus {} clients, lignes d'au plus {} octets, {rate}",
+        "au plus {} clients, {} octets par ligne, {rate}",
         config.max_clients, config.max_line
     );
     let stop = StopSignal::from_ctrl_c()

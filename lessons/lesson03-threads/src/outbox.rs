@@ -114,7 +114,8 @@ impl Outbox {
     pub fn push(&self, line: Line) -> Pushed {
         let mut state = self.lock();
         if state.closed {
-            return Pushed::Queued; // client sur le départ : la ligne n'a plus de destinataire
+            // client sur le départ : la ligne n'a plus de destinataire
+            return Pushed::Queued;
         }
         let cost = line.len() + LINE_OVERHEAD;
         let over_hard = state.bytes + cost > self.budget.hard_limit;
@@ -229,7 +230,8 @@ impl Outbox {
         let cost: usize = batch.iter().map(|line| line.len() + LINE_OVERHEAD).sum();
         state.bytes = state.bytes.saturating_sub(cost);
         if state.bytes <= self.budget.soft_limit {
-            state.backed_up_since = None; // le seul endroit où le chronomètre est remis à zéro
+            // le seul endroit où le chronomètre est remis à zéro
+            state.backed_up_since = None;
             self.drained.notify_all();
         }
     }

@@ -28,7 +28,7 @@ use course_kit::log;
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Registry, Token};
 
-use crate::display::{collapse_whitespace, rows, sanitize};
+use crate::display::message_rows;
 use crate::mailbox::{LINE_OVERHEAD, Mailbox, Progress};
 use crate::protocol;
 use crate::rate_limit::TokenBucket;
@@ -787,23 +787,19 @@ fn shared(text: &str) -> Rc<[u8]> {
 // ANCHOR: format_message
 /// Prépare le message relayé : `[adresse] texte`, ou `None` pour une ligne vide.
 ///
-/// 1. Les octets qui ne sont pas de l'UTF-8 valide deviennent `�`, ainsi que les
-///    caractères qui pilotent le terminal (`sanitize`) : sinon n'importe qui pourrait
-///    effacer l'écran des autres (`ESC [ 2 J`) ou retourner leur texte (U+202E).
-/// 2. Les blancs sont réduits à une espace, et le texte coupé en rangées d'au plus 80
-///    colonnes qui portent TOUTES le préfixe de l'expéditeur : aucune rangée affichée
-///    ne peut se faire passer pour une annonce `*** …` ou pour le message d'un autre.
+/// 1. Les octets qui ne sont pas de l'UTF-8 valide deviennent `�`.
+/// 2. `message_rows`, la règle de la leçon 03, neutralise les caractères qui
+///    pilotent le terminal (sinon n'importe qui pourrait effacer l'écran des autres
+///    avec `ESC [ 2 J` ou retourner leur texte avec U+202E), réduit les blancs à une
+///    espace et coupe le texte en rangées d'au plus 80 colonnes qui portent TOUTES
+///    le préfixe de l'expéditeur : aucune rangée affichée ne peut se faire passer
+///    pour une annonce `*** …` ou pour le message d'un autre.
 fn format_message(name: &str, line: &[u8]) -> Option<Rc<[u8]>> {
     // `nc` sous Windows et `telnet` terminent les lignes par `\r\n`.
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let text = collapse_whitespace(&sanitize(&String::from_utf8_lossy(line)));
-    if text.is_empty() {
+    let message = message_rows(&format!("{name} "), &String::from_utf8_lossy(line));
+    if message.is_empty() {
         return None;
-    }
-    let mut message = String::new();
-    for row in rows(&format!("{name} "), &text) {
-        message.push_str(&row);
-        message.push('\n');
     }
     Some(shared(&message))
 }

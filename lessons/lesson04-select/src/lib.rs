@@ -42,11 +42,10 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use course_kit::log;
-use socket2::{Domain, Protocol, Socket, Type};
+use lesson01_echo::{ListenOptions, listen_with};
 
 mod chat;
 mod client;
-pub mod display;
 mod echo;
 mod mailbox;
 mod protocol;
@@ -58,9 +57,10 @@ pub use client::{ClientEnd, run_client};
 pub use echo::{serve_echo, serve_echo_until};
 pub use shutdown::{SHUTDOWN_GRACE, Shutdown};
 
-/// Adresse d'écoute par défaut : la boucle locale, joignable seulement depuis cette
-/// machine.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:7777";
+/// Ce qu'un terminal affichera : la règle du texte des chats (neutraliser les
+/// caractères qui pilotent le terminal, couper en rangées de 80 colonnes) est celle
+/// de la leçon 03, empruntée à sa bibliothèque plutôt que recopiée.
+pub use lesson03_threads::display;
 
 /// Taille de la file d'attente des connexions établies mais pas encore acceptées.
 /// Plus grande qu'à la leçon 01 : un serveur à boucle d'événements vise des milliers
@@ -75,24 +75,14 @@ pub const DEFAULT_MAX_CLIENTS: usize = 1024;
 pub const DEFAULT_MAX_LINE: usize = 1024;
 
 // ANCHOR: listen
-/// Crée la socket d'écoute, comme à la leçon 01 (voir ses commentaires pour chaque
-/// étape).
+/// La socket d'écoute de la leçon 01 (chaque étape y est expliquée), avec une file
+/// d'attente plus longue.
 pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket =
-        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    // Relancer le serveur juste après l'avoir arrêté ne doit pas échouer à cause des
-    // anciennes connexions en TIME_WAIT. Sous Windows, SO_REUSEADDR aurait un
-    // autre sens (voler le port).
-    #[cfg(unix)]
-    socket.set_reuse_address(true)?;
-    // `[::]` doit accepter aussi les clients IPv4, quel que soit le réglage du
-    // système.
-    if addr.is_ipv6() {
-        socket.set_only_v6(false)?;
-    }
-    socket.bind(&addr.into())?;
-    socket.listen(BACKLOG)?;
-    Ok(socket.into())
+    let options = ListenOptions {
+        backlog: BACKLOG,
+        ..ListenOptions::default()
+    };
+    listen_with(addr, options)
 }
 // ANCHOR_END: listen
 

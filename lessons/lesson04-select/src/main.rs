@@ -8,12 +8,11 @@ use std::net::TcpStream;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use course_kit::cli::{self, between, explain, resolve};
+use course_kit::cli::{self, AddrArg, between, explain, resolve};
 use course_kit::show;
 use lesson04_select::{
-    ClientEnd, Config, DEFAULT_ADDR, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_LINE,
-    DEFAULT_MAX_RATE, Shutdown, listen, run_client, serve_chat_until,
-    serve_echo_until,
+    ClientEnd, Config, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_LINE, DEFAULT_MAX_RATE,
+    Shutdown, listen, run_client, serve_chat_until, serve_echo_until,
 };
 
 /// Bornes des options : au-delà, c'est une faute de frappe, pas un réglage. Un nombre
@@ -53,10 +52,8 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
-    /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777,
-    /// [::]:7777…
-    #[arg(long, global = true, default_value = DEFAULT_ADDR, hide_default_value = true)]
-    addr: String,
+    #[command(flatten)]
+    address: AddrArg,
 
     #[arg(long, global = true, default_value_t = DEFAULT_MAX_CLIENTS, hide_default_value = true,
           value_parser = between(1, MAX_CLIENTS_LIMIT),
@@ -103,13 +100,13 @@ fn main() -> ExitCode {
     let command = args.command.unwrap_or(Command::Server);
     let result = match command {
         Command::Server | Command::Chat => run_server(command, &args),
-        Command::Client => run_client_cli(&args.addr),
+        Command::Client => run_client_cli(&args.address.addr),
     };
     cli::finish(result)
 }
 
 fn run_server(command: Command, args: &Cli) -> Result<(), String> {
-    let addr = resolve(&args.addr)?;
+    let addr = resolve(&args.address.addr)?;
     let listener = listen(addr).map_err(|err| explain(&err, addr))?;
     let local = listener.local_addr().map_err(|err| explain(&err, addr))?;
     let kind = if command == Command::Chat {

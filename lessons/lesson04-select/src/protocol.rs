@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::display::fit_notice;
+use crate::display::notice_about;
 
 /// Ce qu'affichent les autres pour désigner un participant : son adresse,
 /// `[127.0.0.1:54321]`.
@@ -23,34 +23,31 @@ pub(crate) fn server_full(max_clients: usize) -> String {
 }
 
 pub(crate) fn welcome(name: &str, others: usize) -> String {
-    let notice = fit_notice("*** Bienvenue, vous êtes ", name, ".");
-    format!("{notice} Autres personnes connectées : {others}.\n")
+    notice_about(name, |name| {
+        format!(
+            "*** Bienvenue, vous êtes {name}. Autres personnes connectées : {others}."
+        )
+    })
 }
 
 pub(crate) fn joined(name: &str) -> String {
-    format!("{}\n", fit_notice("*** ", name, " a rejoint le chat."))
+    notice_about(name, |name| format!("*** {name} a rejoint le chat."))
 }
 
 pub(crate) fn left(name: &str) -> String {
-    format!("{}\n", fit_notice("*** ", name, " a quitté le chat."))
+    notice_about(name, |name| format!("*** {name} a quitté le chat."))
 }
 
 pub(crate) fn connection_lost(name: &str) -> String {
-    format!(
-        "{}\n",
-        fit_notice("*** ", name, " a été déconnecté(e) (connexion coupée).")
-    )
+    notice_about(name, |name| {
+        format!("*** {name} a été déconnecté(e) (connexion coupée).")
+    })
 }
 
 pub(crate) fn too_slow(name: &str) -> String {
-    format!(
-        "{}\n",
-        fit_notice(
-            "*** ",
-            name,
-            " ne lisait plus ses messages : déconnecté(e)."
-        )
-    )
+    notice_about(name, |name| {
+        format!("*** {name} ne lisait plus ses messages : déconnecté(e).")
+    })
 }
 
 pub(crate) fn line_too_long(max_line: usize) -> String {

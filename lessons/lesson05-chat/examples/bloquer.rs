@@ -28,15 +28,12 @@ fn main() {
     for blocking in [false, true] {
         let gaps = runtime.block_on(run(blocking));
         let how = if blocking {
-            "std::thread::sleep    "
+            "std::thread::sleep "
         } else {
-            "tokio::time::sleep    "
+            "tokio::time::sleep "
         };
         let gaps: Vec<String> = gaps.iter().map(|gap| format!("{gap}")).collect();
-        println!(
-            "{how}: écarts entre deux tops de l'horloge (ms) : {}",
-            gaps.join(" ")
-        );
+        println!("{how}: écarts entre deux tops (ms) : {}", gaps.join(" "));
     }
 }
 

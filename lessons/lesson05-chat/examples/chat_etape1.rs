@@ -68,8 +68,9 @@ async fn chat(
                     writer.write_all(format!("{from}: {text}\n").as_bytes()).await?;
                 }
                 Ok(_) => {} // notre propre message
-                // DÉFAUT : pendant que ce client ne lisait pas, le canal a écrasé `lost`
-                // messages. Ils sont perdus, et seul le journal du serveur le sait.
+                // DÉFAUT : pendant que ce client ne lisait pas, le canal a
+                // écrasé `lost` messages. Ils sont perdus, et seul le journal du
+                // serveur le sait.
                 Err(broadcast::error::RecvError::Lagged(lost)) => {
                     eprintln!("{peer} : {lost} message(s) perdu(s)");
                 }

@@ -60,10 +60,7 @@ fn count_messages(stream: TcpStream) -> io::Result<(usize, &'static str)> {
             Ok(_) if line.contains("message ") => received += 1,
             Ok(_) => {}
             Err(_) => {
-                return Ok((
-                    received,
-                    "connexion toujours ouverte, plus rien ne vient",
-                ));
+                return Ok((received, "connexion ouverte, mais plus rien ne vient"));
             }
         }
     }
@@ -77,11 +74,17 @@ fn count_messages_showing_notices(
     stream.set_read_timeout(Some(Duration::from_secs(2)))?;
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
+    let mut heading = Some("« rapide » a reçu ces notices :");
     loop {
         line.clear();
         match reader.read_line(&mut line) {
             Ok(0) | Err(_) => return Ok((0, "")),
-            Ok(_) if line.starts_with("***") => print!("« rapide » a reçu : {line}"),
+            Ok(_) if line.starts_with("***") => {
+                if let Some(heading) = heading.take() {
+                    println!("{heading}");
+                }
+                print!("  {line}");
+            }
             Ok(_) => {}
         }
     }

@@ -80,7 +80,9 @@ pub async fn run_client(
                     return closed(&mut output, leaving.is_some()).await;
                 }
             },
-            () = sleep_until(deadline), if leaving.is_some() => return Ok(ClientEnd::Quit),
+            () = sleep_until(deadline), if leaving.is_some() => {
+                return Ok(ClientEnd::Quit);
+            }
         }
     }
 }

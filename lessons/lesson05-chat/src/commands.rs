@@ -62,7 +62,8 @@ impl Session {
     fn say(&mut self, text: &str) -> Result<(), End> {
         let text = clean(text);
         if text.is_empty() {
-            return Ok(()); // que des blancs (ou des caractères neutralisés puis réduits)
+            // que des blancs (ou des caractères neutralisés puis réduits)
+            return Ok(());
         }
         let nick = self.nick();
         // C'est le SERVEUR qui écrit le pseudo devant le texte : un client ne peut

@@ -339,16 +339,18 @@ async fn run(
         // centaine, toutes les branches sont interrogées.
         let step = tokio::select! {
             biased;
-            // Quand la socket est engorgée (noyau qui refuse nos octets, file au-delà de la
-            // limite douce), inutile d'être réveillé à chaque nouvelle ligne : elles attendent
-            // dans le canal, déjà comptées, et partiront toutes d'un coup quand la socket
-            // redeviendra inscriptible.
+            // Quand la socket est engorgée (noyau qui refuse nos octets, file
+            // au-delà de la limite douce), inutile d'être réveillé à chaque
+            // nouvelle ligne : elles attendent dans le canal, déjà comptées, et
+            // partiront toutes d'un coup quand la socket redeviendra inscriptible.
             line = output.incoming.recv(), if output.backed_up_since().is_none() => {
                 output.lines.extend(line);
                 Ok(())
             }
             read = lines.next(), if may_read => session.on_read(read, Instant::now()),
-            ready = writer.writable(), if output.is_waiting() => ready.map_err(End::Error),
+            ready = writer.writable(), if output.is_waiting() => {
+                ready.map_err(End::Error)
+            }
             () = &mut timer => session.on_timer(output, Instant::now()),
             () = &mut cancelled => Err(session.cancelled()),
         };

@@ -163,7 +163,8 @@ impl History {
             match disk.records.try_send(entry.clone()) {
                 Ok(()) if disk.skipped > 0 => {
                     warn!(
-                        "l'historique sur disque a repris ; {} messages n'y ont pas été écrits",
+                        "l'historique sur disque a repris ; {} messages n'y ont pas \
+                         été écrits",
                         disk.skipped
                     );
                     disk.skipped = 0;
@@ -172,7 +173,8 @@ impl History {
                 Err(TrySendError::Full(_)) => {
                     if disk.skipped == 0 {
                         warn!(
-                            "le disque ne suit pas : des messages ne sont plus écrits dans l'historique"
+                            "le disque ne suit pas : des messages ne sont plus \
+                             écrits dans l'historique"
                         );
                     }
                     disk.skipped += 1;
@@ -291,7 +293,8 @@ impl DiskWriter {
             Err(err) => {
                 if !self.failing {
                     warn!(
-                        "écriture dans l'historique {} impossible : {err} ; le salon continue, les messages restent en mémoire",
+                        "écriture dans l'historique {} impossible : {err} ; le salon \
+                         continue, les messages restent en mémoire",
                         self.path.display()
                     );
                 }

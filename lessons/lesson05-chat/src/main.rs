@@ -233,8 +233,10 @@ fn print_banner(local: SocketAddr) {
     );
     if local.ip().is_loopback() {
         show!(
-            "Pour l'ouvrir au réseau local : cargo run -p lesson05-chat -- --addr 0.0.0.0:{}\n\
-             (les autres utilisent alors l'adresse IP de cette machine : nc 192.168.x.y …).",
+            "Pour l'ouvrir au réseau local : \
+             cargo run -p lesson05-chat -- --addr 0.0.0.0:{}\n\
+             (les autres utilisent alors l'adresse IP de cette machine : \
+             nc 192.168.x.y …).",
             local.port()
         );
     } else {
@@ -299,7 +301,8 @@ fn init_logging(verbose: u8) {
         .unwrap_or_else(|| Targets::new().with_default(level));
     tracing_subscriber::fmt()
         .with_writer(io::stderr)
-        .with_ansi(io::stderr().is_terminal()) // pas de couleurs dans un fichier ou un tube
+        // pas de couleurs dans un fichier ou un tube
+        .with_ansi(io::stderr().is_terminal())
         .with_target(false)
         .with_max_level(LevelFilter::TRACE)
         .finish()

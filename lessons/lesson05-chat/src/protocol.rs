@@ -114,7 +114,8 @@ impl Decoder for LineCodec {
             }
             line.truncate(end);
             if line.last() == Some(&b'\r') {
-                line.truncate(end - 1); // `\r\n` (telnet, Windows) : on enlève aussi le `\r`.
+                // `\r\n` (telnet, Windows) : on enlève aussi le `\r`.
+                line.truncate(end - 1);
             }
             if line.len() > self.max_len {
                 return Ok(Some(Line::TooLong));
@@ -621,7 +622,8 @@ pub fn not_utf8() -> String {
 
 pub fn slow_down(per_second: u32) -> String {
     notice(&format!(
-        "Doucement ! Au plus {per_second} lignes par seconde : la suite attend son tour."
+        "Doucement ! Au plus {per_second} lignes par seconde : la suite attend son \
+         tour."
     ))
 }
 
@@ -629,13 +631,15 @@ pub fn slow_down(per_second: u32) -> String {
 pub fn server_full(max_clients: usize) -> String {
     let plural = if max_clients > 1 { "s" } else { "" };
     notice(&format!(
-        "Serveur complet ({max_clients} connexion{plural} au maximum) : réessayez plus tard."
+        "Serveur complet ({max_clients} connexion{plural} au maximum) : réessayez \
+         plus tard."
     ))
 }
 
 pub fn address_full(max_per_address: usize) -> String {
     notice(&format!(
-        "Trop de connexions depuis votre adresse ({max_per_address} au plus) : réessayez plus tard."
+        "Trop de connexions depuis votre adresse ({max_per_address} au plus) : \
+         réessayez plus tard."
     ))
 }
 

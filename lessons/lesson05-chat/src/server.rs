@@ -19,7 +19,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
+use lesson01_echo::{ListenOptions, listen_with};
+use socket2::{SockRef, TcpKeepalive};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::timeout;
@@ -123,22 +124,19 @@ impl Default for Config {
 // ANCHOR_END: config
 
 // ANCHOR: listen
-/// Crée la socket d'écoute avec socket2, comme dans la leçon 01, puis la confie à
-/// tokio. Doit être appelée depuis le runtime tokio.
+/// Crée la socket d'écoute comme la leçon 01 (chaque étape y est expliquée), avec
+/// une file d'attente plus longue, puis la confie à tokio. Doit être appelée depuis
+/// le runtime tokio.
 pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket =
-        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    #[cfg(unix)]
-    socket.set_reuse_address(true)?;
-    if addr.is_ipv6() {
-        socket.set_only_v6(false)?;
-    }
-    socket.bind(&addr.into())?;
-    socket.listen(BACKLOG)?;
+    let options = ListenOptions {
+        backlog: BACKLOG,
+        ..ListenOptions::default()
+    };
+    let listener = listen_with(addr, options)?;
     // tokio attend une socket non bloquante : c'est sa boucle d'événements qui
     // attendra.
-    socket.set_nonblocking(true)?;
-    TcpListener::from_std(socket.into())
+    listener.set_nonblocking(true)?;
+    TcpListener::from_std(listener)
 }
 // ANCHOR_END: listen
 
@@ -224,7 +222,8 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
                 .map_or(None, |mut log| log.allow(now));
             if let Some(suppressed) = log {
                 warn!(
-                    "connexion de {peer} refusée ({suppressed} autres refus tus depuis)"
+                    "connexion de {peer} refusée ({suppressed} autres refus tus \
+                     depuis)"
                 );
             }
             // La socket est neuve, son tampon d'envoi vide : cette écriture non

@@ -372,7 +372,8 @@ impl Session {
         }
         state.users.remove(&key);
         if shutting_down {
-            return; // tout le monde part : inutile de prévenir chacun du départ des autres
+            // tout le monde part : inutile de prévenir chacun du départ des autres
+            return;
         }
         let why = match end {
             End::Quit(reason) => Departure::Quit(reason.clone()),

@@ -45,7 +45,8 @@ impl ChatLoad {
     /// chaque ligne part de l'instant de la rafale : c'est l'attente de celui qui
     /// lit la dernière.
     pub fn burst(messages: u64, line_len: usize) -> ChatLoad {
-        let over = Duration::ZERO; // Toutes les heures prévues valent l'heure du départ.
+        // Toutes les heures prévues valent l'heure du départ.
+        let over = Duration::ZERO;
         ChatLoad {
             messages,
             over,

@@ -133,7 +133,8 @@ pub fn run_echo(
             if !*open {
                 continue;
             }
-            let written = send_pending(stream, unsent); // La fin d'une ligne coupée, s'il en reste.
+            // La fin d'une ligne coupée, s'il en reste.
+            let written = send_pending(stream, unsent);
             let read =
                 receive_available(stream, &mut buffer, |data| received.extend(data));
             if written.is_err() || read.is_err() {

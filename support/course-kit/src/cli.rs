@@ -77,10 +77,11 @@ fn in_french(command: Command) -> Command {
 /// Lit la ligne de commande, comme `Cli::parse()` de clap, avec l'aide en français
 /// (voir [`HELP_TEMPLATE`]) ; une ligne invalide s'explique en UNE phrase française
 /// sur la sortie d'erreur, avec le code de sortie 2, celui de clap pour une erreur
-/// d'utilisation :
+/// d'utilisation (une seule ligne, repliée ici) :
 ///
 /// ```text
-/// Erreur : valeur refusée pour --max-line : « 0 » n'est pas un entier entre 1 et 65536. Voir l'aide : lesson03-threads --help
+/// Erreur : valeur refusée pour --max-line : « 0 » n'est pas un entier entre 1 et
+/// 65536. Voir l'aide : lesson03-threads --help
 /// ```
 ///
 /// L'aide (`--help`) et la version, que clap signale aussi comme des « erreurs »,
@@ -166,6 +167,24 @@ where
 }
 // ANCHOR_END: parse
 
+// ANCHOR: address
+/// L'adresse où les programmes du cours se retrouvent par défaut : la boucle
+/// locale, joignable seulement depuis cette machine.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:7777";
+
+/// L'option `--addr` des leçons 01 à 04, la même pour le serveur et le client : un
+/// `Cli` l'ajoute à ses options avec `#[command(flatten)]`, et son aide comme son
+/// défaut sont écrits une seule fois.
+#[derive(clap::Args, Debug, Clone)]
+pub struct AddrArg {
+    /// Adresse du serveur, IPv4 ou IPv6 : 127.0.0.1:7777 (défaut), [::1]:7777,
+    /// [::]:7777…
+    #[arg(long, global = true)]
+    #[arg(default_value = DEFAULT_ADDR, hide_default_value = true)]
+    pub addr: String,
+}
+// ANCHOR_END: address
+
 // ANCHOR: resolve
 /// Transforme « hôte:port » en adresse de socket, avec un message clair en cas
 /// d'échec.
@@ -177,7 +196,8 @@ where
 pub fn resolve(addr: &str) -> Result<SocketAddr, String> {
     let unresolvable = || {
         format!(
-            "impossible de résoudre l'adresse « {addr} » : hôte inconnu ou format invalide (attendu hôte:port, par exemple 127.0.0.1:7777 ou [::1]:7777)."
+            "impossible de résoudre l'adresse « {addr} » : hôte inconnu ou format \
+             invalide (attendu hôte:port, par exemple 127.0.0.1:7777 ou [::1]:7777)."
         )
     };
     addr.to_socket_addrs()
@@ -195,10 +215,12 @@ pub fn resolve(addr: &str) -> Result<SocketAddr, String> {
 pub fn explain(err: &io::Error, addr: SocketAddr) -> String {
     match err.kind() {
         ErrorKind::AddrInUse => format!(
-            "l'adresse {addr} est déjà utilisée : un autre serveur y écoute-t-il déjà ? Choisissez un autre port avec --addr."
+            "l'adresse {addr} est déjà utilisée : un autre serveur y écoute-t-il \
+             déjà ? Choisissez un autre port avec --addr."
         ),
         ErrorKind::PermissionDenied => format!(
-            "permission refusée pour {addr} : les ports inférieurs à 1024 sont réservés à l'administrateur, choisissez-en un plus grand."
+            "permission refusée pour {addr} : les ports inférieurs à 1024 sont \
+             réservés à l'administrateur, choisissez-en un plus grand."
         ),
         ErrorKind::AddrNotAvailable => {
             format!(
@@ -207,7 +229,8 @@ pub fn explain(err: &io::Error, addr: SocketAddr) -> String {
         }
         ErrorKind::ConnectionRefused => {
             format!(
-                "connexion refusée par {addr} : aucun serveur n'y écoute. L'avez-vous lancé ?"
+                "connexion refusée par {addr} : aucun serveur n'y écoute. \
+                 L'avez-vous lancé ?"
             )
         }
         ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => {

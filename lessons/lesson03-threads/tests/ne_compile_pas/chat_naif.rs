@@ -11,7 +11,7 @@ pub fn serve(listener: TcpListener) -> io::Result<()> {
     loop {
         let (stream, _) = listener.accept()?;
         clients.push(stream.try_clone()?);
-        thread::spawn(|| handle_client(stream, &mut clients)); // diffuse et retire
+        thread::spawn(|| handle_client(stream, &mut clients));
     }
 }
 // ANCHOR_END: naive

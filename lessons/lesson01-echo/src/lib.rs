@@ -230,10 +230,11 @@ pub fn run_client(
     close_politely(&stream, ClientEnd::EndOfInput)
 }
 
-/// Le serveur peut partir poliment (lecture de 0 octet) ou brutalement : un envoi
-/// vers une socket déjà fermée par le pair provoque un RST (« connection reset ») ou
-/// un « broken pipe ».
-fn is_disconnection(err: &io::Error) -> bool {
+/// Le pair peut partir poliment (lecture de 0 octet) ou brutalement : lire ou
+/// écrire sur une connexion déjà fermée par le pair donne un RST (« connection
+/// reset »), « aborted » ou un « broken pipe ». Publique : les clients des leçons
+/// suivantes posent la même question.
+pub fn is_disconnection(err: &io::Error) -> bool {
     matches!(
         err.kind(),
         ErrorKind::ConnectionReset

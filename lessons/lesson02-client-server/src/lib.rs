@@ -22,6 +22,7 @@
 //! le serveur : on attend un humain, donc pas de délai maximal. La leçon 03 corrigera
 //! cela avec un thread par client.
 
+use lesson01_echo::is_disconnection;
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::ops::ControlFlow;
@@ -97,7 +98,8 @@ pub fn read_line_bounded(reader: &mut impl BufRead) -> io::Result<Incoming> {
 
 /// Jette les octets jusqu'au prochain `\n` (compris) ou jusqu'à la fin du flux,
 /// morceau par morceau : la mémoire utilisée reste celle du tampon de lecture.
-fn skip_rest_of_line(reader: &mut impl BufRead) -> io::Result<()> {
+/// Publique : le chat de la leçon 03 jette ses lignes trop longues de la même façon.
+pub fn skip_rest_of_line(reader: &mut impl BufRead) -> io::Result<()> {
     loop {
         let available = match reader.fill_buf() {
             Ok(available) => available,
@@ -361,18 +363,6 @@ fn describe(err: &io::Error) -> String {
         ErrorKind::BrokenPipe => "le pair ne lit plus (tuyau cassé)".to_string(),
         _ => err.to_string(),
     }
-}
-
-/// Le pair peut partir poliment (lecture de 0 octet) ou brutalement : lire ou écrire
-/// sur une connexion coupée donne « connection reset », « aborted » ou « broken
-/// pipe ».
-fn is_disconnection(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        ErrorKind::ConnectionReset
-            | ErrorKind::ConnectionAborted
-            | ErrorKind::BrokenPipe
-    )
 }
 
 /// Pourquoi la session du client s'est terminée.

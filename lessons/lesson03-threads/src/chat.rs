@@ -50,7 +50,7 @@
 //!   réduits, message coupé en lignes de 80 colonnes qui portent toutes le préfixe de
 //!   l'auteur ([`crate::display`]).
 
-use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{
     IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream,
 };
@@ -69,6 +69,7 @@ use crate::stop::StopSignal;
 use crate::{
     ClientLimit, ClientSlot, DEFAULT_MAX_CLIENTS, accept_failed, refuse_and_log,
 };
+use lesson02_client_server::skip_rest_of_line;
 
 /// Longueur maximale d'une ligne, en octets, par défaut.
 pub const DEFAULT_MAX_LINE: usize = 1024;
@@ -447,7 +448,7 @@ impl Reader {
                     // au fil de l'eau : le reste n'est jamais
                     // gardé en mémoire.
                     self.notify(too_long_notice(self.config.max_line));
-                    skip_until_newline(&mut reader)?;
+                    skip_rest_of_line(&mut reader)?;
                     continue;
                 }
                 LineRead::End => return Ok(()),
@@ -518,29 +519,5 @@ pub fn read_line_bounded(
     }
     line.clear();
     Ok(LineRead::TooLong)
-}
-
-/// Jette tout jusqu'au prochain `\n` inclus, morceau par morceau, sans rien garder.
-pub fn skip_until_newline(reader: &mut impl BufRead) -> io::Result<()> {
-    loop {
-        let available = match reader.fill_buf() {
-            Ok(available) => available,
-            Err(err) if err.kind() == ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err),
-        };
-        if available.is_empty() {
-            return Ok(()); // fermeture : la prochaine lecture le dira
-        }
-        match available.iter().position(|&byte| byte == b'\n') {
-            Some(newline) => {
-                reader.consume(newline + 1);
-                return Ok(());
-            }
-            None => {
-                let len = available.len();
-                reader.consume(len);
-            }
-        }
-    }
 }
 // ANCHOR_END: bounded_line

@@ -23,6 +23,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, select};
 
 use crate::display::sanitize;
+use lesson01_echo::is_disconnection;
 
 /// Une ligne reçue plus longue que cela est affichée en plusieurs morceaux.
 const MAX_SCREEN_LINE: usize = 64 * 1024;
@@ -215,18 +216,6 @@ fn leave(
     Ok(end)
 }
 // ANCHOR_END: leave
-
-/// Le serveur peut partir poliment (lecture de 0 octet) ou brutalement : écrire vers
-/// une connexion déjà fermée provoque un RST (« connection reset ») ou un « broken
-/// pipe ».
-fn is_disconnection(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        ErrorKind::ConnectionReset
-            | ErrorKind::ConnectionAborted
-            | ErrorKind::BrokenPipe
-    )
-}
 
 fn server_closed<W: Write>(output: &Mutex<W>) -> io::Result<ClientEnd> {
     let mut screen = lock(output);

@@ -35,7 +35,7 @@ use crate::rate_limit::TokenBucket;
 use crate::shutdown::{Closing, Shutdown, close_all};
 use crate::{
     Config, EVENTS_CAPACITY, FIRST_CLIENT, LISTENER, READ_BUFFER_SIZE,
-    READS_PER_WAKEUP, WAKER, accept_all, into_mio_listener, readiness, refuse,
+    READS_PER_WAKEUP, WAKER, accept_all, refuse, start_loop, this_turn,
     wait_for_events,
 };
 
@@ -157,11 +157,7 @@ pub fn serve_chat_until(
     config: Config,
     shutdown: &Shutdown,
 ) -> io::Result<()> {
-    let mut poll = Poll::new()?;
-    let mut listener = into_mio_listener(listener)?;
-    poll.registry()
-        .register(&mut listener, LISTENER, Interest::READABLE)?;
-    shutdown.attach(poll.registry(), WAKER)?;
+    let (mut poll, listener) = start_loop(listener, shutdown)?;
 
     let mut server = ChatServer {
         config,
@@ -181,10 +177,7 @@ pub fn serve_chat_until(
         server.run_due_timers(now);
         let retries = std::mem::take(&mut server.work.ready_again);
         let registry = poll.registry();
-        let ready = events.iter().map(|event| (event.token(), readiness(event)));
-        // Les connexions à reprendre comme si elles étaient lisibles.
-        let retries = retries.into_iter().map(|token| (token, (true, false)));
-        for (token, (readable, writable)) in ready.chain(retries) {
+        for (token, (readable, writable)) in this_turn(&events, retries) {
             match token {
                 LISTENER => {
                     server.accept_failed = accept_all(&listener, |stream, peer| {

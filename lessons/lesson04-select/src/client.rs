@@ -28,6 +28,7 @@ use mio::{Events, Interest, Poll, Token, Waker};
 
 use crate::display::sanitize;
 use crate::{Outgoing, readiness, wait_for_events};
+use lesson01_echo::is_disconnection;
 
 /// Pourquoi la session du client s'est terminée.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -369,15 +370,3 @@ fn show_complete_lines(
     output.flush()
 }
 // ANCHOR_END: receive
-
-/// Le serveur peut partir poliment (lecture de 0 octet) ou brutalement : RST
-/// (« connection reset ») ou « broken pipe » quand on écrit sur une connexion déjà
-/// fermée.
-fn is_disconnection(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        ErrorKind::ConnectionReset
-            | ErrorKind::ConnectionAborted
-            | ErrorKind::BrokenPipe
-    )
-}

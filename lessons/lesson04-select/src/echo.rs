@@ -7,12 +7,12 @@ use std::net::{SocketAddr, TcpListener};
 
 use course_kit::log;
 use mio::net::TcpStream;
-use mio::{Events, Interest, Poll, Registry, Token};
+use mio::{Events, Interest, Registry, Token};
 
 use crate::shutdown::{Closing, Shutdown, close_all};
 use crate::{
     Config, EVENTS_CAPACITY, FIRST_CLIENT, LISTENER, Outgoing, READ_BUFFER_SIZE,
-    READS_PER_WAKEUP, WAKER, accept_all, into_mio_listener, readiness, refuse,
+    READS_PER_WAKEUP, WAKER, accept_all, refuse, start_loop, this_turn,
     wait_for_events,
 };
 
@@ -95,11 +95,7 @@ pub fn serve_echo_until(
     config: Config,
     shutdown: &Shutdown,
 ) -> io::Result<()> {
-    let mut poll = Poll::new()?;
-    let mut listener = into_mio_listener(listener)?;
-    poll.registry()
-        .register(&mut listener, LISTENER, Interest::READABLE)?;
-    shutdown.attach(poll.registry(), WAKER)?;
+    let (mut poll, listener) = start_loop(listener, shutdown)?;
 
     let mut server = EchoServer {
         config,
@@ -120,11 +116,7 @@ pub fn serve_echo_until(
         wait_for_events(&mut poll, &mut events, timeout)?;
         let retries = mem::take(&mut server.ready_again);
         let registry = poll.registry();
-        let ready = events.iter().map(|event| (event.token(), readiness(event)));
-        // Les connexions interrompues au tour précédent reprennent comme si elles
-        // étaient lisibles.
-        let retries = retries.into_iter().map(|token| (token, (true, false)));
-        for (token, (readable, writable)) in ready.chain(retries) {
+        for (token, (readable, writable)) in this_turn(&events, retries) {
             match token {
                 LISTENER => {
                     server.accept_failed = accept_all(&listener, |stream, peer| {

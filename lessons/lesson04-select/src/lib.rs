@@ -43,6 +43,7 @@ use std::time::Duration;
 
 use course_kit::log;
 use lesson01_echo::{ListenOptions, listen_with};
+use mio::{Events, Interest, Poll, Token};
 
 mod chat;
 mod client;
@@ -272,13 +273,38 @@ const READ_BUFFER_SIZE: usize = 16 * 1024;
 /// sans arrêt monopoliserait le thread unique et tous les autres attendraient.
 const READS_PER_WAKEUP: usize = 8;
 
-/// Convertit la socket d'écoute de la bibliothèque standard en socket `mio`.
-/// `mio` ne la rend pas non bloquante lui-même : c'est indispensable, sinon
-/// `accept()` bloquerait toute la boucle quand il n'y a personne à accepter.
-fn into_mio_listener(listener: TcpListener) -> io::Result<mio::net::TcpListener> {
+// ANCHOR: start_loop
+/// Ce que les deux serveurs préparent avant leur boucle : un `Poll`, la socket
+/// d'écoute inscrite sous le jeton `LISTENER`, et le réveil de l'arrêt sous le
+/// jeton `WAKER`.
+///
+/// La socket d'écoute de la bibliothèque standard devient une socket `mio`. `mio`
+/// ne la rend pas non bloquante lui-même : c'est indispensable, sinon `accept()`
+/// bloquerait toute la boucle quand il n'y a personne à accepter.
+fn start_loop(
+    listener: TcpListener,
+    shutdown: &Shutdown,
+) -> io::Result<(Poll, mio::net::TcpListener)> {
+    let poll = Poll::new()?;
     listener.set_nonblocking(true)?;
-    Ok(mio::net::TcpListener::from_std(listener))
+    let mut listener = mio::net::TcpListener::from_std(listener);
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)?;
+    shutdown.attach(poll.registry(), WAKER)?;
+    Ok((poll, listener))
 }
+
+/// Ce que la boucle traite à ce tour : les sockets que le noyau dit prêtes, puis
+/// celles qu'on a quittées au tour précédent avant `WouldBlock` (par équité),
+/// reprises comme si elles étaient lisibles. Chacune avec `(lisible, inscriptible)`.
+fn this_turn(
+    events: &Events,
+    retries: Vec<Token>,
+) -> impl Iterator<Item = (Token, (bool, bool))> + '_ {
+    let ready = events.iter().map(|event| (event.token(), readiness(event)));
+    ready.chain(retries.into_iter().map(|token| (token, (true, false))))
+}
+// ANCHOR_END: start_loop
 
 /// Attend que le noyau signale des sockets prêtes, au plus `timeout`.
 ///

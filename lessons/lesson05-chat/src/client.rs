@@ -15,6 +15,7 @@ use tokio::time::{Instant, sleep_until};
 use tokio_util::codec::FramedRead;
 
 use crate::protocol::{Command, Line, LineCodec, parse_line, sanitize};
+use lesson01_echo::is_disconnection;
 
 /// Longueur maximale d'une ligne reçue du serveur (la liste de `/who` peut être
 /// longue).
@@ -119,14 +120,4 @@ async fn closed(
 fn is_quit(line: &[u8]) -> bool {
     let text = String::from_utf8_lossy(line);
     matches!(parse_line(&text), Ok(Some(Command::Quit(_))))
-}
-
-/// Le serveur peut partir poliment (lecture de 0 octet) ou brutalement (RST).
-fn is_disconnection(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::BrokenPipe
-    )
 }

@@ -17,9 +17,7 @@ use lesson01_echo::{
 /// Leçon 01 : serveur d'écho TCP bloquant, qui sert un client à la fois.
 #[derive(Parser)]
 #[command(
-    name = "lesson01-echo",
     version,
-    override_usage = "lesson01-echo [OPTIONS] [COMMANDE]",
     after_help = "Sans commande, le serveur démarre.\n\
                   Exemple : cargo run -p lesson01-echo, puis dans un autre terminal\n\
                   cargo run -p lesson01-echo -- client (ou nc 127.0.0.1 7777)."

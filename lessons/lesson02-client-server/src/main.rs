@@ -16,9 +16,7 @@ use lesson02_client_server::{ClientEnd, listen, run_client, serve};
 /// serveur.
 #[derive(Parser)]
 #[command(
-    name = "lesson02-client-server",
     version,
-    override_usage = "lesson02-client-server [OPTIONS] [COMMANDE]",
     after_help = "Sans commande, le serveur démarre et vous en êtes l'opérateur.\n\
                   Exemple : cargo run -p lesson02-client-server, puis dans un autre terminal\n\
                   cargo run -p lesson02-client-server -- client (ou nc 127.0.0.1 7777).\n\

@@ -19,9 +19,7 @@ use lesson03_threads::{
 /// Leçon 03 : un thread par client, pour un serveur d'écho et un petit chat.
 #[derive(Parser)]
 #[command(
-    name = "lesson03-threads",
     version,
-    override_usage = "lesson03-threads [OPTIONS] [COMMANDE]",
     after_help = "Sans commande, le serveur d'écho démarre.\n\
                   Exemple : cargo run -p lesson03-threads -- chat, puis dans d'autres terminaux\n\
                   cargo run -p lesson03-threads -- client (ou nc 127.0.0.1 7777)."

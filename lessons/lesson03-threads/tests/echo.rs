@@ -136,21 +136,3 @@ fn une_place_se_libere_quand_un_client_part() -> io::Result<()> {
     );
     Ok(())
 }
-
-#[test]
-fn une_ecoute_sur_ipv6_toutes_interfaces_accepte_ipv4_et_ipv6() -> io::Result<()> {
-    // `[::]` écoute sur toutes les interfaces : on ne s'y connecte que par la boucle
-    // locale.
-    let listener = listen("[::]:0".parse().unwrap())?;
-    let port = listener.local_addr()?.port();
-    thread::spawn(move || serve_echo(listener, 10));
-    for client in ["127.0.0.1", "[::1]"] {
-        let addr: SocketAddr = format!("{client}:{port}").parse().unwrap();
-        let received = roundtrip(addr, b"double pile\n".to_vec())?;
-        assert_eq!(
-            received, b"double pile\n",
-            "client {client} sur un serveur [::]"
-        );
-    }
-    Ok(())
-}

@@ -40,9 +40,7 @@ const CHAT_LIMITS: &str = "Limites du chat (aucune ligne acceptée n'est perdue)
 /// thread.
 #[derive(Parser)]
 #[command(
-    name = "lesson04-select",
     version,
-    override_usage = "lesson04-select [OPTIONS] [COMMANDE]",
     after_help = "Sans commande, le serveur d'écho démarre.\n\
                   Exemple : cargo run -p lesson04-select -- chat, puis dans d'autres terminaux\n\
                   cargo run -p lesson04-select -- client (ou nc 127.0.0.1 7777).\n\

@@ -10,7 +10,7 @@ use std::thread;
 use std::time::Duration;
 
 use common::{start_echo, start_stoppable_echo};
-use lesson04_select::{Config, listen, serve_echo};
+use lesson04_select::Config;
 use socket2::{Domain, Socket, Type};
 use test_kit::{TIMEOUT, assert_echoes, connect, pattern, roundtrip};
 
@@ -247,24 +247,6 @@ fn au_dela_du_maximum_un_client_est_refuse_avec_un_message() -> io::Result<()> {
         received, b"une place libre\n",
         "une place libérée doit servir au suivant"
     );
-    Ok(())
-}
-
-#[test]
-fn une_ecoute_sur_ipv6_toutes_interfaces_accepte_ipv4_et_ipv6() -> io::Result<()> {
-    // `[::]` écoute sur toutes les interfaces : on ne s'y connecte que par la boucle
-    // locale.
-    let listener = listen("[::]:0".parse().unwrap())?;
-    let port = listener.local_addr()?.port();
-    thread::spawn(move || serve_echo(listener, Config::default()));
-    for client in ["127.0.0.1", "[::1]"] {
-        let addr: SocketAddr = format!("{client}:{port}").parse().unwrap();
-        let received = roundtrip(addr, b"double pile\n".to_vec())?;
-        assert_eq!(
-            received, b"double pile\n",
-            "client {client} sur un serveur [::]"
-        );
-    }
     Ok(())
 }
 

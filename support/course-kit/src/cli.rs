@@ -33,6 +33,9 @@ fn in_french(command: Command) -> Command {
     let mut command = command
         .help_template(HELP_TEMPLATE)
         .subcommand_help_heading("Commandes ")
+        // « Utilisation : lesson01-echo [OPTIONS] [COMMANDE] » : clap écrit
+        // COMMAND.
+        .subcommand_value_name("COMMANDE")
         .disable_help_subcommand(true)
         .disable_help_flag(true)
         .disable_version_flag(true)

@@ -45,7 +45,7 @@ fi
 
 echo "== compilation des leçons et des exemples"
 cargo build -q -p lesson01-echo -p lesson03-threads -p lesson04-select -p lesson05-chat
-for example in nagle tampons reutiliser resolution; do
+for example in nagle tampons reutiliser resolution pair_parti; do
     cargo build -q -p lesson01-echo --example "$example"
 done
 cargo build -q -p lesson04-select --examples
@@ -142,6 +142,22 @@ start_server $port $bin/lesson01-echo server --addr 127.0.0.1:$port
 } >"$out/vie-connexion.txt"
 stop_server
 
+echo "== 1 bis. les états vus avec ss : un client parti, un client présent"
+port=$(free_port 7812)
+start_server $port $bin/lesson01-echo server --addr 127.0.0.1:$port
+(printf 'un\n'; sleep 0.3) | $bin/lesson01-echo client --addr 127.0.0.1:$port >/dev/null
+sleep 3 | nc 127.0.0.1 $port >/dev/null &
+pids+=($!)
+sleep 0.5
+{
+    show "cargo run -p lesson01-echo -- server --addr 127.0.0.1:$port"
+    show "(printf 'un\\n'; sleep 0.3) | cargo run -p lesson01-echo -- client --addr 127.0.0.1:$port"
+    show "nc 127.0.0.1 $port   (dans un autre terminal, et on le laisse ouvert)"
+    show "ss -tan '( sport = :$port or dport = :$port )'"
+    ss -tan "( sport = :$port or dport = :$port )"
+} >"$out/etats-ss.txt"
+stop_server
+
 echo "== 2. le serveur ferme le premier : TIME_WAIT change de côté"
 port=$(free_port 7802)
 start_server $port $bin/lesson01-echo server --addr 127.0.0.1:$port --fermeture serveur
@@ -179,6 +195,10 @@ start_server $port $bin/lesson01-echo server --addr 127.0.0.1:$port --fermeture 
     capture_stop
 } >"$out/ecrire-apres-fermeture.txt"
 stop_server
+{
+    show "cargo run -p lesson01-echo --example pair_parti"
+    $bin/examples/pair_parti
+} >"$out/pair-parti.txt"
 
 port=$(free_port 7803)
 start_server $port $bin/lesson01-echo server --addr 127.0.0.1:$port --fermeture serveur --sans-reuseaddr
@@ -189,21 +209,27 @@ stop_server
     show "(printf 'un\\n'; sleep 0.5) | cargo run -p lesson01-echo -- client --addr 127.0.0.1:$port"
     echo "(Ctrl+C sur le serveur, puis on le relance aussitôt)"
     show "cargo run -p lesson01-echo -- server --addr 127.0.0.1:$port --sans-reuseaddr"
-    # Le message est replié à 88 colonnes pour tenir dans la page du livre.
     # `timeout` : si, contre toute attente, le port était libre, le serveur ne bloque pas le script.
-    { timeout 5 $bin/lesson01-echo server --addr 127.0.0.1:$port --sans-reuseaddr 2>&1 ||
-        echo "(code de sortie : $?)"; } | fold -s -w 88
+    timeout 5 $bin/lesson01-echo server --addr 127.0.0.1:$port --sans-reuseaddr 2>&1 ||
+        echo "(code de sortie : $?)"
 } >"$out/adresse-utilisee.txt"
 
 echo "== 3. coupures brutales : SO_LINGER à 0, octets non lus"
+# Pour `rst`, le client n'envoie qu'une ligne et attend : le RST ne peut venir que de
+# SO_LINGER à 0, pas d'octets restés non lus (c'est le cas `sans-lire`, qui envoie deux lignes).
 for mode in rst sans-lire; do
     port=$(free_port 7804)
     start_server $port $bin/lesson01-echo server --addr 127.0.0.1:$port --fermeture "$mode"
+    if [ "$mode" = rst ]; then
+        input="(printf 'un\\n'; sleep 0.5)"
+    else
+        input="printf 'un\\ndeux\\n'"
+    fi
     {
         show "cargo run -p lesson01-echo -- server --addr 127.0.0.1:$port --fermeture $mode"
-        show "printf 'un\\ndeux\\n' | cargo run -p lesson01-echo -- client --addr 127.0.0.1:$port"
+        show "$input | cargo run -p lesson01-echo -- client --addr 127.0.0.1:$port"
         capture_start $port
-        printf 'un\ndeux\n' | $bin/lesson01-echo client --addr 127.0.0.1:$port 2>&1 || true
+        eval "$input" | $bin/lesson01-echo client --addr 127.0.0.1:$port 2>&1 || true
         echo
         echo "--- tcpdump -i lo -nn -ttttt 'tcp port $port'"
         capture_stop
@@ -215,9 +241,11 @@ echo "== 4. demi-fermeture : le client a fini d'envoyer, il lit encore"
 port=$(free_port 7806)
 start_server $port $bin/lesson01-echo server --addr 127.0.0.1:$port
 {
-    show "head -c 300000 /dev/zero | nc -N 127.0.0.1 $port | wc -c"
+    # 90 000 octets : assez pour que l'écho soit encore en route quand le FIN du client
+    # part, et des numéros de séquence à 5 chiffres, pour que les lignes tiennent dans la page.
+    show "head -c 90000 /dev/zero | nc -N 127.0.0.1 $port | wc -c"
     capture_start $port
-    head -c 300000 /dev/zero | nc -N 127.0.0.1 $port | wc -c
+    head -c 90000 /dev/zero | nc -N 127.0.0.1 $port | wc -c
     echo
     echo "--- tcpdump -i lo -nn -ttttt 'tcp port $port'"
     capture_stop
@@ -248,6 +276,14 @@ overflows_before=$(nstat -az TcpExtListenOverflows 2>/dev/null | awk '/ListenOve
     echo "--- nstat : TcpExtListenOverflows (SYN ou ACK refusés, file pleine) : +$((overflows_after - overflows_before))"
 } >"$out/backlog.txt"
 stop_server
+
+echo "== 5 bis. SYN cookies : le réglage du noyau et ses compteurs"
+{
+    show "sysctl net.ipv4.tcp_syncookies net.ipv4.tcp_max_syn_backlog"
+    sysctl net.ipv4.tcp_syncookies net.ipv4.tcp_max_syn_backlog
+    show "nstat -az TcpExtSyncookiesSent TcpExtSyncookiesRecv TcpExtSyncookiesFailed"
+    nstat -az TcpExtSyncookiesSent TcpExtSyncookiesRecv TcpExtSyncookiesFailed
+} >"$out/syncookies.txt"
 
 echo "== 6. double pile : [::] sert aussi IPv4"
 port=$(free_port 7808)
@@ -358,12 +394,12 @@ echo "== 8 quinquies. les étapes de la leçon 04 face à un client qui ne lit p
 
 echo "== 8 sexies. les étapes de la leçon 05 face à une inondation et un lecteur qui ne lit pas"
 {
-    for name in chat_etape1 lesson05-chat; do
+    for name in chat_etape1 chat_etape2 lesson05-chat; do
         port=$(free_port 7865)
         journal=$(mktemp)
-        if [ "$name" = chat_etape1 ]; then
-            $bin/examples/chat_etape1 127.0.0.1:$port >/dev/null 2>"$journal" &
-            show "cargo run -p lesson05-chat --example chat_etape1 -- 127.0.0.1:$port 2>journal.txt"
+        if [ "$name" != lesson05-chat ]; then
+            $bin/examples/$name 127.0.0.1:$port >/dev/null 2>"$journal" &
+            show "cargo run -p lesson05-chat --example $name -- 127.0.0.1:$port 2>journal.txt"
         else
             $bin/lesson05-chat --addr 127.0.0.1:$port --max-rate 0 >/dev/null 2>"$journal" &
             show "cargo run -p lesson05-chat -- --addr 127.0.0.1:$port --max-rate 0 2>journal.txt"
@@ -373,8 +409,11 @@ echo "== 8 sexies. les étapes de la leçon 05 face à une inondation et un lect
         wait_listening "$port"
         show "cargo run -p lesson05-chat --example inondation -- 127.0.0.1:$port"
         $bin/examples/inondation 127.0.0.1:$port
-        show "cat journal.txt   (le journal du serveur, sans la date)"
-        sed -E 's/^[0-9T:.-]+Z +//' "$journal" | tail -4
+        echo "(mémoire maximale du serveur, VmHWM : $(awk '/VmHWM/ {print $2, $3}' /proc/$server_pid/status))"
+        if [ -s "$journal" ]; then
+            show "cat journal.txt   (le journal du serveur, sans la date)"
+            sed -E 's/^[0-9T:.-]+Z +//' "$journal" | tail -4
+        fi
         stop_server
         rm -f "$journal"
         echo

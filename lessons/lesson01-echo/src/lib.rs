@@ -63,7 +63,7 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
 ///
 /// On pourrait aussi écrire simplement `TcpListener::bind(addr)` : la bibliothèque
 /// standard enchaîne les mêmes étapes (avec SO_REUSEADDR sur Unix et un backlog de
-/// 128).
+/// 128), sauf `IPV6_V6ONLY`, qu'elle laisse au réglage du système.
 pub fn listen_with(
     addr: SocketAddr,
     options: ListenOptions,

@@ -122,7 +122,8 @@ fn run_server(addr: &str, args: &ServerArgs) -> Result<(), String> {
         let mut message = explain(&err, addr);
         if err.kind() == ErrorKind::AddrInUse && args.sans_reuseaddr {
             message.push_str(
-                " Sans SO_REUSEADDR, une connexion récente de ce port encore en TIME_WAIT suffit à bloquer l'adresse (ss -tan state time-wait).",
+                " Sans SO_REUSEADDR, une seule connexion récente de ce port en \
+                 TIME_WAIT suffit à bloquer l'adresse (ss -tan state time-wait).",
             );
         }
         message

@@ -274,9 +274,11 @@ impl Session {
         Ok(false)
     }
 
-    /// On ne demande « inscriptible » que s'il reste des octets à envoyer : une
-    /// socket au tampon d'envoi libre est TOUJOURS inscriptible, et la boucle
-    /// tournerait à vide.
+    /// On ne demande « inscriptible » que s'il reste des octets à envoyer, comme le
+    /// serveur (voir `wanted_interest` dans echo.rs) : avec `select`, déclenché par
+    /// niveau, une socket au tampon d'envoi libre réveillerait la boucle sans arrêt ;
+    /// avec `mio`, déclenché par front, ce serait sans danger, mais la règle dit ce
+    /// qu'on attend et vaut pour les deux.
     fn update_interest(&mut self, poll: &Poll) -> io::Result<()> {
         let wants_write = !self.outgoing.is_empty();
         if wants_write != self.wants_write {

@@ -84,14 +84,14 @@ fn in_french(command: Command) -> Command {
 ///
 /// ```text
 /// Erreur : valeur refusée pour --max-line : « 0 » n'est pas un entier entre 1 et
-/// 65536. Voir l'aide : lesson03-threads --help
+/// 65536. Voir l'aide : lesson03-threads chat --help
 /// ```
 ///
 /// L'aide (`--help`) et la version, que clap signale aussi comme des « erreurs »,
 /// s'affichent normalement.
 pub fn parse<C: clap::Parser>() -> C {
     let command = in_french(C::command());
-    let program = command.get_name().to_owned();
+    let help = help_command(&command, std::env::args().skip(1));
     let parsed = command
         .try_get_matches()
         .and_then(|mut matches| C::from_arg_matches_mut(&mut matches));
@@ -99,14 +99,29 @@ pub fn parse<C: clap::Parser>() -> C {
         Ok(cli) => cli,
         Err(err) => match usage_error(&err) {
             Some(message) => {
-                let _ = writeln!(
-                    io::stderr(),
-                    "Erreur : {message} Voir l'aide : {program} --help"
-                );
+                let _ =
+                    writeln!(io::stderr(), "Erreur : {message} Voir l'aide : {help}");
                 std::process::exit(2)
             }
             None => err.exit(),
         },
+    }
+}
+
+/// La commande d'aide qui décrit l'option en cause : celle de la sous-commande
+/// tapée (`lesson01-echo server --help` décrit `--backlog`), sinon celle du
+/// programme.
+fn help_command(command: &Command, args: impl Iterator<Item = String>) -> String {
+    let program = command.get_name();
+    let typed: Vec<String> = args.collect();
+    let subcommand = command.get_subcommands().find(|sub| {
+        typed.iter().any(|arg| {
+            arg == sub.get_name() || sub.get_all_aliases().any(|a| a == arg)
+        })
+    });
+    match subcommand {
+        Some(sub) => format!("{program} {} --help", sub.get_name()),
+        None => format!("{program} --help"),
     }
 }
 
@@ -219,7 +234,8 @@ pub fn explain(err: &io::Error, addr: SocketAddr) -> String {
     match err.kind() {
         ErrorKind::AddrInUse => format!(
             "l'adresse {addr} est déjà utilisée : un autre serveur y écoute-t-il \
-             déjà ? Choisissez un autre port avec --addr."
+             déjà, ou d'anciennes connexions y attendent-elles encore (TIME_WAIT, \
+             une minute au plus) ? Choisissez un autre port avec --addr."
         ),
         ErrorKind::PermissionDenied => format!(
             "permission refusée pour {addr} : les ports inférieurs à 1024 sont \
@@ -340,7 +356,22 @@ mod tests {
     #[derive(clap::Subcommand, Debug)]
     enum Sub {
         /// Une sous-commande
+        #[command(alias = "cliente")]
         Client,
+    }
+
+    #[test]
+    fn l_aide_conseillee_est_celle_de_la_sous_commande_tapee() {
+        let help = |args: &[&str]| {
+            help_command(&Cli::command(), args.iter().map(|arg| arg.to_string()))
+        };
+        assert_eq!(help(&["--max-line", "0"]), "essai --help");
+        assert_eq!(help(&["client", "--inconnue"]), "essai client --help");
+        assert_eq!(
+            help(&["cliente", "-x"]),
+            "essai client --help",
+            "un alias aussi"
+        );
     }
 
     fn message_for(args: &[&str]) -> Option<String> {

@@ -22,7 +22,7 @@ use lesson01_echo::is_disconnection;
 pub const MAX_SERVER_LINE: usize = 1024 * 1024;
 
 /// Après `/quit`, temps laissé au serveur pour dire au revoir et fermer.
-const QUIT_DELAY: Duration = Duration::from_secs(2);
+pub(crate) const QUIT_DELAY: Duration = Duration::from_secs(2);
 
 /// Pourquoi la session du client s'est terminée.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,16 +89,21 @@ pub async fn run_client(
 }
 // ANCHOR_END: client
 
-/// Affiche une ligne du serveur. Même de l'UTF-8 invalide s'affiche (remplacé par
-/// `�`), et les caractères de contrôle sont neutralisés : un serveur ne pilote pas
-/// notre terminal.
+/// Affiche une ligne du serveur.
 async fn show(output: &mut (impl AsyncWrite + Unpin), line: Line) -> io::Result<()> {
-    let text = match line {
-        Line::Bytes(bytes) => sanitize(&String::from_utf8_lossy(&bytes)).into_owned(),
-        Line::TooLong => "[ligne trop longue, ignorée]".to_owned(),
-    };
+    let text = displayable(line);
     output.write_all(format!("{text}\n").as_bytes()).await?;
     output.flush().await
+}
+
+/// Le texte d'une ligne du serveur, prêt à afficher (ici comme dans l'interface plein
+/// écran, `tui.rs`). Même de l'UTF-8 invalide s'affiche (remplacé par `�`), et les
+/// caractères de contrôle sont neutralisés : un serveur ne pilote pas notre terminal.
+pub(crate) fn displayable(line: Line) -> String {
+    match line {
+        Line::Bytes(bytes) => sanitize(&String::from_utf8_lossy(&bytes)).into_owned(),
+        Line::TooLong => "[ligne trop longue, ignorée]".to_owned(),
+    }
 }
 
 /// Le serveur a fermé : normal si on venait de dire `/quit`, à signaler sinon.
@@ -117,7 +122,7 @@ async fn closed(
 }
 
 /// Vrai pour `/quit [raison]` et `exit`.
-fn is_quit(line: &[u8]) -> bool {
+pub(crate) fn is_quit(line: &[u8]) -> bool {
     let text = String::from_utf8_lossy(line);
     matches!(parse_line(&text), Ok(Some(Command::Quit(_))))
 }

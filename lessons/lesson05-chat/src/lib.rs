@@ -114,7 +114,9 @@
 //! - `rate_limit.rs` : le seau à jetons, les essais de `/oper`, le journal limité ;
 //! - [`history`] : l'historique en mémoire et son fichier, écrit par un thread à
 //!   lui ;
-//! - [`client`] : le client, clavier et réseau en même temps.
+//! - [`client`] : le client, clavier et réseau en même temps ;
+//! - [`tui`] : le même client en plein écran (ratatui), la saisie à l'abri des
+//!   messages qui arrivent.
 
 pub mod client;
 mod commands;
@@ -125,9 +127,11 @@ mod rate_limit;
 pub mod server;
 mod session;
 mod state;
+pub mod tui;
 
 pub use client::{ClientEnd, run_client};
 pub use server::{ChatServer, Config, listen, serve};
+pub use tui::run_tui;
 
 /// Adresse d'écoute par défaut : la boucle locale, joignable seulement depuis cette
 /// machine.

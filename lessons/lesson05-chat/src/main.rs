@@ -19,7 +19,7 @@ use lesson05_chat::server::{
     DEFAULT_REGISTER_TIMEOUT,
 };
 use lesson05_chat::{
-    ChatServer, ClientEnd, Config, DEFAULT_ADDR, listen, run_client,
+    ChatServer, ClientEnd, Config, DEFAULT_ADDR, listen, run_client, run_tui,
 };
 use tokio::net::TcpStream;
 use tracing::info;
@@ -142,6 +142,11 @@ struct ClientArgs {
     /// Votre pseudo ; sans cette option, répondez à la question du serveur
     #[arg(long, value_name = "PSEUDO")]
     nick: Option<String>,
+
+    /// Mode ligne à ligne, sans plein écran (choisi d'office quand l'entrée ou la
+    /// sortie n'est pas un terminal : tube, script, test)
+    #[arg(long)]
+    simple: bool,
 }
 
 fn main() -> ExitCode {
@@ -326,19 +331,31 @@ async fn run_client_cli(args: ClientArgs) -> Result<(), String> {
                 ));
             }
         };
-    show!(
-        "Connecté à {addr}. Tapez vos messages, /help pour l'aide, /quit pour partir."
-    );
-    let end = run_client(
-        stream,
-        args.nick.as_deref(),
-        tokio::io::BufReader::new(tokio::io::stdin()),
-        tokio::io::stdout(),
-    )
-    .await
-    .map_err(|err| explain(&err, addr))?;
-    if end == ClientEnd::Quit {
-        show!("Au revoir !");
+    // Le plein écran demande un vrai terminal des deux côtés : depuis un tube
+    // (`echo salut | …`), un script ou un test, on garde le mode ligne à ligne.
+    let terminal = io::stdin().is_terminal() && io::stdout().is_terminal();
+    let nick = args.nick.as_deref();
+    let end = if args.simple || !terminal {
+        show!(
+            "Connecté à {addr}. Tapez vos messages, /help pour l'aide, /quit pour \
+             partir."
+        );
+        let keyboard = tokio::io::BufReader::new(tokio::io::stdin());
+        run_client(stream, nick, keyboard, tokio::io::stdout()).await
+    } else {
+        // Le terminal est rendu à son état normal avant tout message ci-dessous.
+        run_tui(stream, nick, shutdown_signal()).await
+    };
+    match end.map_err(|err| explain(&err, addr))? {
+        ClientEnd::Quit => show!("Au revoir !"),
+        // Le client ligne à ligne l'a déjà écrit ; le plein écran l'a montré, puis
+        // l'écran alternatif a disparu : on le redit dans le terminal. Le code de
+        // sortie reste 0 dans les deux modes : la session s'est terminée, le
+        // serveur a dit pourquoi.
+        ClientEnd::ServerClosed if !args.simple && terminal => {
+            show!("Le serveur a fermé la connexion.")
+        }
+        ClientEnd::ServerClosed => {}
     }
     Ok(())
 }

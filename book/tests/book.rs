@@ -777,12 +777,21 @@ fn chaque_chapitre_donne_une_commande_a_lancer() {
     );
 }
 
-/// Les noms de fichiers que `scripts/captures.sh` écrit (`"$out/nom.txt"`), en
+/// Les scripts qui écrivent les captures du livre : `scripts/captures.sh` (le
+/// réseau, avec tcpdump) et `scripts/client-plein-ecran.sh` (l'écran du client de la
+/// leçon 05, avec tmux).
+const CAPTURE_SCRIPTS: [&str; 2] =
+    ["scripts/captures.sh", "scripts/client-plein-ecran.sh"];
+
+/// Les noms de fichiers que les scripts de captures écrivent (`"$out/nom.txt"`), en
 /// motifs : une variable du script (`$lesson`) vaut n'importe quel mot.
 fn capture_patterns() -> Vec<String> {
-    let script = read(&workspace_root().join("scripts/captures.sh"));
+    let scripts = CAPTURE_SCRIPTS.map(|script| read(&workspace_root().join(script)));
     let mut patterns = Vec::new();
-    for piece in script.split("\"$out/").skip(1) {
+    for piece in scripts
+        .iter()
+        .flat_map(|script| script.split("\"$out/").skip(1))
+    {
         if let Some(name) = piece
             .split('"')
             .next()
@@ -845,7 +854,7 @@ fn chaque_capture_du_livre_vient_du_script_et_montre_sa_commande() {
             .iter()
             .any(|pattern| matches_pattern(pattern, &name))
         {
-            problems.push(format!("{name} : scripts/captures.sh ne l'écrit pas"));
+            problems.push(format!("{name} : aucun script de captures ne l'écrit"));
         }
         let text = read(&path);
         if !text.starts_with("$ ") {
@@ -871,7 +880,9 @@ fn chaque_capture_du_livre_vient_du_script_et_montre_sa_commande() {
     }
     assert!(
         problems.is_empty(),
-        "captures du livre (à régénérer avec scripts/captures.sh book/src/captures) :\n  {}",
+        "captures du livre (à régénérer avec scripts/captures.sh \
+         book/src/captures, ou scripts/client-plein-ecran.sh book/src/captures) \
+         :\n  {}",
         problems.join("\n  ")
     );
 }

@@ -55,8 +55,8 @@ enum Command {
     /// Démarre le serveur du salon (commande par défaut ; alias : serveur)
     #[command(alias = "serveur")]
     Server(ServerArgs),
-    /// Rejoint un salon : ce que vous tapez part, ce qui arrive s'affiche (/quit pour
-    /// partir)
+    /// Rejoint un salon : en plein écran dans un terminal (Échap ou /quit pour
+    /// partir), ligne à ligne avec --simple ou depuis un tube
     Client(ClientArgs),
 }
 

@@ -8,9 +8,9 @@
 //! sans écho ni ligne à éditer par le terminal) et sur l'écran alternatif (celui des
 //! éditeurs : en partant, on retrouve le terminal tel qu'il était).
 //!
-//! Trois fichiers : `app.rs` (l'état et les touches, sans terminal ni réseau),
-//! `view.rs` (le dessin), `editor.rs` et `message.rs` (la saisie, les lignes). Ici :
-//! la boucle qui relie clavier, réseau et écran.
+//! Quatre fichiers : `app.rs` (l'état et les touches, sans terminal ni réseau),
+//! `view.rs` (le dessin), `editor.rs` et `message.rs` (la saisie, les lignes reçues).
+//! Ici : la boucle qui relie clavier, réseau et écran.
 
 mod app;
 mod editor;

@@ -72,7 +72,7 @@ fn without_terminal(workspace: &Workspace) -> ExitCode {
         Instant::now(),
     );
     course_kit::show!(
-        "{}\n\nLes touches demandent un terminal. Pour un script : \
+        "{}\n\nLes touches demandent un terminal. Pour un script :\n  \
          cargo run -p exercises -- liste | indice NN | verifier NN",
         app.screen()
     );

@@ -212,7 +212,11 @@ pub fn verdict(result: &ExerciseResult) -> Vec<String> {
                     let why =
                         report::explain(&test.outcome, exercise).unwrap_or_default();
                     out.push(format!("\nPremier échec : {}", test_name(&test.name)));
-                    excerpt(&why, &mut out);
+                    // Une explication en phrases : remise en forme, ligne par ligne.
+                    for line in why.lines() {
+                        let wrapped = wrap(line.trim(), WIDTH - 4);
+                        out.extend(wrapped.iter().map(|l| format!("    {l}")));
+                    }
                     if !test.output.trim().is_empty() {
                         out.push("  Ce que le test a affiché :".to_string());
                         excerpt(&test.output, &mut out);
@@ -269,20 +273,15 @@ pub fn exercise_screen(screen: &Screen<'_>) -> String {
     let exercise = &EXERCISES[index];
     let mut lines = vec![
         format!(
-            "Exercice {} sur {} — {}    {}",
+            "Exercice {} sur {} — {}",
             catalog::number(exercise),
             EXERCISES.len(),
             exercise.title,
-            progress(screen.statuses)
         ),
-        format!("Fichier : {}", catalog::file(exercise)),
-        format!("Livre   : book/src/exercices/{}.md", exercise.page),
-        format!(
-            "Seul    : cargo test -p exercises {}   (ou : cargo run -p exercises -- \
-             verifier {})",
-            exercise.id,
-            catalog::number(exercise)
-        ),
+        format!("Progression : {}", progress(screen.statuses)),
+        format!("Fichier     : {}", catalog::file(exercise)),
+        format!("Livre       : book/src/exercices/{}.md", exercise.page),
+        format!("Seul        : cargo test -p exercises {}", exercise.id),
         String::new(),
     ];
     if let Some(statement) = screen.statement {
@@ -290,7 +289,8 @@ pub fn exercise_screen(screen: &Screen<'_>) -> String {
             lines.push(line.trim_start_matches("# ").to_string());
         }
         for (line, message) in &statement.todos {
-            lines.push(format!("  → à compléter, ligne {line} : {message}"));
+            lines.push(format!("→ À compléter, ligne {line} :"));
+            lines.extend(wrap(message, WIDTH - 4).iter().map(|l| format!("    {l}")));
         }
         lines.push(String::new());
     }

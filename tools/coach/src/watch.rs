@@ -479,6 +479,14 @@ mod tests {
         let screen = fake.last_screen();
         assert!(screen.starts_with("Exercice 03 sur 15"), "{screen}");
         assert!(
+            screen.contains("[██░░░░░░░░░░░░░] 2/15 réussis"),
+            "{screen}"
+        );
+        assert!(
+            screen.lines().all(|line| line.chars().count() <= 80),
+            "tient dans 80 colonnes : {screen}"
+        );
+        assert!(
             screen.contains("exercises/src/ex03_line_reader.rs"),
             "{screen}"
         );

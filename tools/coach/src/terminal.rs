@@ -207,3 +207,42 @@ impl Io for Terminal<'_> {
         let _ = out.flush();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    /// La vraie surveillance, sur un dossier temporaire : l'écriture d'un exercice
+    /// est signalée, sa simple lecture (ce que fait le correcteur) ne l'est pas.
+    #[test]
+    fn ecrire_un_exercice_est_signale_le_lire_ne_l_est_pas() {
+        let dir =
+            std::env::temp_dir().join(format!("coach-notify-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("dossier temporaire");
+        let read_only = dir.join("ex03_line_reader.rs");
+        let written = dir.join("ex04_length_prefix.rs");
+        fs::write(&read_only, "// lu seulement\n").expect("fichier lu");
+        fs::write(&written, "// sera modifié\n").expect("fichier écrit");
+        let (sender, events) = mpsc::channel();
+        let watcher = watch_files(&dir, sender).expect("surveillance du dossier");
+        // Les événements arrivent dans l'ordre : si lire en produisait un, il
+        // arriverait avant celui de l'écriture.
+        fs::read(&read_only).expect("lecture");
+        fs::write(&written, "// modifié\n").expect("écriture");
+        let first = events
+            .recv_timeout(Duration::from_secs(10))
+            .expect("l'écriture doit être signalée");
+        let Event::Changed(path) = first else {
+            panic!("un changement de fichier était attendu");
+        };
+        assert_eq!(
+            watch::exercise_of(&path),
+            Some(3),
+            "le premier signalé est l'exercice écrit, pas celui qu'on a lu : {path:?}"
+        );
+        drop(watcher);
+        let _ = fs::remove_dir_all(&dir);
+    }
+}

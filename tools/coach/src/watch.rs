@@ -65,6 +65,9 @@ pub struct App {
     results: Vec<Option<ExerciseResult>>,
     current: usize,
     listing: bool,
+    /// L'élève a déjà changé d'exercice (`n`, `p`) : la fin de la vérification de
+    /// départ ne le ramène pas ailleurs.
+    moved: bool,
     hints_shown: usize,
     running: Option<Job>,
     /// Le dernier exercice enregistré et l'heure du dernier signal, en attente de
@@ -83,6 +86,7 @@ impl App {
             results: EXERCISES.iter().map(|_| None).collect(),
             current: 0,
             listing: false,
+            moved: false,
             hints_shown: 0,
             running: None,
             pending: None,
@@ -169,8 +173,14 @@ impl App {
             }
             'l' => self.listing = !self.listing,
             '\u{1b}' => self.listing = false,
-            'n' => self.go_to((self.current + 1).min(EXERCISES.len() - 1)),
-            'p' => self.go_to(self.current.saturating_sub(1)),
+            'n' | 'p' => {
+                self.moved = true;
+                let next = match key {
+                    'n' => (self.current + 1).min(EXERCISES.len() - 1),
+                    _ => self.current.saturating_sub(1),
+                };
+                self.go_to(next);
+            }
             // Vérifier sans attendre un enregistrement.
             'v' => self.check_now = true,
             _ => return false,
@@ -198,10 +208,11 @@ impl App {
         let statuses = self.statuses();
         match job {
             // Au démarrage : s'ouvrir sur le premier exercice pas encore réussi.
-            Job::All => {
+            Job::All if !self.moved => {
                 let first = statuses.iter().position(|s| *s != Some(Status::Solved));
                 self.go_to(first.unwrap_or(0));
             }
+            Job::All => {}
             Job::One(index) => self.go_to(index),
         }
     }
@@ -497,6 +508,24 @@ mod tests {
             "l'énoncé : {screen}"
         );
         assert!(screen.contains("Pas encore commencé"), "{screen}");
+    }
+
+    #[test]
+    fn changer_d_exercice_pendant_la_verification_de_depart_est_respecte() {
+        let mut fake = Fake::new(vec![]);
+        fake.solved = vec![0, 1, 2];
+        let mut app = App::new(&src());
+        app.running = Some(Job::All);
+        app.handle(Event::Key('n'), fake.clock);
+        let results = Ok(fake.results(Job::All));
+        app.handle(
+            Event::Checked {
+                job: Job::All,
+                results,
+            },
+            fake.clock,
+        );
+        assert!(app.screen().starts_with("Exercice 02"), "{}", app.screen());
     }
 
     #[test]

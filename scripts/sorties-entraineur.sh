@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Régénère les sorties de l'entraîneur (`cargo run -p exercises`) que montre le livre,
-# dans book/src/sorties/ : l'écran d'ouverture, un indice et la liste, sur les squelettes
-# tels qu'ils sont distribués. Le chapitre « L'entraîneur » les inclut : on ne les recopie
-# jamais à la main.
+# Régénère les sorties de l'entraîneur (`cargo run -p exercises`) que montre le
+# livre, dans book/src/sorties/ : l'écran d'ouverture, un indice et la liste, sur
+# les squelettes tels qu'ils sont distribués. Le chapitre « L'entraîneur » les
+# inclut : on ne les recopie jamais à la main.
 #
 # Usage : scripts/sorties-entraineur.sh [DOSSIER]     (défaut : book/src/sorties)
 set -euo pipefail
@@ -12,14 +12,16 @@ out="${1:-book/src/sorties}"
 # Les sorties montrent les squelettes : un exercises/src modifié les fausserait.
 if git rev-parse --git-dir >/dev/null 2>&1 \
     && [ -n "$(git status --porcelain -- exercises/src)" ]; then
-    echo "exercises/src est modifié : remettez les squelettes (git stash) puis relancez." >&2
+    echo "exercises/src est modifié : remettez les squelettes (git stash)," \
+        "puis relancez." >&2
     exit 1
 fi
 
 cargo build -q -p exercises
 mkdir -p "$out"
-# Chaque fichier commence par la commande qui l'a produit. L'écran d'ouverture vient d'un
-# lancement sans terminal (entrée standard fermée) : le même écran, affiché une fois.
+# Chaque fichier commence par la commande qui l'a produit. L'écran d'ouverture
+# vient d'un lancement sans terminal (entrée standard fermée) : le même écran,
+# affiché une fois.
 {
     echo '$ cargo run -p exercises'
     cargo run -q -p exercises </dev/null

@@ -1,0 +1,238 @@
+//! Le serveur : ses réglages, la socket d'écoute, la boucle d'acceptation, l'accueil
+//! (ou le refus) de chaque nouveau venu, et l'arrêt propre. La même charpente que la
+//! leçon 05 : seul le protocole parlé sur chaque connexion change.
+
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use course_kit::log;
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::timeout;
+
+use crate::connection::handle_connection;
+use crate::message::build_error;
+use crate::state::{Shared, address_key};
+
+/// Taille de la file d'attente des connexions établies mais pas encore acceptées.
+pub const BACKLOG: i32 = 1024;
+
+/// Tampon d'envoi du noyau pour chaque client : fixe, pour que ce qui ne tient pas
+/// reste dans NOTRE file, comptée en octets.
+const SEND_BUFFER: usize = 64 * 1024;
+
+// ANCHOR: config
+/// Nom du serveur par défaut : il préfixe chaque réponse (`:cours.irc 001 …`).
+/// Un nom avec un point, comme un nom d'hôte : c'est ainsi qu'un client distingue
+/// un serveur d'un pseudo dans un préfixe.
+pub const DEFAULT_NAME: &str = "cours.irc";
+/// Connexions ouvertes au maximum, inscrites ou non.
+pub const DEFAULT_MAX_CLIENTS: usize = 200;
+/// Connexions au maximum depuis une même adresse.
+pub const DEFAULT_MAX_PER_ADDRESS: usize = 64;
+/// Jetons de commande par seconde (une commande coûte 1 jeton, 4 pour les
+/// commandes qui font une longue réponse), par rafales d'une seconde.
+pub const DEFAULT_MAX_RATE: u32 = 100;
+/// Délai pour s'inscrire (`NICK` et `USER`).
+pub const DEFAULT_REGISTER_TIMEOUT: Duration = Duration::from_secs(30);
+/// Silence après lequel le serveur envoie `PING`.
+pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(120);
+/// Délai de réponse à ce `PING`, après quoi la connexion est fermée.
+pub const DEFAULT_PING_TIMEOUT: Duration = Duration::from_secs(60);
+/// Salons au plus par client (`CHANLIMIT=#:20`).
+pub const MAX_CHANNELS_PER_USER: usize = 20;
+
+/// Les réglages du serveur. `Config::default()` donne ceux de la ligne de commande.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Le nom du serveur, préfixe de ses réponses.
+    pub name: String,
+    /// Le message du jour (`MOTD`), ligne par ligne ; sans lui, `422`.
+    pub motd: Option<Vec<String>>,
+    /// Le mot de passe du serveur, vérifié par `PASS` (aucun par défaut).
+    pub password: Option<String>,
+    /// Le nom et le mot de passe de `OPER` ; sans eux, personne n'est opérateur.
+    pub oper: Option<(String, String)>,
+    pub max_clients: usize,
+    pub max_per_address: usize,
+    /// Jetons par seconde (0 : pas de limite). Au-delà, le client est ralenti.
+    pub max_rate: u32,
+    /// Octets en attente au-delà desquels on ne lit plus le client, et au-delà
+    /// desquels il est déconnecté si sa socket reste engorgée `backed_up_timeout`.
+    pub soft_limit: usize,
+    /// Octets en attente au-delà desquels il est déconnecté sur-le-champ.
+    pub hard_limit: usize,
+    pub backed_up_timeout: Duration,
+    pub register_timeout: Duration,
+    pub ping_interval: Duration,
+    pub ping_timeout: Duration,
+    /// Temps laissé à chaque client pour recevoir ses dernières lignes.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            name: DEFAULT_NAME.to_owned(),
+            motd: None,
+            password: None,
+            oper: None,
+            max_clients: DEFAULT_MAX_CLIENTS,
+            max_per_address: DEFAULT_MAX_PER_ADDRESS,
+            max_rate: DEFAULT_MAX_RATE,
+            soft_limit: 64 * 1024,
+            hard_limit: 1024 * 1024,
+            backed_up_timeout: Duration::from_secs(10),
+            register_timeout: DEFAULT_REGISTER_TIMEOUT,
+            ping_interval: DEFAULT_PING_INTERVAL,
+            ping_timeout: DEFAULT_PING_TIMEOUT,
+            shutdown_grace: Duration::from_secs(1),
+        }
+    }
+}
+// ANCHOR_END: config
+
+// ANCHOR: listen
+/// Crée la socket d'écoute avec socket2, comme à la leçon 01, puis la confie à
+/// tokio. Doit être appelée depuis le runtime tokio.
+pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket =
+        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(false)?;
+    }
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
+    socket.set_nonblocking(true)?;
+    TcpListener::from_std(socket.into())
+}
+// ANCHOR_END: listen
+
+// ANCHOR: accept_loop
+/// Sert les clients de `listener` avec `config` jusqu'à ce que `shutdown` se
+/// termine (Ctrl+C dans le programme, un signal dans les tests), puis ferme
+/// proprement.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let shared = Arc::new(Shared::new(config));
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => admit(&shared, stream, peer),
+            Err(err) if err.kind() == io::ErrorKind::ConnectionAborted => {}
+            Err(err) => {
+                // Le plus souvent « trop de fichiers ouverts » : on ne quitte pas,
+                // on laisse aux connexions le temps de se fermer.
+                log!("accept() a échoué : {err} ; nouvel essai dans 100 ms");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    drop(listener);
+    stop(&shared).await;
+    Ok(())
+}
+// ANCHOR_END: accept_loop
+
+// ANCHOR: admit
+/// Donne une place au nouveau venu s'il en reste (au total et pour son adresse) et
+/// lance sa tâche. Sinon, `ERROR :…` et la connexion est fermée.
+fn admit(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+    let place = match reserve(shared, peer.ip()) {
+        Ok(place) => place,
+        Err(refusal) => {
+            // La socket est neuve, son tampon d'envoi vide : cette écriture non
+            // bloquante passe d'un coup. Puis `stream` est détruit : fermeture.
+            let _ = stream.try_write(build_error(&refusal).as_bytes());
+            return;
+        }
+    };
+    // Sans TCP_NODELAY, Nagle retiendrait chaque petite ligne jusqu'à 40 ms.
+    let _ = stream.set_nodelay(true);
+    let _ = SockRef::from(&stream).set_send_buffer_size(SEND_BUFFER);
+    let cancel = shared.shutdown.child_token();
+    let task_shared = Arc::clone(shared);
+    shared.tasks.spawn(async move {
+        handle_connection(stream, peer, Arc::clone(&task_shared), cancel).await;
+        drop(place);
+    });
+}
+
+/// La place d'une connexion : une du total, une de son adresse.
+struct Place {
+    shared: Arc<Shared>,
+    address: IpAddr,
+    _total: OwnedSemaphorePermit,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let mut addresses = self.shared.addresses();
+        let forget = addresses.get_mut(&self.address).is_some_and(|info| {
+            info.connections = info.connections.saturating_sub(1);
+            info.connections == 0 && info.oper.is_clear(Instant::now())
+        });
+        if forget {
+            addresses.remove(&self.address);
+        }
+    }
+}
+
+fn reserve(shared: &Arc<Shared>, ip: IpAddr) -> Result<Place, String> {
+    let config = &shared.config;
+    let Ok(total) = Arc::clone(&shared.connections).try_acquire_owned() else {
+        return Err(format!(
+            "Serveur complet ({} connexions au maximum) : réessayez plus tard.",
+            config.max_clients
+        ));
+    };
+    let address = address_key(ip);
+    let mut addresses = shared.addresses();
+    if addresses.len() > 4 * config.max_clients {
+        // Bornée : on oublie les adresses sans connexion ni blocage en cours.
+        let now = Instant::now();
+        addresses.retain(|_, info| info.connections > 0 || !info.oper.is_clear(now));
+    }
+    let info = addresses.entry(address).or_default();
+    if info.connections >= config.max_per_address {
+        return Err(format!(
+            "Trop de connexions depuis votre adresse ({} au maximum).",
+            config.max_per_address
+        ));
+    }
+    info.connections += 1;
+    drop(addresses);
+    Ok(Place {
+        shared: Arc::clone(shared),
+        address,
+        _total: total,
+    })
+}
+// ANCHOR_END: admit
+
+// ANCHOR: stop
+/// Arrêt propre : chaque connexion reçoit une notice et `ERROR`, puis on attend (un
+/// temps borné) qu'elles soient toutes fermées.
+async fn stop(shared: &Shared) {
+    log!("arrêt du serveur : on prévient les clients");
+    shared.shutdown.cancel();
+    shared.tasks.close();
+    let delay = shared.config.shutdown_grace + Duration::from_secs(1);
+    if timeout(delay, shared.tasks.wait()).await.is_err() {
+        log!("des connexions ne se sont pas fermées à temps");
+    }
+}
+// ANCHOR_END: stop

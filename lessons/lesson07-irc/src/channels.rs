@@ -14,7 +14,7 @@ use crate::replies::{self, Numeric};
 use crate::server::MAX_CHANNELS_PER_USER;
 use crate::session::Session;
 use crate::state::{
-    Channel, ChannelModes, MAX_BANS, Member, State, Topic, unix_time,
+    Ban, Channel, ChannelModes, MAX_BANS, Member, State, Topic, unix_time,
 };
 
 /// Au plus tant de modes avec paramètre par commande `MODE` (`MODES=4`).
@@ -150,7 +150,12 @@ fn refusal(
     if modes.invite_only && !invited {
         return Some(replies::ERR_INVITEONLYCHAN);
     }
-    if !invited && channel.bans.iter().any(|ban| wildcard_match(ban, mask)) {
+    if !invited
+        && channel
+            .bans
+            .iter()
+            .any(|ban| wildcard_match(&ban.mask, mask))
+    {
         return Some(replies::ERR_BANNEDFROMCHAN);
     }
     None
@@ -186,13 +191,15 @@ impl Session {
         let Some(channel) = state.channels.get(key) else {
             return Ok(());
         };
+        // `=` : un salon public, `@` : un salon secret (RFC 2812 § 3.2.5).
+        let kind = if channel.modes.secret { "@" } else { "=" };
         let mut names = String::new();
         for (id, member) in &channel.members {
             let Some(user) = state.users.get(id) else {
                 continue;
             };
             if names.len() + user.nick.len() > 400 {
-                self.reply("353", &["=", &channel.name], &names)?;
+                self.reply("353", &[kind, &channel.name], &names)?;
                 names.clear();
             }
             if !names.is_empty() {
@@ -202,7 +209,7 @@ impl Session {
             names.push_str(&user.nick);
         }
         if !names.is_empty() {
-            self.reply("353", &["=", &channel.name], &names)?;
+            self.reply("353", &[kind, &channel.name], &names)?;
         }
         self.numeric(replies::RPL_ENDOFNAMES, &[&channel.name])
     }
@@ -215,7 +222,7 @@ impl Session {
         let state = self.shared.lock();
         for name in list.split(',').filter(|name| !name.is_empty()).take(8) {
             let key = casefold(name);
-            if state.channels.contains_key(&key) {
+            if state.channels.get(&key).is_some_and(|c| self.may_see(c)) {
                 self.names_reply(&state, &key)?;
             } else {
                 self.numeric(replies::RPL_ENDOFNAMES, &[&shown(name)])?;
@@ -232,7 +239,9 @@ impl Session {
             .map(|list| list.split(',').map(casefold).collect());
         self.reply("321", &["Channel"], "Users  Name")?;
         for (key, channel) in &state.channels {
-            if wanted.as_ref().is_some_and(|wanted| !wanted.contains(key)) {
+            if wanted.as_ref().is_some_and(|wanted| !wanted.contains(key))
+                || !self.may_see(channel)
+            {
                 continue;
             }
             let count = channel.members.len().to_string();
@@ -243,6 +252,13 @@ impl Session {
             self.reply("322", &[&channel.name, &count], topic)?;
         }
         self.numeric(replies::RPL_LISTEND, &[])
+    }
+}
+
+impl Session {
+    /// Un salon secret (`+s`) n'existe que pour ses membres.
+    pub(crate) fn may_see(&self, channel: &Channel) -> bool {
+        !channel.modes.secret || channel.members.contains_key(&self.id)
     }
 }
 // ANCHOR_END: names
@@ -455,8 +471,11 @@ impl Session {
         };
         // `MODE #salon b` (ou `+b`) sans masque : la liste des bannis, pour tous.
         if modestring.trim_start_matches('+') == "b" && params.len() == 2 {
+            let server = &self.shared.config.name;
             for ban in &channel.bans {
-                self.reply("367", &[&name, ban], "")?;
+                let time = ban.time.to_string();
+                let middle = [self.target(), &name, &ban.mask, &ban.who, &time];
+                self.send(&message::build(server, "367", &middle, None))?;
             }
             return self.numeric(replies::RPL_ENDOFBANLIST, &[&name]);
         }
@@ -471,7 +490,7 @@ impl Session {
             match mode {
                 '+' | '-' => plus = mode == '+',
                 _ if applied.args.len() >= MAX_MODES => break,
-                'i' | 'm' | 'n' | 't' => {
+                'i' | 'm' | 'n' | 's' | 't' => {
                     let Some(channel) = state.channels.get_mut(&key) else {
                         break;
                     };
@@ -479,6 +498,7 @@ impl Session {
                         'i' => &mut channel.modes.invite_only,
                         'm' => &mut channel.modes.moderated,
                         'n' => &mut channel.modes.no_external,
+                        's' => &mut channel.modes.secret,
                         _ => &mut channel.modes.topic_ops,
                     };
                     if *flag != plus {
@@ -495,7 +515,14 @@ impl Session {
                     let Some(channel) = state.channels.get_mut(&key) else {
                         break;
                     };
-                    apply_param_mode(channel, plus, mode, arg.copied(), &mut applied);
+                    let setter = self.target().to_owned();
+                    let change = ParamMode {
+                        plus,
+                        mode,
+                        arg: arg.copied(),
+                        setter,
+                    };
+                    apply_param_mode(channel, change, &mut applied);
                 }
                 'o' | 'v' => {
                     let Some(nick) = args.next() else {
@@ -569,22 +596,39 @@ impl AppliedModes {
     }
 }
 
-/// `+k clé`, `-k`, `+l 10`, `-l`, `+b masque`, `-b masque`. Un paramètre absent ou
-/// invalide : le mode est ignoré, comme le font les serveurs.
-fn apply_param_mode(
-    channel: &mut Channel,
+/// Un mode à paramètre demandé : `+k clé`, `-k`, `+l 10`, `-l`, `+b masque`…
+struct ParamMode<'a> {
     plus: bool,
     mode: char,
-    arg: Option<&str>,
+    arg: Option<&'a str>,
+    /// Qui le demande (retenu pour `+b`).
+    setter: String,
+}
+
+/// Applique un mode à paramètre. Un paramètre absent ou invalide (une clé avec une
+/// espace ne pourrait pas être tapée dans `JOIN`) : le mode est ignoré, comme le
+/// font les serveurs.
+fn apply_param_mode(
+    channel: &mut Channel,
+    change: ParamMode<'_>,
     applied: &mut AppliedModes,
 ) {
     let valid = |arg: &&str| {
         !arg.is_empty()
             && arg.len() <= 50
             && !arg.starts_with(':')
-            && !arg.chars().any(|c| c.is_control() || c == ',')
+            && !arg.chars().any(|c| c.is_control() || c == ',' || c == ' ')
     };
+    let ParamMode {
+        plus,
+        mode,
+        arg,
+        setter,
+    } = change;
     let arg = arg.filter(valid);
+    let known = |bans: &[Ban], mask: &str| {
+        bans.iter().any(|ban| casefold(&ban.mask) == casefold(mask))
+    };
     match (mode, plus, arg) {
         ('k', true, Some(key)) => {
             channel.modes.key = Some(key.to_owned());
@@ -604,24 +648,22 @@ fn apply_param_mode(
             channel.modes.limit = None;
             applied.push(false, 'l', None);
         }
-        ('b', true, Some(ban))
-            if channel.bans.len() < MAX_BANS
-                && !channel
-                    .bans
-                    .iter()
-                    .any(|known| casefold(known) == casefold(ban)) =>
+        ('b', true, Some(mask))
+            if channel.bans.len() < MAX_BANS && !known(&channel.bans, mask) =>
         {
-            channel.bans.push(ban.to_owned());
-            applied.push(true, 'b', Some(ban.to_owned()));
+            let ban = Ban {
+                mask: mask.to_owned(),
+                who: setter,
+                time: unix_time(),
+            };
+            channel.bans.push(ban);
+            applied.push(true, 'b', Some(mask.to_owned()));
         }
-        ('b', false, Some(ban)) => {
-            let before = channel.bans.len();
+        ('b', false, Some(mask)) if known(&channel.bans, mask) => {
             channel
                 .bans
-                .retain(|known| casefold(known) != casefold(ban));
-            if channel.bans.len() != before {
-                applied.push(false, 'b', Some(ban.to_owned()));
-            }
+                .retain(|ban| casefold(&ban.mask) != casefold(mask));
+            applied.push(false, 'b', Some(mask.to_owned()));
         }
         _ => {}
     }

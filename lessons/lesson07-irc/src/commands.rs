@@ -140,7 +140,11 @@ impl Session {
         let mut users: Vec<&User> = state.users.values().collect();
         users.sort_by_key(|user| user.id);
         for user in users {
+            // Un pseudo exact trouve même un invisible : `+i` cache des
+            // recherches, pas de ceux qui connaissent déjà le pseudo.
+            let named = casefold(mask) == casefold(&user.nick);
             let visible = user.id == self.id
+                || named
                 || !user.invisible
                 || shares(&state, self.id, user);
             let server = &self.shared.config.name;
@@ -191,6 +195,7 @@ impl Session {
             .channels
             .iter()
             .filter_map(|key| state.channels.get(key))
+            .filter(|channel| self.may_see(channel))
             .map(|channel| {
                 let prefix = channel.members.get(&user.id).map_or("", |m| m.prefix());
                 format!("{prefix}{}", channel.name)
@@ -244,6 +249,55 @@ impl Session {
             })
             .collect();
         self.reply("302", &[], &found.join(" "))
+    }
+}
+
+impl Session {
+    /// `WHOWAS pseudo [nombre]` : qui portait ce pseudo, du plus récent au plus
+    /// ancien (un nombre nul ou négatif : tous).
+    pub(crate) fn whowas(&mut self, params: &[&str]) -> Result<(), End> {
+        let Some(nick) = params.first().filter(|nick| !nick.is_empty()) else {
+            return self.numeric(replies::ERR_NONICKNAMEGIVEN, &[]);
+        };
+        let count = params
+            .get(1)
+            .and_then(|n| n.parse::<i64>().ok())
+            .unwrap_or(0);
+        let count = usize::try_from(count)
+            .ok()
+            .filter(|&n| n > 0)
+            .unwrap_or(usize::MAX);
+        let nick = message::sanitize(nick).into_owned();
+        let state = self.shared.lock();
+        let key = casefold(&nick);
+        let found = state.whowas.iter().filter(|old| casefold(&old.nick) == key);
+        let server = &self.shared.config.name;
+        let mut any = false;
+        for old in found.take(count) {
+            any = true;
+            self.reply(
+                "314",
+                &[&old.nick, &old.user, &old.host, "*"],
+                &old.realname,
+            )?;
+            self.reply("312", &[&old.nick, server], "Cours « Réseau en Rust »")?;
+        }
+        if !any {
+            self.reply("406", &[&nick], "There was no such nickname")?;
+        }
+        self.reply("369", &[&nick], "End of WHOWAS")
+    }
+
+    /// `INFO` : quelques lignes sur le logiciel du serveur.
+    pub(crate) fn info(&mut self) -> Result<(), End> {
+        for line in [
+            VERSION,
+            "Le serveur IRC de la leçon 07 du cours « Réseau en Rust ».",
+            "RFC 1459, RFC 2812 ; ni IRCv3 ni services.",
+        ] {
+            self.reply("371", &[], line)?;
+        }
+        self.reply("374", &[], "End of INFO list")
     }
 }
 

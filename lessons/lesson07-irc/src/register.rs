@@ -14,6 +14,7 @@
 //! dit « vous êtes inscrit, sous ce pseudo ».
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use course_kit::log;
@@ -23,7 +24,7 @@ use crate::message::{self, CHANNELLEN, NICKLEN, TOPICLEN, casefold, is_valid_nic
 use crate::replies;
 use crate::server::MAX_CHANNELS_PER_USER;
 use crate::session::Session;
-use crate::state::{User, unix_time};
+use crate::state::{User, Whowas, unix_time};
 
 /// La version annoncée par `002`, `004` et `VERSION`.
 pub const VERSION: &str = concat!("lesson07-irc-", env!("CARGO_PKG_VERSION"));
@@ -114,9 +115,11 @@ impl Session {
         // l'autre : un seul l'obtient, l'autre reçoit `433`.
         let old_mask = user.mask();
         let old_key = casefold(&user.nick);
+        let old = Whowas::of(user);
         user.nick = (*wanted).to_owned();
         state.nicks.remove(&old_key);
         state.nicks.insert(key, self.id);
+        state.remember(old);
         let line = message::build(&old_mask, "NICK", &[], Some(wanted));
         let mut targets = state.neighbours(self.id);
         targets.push(self.id);
@@ -129,7 +132,7 @@ impl Session {
 
     /// `USER nom mode inutilisé :nom réel`.
     pub(crate) fn user_command(&mut self, params: &[&str]) -> Result<(), End> {
-        if params.len() < 4 || params[0].is_empty() {
+        if params.len() < 4 || params[0].is_empty() || params[3].is_empty() {
             return self.numeric(replies::ERR_NEEDMOREPARAMS, &["USER"]);
         }
         // Le nom d'utilisateur entre dans le préfixe de chaque message
@@ -197,8 +200,10 @@ impl Session {
             },
         );
         let mask = state.users[&self.id].mask();
+        state.max_users = state.max_users.max(state.users.len());
         drop(state);
         self.registered = true;
+        self.shared.unregistered.fetch_sub(1, Ordering::Relaxed);
         log!("{} s'inscrit sous le pseudo {nick}", self.peer);
         self.welcome(&mask)
     }
@@ -222,7 +227,7 @@ impl Session {
         self.send(&message::build(
             name,
             "004",
-            &[self.target(), name, VERSION, "io", "biklmnot", "bklov"],
+            &[self.target(), name, VERSION, "io", "biklmnostv", "bklov"],
             None,
         ))?;
         self.isupport()?;
@@ -244,7 +249,7 @@ impl Session {
             "CASEMAPPING=rfc1459",
             "CHANTYPES=#",
             "PREFIX=(ov)@+",
-            "CHANMODES=b,k,l,imnt",
+            "CHANMODES=b,k,l,imnst",
             "MODES=4",
             "AWAYLEN=200",
             "KICKLEN=300",
@@ -264,33 +269,24 @@ impl Session {
     /// inscrites, de salons.
     pub(crate) fn lusers(&self) -> Result<(), End> {
         let shared = &self.shared;
-        let open = shared.config.max_clients - shared.connections.available_permits();
+        let unknown = shared.unregistered.load(Ordering::Relaxed).to_string();
         let state = shared.lock();
         let users = state.users.len();
+        let max = state.max_users.to_string();
         let opers = state.users.values().filter(|user| user.oper).count();
         let channels = state.channels.len();
         drop(state);
-        let unknown = open.saturating_sub(users).to_string();
         let count = users.to_string();
-        self.reply(
-            "251",
-            &[],
-            &format!("There are {users} users and 0 services on 1 servers"),
-        )?;
+        let total = format!("There are {users} users and 0 services on 1 servers");
+        self.reply("251", &[], &total)?;
         self.reply("252", &[&opers.to_string()], "operator(s) online")?;
         self.reply("253", &[&unknown], "unknown connection(s)")?;
         self.reply("254", &[&channels.to_string()], "channels formed")?;
         self.reply("255", &[], &format!("I have {users} clients and 0 servers"))?;
-        self.reply(
-            "265",
-            &[&count, &count],
-            &format!("Current local users {users}"),
-        )?;
-        self.reply(
-            "266",
-            &[&count, &count],
-            &format!("Current global users {users}"),
-        )
+        let local = format!("Current local users {users}, max {max}");
+        self.reply("265", &[&count, &max], &local)?;
+        let global = format!("Current global users {users}, max {max}");
+        self.reply("266", &[&count, &max], &global)
     }
 
     /// Le message du jour (`--motd FICHIER`), ou `422` s'il n'y en a pas.

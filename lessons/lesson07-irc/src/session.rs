@@ -64,6 +64,7 @@ impl Session {
     ) -> Session {
         let now = Instant::now();
         let config = &shared.config;
+        shared.unregistered.fetch_add(1, Ordering::Relaxed);
         Session {
             id: shared.next_id.fetch_add(1, Ordering::Relaxed),
             peer,
@@ -370,6 +371,8 @@ impl Session {
             "VERSION" => self.version(),
             "TIME" => self.time(),
             "ISON" => self.ison(params),
+            "WHOWAS" => self.whowas(params),
+            "INFO" => self.info(),
             "USERHOST" => self.userhost(params),
             other => {
                 let mut name = other.to_owned();
@@ -416,6 +419,7 @@ impl Session {
             ))),
         }
         if !self.registered {
+            self.shared.unregistered.fetch_sub(1, Ordering::Relaxed);
             return;
         }
         let mut state = self.shared.lock();

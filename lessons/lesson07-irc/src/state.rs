@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -35,6 +35,8 @@ pub(crate) struct Shared {
     /// Les tâches des connexions : à l'arrêt, on attend qu'elles finissent.
     pub(crate) tasks: TaskTracker,
     pub(crate) next_id: AtomicU64,
+    /// Connexions pas encore inscrites (`LUSERS`, `253`).
+    pub(crate) unregistered: AtomicUsize,
     /// L'heure de démarrage (RPL_CREATED, `003`).
     pub(crate) created: SystemTime,
 }
@@ -48,6 +50,33 @@ pub(crate) struct State {
     pub(crate) nicks: HashMap<String, u64>,
     /// Les salons, par nom en minuscules.
     pub(crate) channels: HashMap<String, Channel>,
+    /// Les derniers partis ou renommés, le plus récent devant (`WHOWAS`), au plus
+    /// [`WHOWAS_LEN`].
+    pub(crate) whowas: VecDeque<Whowas>,
+    /// Le plus grand nombre d'inscrits vu en même temps (`LUSERS`).
+    pub(crate) max_users: usize,
+}
+
+/// Combien d'anciens pseudos `WHOWAS` retient : la mémoire reste bornée.
+pub(crate) const WHOWAS_LEN: usize = 100;
+
+/// Un ancien pseudo, pour `WHOWAS`.
+pub(crate) struct Whowas {
+    pub(crate) nick: String,
+    pub(crate) user: String,
+    pub(crate) host: String,
+    pub(crate) realname: String,
+}
+
+impl Whowas {
+    pub(crate) fn of(user: &User) -> Whowas {
+        Whowas {
+            nick: user.nick.clone(),
+            user: user.user.clone(),
+            host: user.host.clone(),
+            realname: user.realname.clone(),
+        }
+    }
 }
 
 /// Un inscrit, vu par les autres connexions.
@@ -88,8 +117,8 @@ pub(crate) struct Channel {
     /// Les membres, par numéro de connexion (donc dans l'ordre d'arrivée).
     pub(crate) members: BTreeMap<u64, Member>,
     pub(crate) modes: ChannelModes,
-    /// Les masques bannis (`+b`), au plus [`MAX_BANS`].
-    pub(crate) bans: Vec<String>,
+    /// Les bannissements (`+b`), au plus [`MAX_BANS`].
+    pub(crate) bans: Vec<Ban>,
     /// Invités (`INVITE`) : peuvent entrer malgré `+i`.
     pub(crate) invited: HashSet<u64>,
     pub(crate) created: u64,
@@ -97,6 +126,13 @@ pub(crate) struct Channel {
 
 /// Au plus tant de masques bannis par salon : la mémoire reste bornée.
 pub(crate) const MAX_BANS: usize = 50;
+
+/// Un masque banni (`*!*@10.0.0.*`), qui l'a posé et quand.
+pub(crate) struct Ban {
+    pub(crate) mask: String,
+    pub(crate) who: String,
+    pub(crate) time: u64,
+}
 
 pub(crate) struct Topic {
     pub(crate) text: String,
@@ -122,7 +158,7 @@ impl Member {
     }
 }
 
-/// Les modes d'un salon (`CHANMODES=b,k,l,imnt`).
+/// Les modes d'un salon (`CHANMODES=b,k,l,imnst`).
 #[derive(Debug, Default)]
 pub(crate) struct ChannelModes {
     /// `+i` : sur invitation seulement.
@@ -133,6 +169,8 @@ pub(crate) struct ChannelModes {
     pub(crate) no_external: bool,
     /// `+t` : seuls les opérateurs changent le sujet.
     pub(crate) topic_ops: bool,
+    /// `+s` : secret, absent de `LIST`, `NAMES` et `WHOIS` pour les non-membres.
+    pub(crate) secret: bool,
     /// `+k` : la clé à donner avec `JOIN`.
     pub(crate) key: Option<String>,
     /// `+l` : nombre de membres au plus.
@@ -148,6 +186,7 @@ impl ChannelModes {
             (self.invite_only, 'i'),
             (self.moderated, 'm'),
             (self.no_external, 'n'),
+            (self.secret, 's'),
             (self.topic_ops, 't'),
         ] {
             if on {
@@ -184,6 +223,7 @@ impl Shared {
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             next_id: AtomicU64::new(1),
+            unregistered: AtomicUsize::new(0),
             created: SystemTime::now(),
         }
     }
@@ -272,6 +312,7 @@ impl State {
         let others = self.neighbours(id);
         let user = self.users.remove(&id)?;
         self.nicks.remove(&casefold(&user.nick));
+        self.remember(Whowas::of(&user));
         for key in &user.channels {
             let empty = self.channels.get_mut(key).is_some_and(|channel| {
                 channel.members.remove(&id);
@@ -284,6 +325,14 @@ impl State {
         user.cancel.cancel();
         let quit = message::build(&user.mask(), "QUIT", &[], Some(reason));
         Some((others, quit))
+    }
+
+    /// Garde un pseudo qu'on vient de quitter, pour `WHOWAS`.
+    pub(crate) fn remember(&mut self, entry: Whowas) {
+        if self.whowas.len() == WHOWAS_LEN {
+            self.whowas.pop_back();
+        }
+        self.whowas.push_front(entry);
     }
 
     /// Retire `id` et prévient ceux qui partagent un salon avec lui.

@@ -114,7 +114,7 @@ impl User {
 pub(crate) struct Channel {
     pub(crate) name: String,
     pub(crate) topic: Option<Topic>,
-    /// Les membres, par numéro de connexion (donc dans l'ordre d'arrivée).
+    /// Les membres, par numéro de connexion (l'ordre de `NAMES` et de `WHO`).
     pub(crate) members: BTreeMap<u64, Member>,
     pub(crate) modes: ChannelModes,
     /// Les bannissements (`+b`), au plus [`MAX_BANS`].

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)] // chaque fichier de test n'utilise qu'une partie de ces outils
 
+use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -97,7 +98,7 @@ impl Reply {
 
 /// Un client IRC de test.
 pub struct Client {
-    reader: BufReader<OwnedReadHalf>,
+    pub reader: BufReader<OwnedReadHalf>,
     pub writer: OwnedWriteHalf,
     pub nick: String,
 }
@@ -247,6 +248,53 @@ impl Client {
     pub async fn join(&mut self, channel: &str) {
         self.send(&format!("JOIN {channel}")).await.unwrap();
         self.wait_for("366").await;
+    }
+
+    /// Envoie `burst` d'un coup PENDANT qu'il lit : `count` messages `PRIVMSG`
+    /// attendus, rangés par expéditeur (le premier mot du texte est un numéro de
+    /// séquence). Rend aussi les autres lignes reçues (notices, départs). Lire en
+    /// même temps est obligatoire : un client qui n'écrit qu'en ne lisant rien
+    /// serait lui-même un lecteur lent.
+    pub async fn flood_and_collect(
+        &mut self,
+        burst: Vec<u8>,
+        count: usize,
+    ) -> io::Result<(HashMap<String, Vec<u32>>, Vec<String>)> {
+        let writing =
+            async { timeout(TIMEOUT * 4, self.writer.write_all(&burst)).await? };
+        let reading = async {
+            let mut by_sender: HashMap<String, Vec<u32>> = HashMap::new();
+            let mut others = Vec::new();
+            let mut received = 0;
+            // Borné : au plus 100 lignes qui ne sont pas des messages.
+            for _ in 0..count + 100 {
+                if received == count {
+                    break;
+                }
+                let mut line = Vec::new();
+                let read = timeout(TIMEOUT, self.reader.read_until(b'\n', &mut line))
+                    .await??;
+                if read == 0 {
+                    break;
+                }
+                let reply = Reply::parse(String::from_utf8_lossy(&line).trim_end());
+                if reply.command != "PRIVMSG" {
+                    others.push(reply.raw);
+                    continue;
+                }
+                received += 1;
+                let sender = reply.prefix.split('!').next().unwrap_or_default();
+                let number =
+                    reply.text().split(' ').next().and_then(|n| n.parse().ok());
+                let number =
+                    number.unwrap_or_else(|| panic!("numéro ? {:?}", reply.raw));
+                by_sender.entry(sender.to_owned()).or_default().push(number);
+            }
+            Ok::<_, io::Error>((by_sender, others))
+        };
+        let (written, collected) = tokio::join!(writing, reading);
+        written?;
+        collected
     }
 
     /// Lit tout jusqu'à la fermeture par le serveur ; rend les lignes reçues.

@@ -16,7 +16,8 @@ out="${1:-target/irc/session-irssi.txt}"
 
 for tool in irssi tmux; do
     if ! command -v "$tool" >/dev/null; then
-        echo "session irssi sautée : $tool n'est pas installé (apt-get install irssi tmux)."
+        echo "session irssi sautée : $tool n'est pas installé" \
+            "(apt-get install irssi tmux)."
         exit 77
     fi
 done
@@ -69,7 +70,10 @@ start_irssi() {
 }
 # Ce que montre l'écran de $1 contient-il « $2 » ?
 shows() { tmux -S "$socket" capture-pane -p -t "$1" | grep -qF -- "$2"; }
-type_in() { tmux -S "$socket" send-keys -t "$1" -l -- "$2"; tmux -S "$socket" send-keys -t "$1" Enter; }
+type_in() {
+    tmux -S "$socket" send-keys -t "$1" -l -- "$2"
+    tmux -S "$socket" send-keys -t "$1" Enter
+}
 
 start_irssi alice
 wait_for 100 shows alice "Welcome to the ReseauEnRust IRC Network"

@@ -22,16 +22,20 @@ if [ ! -x "$venv/bin/python" ]; then
     "$venv/bin/pip" install -q -r "$irctest/requirements.txt" pytest-xdist
 fi
 cargo build -q -p lesson07-irc
-markers="not IRCv3 and not services and not implementation-specific \
-and not deprecated and not strict"
+# IRCTEST_MARKERS remplace la sélection (par exemple celle du Makefile d'irctest pour
+# ngIRCd, qui garde les tests IRCv3 : "not services and not implementation-specific
+# and not deprecated and not strict").
+markers="${IRCTEST_MARKERS:-not IRCv3 and not services and not implementation-specific \
+and not deprecated and not strict}"
+suffix="${IRCTEST_SUFFIX:-}"
 run() {
     local name="$1" controller="$2"
     (cd "$irctest" && PYTHONPATH="$repo/lessons/lesson07-irc/irctest" \
         LESSON07_IRC_BIN="$repo/target/debug/lesson07-irc" \
         "$repo/$venv/bin/python" -m pytest -q -p no:cacheprovider \
         --controller "$controller" -m "$markers" -n 4 irctest/server_tests \
-        >"$repo/target/irctest-$name.txt" 2>&1) || true
-    echo "$name : $(tail -1 "target/irctest-$name.txt")"
+        >"$repo/target/irctest-$name$suffix.txt" 2>&1) || true
+    echo "$name : $(tail -1 "target/irctest-$name$suffix.txt")"
 }
 run lesson07 reseau_irc
 if command -v ngircd >/dev/null; then

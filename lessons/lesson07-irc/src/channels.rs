@@ -69,7 +69,14 @@ impl Session {
 
     fn join_one(&mut self, name: &str, key: Option<&str>) -> Result<(), End> {
         if !is_valid_channel(name) {
-            return self.numeric(replies::ERR_NOSUCHCHANNEL, &[&shown(name)]);
+            // `#` puis un nom impossible (trop long, une virgule, un contrôle) : `476` ;
+            // pas de `#` du tout : ce n'est pas un salon, `403`.
+            let refusal = if name.starts_with('#') {
+                replies::ERR_BADCHANMASK
+            } else {
+                replies::ERR_NOSUCHCHANNEL
+            };
+            return self.numeric(refusal, &[&shown(name)]);
         }
         let shared = Arc::clone(&self.shared);
         let mut state = shared.lock();

@@ -306,6 +306,22 @@ async fn le_dernier_parti_detruit_le_salon_et_join_0_quitte_tout() -> io::Result
     let mut carol = Client::register(server.addr, "carol").await?;
     carol.send("PART #a").await?;
     carol.expect_command("442").await;
+    carol.send("JOIN cours").await?;
+    assert_eq!(carol.expect_command("403").await.params[1], "cours");
+    carol.send(&format!("JOIN #{}", "x".repeat(60))).await?;
+    carol.expect_command("476").await;
+    carol.send("JOIN #a\x07b").await?;
+    carol.expect_command("476").await;
+    carol.send("JOIN").await?;
+    carol.expect_command("461").await;
+    // CHANLIMIT=#:20 : le vingt et unième salon est refusé.
+    let twenty: Vec<String> = (0..20).map(|n| format!("#s{n}")).collect();
+    carol.send(&format!("JOIN {}", twenty.join(","))).await?;
+    for _ in 0..20 {
+        carol.wait_for("366").await;
+    }
+    carol.send("JOIN #de-trop").await?;
+    assert_eq!(carol.expect_command("405").await.params[1], "#de-trop");
     server.stop().await
 }
 

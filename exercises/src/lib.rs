@@ -50,3 +50,7 @@ pub mod ex13_relay;
 pub mod ex14_file_transfer;
 #[cfg(any(rust_analyzer, clippy, doc))]
 pub mod ex15_udp_echo;
+#[cfg(any(rust_analyzer, clippy, doc))]
+pub mod ex16_irc_message;
+#[cfg(any(rust_analyzer, clippy, doc))]
+pub mod ex17_irc_numeric;

@@ -22,3 +22,5 @@ pub mod ex12_history;
 pub mod ex13_relay;
 pub mod ex14_file_transfer;
 pub mod ex15_udp_echo;
+pub mod ex16_irc_message;
+pub mod ex17_irc_numeric;

@@ -350,13 +350,13 @@ fn une_classe_entiere_est_corrigee_exercice_par_exercice_sans_triche_possible() 
     let header: Vec<&str> = csv.lines().next().unwrap_or("").split(';').collect();
     assert_eq!(
         header.len(),
-        2 + 15 + 3,
-        "eleve, etat, 15 exercices, réussis, note, remarques : {header:?}"
+        2 + 17 + 3,
+        "eleve, etat, 17 exercices, réussis, note, remarques : {header:?}"
     );
     for line in csv.lines().skip(1) {
         let cells: Vec<&str> = line.split(';').collect();
         assert!(
-            cells[2..17].iter().all(|cell| !cell.contains('/')),
+            cells[2..19].iter().all(|cell| !cell.contains('/')),
             "aucune cellule `9/9` (un tableur en fait une date) : {line}"
         );
     }
@@ -367,19 +367,19 @@ fn une_classe_entiere_est_corrigee_exercice_par_exercice_sans_triche_possible() 
 
     let alice = csv_row(csv, "alice");
     assert_eq!(alice[1], "corrigé", "alice : {alice:?}");
-    assert!(alice[2..17].iter().all(|c| full(c)), "alice : {alice:?}");
-    assert_eq!(alice[17..19], ["15", "20,0"], "les solutions ont 20/20");
+    assert!(alice[2..19].iter().all(|c| full(c)), "alice : {alice:?}");
+    assert_eq!(alice[19..21], ["17", "20,0"], "les solutions ont 20/20");
 
     let bob = csv_row(csv, "bob");
     assert!(
-        bob[2..17].iter().all(|c| c.starts_with("0 sur ")),
+        bob[2..19].iter().all(|c| c.starts_with("0 sur ")),
         "bob rend des squelettes : {bob:?}"
     );
-    assert_eq!(bob[17..19], ["0", "0,0"], "bob : les squelettes valent 0");
+    assert_eq!(bob[19..21], ["0", "0,0"], "bob : les squelettes valent 0");
 
     let chloe = csv_row(csv, "chloe");
     let cell = |row: &[String], id: usize| row[1 + id].clone();
-    for id in [1, 3, 4, 5, 6, 7, 8, 9, 11] {
+    for id in [1, 3, 4, 5, 6, 7, 8, 9, 11, 16, 17] {
         assert!(
             full(&cell(&chloe, id)),
             "chloé : ex{id:02} est juste : {chloe:?}"
@@ -393,7 +393,7 @@ fn une_classe_entiere_est_corrigee_exercice_par_exercice_sans_triche_possible() 
             "chloé : ex{id:02} est cassé : {chloe:?}"
         );
     }
-    assert_eq!(chloe[17], "9", "chloé : 9 exercices justes : {chloe:?}");
+    assert_eq!(chloe[19], "11", "chloé : 11 exercices justes : {chloe:?}");
     let log = fs::read_to_string(
         shared_target()
             .join("correction")
@@ -423,18 +423,18 @@ fn une_classe_entiere_est_corrigee_exercice_par_exercice_sans_triche_possible() 
         cell(&david, 5).starts_with("0 sur "),
         "ex05 et exit(0) : {david:?}"
     );
-    assert_eq!(david[17..19], ["12", "16,0"], "david : 12 exercices sur 15");
+    assert_eq!(david[19..21], ["14", "16,5"], "david : 14 exercices sur 17");
     assert!(
-        david[19].contains("ex01")
-            && david[19].contains("ex04")
-            && david[19].contains("ex05"),
+        david[21].contains("ex01")
+            && david[21].contains("ex04")
+            && david[21].contains("ex05"),
         "les tricheries sont signalées : {david:?}"
     );
 
     let emma = csv_row(csv, "emma");
     assert_eq!(emma[1], "non corrigé", "emma : {emma:?}");
     assert!(
-        emma[19].contains("aucun fichier"),
+        emma[21].contains("aucun fichier"),
         "la raison est donnée : {emma:?}"
     );
 }
@@ -553,8 +553,8 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
         "des exercices restent à faire : cargo test doit échouer\n{stdout}\n{stderr}"
     );
     assert!(
-        stdout.contains("Exercices réussis : 9/15"),
-        "9 exercices sont justes :\n{stdout}\n{stderr}"
+        stdout.contains("Exercices réussis : 11/17"),
+        "11 exercices sont justes :\n{stdout}\n{stderr}"
     );
     let rows: Vec<&str> = stdout
         .lines()
@@ -562,7 +562,7 @@ fn le_kit_n_a_pas_les_solutions_compile_et_n_echoue_que_sur_les_exercices_non_fa
             line.starts_with("ex") && (line.ends_with('✅') || line.ends_with('❌'))
         })
         .collect();
-    assert_eq!(rows.len(), 15, "une ligne par exercice :\n{stdout}");
+    assert_eq!(rows.len(), 17, "une ligne par exercice :\n{stdout}");
     assert!(rows[11].contains("ne compile pas"), "ex12 : {}", rows[11]);
     assert!(rows[14].contains("absent"), "ex15 : {}", rows[14]);
     assert!(
@@ -618,7 +618,7 @@ fn chaque_squelette_a_un_todo_et_un_indice_et_chaque_solution_est_complete() {
         .filter_map(|line| line.trim().strip_prefix("pub mod "))
         .map(|module| module.trim_end_matches(';'))
         .collect();
-    assert_eq!(modules.len(), 15, "15 exercices attendus : {modules:?}");
+    assert_eq!(modules.len(), 17, "17 exercices attendus : {modules:?}");
     for module in modules {
         let file = format!("{module}.rs");
         let stub =

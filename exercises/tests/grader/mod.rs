@@ -8,8 +8,8 @@
 //!    dossier de travail ; on n'y copie QUE le fichier de l'exercice (et son
 //!    sous-dossier de modules). Ce qui pourrait nommer un fichier ailleurs
 //!    (`#[path]`, `include!`...) est refusé ;
-//! 2. `build.rs` : un seul `cargo build --tests --keep-going` compile les quinze
-//!    paquets ; une erreur dans l'ex12 ne coûte que l'ex12 ;
+//! 2. `build.rs` : un seul `cargo build --tests --keep-going` compile les
+//!    dix-sept paquets ; une erreur dans l'ex12 ne coûte que l'ex12 ;
 //! 3. `run.rs` : chaque test tourne dans un processus enfant, qui répond par une
 //!    ligne signée d'un jeton secret ; un arrêt net, un signal ou une réponse absente
 //!    comptent comme échec ;
@@ -36,7 +36,7 @@ pub struct Exercise {
 }
 
 /// Les exercices dans l'ordre du cours.
-pub const EXERCISES: [Exercise; 15] = [
+pub const EXERCISES: [Exercise; 17] = [
     exercise(
         "ex01",
         "ex01-ecrire-tout",
@@ -122,6 +122,18 @@ pub const EXERCISES: [Exercise; 15] = [
         "Transfert de fichier",
     ),
     exercise("ex15", "ex15-echo-udp", "ex15_udp_echo", "Écho UDP"),
+    exercise(
+        "ex16",
+        "ex16-message-irc",
+        "ex16_irc_message",
+        "Lire un message IRC",
+    ),
+    exercise(
+        "ex17",
+        "ex17-reponse-numerique",
+        "ex17_irc_numeric",
+        "Une réponse numérique IRC",
+    ),
 ];
 
 const fn exercise(
@@ -152,7 +164,7 @@ pub struct Setup {
     pub target_dir: PathBuf,
     /// cargo sans réseau (les dépendances sont déjà téléchargées).
     pub offline: bool,
-    /// Délai de la compilation des quinze exercices.
+    /// Délai de la compilation des dix-sept exercices.
     pub build_timeout: Duration,
     /// Tests lancés en même temps.
     pub jobs: usize,

@@ -45,9 +45,12 @@ class ReseauIrcController(BaseServerController, DirectoryBasedController):
         self.port = port
         self.hostname = hostname
         self.create_config()
+        # irctest propose « 0.0.0.0 » (toutes les interfaces) ; les tests du cours
+        # n'écoutent que sur la boucle locale, et Linux y envoie aussi les
+        # connexions adressées à 0.0.0.0.
         command = [
             BINARY,
-            "--addr", f"{hostname}:{port}",
+            "--addr", f"127.0.0.1:{port}",
             "--name", "My.Little.Server",
             "--oper", "operuser", "operpassword",
             "--max-clients", "1000",

@@ -7,6 +7,7 @@ exacte sont dans lessons/lesson07-irc/irctest/run.sh.
 Le binaire : $LESSON07_IRC_BIN, sinon target/debug/lesson07-irc du dépôt.
 """
 
+import atexit
 import os
 from pathlib import Path
 from typing import Optional, Set, Type
@@ -59,6 +60,10 @@ class ReseauIrcController(BaseServerController, DirectoryBasedController):
         if password:
             command += ["--password", password]
         self.proc = self.execute(command)
+        # Un test sauté pendant sa préparation (setUp) n'appelle pas tearDown : sans
+        # ceci, son serveur survivrait à pytest.
+        proc = self.proc
+        atexit.register(lambda: proc.poll() is None and proc.kill())
 
 
 def get_irctest_controller_class() -> Type[ReseauIrcController]:

@@ -79,10 +79,10 @@ mod tests {
         assert_eq!(find("3"), Ok(2));
         assert_eq!(find("03"), Ok(2));
         assert_eq!(find("ex03"), Ok(2));
-        assert_eq!(find("15"), Ok(14));
-        for wrong in ["0", "16", "trois", "", "ex"] {
+        assert_eq!(find("17"), Ok(16));
+        for wrong in ["0", "18", "trois", "", "ex"] {
             let err = find(wrong).expect_err(wrong);
-            assert!(err.contains("de 01 à 15"), "{wrong} : {err}");
+            assert!(err.contains("de 01 à 17"), "{wrong} : {err}");
         }
     }
 

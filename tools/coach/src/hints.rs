@@ -6,7 +6,7 @@
 //! `<summary>Indice 1</summary>`, le texte, `</details>`.
 
 /// Les indices de chaque exercice, dans l'ordre des exercices.
-const FILES: [&str; 15] = [
+const FILES: [&str; 17] = [
     include_str!("../../../exercises/indices/ex01.md"),
     include_str!("../../../exercises/indices/ex02.md"),
     include_str!("../../../exercises/indices/ex03.md"),
@@ -22,6 +22,8 @@ const FILES: [&str; 15] = [
     include_str!("../../../exercises/indices/ex13.md"),
     include_str!("../../../exercises/indices/ex14.md"),
     include_str!("../../../exercises/indices/ex15.md"),
+    include_str!("../../../exercises/indices/ex16.md"),
+    include_str!("../../../exercises/indices/ex17.md"),
 ];
 
 /// Un indice : son titre (« Indice 1 ») et son texte (du Markdown).
@@ -55,6 +57,11 @@ fn parse(text: &str) -> Vec<Hint> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chaque_exercice_du_correcteur_a_son_fichier_d_indices() {
+        assert_eq!(FILES.len(), crate::grader::EXERCISES.len());
+    }
 
     #[test]
     fn chaque_exercice_a_trois_indices_non_vides() {

@@ -423,7 +423,7 @@ mod tests {
 
     #[test]
     fn la_liste_montre_l_etat_de_chaque_exercice_et_la_progression() {
-        let mut statuses = vec![Some(Status::NotStarted); 15];
+        let mut statuses = vec![Some(Status::NotStarted); 17];
         statuses[0] = Some(Status::Solved);
         statuses[1] = Some(Status::InProgress {
             passed: 2,
@@ -435,12 +435,12 @@ mod tests {
             .lines()
             .filter(|l| l.trim_start_matches(['▶', ' ']).starts_with("ex"))
             .collect();
-        assert_eq!(rows.len(), 15, "{text}");
+        assert_eq!(rows.len(), 17, "{text}");
         assert!(rows[0].ends_with("✅ réussi"), "{}", rows[0]);
         assert!(rows[1].starts_with("▶ ex02"), "{}", rows[1]);
         assert!(rows[1].ends_with("en cours (2/7 tests)"), "{}", rows[1]);
         assert!(rows[2].ends_with('…'), "{}", rows[2]);
-        assert!(text.ends_with("[█░░░░░░░░░░░░░░] 1/15 réussis"), "{text}");
+        assert!(text.ends_with("[█░░░░░░░░░░░░░░░░] 1/17 réussis"), "{text}");
     }
 
     #[test]

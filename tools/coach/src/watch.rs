@@ -488,9 +488,9 @@ mod tests {
     fn l_entraineur_s_ouvre_sur_le_premier_exercice_pas_reussi() {
         let fake = run_script(vec![], &[0, 1]);
         let screen = fake.last_screen();
-        assert!(screen.starts_with("Exercice 03 sur 15"), "{screen}");
+        assert!(screen.starts_with("Exercice 03 sur 17"), "{screen}");
         assert!(
-            screen.contains("[██░░░░░░░░░░░░░] 2/15 réussis"),
+            screen.contains("[██░░░░░░░░░░░░░░░] 2/17 réussis"),
             "{screen}"
         );
         assert!(
@@ -561,7 +561,7 @@ mod tests {
         assert_eq!(fake.screens.len(), 7);
         let list = &fake.screens[2];
         assert!(list.contains("▶ ex02"), "{list}");
-        assert!(list.contains("[█░░░░░░░░░░░░░░] 1/15 réussis"), "{list}");
+        assert!(list.contains("[█░░░░░░░░░░░░░░░░] 1/17 réussis"), "{list}");
         assert!(
             fake.screens[3].starts_with("Exercice 02"),
             "{}",

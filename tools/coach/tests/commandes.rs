@@ -87,12 +87,12 @@ fn les_commandes_disent_ou_en_est_l_eleve_sans_toucher_a_ses_fichiers() {
         .lines()
         .filter(|line| line.trim_start().starts_with("ex"))
         .collect();
-    assert_eq!(rows.len(), 15, "une ligne par exercice :\n{}", list.text);
+    assert_eq!(rows.len(), 17, "une ligne par exercice :\n{}", list.text);
     assert!(rows[2].ends_with("ne compile pas"), "ex03 : {}", rows[2]);
     assert!(rows[4].ends_with("fichier absent"), "ex05 : {}", rows[4]);
     assert!(rows[0].ends_with("pas commencé"), "ex01 : {}", rows[0]);
     assert!(
-        list.text.ends_with("0/15 réussis"),
+        list.text.ends_with("0/17 réussis"),
         "progression :\n{}",
         list.text
     );
@@ -135,7 +135,7 @@ fn les_commandes_disent_ou_en_est_l_eleve_sans_toucher_a_ses_fichiers() {
     let err = coach::run(&unknown, &workspace)
         .err()
         .expect("ex42 n'existe pas");
-    assert!(err.contains("de 01 à 15"), "{err}");
+    assert!(err.contains("de 01 à 17"), "{err}");
 
     assert!(
         before == snapshot(&workspace.src()),

@@ -69,8 +69,8 @@ impl Session {
 
     fn join_one(&mut self, name: &str, key: Option<&str>) -> Result<(), End> {
         if !is_valid_channel(name) {
-            // `#` puis un nom impossible (trop long, une virgule, un contrôle) : `476` ;
-            // pas de `#` du tout : ce n'est pas un salon, `403`.
+            // `#` puis un nom impossible (trop long, une virgule, un contrôle) :
+            // `476` ; pas de `#` du tout : ce n'est pas un salon, `403`.
             let refusal = if name.starts_with('#') {
                 replies::ERR_BADCHANMASK
             } else {

@@ -34,6 +34,11 @@ fn last_rend_les_n_plus_recents() -> std::io::Result<()> {
     );
     assert!(history.last(0).is_empty(), "last(0) : rien");
     assert_eq!(history.last(5).len(), 5, "last(5) : les 5");
+    assert_eq!(
+        history.last(6).len(),
+        5,
+        "last(6) sur 5 messages : les 5, sans paniquer"
+    );
     Ok(())
 }
 
@@ -66,7 +71,8 @@ fn ajouter_prend_un_temps_constant() -> std::io::Result<()> {
     })
     .join_within(
         TIMEOUT * 2,
-        "300 000 ajouts dans un historique de 100 000 messages (retirer le premier d'un Vec \
+        "300 000 ajouts dans un historique de 100 000 messages (retirer le premier \
+         d'un Vec \
          décale tout : utilisez VecDeque)",
     )?;
     assert_eq!(history.len(), 100_000, "capacité 100 000");

@@ -78,7 +78,8 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<(), String> {
     if cfg!(debug_assertions) {
         show!(
-            "Attention : compilé sans --release, les chiffres mesurent surtout le générateur."
+            "Attention : compilé sans --release, les chiffres mesurent surtout le \
+             générateur."
         );
     }
     if (cli.addr.is_none(), cli.serveur, cli.scenario)
@@ -94,7 +95,8 @@ fn run(cli: &Cli) -> Result<(), String> {
             let addr = local::start(cli.serveur, cli.scenario)
                 .map_err(|err| format!("{err}."))?;
             show!(
-                "Serveur lancé dans ce processus, sur {addr} (CPU : serveur à part, --pid)."
+                "Serveur lancé dans ce processus, sur {addr} (pour mesurer son CPU, \
+                 lancez-le à part et passez --pid)."
             );
             addr
         }
@@ -121,7 +123,8 @@ fn run(cli: &Cli) -> Result<(), String> {
     }
     let rate = cli.rate;
     show!(
-        "Chat (boucle ouverte) vers {addr} : {clients} clients, {rate} messages/s, {seconds} s."
+        "Chat (boucle ouverte) vers {addr} : {clients} clients, {rate} messages/s, \
+         {seconds} s."
     );
     let load = ChatLoad::steady(rate as f64, duration, LINE_LEN);
     let outcome = ChatRoom::join(addr, clients)
@@ -187,7 +190,8 @@ fn print_echo(outcome: &EchoOutcome, pid: Option<u32>) -> Result<(), String> {
     match corrupted + closed {
         0 => Ok(()),
         _ => Err(format!(
-            "{corrupted} échos faux, {closed} connexions fermées : est-ce bien un écho ?"
+            "{corrupted} échos faux, {closed} connexions fermées : est-ce bien un \
+             écho ?"
         )),
     }
 }
@@ -196,12 +200,14 @@ fn print_chat(outcome: &ChatOutcome, pid: Option<u32>) -> Result<(), String> {
     let (sent, expected, delivered) =
         (outcome.sent, outcome.expected, outcome.delivered);
     show!(
-        "  Messages envoyés : {sent} ; livraisons attendues : {expected}, reçues : {delivered}."
+        "  Messages envoyés : {sent} ; livraisons attendues : {expected}, reçues : \
+         {delivered}."
     );
     let (lost, disordered, closed) =
         (outcome.lost(), outcome.disordered, outcome.closed);
     show!(
-        "  Perdues : {lost} ; dans le désordre : {disordered} ; clients déconnectés : {closed}."
+        "  Perdues : {lost} ; dans le désordre : {disordered} ; clients déconnectés \
+         : {closed}."
     );
     let millis = |d: Duration| decimal(d.as_secs_f64() * 1e3, 2);
     show!("  Latence depuis l'heure prévue (corrigée, ms) :");

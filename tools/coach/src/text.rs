@@ -80,7 +80,8 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
             lines.push(String::new());
         }
         let mut line = String::new();
-        for word in paragraph.split([' ', '\n']).filter(|word| !word.is_empty()) {
+        for word in french_words(paragraph) {
+            let word = word.as_str();
             let fits = line.chars().count() + 1 + word.chars().count() <= width;
             if !line.is_empty() && !fits {
                 lines.push(std::mem::take(&mut line));
@@ -93,6 +94,26 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// Les mots d'un paragraphe, tels qu'une ligne peut les recevoir : en français, `?`,
+/// `!`, `:`, `;` et `»` restent collés au mot qui les précède, et `«` au mot qui le
+/// suit ; une ligne ne commence donc jamais par un signe isolé.
+fn french_words(paragraph: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut opening = false;
+    for word in paragraph.split([' ', '\n']).filter(|word| !word.is_empty()) {
+        let closing = matches!(word, "?" | "!" | ":" | ";" | "»");
+        match words.last_mut() {
+            Some(last) if closing || opening => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => words.push(word.to_string()),
+        }
+        opening = word == "«";
+    }
+    words
 }
 
 /// Un indice : titre, rang sur le nombre d'indices, texte.
@@ -418,6 +439,16 @@ mod tests {
         assert!(
             text.contains("--> exercises/src/ex01_write_all.rs:3:5"),
             "le chemin du fichier de l'élève : {text}"
+        );
+    }
+
+    #[test]
+    fn une_ligne_ne_commence_jamais_par_un_signe_isole() {
+        let lines = wrap("la boucle ne s'arrête-t-elle jamais ? « oui » : fin", 34);
+        assert_eq!(
+            lines,
+            ["la boucle ne s'arrête-t-elle", "jamais ? « oui » : fin"],
+            "{lines:?}"
         );
     }
 

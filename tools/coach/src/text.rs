@@ -159,9 +159,11 @@ pub fn hint_command(index: usize, rank: Option<usize>) -> Result<String, String>
     Ok(out)
 }
 
-/// Un nom de test lisible : `ex03::une_ligne_vide` devient « une ligne vide ».
+/// Le nom d'un test, sans le nom de l'exercice : `ex03::une_ligne_vide` devient
+/// `une_ligne_vide`, tel qu'on le retrouve dans `exercises/tests/`. (Un identifiant
+/// Rust n'a pas d'accents : en faire une phrase donnerait du français fautif.)
 fn test_name(name: &str) -> String {
-    name.rsplit("::").next().unwrap_or(name).replace('_', " ")
+    name.rsplit("::").next().unwrap_or(name).to_string()
 }
 
 /// Les `MAX_LINES` premières lignes d'un texte, en retrait.
@@ -397,9 +399,9 @@ mod tests {
             ],
         );
         let text = verdict(&result).join("\n");
-        assert!(text.contains("✅ test numero 0"), "{text}");
-        assert!(text.contains("❌ test numero 1"), "{text}");
-        assert!(text.contains("Premier échec : test numero 1"), "{text}");
+        assert!(text.contains("✅ test_numero_0"), "{text}");
+        assert!(text.contains("❌ test_numero_1"), "{text}");
+        assert!(text.contains("Premier échec : test_numero_1"), "{text}");
         assert!(text.contains("ligne attendue : « bonjour »"), "{text}");
         assert!(!text.contains("deuxième échec"), "seul le premier : {text}");
         assert!(text.contains("book/src/exercices/ex03-"), "{text}");

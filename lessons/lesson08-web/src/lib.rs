@@ -1,0 +1,102 @@
+//! # Leçon 08 — le salon dans le navigateur, sur WebSocket
+//!
+//! Le salon de la leçon 05, ouvert au navigateur. Une page web (HTML, CSS et
+//! JavaScript, rangés DANS le programme) ouvre un WebSocket : une connexion TCP
+//! ordinaire, commencée par une requête HTTP qui demande à changer de protocole
+//! (`Upgrade: websocket`), puis des trames dans les deux sens. Chaque trame porte
+//! UNE ligne du protocole de la leçon 05 : la page est un client de plus, comme `nc`.
+//!
+//! - Lancer le serveur : `cargo run -p lesson08-web`
+//! - Ouvrir <http://127.0.0.1:8080> dans un navigateur, et en même temps
+//!   `nc 127.0.0.1 7777` dans un terminal : c'est le même salon.
+//!
+//! À observer : l'outil « Réseau » du navigateur (F12, filtre « WS ») montre la
+//! requête `GET /ws`, la réponse `101 Switching Protocols` et chaque trame ; arrêtez
+//! le serveur (Ctrl+C) : la page le dit et se reconnecte quand il revient.
+//!
+//! ## Organisation
+//!
+//! - [`serve`] (ici) : le salon de la leçon 05 et le serveur web, lancés ensemble ;
+//! - `web.rs` : les routes HTTP (la page, `/ws`) et le contrôle de l'`Origin` ;
+//! - `bridge.rs` : la passerelle entre UN WebSocket et UNE connexion TCP au salon ;
+//! - `static/` : la page, sa feuille de style et son script.
+
+mod bridge;
+mod web;
+
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use lesson05_chat::{ChatServer, Config};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use web::origin_allowed;
+
+/// Adresse par défaut de la page et du WebSocket.
+pub const DEFAULT_WEB_ADDR: &str = "127.0.0.1:8080";
+
+/// Taille maximale d'un message WebSocket reçu, en octets (la plus grande valeur de
+/// `--max-line` de la leçon 05). Au-delà, la connexion est fermée (code 1009) ; en
+/// deçà, c'est le salon qui juge la ligne, avec sa propre limite.
+pub const MAX_MESSAGE: usize = 64 * 1024;
+
+/// Temps laissé aux passerelles pour transmettre les derniers mots du salon à
+/// l'arrêt.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+// ANCHOR: serve
+/// Sert la page et `/ws` sur `web`, et le salon de la leçon 05 sur `chat`, jusqu'à
+/// ce que `shutdown` se termine.
+///
+/// Un seul salon : chaque WebSocket devient une connexion TCP au salon, exactement
+/// comme celle de `nc`. Le salon ne sait pas qu'un navigateur est au bout, et chacune
+/// de ses règles (pseudos, commandes, débit, file d'envoi en octets) s'applique donc
+/// aux deux sortes de clients.
+pub async fn serve(
+    web: TcpListener,
+    chat: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let room = ChatServer::new(config)?;
+    let room_addr = reachable(chat.local_addr()?);
+    let stop = CancellationToken::new();
+    let bridges = TaskTracker::new();
+    let app = web::router(room_addr, bridges.clone());
+    let http =
+        axum::serve(web, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(stop.clone().cancelled_owned());
+    let signal = async {
+        shutdown.await;
+        stop.cancel();
+    };
+    let (http, chat, ()) = tokio::join!(
+        async { http.await },
+        room.run(chat, stop.clone().cancelled_owned()),
+        signal
+    );
+    // Le salon a dit au revoir à chacun et fermé ses connexions : les passerelles
+    // transmettent ces derniers mots aux navigateurs, en un temps borné.
+    bridges.close();
+    let _ = tokio::time::timeout(CLOSE_GRACE, bridges.wait()).await;
+    http.and(chat)
+}
+// ANCHOR_END: serve
+
+/// L'adresse où joindre le salon depuis cette machine : une écoute sur toutes les
+/// interfaces (`0.0.0.0`, `[::]`) se joint par la boucle locale.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port())
+        }
+        _ => addr,
+    }
+}

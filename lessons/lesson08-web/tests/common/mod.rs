@@ -1,0 +1,222 @@
+//! Outils des tests : le vrai serveur (page, WebSocket et salon) sur 127.0.0.1,
+//! ports choisis par le noyau, dans le même processus ; un client TCP (comme `nc`)
+//! et un client WebSocket (comme la page), dont chaque attente est bornée.
+
+#![allow(dead_code)] // chaque fichier de test n'utilise qu'une partie de ces outils
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use lesson05_chat::{Config, listen};
+use lesson08_web::serve;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub use test_kit::{MAX_LINES, TIMEOUT};
+
+/// Les réglages des tests : sans limite de débit, fermeture rapide.
+pub fn test_config() -> Config {
+    Config {
+        max_rate: 0,
+        shutdown_grace: Duration::from_millis(500),
+        ..Config::default()
+    }
+}
+
+/// Le serveur lancé dans une tâche : l'adresse de la page, celle du salon, et de
+/// quoi l'arrêter.
+pub struct TestServer {
+    pub web: SocketAddr,
+    pub chat: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<io::Result<()>>,
+}
+
+pub async fn start(config: Config) -> io::Result<TestServer> {
+    let loopback = "127.0.0.1:0".parse().unwrap();
+    let (web, chat) = (listen(loopback)?, listen(loopback)?);
+    let (web_addr, chat_addr) = (web.local_addr()?, chat.local_addr()?);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let shutdown = async {
+        let _ = stopped.await;
+    };
+    let task = tokio::spawn(serve(web, chat, config, shutdown));
+    Ok(TestServer {
+        web: web_addr,
+        chat: chat_addr,
+        stop,
+        task,
+    })
+}
+
+impl TestServer {
+    /// L'`Origin` qu'un navigateur joint quand la page vient de ce serveur.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.web)
+    }
+
+    /// Déclenche l'arrêt (comme Ctrl+C) et attend que `serve` se termine.
+    pub async fn stop(self) -> io::Result<()> {
+        let _ = self.stop.send(());
+        match timeout(TIMEOUT * 2, self.task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => panic!("le serveur a paniqué : {panic}"),
+            Err(_) => panic!("le serveur ne s'est pas arrêté à temps"),
+        }
+    }
+}
+
+/// Un client du protocole en lignes, comme `nc`.
+pub struct Tcp {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+}
+
+impl Tcp {
+    /// Se connecte au salon et s'inscrit sous `nick`.
+    pub async fn join(addr: SocketAddr, nick: &str) -> io::Result<Tcp> {
+        let stream = timeout(TIMEOUT, TcpStream::connect(addr)).await??;
+        let (reader, writer) = stream.into_split();
+        let mut client = Tcp {
+            reader: BufReader::new(reader),
+            writer,
+        };
+        client.send(nick).await?;
+        client
+            .skip_until(|line| line.starts_with("*** Bienvenue"))
+            .await?;
+        Ok(client)
+    }
+
+    pub async fn send(&mut self, line: &str) -> io::Result<()> {
+        let bytes = format!("{line}\n");
+        timeout(TIMEOUT, self.writer.write_all(bytes.as_bytes())).await?
+    }
+
+    /// La prochaine ligne, sans son `\n` ; erreur si rien n'arrive à temps.
+    pub async fn line(&mut self) -> io::Result<String> {
+        let mut line = String::new();
+        let read = timeout(TIMEOUT, self.reader.read_line(&mut line)).await??;
+        if read == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+
+    /// Lit jusqu'à une ligne qui vérifie `wanted`, parmi les `MAX_LINES` suivantes.
+    pub async fn skip_until(
+        &mut self,
+        wanted: impl Fn(&str) -> bool,
+    ) -> io::Result<String> {
+        for _ in 0..MAX_LINES {
+            let line = self.line().await?;
+            if wanted(&line) {
+                return Ok(line);
+            }
+        }
+        panic!("la ligne attendue n'est pas arrivée en {MAX_LINES} lignes");
+    }
+}
+
+/// Un client WebSocket, comme la page : un message texte par ligne.
+pub struct Ws {
+    pub socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Ws {
+    /// Ouvre `/ws` avec cet en-tête `Origin` (aucun si `None`).
+    pub async fn connect(
+        web: SocketAddr,
+        origin: Option<&str>,
+    ) -> tungstenite::Result<Ws> {
+        let mut request = format!("ws://{web}/ws").into_client_request()?;
+        if let Some(origin) = origin {
+            let value = HeaderValue::from_str(origin).expect("origine valide");
+            request.headers_mut().insert("origin", value);
+        }
+        let connected = timeout(TIMEOUT, tokio_tungstenite::connect_async(request));
+        let (socket, _response) = connected
+            .await
+            .map_err(|_| tungstenite::Error::ConnectionClosed)??;
+        Ok(Ws { socket })
+    }
+
+    /// Ouvre `/ws` comme la page du serveur, et s'inscrit sous `nick`.
+    pub async fn join(server: &TestServer, nick: &str) -> io::Result<Ws> {
+        let mut ws = Ws::connect(server.web, Some(&server.origin()))
+            .await
+            .map_err(io::Error::other)?;
+        ws.send(nick).await?;
+        ws.skip_until(|line| line.starts_with("*** Bienvenue"))
+            .await?;
+        Ok(ws)
+    }
+
+    pub async fn send(&mut self, line: &str) -> io::Result<()> {
+        self.send_message(Message::text(line)).await
+    }
+
+    pub async fn send_message(&mut self, message: Message) -> io::Result<()> {
+        match timeout(TIMEOUT, self.socket.send(message)).await {
+            Ok(sent) => sent.map_err(io::Error::other),
+            Err(_) => Err(io::ErrorKind::TimedOut.into()),
+        }
+    }
+
+    /// Le prochain message : `Err` si rien n'arrive à temps ou si la connexion finit.
+    pub async fn next(&mut self) -> io::Result<Message> {
+        match timeout(TIMEOUT, self.socket.next()).await {
+            Ok(Some(Ok(message))) => Ok(message),
+            Ok(Some(Err(err))) => Err(io::Error::other(err)),
+            Ok(None) => Err(io::ErrorKind::UnexpectedEof.into()),
+            Err(_) => Err(io::ErrorKind::TimedOut.into()),
+        }
+    }
+
+    /// La prochaine ligne (message texte) ; erreur pour tout autre message.
+    pub async fn line(&mut self) -> io::Result<String> {
+        match self.next().await? {
+            Message::Text(text) => Ok(text.as_str().to_owned()),
+            other => Err(io::Error::other(format!(
+                "attendu du texte, reçu {other:?}"
+            ))),
+        }
+    }
+
+    /// Lit jusqu'à une ligne qui vérifie `wanted`, parmi les `MAX_LINES` suivantes.
+    pub async fn skip_until(
+        &mut self,
+        wanted: impl Fn(&str) -> bool,
+    ) -> io::Result<String> {
+        for _ in 0..MAX_LINES {
+            let line = self.line().await?;
+            if wanted(&line) {
+                return Ok(line);
+            }
+        }
+        panic!("la ligne attendue n'est pas arrivée en {MAX_LINES} messages");
+    }
+
+    /// Lit jusqu'à la trame de fermeture du serveur et la renvoie.
+    pub async fn close_frame(&mut self) -> Option<CloseFrame> {
+        for _ in 0..MAX_LINES {
+            match self.next().await {
+                Ok(Message::Close(frame)) => return frame,
+                Ok(_) => continue,
+                Err(err) => panic!("pas de trame de fermeture, mais : {err}"),
+            }
+        }
+        panic!("pas de trame de fermeture en {MAX_LINES} messages");
+    }
+}

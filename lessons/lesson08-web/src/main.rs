@@ -71,6 +71,9 @@ async fn run(args: Cli) -> Result<(), String> {
         max_rate: args.max_rate,
         ..Config::default()
     };
+    // Les signaux sont écoutés AVANT d'annoncer les adresses : un `kill` arrivé juste
+    // après l'annonce arrête proprement le serveur (voir la leçon 05).
+    let shutdown = shutdown_signal();
     show!("Page du salon en écoute sur {web_local} : ouvrez http://{web_local}");
     show!(
         "Salon en écoute sur {chat_local} pour nc : nc {} {}",
@@ -78,7 +81,7 @@ async fn run(args: Cli) -> Result<(), String> {
         chat_local.port()
     );
     show!("C'est le même salon. Ctrl+C pour l'arrêter.");
-    serve(web, chat, config, shutdown_signal())
+    serve(web, chat, config, shutdown)
         .await
         .map_err(|err| explain(&err, web_addr))?;
     show!("Serveur arrêté.");
@@ -93,26 +96,30 @@ fn local(
     listener.local_addr().map_err(|err| explain(&err, addr))
 }
 
-/// Se termine au premier Ctrl+C ou, sous Unix, au premier SIGTERM (`kill`). Les
-/// deux écoutes sont installées dès l'appel (voir la leçon 05).
+/// Se termine au premier Ctrl+C (SIGINT) ou, sous Unix, au premier SIGTERM (`kill`).
+/// Les deux écoutes sont installées dès l'appel, pas au premier `.await` (voir la
+/// leçon 05).
 fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
-    let interrupt = tokio::signal::ctrl_c();
-    async move {
-        #[cfg(unix)]
-        let terminate = async {
-            match terminate {
-                Ok(mut terminate) => drop(terminate.recv().await),
-                Err(_) => std::future::pending().await,
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let signals = [SignalKind::interrupt(), SignalKind::terminate()].map(signal);
+        async move {
+            let [Ok(mut interrupt), Ok(mut terminate)] = signals else {
+                return std::future::pending().await;
+            };
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-        };
-        #[cfg(not(unix))]
-        let terminate = std::future::pending::<()>();
-        tokio::select! {
-            Ok(()) = interrupt => {}
-            () = terminate => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
         }
     }
 }

@@ -61,6 +61,21 @@ pub async fn start(config: Config) -> io::Result<TestServer> {
 }
 
 impl TestServer {
+    /// Un serveur déjà lancé ailleurs (le test du navigateur choisit son port).
+    pub fn from_parts(
+        web: SocketAddr,
+        chat: SocketAddr,
+        stop: oneshot::Sender<()>,
+        task: JoinHandle<io::Result<()>>,
+    ) -> TestServer {
+        TestServer {
+            web,
+            chat,
+            stop,
+            task,
+        }
+    }
+
     /// L'`Origin` qu'un navigateur joint quand la page vient de ce serveur.
     pub fn origin(&self) -> String {
         format!("http://{}", self.web)

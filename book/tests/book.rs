@@ -778,10 +778,14 @@ fn chaque_chapitre_donne_une_commande_a_lancer() {
 }
 
 /// Les scripts qui écrivent les captures du livre : `scripts/captures.sh` (le
-/// réseau, avec tcpdump) et `scripts/client-plein-ecran.sh` (l'écran du client de la
-/// leçon 05, avec tmux).
-const CAPTURE_SCRIPTS: [&str; 2] =
-    ["scripts/captures.sh", "scripts/client-plein-ecran.sh"];
+/// réseau, avec tcpdump), `scripts/client-plein-ecran.sh` (l'écran du client de la
+/// leçon 05, avec tmux) et `scripts/navigateur.sh` (la poignée de main WebSocket de
+/// la leçon 08, avec curl).
+const CAPTURE_SCRIPTS: [&str; 3] = [
+    "scripts/captures.sh",
+    "scripts/client-plein-ecran.sh",
+    "scripts/navigateur.sh",
+];
 
 /// Les noms de fichiers que les scripts de captures écrivent (`"$out/nom.txt"`), en
 /// motifs : une variable du script (`$lesson`) vaut n'importe quel mot.

@@ -9,6 +9,8 @@
 //! sens. Quand le navigateur ne lit plus, elle cesse de lire le salon ; la socket
 //! TCP se remplit, et c'est la file d'envoi du salon, comptée en octets (leçon 05),
 //! qui décide, avec les mêmes limites que pour `nc`, de déconnecter ce lecteur.
+//! Pour que la passerelle ne devienne pas une seconde file, cachée et sans limite,
+//! les tampons du noyau sont petits et fixes de son côté aussi.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -17,8 +19,8 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::oneshot;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite;
@@ -30,6 +32,10 @@ use crate::{CLOSE_GRACE, MAX_MESSAGE};
 /// Délai pour joindre le salon (sur cette machine, c'est immédiat).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Tampon de réception de la connexion au salon : petit, pour que ce que le
+/// navigateur ne lit pas reste dans la file du salon, là où il est compté.
+const RECEIVE_BUFFER: usize = 16 * 1024;
+
 /// Une trame que le navigateur n'a pas prise après ce délai : il ne lit plus rien
 /// (le salon l'aura déjà déconnecté, s'il lui devait assez d'octets). On ferme
 /// plutôt que d'attendre sans fin.
@@ -39,7 +45,7 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// Relie le WebSocket `socket` (le navigateur `peer`) au salon qui écoute sur `room`.
 pub(crate) async fn bridge(socket: WebSocket, room: SocketAddr, peer: SocketAddr) {
     let (mut sink, frames) = socket.split();
-    let tcp = match timeout(CONNECT_TIMEOUT, TcpStream::connect(room)).await {
+    let tcp = match timeout(CONNECT_TIMEOUT, connect(room)).await {
         Ok(Ok(tcp)) => tcp,
         _ => {
             let refusal = close(close_code::ERROR, "Le salon ne répond pas.");
@@ -67,6 +73,17 @@ pub(crate) async fn bridge(socket: WebSocket, room: SocketAddr, peer: SocketAddr
     info!("WebSocket de {peer} fermé");
 }
 // ANCHOR_END: bridge
+
+/// Se connecte au salon avec un petit tampon de réception (réglé AVANT `connect` :
+/// la taille de la fenêtre TCP s'annonce pendant la poignée de main).
+async fn connect(room: SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = match room {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_recv_buffer_size(RECEIVE_BUFFER as u32)?;
+    socket.connect(room).await
+}
 
 // ANCHOR: up
 /// Du navigateur vers le salon : un message texte, une ligne.

@@ -29,8 +29,10 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use lesson05_chat::{ChatServer, Config};
-use tokio::net::TcpListener;
+use socket2::SockRef;
+use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -43,6 +45,11 @@ pub const DEFAULT_WEB_ADDR: &str = "127.0.0.1:8080";
 /// `--max-line` de la leçon 05). Au-delà, la connexion est fermée (code 1009) ; en
 /// deçà, c'est le salon qui juge la ligne, avec sa propre limite.
 pub const MAX_MESSAGE: usize = 64 * 1024;
+
+/// Tampon d'envoi du noyau pour chaque navigateur, comme la leçon 05 pour chaque
+/// client : fixe, sinon le noyau l'agrandit jusqu'à plusieurs Mio, qu'un navigateur
+/// qui ne lit plus immobiliserait hors de la file du salon (voir `bridge.rs`).
+const SEND_BUFFER: usize = 64 * 1024;
 
 /// Temps laissé aux passerelles pour transmettre les derniers mots du salon à
 /// l'arrêt.
@@ -67,9 +74,11 @@ pub async fn serve(
     let stop = CancellationToken::new();
     let bridges = TaskTracker::new();
     let app = web::router(room_addr, bridges.clone());
-    let http =
-        axum::serve(web, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(stop.clone().cancelled_owned());
+    let http = axum::serve(
+        web.tap_io(tune),
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop.clone().cancelled_owned());
     let signal = async {
         shutdown.await;
         stop.cancel();
@@ -86,6 +95,15 @@ pub async fn serve(
     http.and(chat)
 }
 // ANCHOR_END: serve
+
+// ANCHOR: tune
+/// Règle la socket d'un navigateur : pas d'algorithme de Nagle (une trame part tout
+/// de suite) et un tampon d'envoi fixe.
+fn tune(stream: &mut TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let _ = SockRef::from(&*stream).set_send_buffer_size(SEND_BUFFER);
+}
+// ANCHOR_END: tune
 
 /// L'adresse où joindre le salon depuis cette machine : une écoute sur toutes les
 /// interfaces (`0.0.0.0`, `[::]`) se joint par la boucle locale.

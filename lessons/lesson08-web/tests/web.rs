@@ -5,6 +5,7 @@ mod common;
 
 use std::io;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use common::{TIMEOUT, Tcp, TestServer, Ws, start, test_config};
 use lesson05_chat::Config;
@@ -297,7 +298,7 @@ async fn une_coupure_brutale_du_navigateur_est_annoncee_aux_autres() -> io::Resu
     let mut bob = Tcp::join(server.chat, "bob").await?;
     // RST au lieu d'une fermeture WebSocket : SO_LINGER à 0, puis on lâche tout.
     if let tokio_tungstenite::MaybeTlsStream::Plain(tcp) = alice.socket.get_ref() {
-        socket2::SockRef::from(tcp).set_linger(Some(std::time::Duration::ZERO))?;
+        socket2::SockRef::from(tcp).set_linger(Some(Duration::ZERO))?;
     }
     drop(alice);
     bob.skip_until(|line| line == "*** alice s'est déconnecté(e).")
@@ -336,6 +337,62 @@ async fn un_navigateur_trop_rapide_est_ralenti_sans_rien_perdre() -> io::Result<
         "alice est prévenue : {notice}"
     );
     server.stop().await
+}
+
+#[tokio::test]
+async fn un_navigateur_qui_ne_lit_plus_est_deconnecte_seul() -> io::Result<()> {
+    // Des limites petites (la leçon 05 les règle de même dans ses tests) : 16 Kio,
+    // 128 Kio, une demi-seconde d'engorgement.
+    let config = Config {
+        soft_limit: 16 * 1024,
+        hard_limit: 128 * 1024,
+        backed_up_timeout: Duration::from_millis(500),
+        ..test_config()
+    };
+    let server = start(config).await?;
+    let mut lent = Ws::connect_small_buffer(&server)
+        .await
+        .map_err(io::Error::other)?;
+    lent.send("lent").await?;
+    lent.skip_until(|line| line.starts_with("*** Bienvenue"))
+        .await?;
+    let mut carole = Tcp::join(server.chat, "carole").await?;
+    let mut bob = Tcp::join(server.chat, "bob").await?;
+    carole
+        .skip_until(|line| line == "*** bob a rejoint le salon.")
+        .await?;
+    // Carole lit tout, pendant que bob écrit ; `lent` ne lit plus rien.
+    let reader = tokio::spawn(async move {
+        let (mut next, mut told) = (0, 0);
+        for _ in 0..2 * FLOOD {
+            let line = carole.line().await?;
+            if line == "*** lent ne lisait plus ses messages : déconnecté(e)." {
+                told += 1;
+            } else {
+                assert_eq!(line, flood_line(next), "chaque ligne, dans l'ordre");
+                next += 1;
+            }
+            if next == FLOOD && told == 1 {
+                return Ok::<_, io::Error>(told);
+            }
+        }
+        panic!("carole a reçu {next} lignes sur {FLOOD}, et l'avis {told} fois");
+    });
+    for n in 0..FLOOD {
+        bob.send(&flood_line(n)["bob: ".len()..]).await?;
+    }
+    let told = reader.await.expect("lecture sans panique")?;
+    assert_eq!(told, 1, "les autres sont prévenus une fois");
+    let closed = lent.close_frame_or_end().await;
+    assert!(closed, "la connexion du lecteur lent est fermée");
+    server.stop().await
+}
+
+/// Les lignes que bob envoie, telles que les autres les reçoivent (70 octets).
+const FLOOD: usize = 10_000;
+
+fn flood_line(n: usize) -> String {
+    format!("bob: ligne {n:05} {}", "x".repeat(53))
 }
 
 #[tokio::test]

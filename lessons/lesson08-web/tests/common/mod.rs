@@ -167,6 +167,27 @@ impl Ws {
         Ok(Ws { socket })
     }
 
+    /// Ouvre `/ws` comme la page, avec un tampon de réception minuscule : un client
+    /// qui ne lit pas remplit vite les tampons du noyau.
+    pub async fn connect_small_buffer(
+        server: &TestServer,
+    ) -> tungstenite::Result<Ws> {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.set_recv_buffer_size(4096)?;
+        let stream = timeout(TIMEOUT, socket.connect(server.web))
+            .await
+            .map_err(|_| tungstenite::Error::ConnectionClosed)??;
+        let mut request = format!("ws://{}/ws", server.web).into_client_request()?;
+        let origin = HeaderValue::from_str(&server.origin()).expect("origine valide");
+        request.headers_mut().insert("origin", origin);
+        let handshake =
+            tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream));
+        let (socket, _response) = timeout(TIMEOUT, handshake)
+            .await
+            .map_err(|_| tungstenite::Error::ConnectionClosed)??;
+        Ok(Ws { socket })
+    }
+
     /// Ouvre `/ws` comme la page du serveur, et s'inscrit sous `nick`.
     pub async fn join(server: &TestServer, nick: &str) -> io::Result<Ws> {
         let mut ws = Ws::connect(server.web, Some(&server.origin()))
@@ -221,6 +242,19 @@ impl Ws {
             }
         }
         panic!("la ligne attendue n'est pas arrivée en {MAX_LINES} messages");
+    }
+
+    /// Lit tout ce qui reste, jusqu'à la fermeture (trame ou fin de la connexion) ;
+    /// faux si la connexion reste ouverte sans rien envoyer pendant TIMEOUT.
+    pub async fn close_frame_or_end(&mut self) -> bool {
+        for _ in 0..1_000_000 {
+            match self.next().await {
+                Ok(Message::Close(_)) => return true,
+                Ok(_) => continue,
+                Err(err) => return err.kind() != io::ErrorKind::TimedOut,
+            }
+        }
+        false
     }
 
     /// Lit jusqu'à la trame de fermeture du serveur et la renvoie.

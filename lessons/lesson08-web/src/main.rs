@@ -65,7 +65,10 @@ async fn run(args: Cli) -> Result<(), String> {
     // Deux sockets d'écoute, créées comme à la leçon 01 : la page et le WebSocket
     // sur l'une, le protocole en lignes sur l'autre.
     let web = listen(web_addr).map_err(|err| explain(&err, web_addr))?;
-    let chat = listen(chat_addr).map_err(|err| explain(&err, chat_addr))?;
+    // `explain` conseille « --addr » ; pour cette socket-ci, l'option est
+    // « --chat-addr ».
+    let chat = listen(chat_addr)
+        .map_err(|err| explain(&err, chat_addr).replace("--addr", "--chat-addr"))?;
     let (web_local, chat_local) = (local(&web, web_addr)?, local(&chat, chat_addr)?);
     let config = Config {
         max_rate: args.max_rate,

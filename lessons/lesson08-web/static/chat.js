@@ -21,6 +21,7 @@ const MEMBERSHIP = new RegExp([
   " s'appelle désormais ", ' a été expulsé', ' ne lisait plus ', ' est parti',
 ].join('|'));
 const RENAMED = /^\*\*\* (\S+) s'appelle désormais (\S+)\.$/;
+const FINAL = /^\*\*\* (Vous avez été expulsé|Au revoir, )/;
 const WHO = /^\*\*\* Connectés \((\d+)\) : (.*)$/;
 
 let socket = null;
@@ -66,6 +67,9 @@ function receive(line) {
   }
   if (readWho(line)) return;
   if (line.startsWith('*** ')) {
+    // Expulsé, ou parti avec /quit : la page ne revient pas d'elle-même (sinon une
+    // expulsion ne durerait qu'une seconde).
+    if (FINAL.test(line)) leaving = true;
     const renamed = RENAMED.exec(line);
     if (renamed && renamed[1] === nick) nick = renamed[2]; // pour la reconnexion
     if (registered && MEMBERSHIP.test(line)) askWho();

@@ -29,6 +29,7 @@ fn un_port_deja_pris_s_explique_en_une_phrase() -> io::Result<()> {
     let args = ["--chat-addr", &chat, "--addr", "127.0.0.1:0"];
     let output = test_kit::run(PROGRAM, &args)?;
     test_kit::assert_fails_with(&output, "déjà utilisée");
+    test_kit::assert_fails_with(&output, "--chat-addr");
     Ok(())
 }
 

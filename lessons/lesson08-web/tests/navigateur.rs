@@ -190,6 +190,10 @@ impl Cdp {
 /// Le serveur sur `web` (un port déjà choisi : la page doit le retrouver quand il
 /// revient), et un salon sur un port libre.
 async fn start_on(web: std::net::SocketAddr) -> io::Result<TestServer> {
+    let config = lesson05_chat::Config {
+        oper_password: Some("secret".into()),
+        ..test_config()
+    };
     let listener = listen(web)?;
     let chat = listen("127.0.0.1:0".parse().unwrap())?;
     let (web, chat_addr) = (listener.local_addr()?, chat.local_addr()?);
@@ -197,7 +201,7 @@ async fn start_on(web: std::net::SocketAddr) -> io::Result<TestServer> {
     let shutdown = async {
         let _ = stopped.await;
     };
-    let task = tokio::spawn(serve(listener, chat, test_config(), shutdown));
+    let task = tokio::spawn(serve(listener, chat, config, shutdown));
     Ok(TestServer::from_parts(web, chat_addr, stop, task))
 }
 
@@ -325,6 +329,27 @@ async fn dans_chromium_la_page_parle_au_salon_et_affiche_le_html_comme_du_texte(
         "la reconnexion, sous le même pseudo",
     )
     .await?;
+
+    // Expulsée par un opérateur, la page ne revient pas d'elle-même.
+    let mut oper = Tcp::join(again.chat, "bob").await?;
+    oper.send("/oper secret").await?;
+    oper.skip_until(|line| line.starts_with("*** Vous êtes maintenant opérateur"))
+        .await?;
+    oper.send("/kill alice assez").await?;
+    oper.skip_until(|line| line.starts_with("*** alice a été expulsé(e)"))
+        .await?;
+    let state = cdp
+        .wait_for(
+            "document.getElementById('state').dataset.state === 'hors-ligne'
+             && document.getElementById('state').textContent",
+            "l'état après l'expulsion",
+        )
+        .await?;
+    assert_eq!(
+        state,
+        json!("Déconnecté"),
+        "pas de nouvel essai après /kill"
+    );
     again.stop().await
 }
 

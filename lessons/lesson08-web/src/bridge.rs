@@ -145,8 +145,12 @@ async fn room_to_browser(
             line = lines.next() => line,
             refusal = &mut verdict => match refusal {
                 Ok(Some(refusal)) => break refusal,
-                // Le navigateur est parti : rien à lui dire.
-                _ => return,
+                // Le navigateur est parti, ou a fermé : on achève la fermeture
+                // (tungstenite répond à sa trame de fermeture), sans rien ajouter.
+                _ => {
+                    let _ = timeout(CLOSE_GRACE, sink.close()).await;
+                    return;
+                }
             },
         };
         let Some(Ok(line)) = line else {

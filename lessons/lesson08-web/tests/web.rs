@@ -291,6 +291,28 @@ async fn une_trame_mal_formee_ne_coupe_que_sa_connexion() -> io::Result<()> {
 }
 
 #[tokio::test]
+async fn une_fermeture_du_navigateur_recoit_sa_reponse_et_est_annoncee()
+-> io::Result<()> {
+    let server = start(test_config()).await?;
+    let mut alice = Ws::join(&server, "alice").await?;
+    let mut bob = Tcp::join(server.chat, "bob").await?;
+    alice
+        .skip_until(|line| line == "*** bob a rejoint le salon.")
+        .await?;
+    timeout(TIMEOUT, alice.socket.close(None))
+        .await?
+        .map_err(io::Error::other)?;
+    // La poignée de main de fermeture : le serveur répond par sa propre trame.
+    assert!(
+        matches!(alice.next().await, Ok(Message::Close(_))),
+        "le serveur répond à la trame de fermeture"
+    );
+    bob.skip_until(|line| line == "*** alice s'est déconnecté(e).")
+        .await?;
+    server.stop().await
+}
+
+#[tokio::test]
 async fn une_coupure_brutale_du_navigateur_est_annoncee_aux_autres() -> io::Result<()>
 {
     let server = start(test_config()).await?;

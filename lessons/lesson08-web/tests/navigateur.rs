@@ -129,11 +129,16 @@ impl Cdp {
         Err(io::Error::other(format!("{method} : pas de réponse")))
     }
 
-    /// Attend l'événement `method` (par exemple `Page.loadEventFired`).
-    async fn event(&mut self, method: &str) -> io::Result<Value> {
+    /// Attend l'événement `method` (par exemple `Page.loadEventFired`) dont les
+    /// paramètres vérifient `wanted`.
+    async fn event(
+        &mut self,
+        method: &str,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> io::Result<Value> {
         for _ in 0..MAX_MESSAGES {
             let message = self.receive().await?;
-            if message["method"] == json!(method) {
+            if message["method"] == json!(method) && wanted(&message["params"]) {
                 return Ok(message);
             }
         }
@@ -165,8 +170,9 @@ impl Cdp {
 
     /// Attend, DANS la page, que `condition` (du JavaScript) soit vraie : un
     /// `MutationObserver` la réévalue à chaque changement du document, sans
-    /// sondage. Échoue après 10 s en nommant `what`.
+    /// sondage. Échoue après BROWSER_TIMEOUT en nommant `what`.
     async fn wait_for(&mut self, condition: &str, what: &str) -> io::Result<Value> {
+        let limit = BROWSER_TIMEOUT.as_millis();
         let script = format!(
             "new Promise((resolve, reject) => {{
                const check = () => {{
@@ -180,7 +186,7 @@ impl Cdp {
                }});
                watch.observe(document, {{ subtree: true, childList: true,
                                           characterData: true, attributes: true }});
-               setTimeout(() => reject(new Error({what:?})), 10000);
+               setTimeout(() => reject(new Error({what:?})), {limit});
              }})"
         );
         self.eval(&script).await
@@ -221,71 +227,101 @@ async fn dans_chromium_la_page_parle_au_salon_et_affiche_le_html_comme_du_texte(
         }
         Err(why) => panic!("Chromium est exigé (LESSON08_NAVIGATEUR) : {why}"),
     };
-    let server = start_on("127.0.0.1:0".parse().unwrap()).await?;
+    let server = start_on("127.0.0.1:0".parse().unwrap())
+        .await
+        .map_err(at(line!()))?;
     let web = server.web;
-    let mut bob = Tcp::join(server.chat, "bob").await?;
+    let mut bob = Tcp::join(server.chat, "bob").await.map_err(at(line!()))?;
+    bob.patience = BROWSER_TIMEOUT;
 
     // Un onglet, piloté par sa propre session DevTools.
-    let mut cdp = Cdp::connect(&devtools).await?;
+    let mut cdp = Cdp::connect(&devtools).await.map_err(at(line!()))?;
     let target = cdp
         .call("Target.createTarget", json!({ "url": "about:blank" }))
-        .await?;
+        .await
+        .map_err(at(line!()))?;
     let attach = json!({ "targetId": target["targetId"], "flatten": true });
-    let attached = cdp.call("Target.attachToTarget", attach).await?;
+    let attached = cdp
+        .call("Target.attachToTarget", attach)
+        .await
+        .map_err(at(line!()))?;
     cdp.session = attached["sessionId"].as_str().map(str::to_owned);
-    cdp.call("Page.enable", json!({})).await?;
+    cdp.call("Page.enable", json!({}))
+        .await
+        .map_err(at(line!()))?;
     let size = json!({
         "width": 900, "height": 520, "deviceScaleFactor": 1, "mobile": false,
     });
-    cdp.call("Emulation.setDeviceMetricsOverride", size).await?;
-    cdp.call("Page.navigate", json!({ "url": format!("http://{web}/") }))
-        .await?;
-    cdp.event("Page.loadEventFired").await?;
+    cdp.call("Emulation.setDeviceMetricsOverride", size)
+        .await
+        .map_err(at(line!()))?;
+    let page = format!("http://{web}/");
+    cdp.call("Page.navigate", json!({ "url": page }))
+        .await
+        .map_err(at(line!()))?;
+    // L'onglet vient de charger about:blank : son événement « load » peut arriver
+    // après `Page.enable`. On attend donc que le cadre soit passé à NOTRE page,
+    // puis le « load » qui suit (les événements arrivent dans l'ordre).
+    let ours = |params: &Value| params["frame"]["url"] == json!(page);
+    cdp.event("Page.frameNavigated", ours)
+        .await
+        .map_err(at(line!()))?;
+    cdp.event("Page.loadEventFired", |_| true)
+        .await
+        .map_err(at(line!()))?;
 
     // Le pseudo, tapé dans le formulaire comme le ferait l'étudiant.
     cdp.eval(
         "document.getElementById('nick').value = 'alice';
          document.getElementById('nick-form').requestSubmit(); true",
     )
-    .await?;
+    .await
+    .map_err(at(line!()))?;
     bob.skip_until(|line| line == "*** alice a rejoint le salon.")
-        .await?;
+        .await
+        .map_err(at(line!()))?;
     cdp.wait_for(
         "!document.getElementById('message-form').hidden",
         "inscription",
     )
-    .await?;
+    .await
+    .map_err(at(line!()))?;
 
     // Du navigateur vers nc…
     cdp.eval(
         "document.getElementById('message').value = 'bonjour depuis Chromium';
          document.getElementById('message-form').requestSubmit(); true",
     )
-    .await?;
+    .await
+    .map_err(at(line!()))?;
     assert_eq!(
-        bob.line().await?,
+        bob.line().await.map_err(at(line!()))?,
         "alice: bonjour depuis Chromium",
         "de la page vers nc"
     );
 
     // … et de nc vers le navigateur, avec un message piégé.
     let trap = "<img src=x onerror=\"document.title='pirate'\"> coucou";
-    bob.send(trap).await?;
-    bob.send("/msg alice rien que pour toi").await?;
+    bob.send(trap).await.map_err(at(line!()))?;
+    bob.send("/msg alice rien que pour toi")
+        .await
+        .map_err(at(line!()))?;
     let shown = cdp
         .wait_for(
             "[...document.querySelectorAll('#messages li.prive')]
                .map((li) => li.textContent).join('')",
             "le message privé",
         )
-        .await?;
+        .await
+        .map_err(at(line!()))?;
     assert_eq!(shown, json!("bob: rien que pour toi"), "marqué privé");
     let texts = cdp
         .eval(
             "[...document.querySelectorAll('#messages li')]
                .map((li) => li.textContent)",
         )
-        .await?;
+        .await
+        .map_err(at(line!()))?;
     let expected = json!(format!("bob: {trap}"));
     assert!(
         texts.as_array().is_some_and(|all| all.contains(&expected)),
@@ -293,9 +329,10 @@ async fn dans_chromium_la_page_parle_au_salon_et_affiche_le_html_comme_du_texte(
     );
     let images = cdp
         .eval("document.querySelectorAll('#messages img').length")
-        .await?;
+        .await
+        .map_err(at(line!()))?;
     assert_eq!(images, json!(0), "aucune balise <img> n'a été créée");
-    let title = cdp.eval("document.title").await?;
+    let title = cdp.eval("document.title").await.map_err(at(line!()))?;
     assert_eq!(
         title,
         json!("Salon « Réseau en Rust »"),
@@ -308,49 +345,62 @@ async fn dans_chromium_la_page_parle_au_salon_et_affiche_le_html_comme_du_texte(
                       return n === 'alice,bob' && n; })()",
             "la liste des connectés",
         )
-        .await?;
+        .await
+        .map_err(at(line!()))?;
     assert_eq!(nicks, json!("alice,bob"), "la liste vient de /who");
 
-    write_screenshot(&mut cdp).await?;
+    write_screenshot(&mut cdp).await.map_err(at(line!()))?;
 
     // Le serveur s'en va : la page le montre, puis se reconnecte quand il revient.
-    server.stop().await?;
+    server.stop().await.map_err(at(line!()))?;
     cdp.wait_for(
         "document.getElementById('state').dataset.state === 'hors-ligne'
          && document.getElementById('state').textContent.includes('nouvel essai')",
         "l'état « déconnecté »",
     )
-    .await?;
-    let again = start_on(web).await?;
+    .await
+    .map_err(at(line!()))?;
+    let again = start_on(web).await.map_err(at(line!()))?;
     cdp.wait_for(
+        // DEUX bienvenues : celle du premier serveur est encore à l'écran.
         "[...document.querySelectorAll('#messages li')]
-           .some((li) => li.textContent.startsWith('*** Bienvenue, alice !'))
-         && document.getElementById('state').dataset.state === 'connecte'",
+           .filter((li) => li.textContent.startsWith('*** Bienvenue, alice !'))
+           .length === 2",
         "la reconnexion, sous le même pseudo",
     )
-    .await?;
+    .await
+    .map_err(at(line!()))?;
 
     // Expulsée par un opérateur, la page ne revient pas d'elle-même.
-    let mut oper = Tcp::join(again.chat, "bob").await?;
-    oper.send("/oper secret").await?;
+    let mut oper = Tcp::join(again.chat, "bob").await.map_err(at(line!()))?;
+    oper.patience = BROWSER_TIMEOUT;
+    oper.send("/oper secret").await.map_err(at(line!()))?;
     oper.skip_until(|line| line.starts_with("*** Vous êtes maintenant opérateur"))
-        .await?;
-    oper.send("/kill alice assez").await?;
+        .await
+        .map_err(at(line!()))?;
+    oper.send("/kill alice assez").await.map_err(at(line!()))?;
     oper.skip_until(|line| line.starts_with("*** alice a été expulsé(e)"))
-        .await?;
+        .await
+        .map_err(at(line!()))?;
     let state = cdp
         .wait_for(
             "document.getElementById('state').dataset.state === 'hors-ligne'
              && document.getElementById('state').textContent",
             "l'état après l'expulsion",
         )
-        .await?;
+        .await
+        .map_err(at(line!()))?;
     assert_eq!(
         state,
         json!("Déconnecté"),
         "pas de nouvel essai après /kill"
     );
     again.stop().await
+}
+
+/// Ajoute à une erreur la ligne du test où elle s'est produite.
+fn at(line: u32) -> impl FnOnce(io::Error) -> io::Error {
+    move |err| io::Error::other(format!("navigateur.rs, ligne {line} : {err}"))
 }
 
 /// `Page.captureScreenshot` rend un PNG en base64 : il est écrit sous `target/`, et

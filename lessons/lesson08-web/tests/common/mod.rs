@@ -96,6 +96,9 @@ impl TestServer {
 pub struct Tcp {
     reader: BufReader<OwnedReadHalf>,
     writer: OwnedWriteHalf,
+    /// L'attente maximale d'une ligne : TIMEOUT, plus quand la ligne dépend d'un
+    /// navigateur (plus lent à réagir sur une machine chargée).
+    pub patience: Duration,
 }
 
 impl Tcp {
@@ -106,6 +109,7 @@ impl Tcp {
         let mut client = Tcp {
             reader: BufReader::new(reader),
             writer,
+            patience: TIMEOUT,
         };
         client.send(nick).await?;
         client
@@ -122,8 +126,14 @@ impl Tcp {
     /// La prochaine ligne, sans son `\n` ; erreur si rien n'arrive à temps.
     pub async fn line(&mut self) -> io::Result<String> {
         let mut line = String::new();
-        let read = timeout(TIMEOUT, self.reader.read_line(&mut line)).await??;
-        if read == 0 {
+        let Ok(read) = timeout(self.patience, self.reader.read_line(&mut line)).await
+        else {
+            let waited = self.patience;
+            return Err(io::Error::other(format!(
+                "aucune ligne reçue en {waited:?}"
+            )));
+        };
+        if read? == 0 {
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
         Ok(line.trim_end_matches(['\r', '\n']).to_owned())

@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{Tcp, TestServer, test_config};
+use common::{ReadLines, Tcp, TestServer, test_config};
 use futures_util::{SinkExt, StreamExt};
 use lesson05_chat::listen;
 use lesson08_web::serve;

@@ -7,7 +7,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::{TIMEOUT, Tcp, TestServer, Ws, start, test_config};
+use common::{ReadLines, TIMEOUT, Tcp, TestServer, Ws, start, test_config};
 use lesson05_chat::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

@@ -92,6 +92,28 @@ impl TestServer {
     }
 }
 
+/// Ce qui se lit ligne à ligne : un client TCP, ou un client WebSocket (une ligne
+/// par message).
+#[allow(async_fn_in_trait)] // les tests n'en ont pas besoin de `Send`
+pub trait ReadLines {
+    /// La prochaine ligne ; erreur si rien n'arrive à temps.
+    async fn line(&mut self) -> io::Result<String>;
+
+    /// Lit jusqu'à une ligne qui vérifie `wanted`, parmi les `MAX_LINES` suivantes.
+    async fn skip_until(
+        &mut self,
+        wanted: impl Fn(&str) -> bool,
+    ) -> io::Result<String> {
+        for _ in 0..MAX_LINES {
+            let line = self.line().await?;
+            if wanted(&line) {
+                return Ok(line);
+            }
+        }
+        panic!("la ligne attendue n'est pas arrivée en {MAX_LINES} lignes");
+    }
+}
+
 /// Un client du protocole en lignes, comme `nc`.
 pub struct Tcp {
     reader: BufReader<OwnedReadHalf>,
@@ -122,9 +144,11 @@ impl Tcp {
         let bytes = format!("{line}\n");
         timeout(TIMEOUT, self.writer.write_all(bytes.as_bytes())).await?
     }
+}
 
+impl ReadLines for Tcp {
     /// La prochaine ligne, sans son `\n` ; erreur si rien n'arrive à temps.
-    pub async fn line(&mut self) -> io::Result<String> {
+    async fn line(&mut self) -> io::Result<String> {
         let mut line = String::new();
         let Ok(read) = timeout(self.patience, self.reader.read_line(&mut line)).await
         else {
@@ -137,20 +161,6 @@ impl Tcp {
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
         Ok(line.trim_end_matches(['\r', '\n']).to_owned())
-    }
-
-    /// Lit jusqu'à une ligne qui vérifie `wanted`, parmi les `MAX_LINES` suivantes.
-    pub async fn skip_until(
-        &mut self,
-        wanted: impl Fn(&str) -> bool,
-    ) -> io::Result<String> {
-        for _ in 0..MAX_LINES {
-            let line = self.line().await?;
-            if wanted(&line) {
-                return Ok(line);
-            }
-        }
-        panic!("la ligne attendue n'est pas arrivée en {MAX_LINES} lignes");
     }
 }
 
@@ -229,9 +239,11 @@ impl Ws {
             Err(_) => Err(io::ErrorKind::TimedOut.into()),
         }
     }
+}
 
+impl ReadLines for Ws {
     /// La prochaine ligne (message texte) ; erreur pour tout autre message.
-    pub async fn line(&mut self) -> io::Result<String> {
+    async fn line(&mut self) -> io::Result<String> {
         match self.next().await? {
             Message::Text(text) => Ok(text.as_str().to_owned()),
             other => Err(io::Error::other(format!(
@@ -239,21 +251,9 @@ impl Ws {
             ))),
         }
     }
+}
 
-    /// Lit jusqu'à une ligne qui vérifie `wanted`, parmi les `MAX_LINES` suivantes.
-    pub async fn skip_until(
-        &mut self,
-        wanted: impl Fn(&str) -> bool,
-    ) -> io::Result<String> {
-        for _ in 0..MAX_LINES {
-            let line = self.line().await?;
-            if wanted(&line) {
-                return Ok(line);
-            }
-        }
-        panic!("la ligne attendue n'est pas arrivée en {MAX_LINES} messages");
-    }
-
+impl Ws {
     /// Lit tout ce qui reste, jusqu'à la fermeture (trame ou fin de la connexion) ;
     /// faux si la connexion reste ouverte sans rien envoyer pendant TIMEOUT.
     pub async fn close_frame_or_end(&mut self) -> bool {

@@ -2,10 +2,10 @@
 //! protocole DevTools (CDP), des messages JSON sur un WebSocket. La page choisit un
 //! pseudo, parle avec un client TCP, affiche un message piégé comme du texte, et se
 //! reconnecte quand le serveur revient. Une capture d'écran est écrite sous
-//! `target/` (et dans le livre avec `scripts/capture-navigateur.sh`).
+//! `target/` (et dans le livre avec `scripts/navigateur.sh`).
 //!
 //! Sans Chromium, le test le dit et passe ; `LESSON08_NAVIGATEUR=obligatoire` (mis
-//! par `.ci/run`) le rend obligatoire.
+//! par l'intégration continue du dépôt) le rend obligatoire.
 
 mod common;
 

@@ -89,7 +89,11 @@ options="--nick alice"
 
 # alice : le client plein écran, dans un terminal tmux. remain-on-exit garde l'écran
 # après la fin du programme, pour vérifier que le terminal a été rendu.
-"${tmux[@]}" new-session -d -s chat -x 100 -y 30 "$bin client $options" \; \
+# Le code de sortie est écrit par le shell du volet : celui que tmux rapporte
+# (#{pane_dead_status}) manque parfois, quand tmux voit la fin du terminal avant
+# celle du processus.
+"${tmux[@]}" new-session -d -s chat -x 100 -y 30 \
+    "$bin client $options; echo \$? >'$work/code'" \; \
     set-option -t chat remain-on-exit on
 wait_for "alice est inscrite" shows "vous : alice" "Présents (1)"
 
@@ -133,11 +137,9 @@ echo "capture écrite : $out/client-plein-ecran.txt"
 "${tmux[@]}" send-keys -t chat Enter
 wait_for "bob reçoit la ligne d'alice, intacte" bob_got "alice: je suis en train d'écr"
 "${tmux[@]}" send-keys -t chat C-c
-dead() {
-    [ "$("${tmux[@]}" display-message -p -t chat '#{pane_dead}')" = 1 ]
-}
+dead() { [ -s "$work/code" ]; }
 wait_for "Ctrl+C arrête le client" dead
-status="$("${tmux[@]}" display-message -p -t chat '#{pane_dead_status}')"
+status="$(cat "$work/code")"
 # Tout l'écran normal, historique compris : « Au revoir ! » a pu défiler plus haut.
 "${tmux[@]}" capture-pane -p -S - -t chat >"$work/ecran.txt"
 if [ "$status" != 0 ] || ! grep -qF "Au revoir !" "$work/ecran.txt" \

@@ -113,9 +113,18 @@ fn markdown_files() -> Vec<PathBuf> {
     files
 }
 
-/// Les lignes hors des blocs de code délimités (``` ou ~~~), avec leur numéro (à
-/// partir de 1).
-fn prose_lines(text: &str) -> Vec<(usize, &str)> {
+/// Où tombe une ligne d'une page Markdown : dans la prose, sur une clôture de bloc
+/// de code (```` ``` ```` ou `~~~`), ou dans le bloc.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Prose,
+    Fence,
+    Code,
+}
+
+/// Chaque ligne de la page, numérotée à partir de 1, avec sa place. Le seul endroit
+/// qui suit l'ouverture et la fermeture des blocs de code.
+fn places(text: &str) -> Vec<(usize, &str, Place)> {
     let mut fence: Option<&str> = None;
     let mut lines = Vec::new();
     for (index, line) in text.lines().enumerate() {
@@ -123,14 +132,30 @@ fn prose_lines(text: &str) -> Vec<(usize, &str)> {
         let marker = ["```", "~~~"]
             .into_iter()
             .find(|marker| trimmed.starts_with(marker));
-        match (fence, marker) {
-            (None, Some(marker)) => fence = Some(marker),
-            (Some(open), Some(marker)) if open == marker => fence = None,
-            (None, None) => lines.push((index + 1, line)),
-            _ => {}
-        }
+        let place = match (fence, marker) {
+            (None, Some(marker)) => {
+                fence = Some(marker);
+                Place::Fence
+            }
+            (Some(open), Some(marker)) if open == marker => {
+                fence = None;
+                Place::Fence
+            }
+            (None, None) => Place::Prose,
+            (Some(_), _) => Place::Code,
+        };
+        lines.push((index + 1, line, place));
     }
     lines
+}
+
+/// Les lignes hors des blocs de code délimités, avec leur numéro.
+fn prose_lines(text: &str) -> Vec<(usize, &str)> {
+    places(text)
+        .into_iter()
+        .filter(|&(_, _, place)| place == Place::Prose)
+        .map(|(number, line, _)| (number, line))
+        .collect()
 }
 
 /// Retire les portions de code en ligne (`...`) : un lien écrit dans du code n'en est
@@ -375,26 +400,14 @@ fn included_lines<'a>(
     lines
 }
 
-/// Les numéros des lignes d'une page qui sont dans un bloc de code (entre deux
-/// clôtures ```` ``` ```` ou `~~~`, clôtures exclues).
+/// Les numéros des lignes d'une page qui sont dans un bloc de code (clôtures
+/// exclues).
 fn lines_in_code_blocks(text: &str) -> BTreeSet<usize> {
-    let mut fence: Option<&str> = None;
-    let mut inside = BTreeSet::new();
-    for (index, line) in text.lines().enumerate() {
-        let trimmed = line.trim_start();
-        let marker = ["```", "~~~"]
-            .into_iter()
-            .find(|marker| trimmed.starts_with(marker));
-        match (fence, marker) {
-            (None, Some(marker)) => fence = Some(marker),
-            (Some(open), Some(marker)) if open == marker => fence = None,
-            (Some(_), None) => {
-                inside.insert(index + 1);
-            }
-            _ => {}
-        }
-    }
-    inside
+    places(text)
+        .into_iter()
+        .filter(|&(_, _, place)| place == Place::Code)
+        .map(|(number, _, _)| number)
+        .collect()
 }
 
 /// Les lignes des blocs de code écrits dans la page elle-même, sans les directives

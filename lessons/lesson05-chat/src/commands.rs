@@ -17,7 +17,7 @@ use crate::protocol::{
     self, Command, HELP, clean, nick_key, parse_line, private_line, public_line,
     validate_nick,
 };
-use crate::rate_limit::OperAttempt;
+use crate::rate_limit::{OperAttempt, same_secret};
 use crate::session::{Session, history_block};
 use crate::state::{State, User};
 
@@ -169,16 +169,18 @@ impl Session {
         };
         let now = Instant::now();
         let shared = Arc::clone(&self.shared);
-        let mut addresses = shared.addresses();
-        let guard = &mut addresses.entry(self.address(), &shared.config, now).oper;
-        if let OperAttempt::Locked { remaining } = guard.check(now) {
-            drop(addresses);
-            let wait = protocol::french_duration(round_up_to_minute(remaining));
-            return self.reply(protocol::oper_locked(&wait));
-        }
-        if !same_secret(password, &expected) {
-            let (penalty, locked) = guard.fail(now);
-            drop(addresses);
+        let is_right = || same_secret(password, &expected);
+        let (penalty, locked) =
+            match shared.doorman.try_oper(self.peer.ip(), now, is_right) {
+                OperAttempt::Granted => (None, false),
+                OperAttempt::Locked { remaining } => {
+                    let wait =
+                        protocol::french_duration(round_up_to_minute(remaining));
+                    return self.reply(protocol::oper_locked(&wait));
+                }
+                OperAttempt::Wrong { penalty, locked } => (Some(penalty), locked),
+            };
+        if let Some(penalty) = penalty {
             if let Some(suppressed) = shared
                 .oper_log
                 .lock()
@@ -203,7 +205,6 @@ impl Session {
             let wait = protocol::french_duration(penalty);
             return self.reply(protocol::oper_wrong(&wait));
         }
-        drop(addresses);
         self.me(&mut shared.lock())?.operator = true;
         info!("{} est maintenant opérateur", self.nick());
         self.reply(protocol::oper_granted())
@@ -241,17 +242,6 @@ fn round_up_to_minute(delay: std::time::Duration) -> std::time::Duration {
     std::time::Duration::from_secs(delay.as_secs().div_ceil(60).max(1) * 60)
 }
 
-/// Compare deux secrets en temps constant : une comparaison ordinaire s'arrête au
-/// premier octet différent, et le temps de réponse dirait alors combien de caractères
-/// sont justes.
-fn same_secret(given: &str, expected: &str) -> bool {
-    let (given, expected) = (given.as_bytes(), expected.as_bytes());
-    let mut difference = given.len() ^ expected.len();
-    for (index, byte) in expected.iter().enumerate() {
-        difference |= usize::from(byte ^ given.get(index).copied().unwrap_or(0));
-    }
-    difference == 0
-}
 // ANCHOR_END: oper_kill
 
 #[cfg(test)]

@@ -23,6 +23,13 @@
 //! Les serveurs IRC appellent cette file la *SendQ* ; Redis a le même réglage à deux
 //! niveaux (`client-output-buffer-limit`).
 //!
+//! ## Une boucle qui ne connaît pas le protocole
+//!
+//! La boucle d'une connexion (lire, écrire, surveiller les délais) ne sait rien des
+//! pseudos ni des commandes : elle demande tout à la session, à travers le trait
+//! [`Conversation`]. C'est ce qui permet à la leçon 07 d'y brancher IRC sans en
+//! recopier une ligne : ce module est public, et la leçon 07 l'emprunte tel quel.
+//!
 //! [`Config::hard_limit`]: crate::Config::hard_limit
 //! [`Config::soft_limit`]: crate::Config::soft_limit
 //! [`Config::backed_up_timeout`]: crate::Config::backed_up_timeout
@@ -33,6 +40,7 @@ use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
@@ -40,12 +48,11 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{ReadHalf, WriteHalf};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout};
-use tokio_util::codec::FramedRead;
+use tokio_util::codec::{Decoder, FramedRead};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 use crate::protocol::LineCodec;
-use crate::server::Config;
 use crate::session::Session;
 use crate::state::Shared;
 
@@ -62,14 +69,14 @@ pub(crate) const LINE_OVERHEAD: usize = 32;
 /// Au plus tant de lignes par appel système d'écriture (Linux en accepte 1024).
 const MAX_SLICES: usize = 256;
 
-/// Le découpeur de lignes posé sur la moitié « lecture » de la socket.
-pub(crate) type Lines<'a> = FramedRead<ReadHalf<'a>, LineCodec>;
+/// Le découpeur (`C::Codec`) posé sur la moitié « lecture » de la socket.
+type Lines<'a, C> = FramedRead<ReadHalf<'a>, <C as Conversation>::Codec>;
 
 // ANCHOR: outbox
 /// La file d'envoi d'un client, côté « expéditeurs » : l'état en garde une copie pour
 /// lui écrire. Elle n'attend jamais : mettre une ligne dans la file est immédiat.
 #[derive(Debug, Clone)]
-pub(crate) struct Outbox {
+pub struct Outbox {
     lines: mpsc::UnboundedSender<Arc<str>>,
     /// Octets en attente : mis dans la file mais pas encore acceptés par le noyau.
     queued: Arc<AtomicUsize>,
@@ -82,7 +89,7 @@ impl Outbox {
     ///
     /// La file est « non bornée » pour tokio, mais bornée par ce compte d'octets :
     /// aucune ligne n'y entre sans être comptée.
-    pub(crate) fn push(&self, line: &Arc<str>) -> bool {
+    pub fn push(&self, line: &Arc<str>) -> bool {
         let cost = line.len() + LINE_OVERHEAD;
         let before = self.queued.fetch_add(cost, Ordering::Relaxed);
         if before + cost > self.hard_limit {
@@ -94,10 +101,18 @@ impl Outbox {
         let _ = self.lines.send(Arc::clone(line));
         true
     }
+
+    /// La toute dernière ligne (un adieu, le motif d'une fermeture), mise même
+    /// au-delà de la limite dure : une seule, la connexion se ferme juste après.
+    pub fn push_last(&self, line: Arc<str>) {
+        self.queued
+            .fetch_add(line.len() + LINE_OVERHEAD, Ordering::Relaxed);
+        let _ = self.lines.send(line);
+    }
 }
 
 /// La même file, côté connexion : ce qui reste à écrire sur la socket.
-pub(crate) struct Output {
+pub struct Output {
     incoming: mpsc::UnboundedReceiver<Arc<str>>,
     queued: Arc<AtomicUsize>,
     /// Les lignes sorties du canal, pas encore entièrement écrites.
@@ -110,15 +125,15 @@ pub(crate) struct Output {
     soft_limit: usize,
 }
 
-/// Crée la file d'un client : un côté pour les expéditeurs, un côté pour sa
-/// connexion.
-pub(crate) fn output_queue(config: &Config) -> (Outbox, Output) {
+/// Crée la file d'un client, avec ses limites douce et dure en octets : un côté pour
+/// les expéditeurs, un côté pour sa connexion.
+pub fn output_queue(soft_limit: usize, hard_limit: usize) -> (Outbox, Output) {
     let (sender, receiver) = mpsc::unbounded_channel();
     let queued = Arc::new(AtomicUsize::new(0));
     let outbox = Outbox {
         lines: sender,
         queued: Arc::clone(&queued),
-        hard_limit: config.hard_limit,
+        hard_limit,
     };
     let output = Output {
         incoming: receiver,
@@ -126,7 +141,7 @@ pub(crate) fn output_queue(config: &Config) -> (Outbox, Output) {
         lines: VecDeque::new(),
         sent: 0,
         backed_up_since: None,
-        soft_limit: config.soft_limit,
+        soft_limit,
     };
     (outbox, output)
 }
@@ -135,17 +150,17 @@ pub(crate) fn output_queue(config: &Config) -> (Outbox, Output) {
 // ANCHOR: write_now
 impl Output {
     /// Octets en attente pour ce client.
-    pub(crate) fn queued(&self) -> usize {
+    pub fn queued(&self) -> usize {
         self.queued.load(Ordering::Relaxed)
     }
 
     /// Vrai si la file dépasse la limite douce (on cesse alors de lire ce client).
-    pub(crate) fn is_over_soft_limit(&self) -> bool {
+    pub fn is_over_soft_limit(&self) -> bool {
         self.queued() > self.soft_limit
     }
 
     /// Depuis quand la socket est engorgée au-delà de la limite douce, s'il y a lieu.
-    pub(crate) fn backed_up_since(&self) -> Option<Instant> {
+    pub fn backed_up_since(&self) -> Option<Instant> {
         self.backed_up_since
     }
 
@@ -258,6 +273,12 @@ impl fmt::Display for End {
         }
     }
 }
+
+impl From<io::Error> for End {
+    fn from(err: io::Error) -> End {
+        End::Error(err)
+    }
+}
 // ANCHOR_END: end
 
 // ANCHOR: connection
@@ -273,29 +294,68 @@ pub(crate) async fn handle_connection(
     // Tout ce qui est destiné à ce client passe par SA file : ses propres réponses
     // comme les messages des autres. Une seule tâche écrit donc sur sa socket,
     // dans l'ordre.
-    let (outbox, mut output) = output_queue(config);
+    let (outbox, output) = output_queue(config.soft_limit, config.hard_limit);
+    let codec = LineCodec::new(config.max_line);
+    let mut session = Session::new(peer, Arc::clone(&shared), outbox, cancel.clone());
+    let grace = config.shutdown_grace;
+    let end =
+        converse(&mut stream, codec, &mut session, output, &cancel, grace).await;
+    info!("{} {end}", session.describe());
+}
+// ANCHOR_END: connection
+
+// ANCHOR: conversation
+/// Ce que la boucle d'une connexion demande au protocole qu'on y parle. La session
+/// de ce salon (`session.rs`) le met en œuvre ; celle d'IRC, à la leçon 07, aussi.
+pub trait Conversation {
+    /// Le découpeur des octets reçus : des lignes ici, des messages IRC ailleurs.
+    type Codec: Decoder<Error = io::Error>;
+    /// Pourquoi la connexion se termine ; une erreur réseau en est une raison.
+    type End: From<io::Error>;
+
+    /// Les premiers mots du serveur, avant de lire quoi que ce soit.
+    fn greet(&mut self) -> Result<(), Self::End> {
+        Ok(())
+    }
+    /// Peut-on lire un message de plus maintenant ?
+    fn may_read(&self, output: &Output) -> bool;
+    /// Le prochain délai à surveiller (un seul minuteur, le plus proche).
+    fn deadline(&self, output: &Output) -> Instant;
+    /// Une lecture s'est terminée : un message, la fin (`None`), ou une erreur.
+    fn on_read(
+        &mut self,
+        read: Option<io::Result<<Self::Codec as Decoder>::Item>>,
+        now: Instant,
+    ) -> Result<(), Self::End>;
+    /// Le minuteur a sonné.
+    fn on_timer(&mut self, output: &Output, now: Instant) -> Result<(), Self::End>;
+    /// La connexion a été annulée (arrêt du serveur, expulsion).
+    fn cancelled(&self) -> Self::End;
+    /// Le seul chemin de sortie : prévenir les autres, mettre les derniers mots
+    /// dans la file.
+    fn leave(&mut self, end: &Self::End);
+}
+
+/// Fait vivre une connexion avec `session` : la boucle, puis le départ, puis les
+/// dernières lignes. Renvoie la raison de la fin.
+pub async fn converse<C: Conversation>(
+    stream: &mut TcpStream,
+    codec: C::Codec,
+    session: &mut C,
+    mut output: Output,
+    cancel: &CancellationToken,
+    grace: Duration,
+) -> C::End {
     // `split` sépare lecture et écriture sur la même socket, sans copie ni verrou.
     let (reader, mut writer) = stream.split();
-    let mut lines = FramedRead::with_capacity(
-        reader,
-        LineCodec::new(config.max_line),
-        READ_BUFFER,
-    );
-    let mut session = Session::new(peer, Arc::clone(&shared), outbox, cancel.clone());
-
-    let end = run(&mut session, &mut lines, &writer, &mut output, &cancel).await;
-    let who = session.describe();
+    let mut lines = FramedRead::with_capacity(reader, codec, READ_BUFFER);
+    let end = run(session, &mut lines, &writer, &mut output, cancel).await;
     session.leave(&end);
-
     // Dernières lignes (au revoir, motif d'expulsion, arrêt du serveur), en temps
-    // borné : un client qui ne lit pas ne retient pas le serveur plus de
-    // `shutdown_grace`.
-    let _ = timeout(
-        config.shutdown_grace,
-        close_gracefully(&mut writer, &mut output, &mut lines),
-    )
-    .await;
-    info!("{who} {end}");
+    // borné : un client qui ne lit pas ne retient pas le serveur plus de `grace`.
+    let last_words = close_gracefully(&mut writer, &mut output, &mut lines);
+    let _ = timeout(grace, last_words).await;
+    end
 }
 
 /// La boucle d'une connexion. Cinq choses peuvent arriver, et `select!` réagit à la
@@ -305,26 +365,26 @@ pub(crate) async fn handle_connection(
 /// La lecture a une condition : `session.may_read`. Un client qui envoie trop vite,
 /// ou qui ne lit pas les réponses qu'on lui fait, n'est tout simplement plus lu ; TCP
 /// fait le reste (voir `rate_limit.rs`).
-async fn run(
-    session: &mut Session,
-    lines: &mut Lines<'_>,
+async fn run<C: Conversation>(
+    session: &mut C,
+    lines: &mut Lines<'_, C>,
     writer: &WriteHalf<'_>,
     output: &mut Output,
     cancel: &CancellationToken,
-) -> End {
+) -> C::End {
     if let Err(end) = session.greet() {
         return end;
     }
     // Un seul minuteur, réglé sur le prochain délai de la session (voir
-    // `Session::deadline`), et une seule attente de l'annulation : créés une fois
-    // pour toute la connexion, et non à chaque tour (s'inscrire auprès du jeton
-    // d'annulation prend un verrou).
+    // `Conversation::deadline`), et une seule attente de l'annulation : créés une
+    // fois pour toute la connexion, et non à chaque tour (s'inscrire auprès du
+    // jeton d'annulation prend un verrou).
     let timer = sleep_until(session.deadline(output));
     let cancelled = cancel.cancelled();
     tokio::pin!(timer, cancelled);
     loop {
         if let Err(err) = output.write_now(writer) {
-            return End::Error(err);
+            return err.into();
         }
         let deadline = session.deadline(output);
         if timer.deadline() != deadline {
@@ -349,7 +409,7 @@ async fn run(
             }
             read = lines.next(), if may_read => session.on_read(read, Instant::now()),
             ready = writer.writable(), if output.is_waiting() => {
-                ready.map_err(End::Error)
+                ready.map_err(C::End::from)
             }
             () = &mut timer => session.on_timer(output, Instant::now()),
             () = &mut cancelled => Err(session.cancelled()),
@@ -361,10 +421,10 @@ async fn run(
 }
 
 /// Envoie ce qui reste dans la file puis ferme poliment.
-async fn close_gracefully(
+async fn close_gracefully<D: Decoder>(
     writer: &mut WriteHalf<'_>,
     output: &mut Output,
-    lines: &mut Lines<'_>,
+    lines: &mut FramedRead<ReadHalf<'_>, D>,
 ) {
     output.incoming.close(); // plus personne ne peut y ajouter de ligne
     loop {
@@ -389,4 +449,4 @@ async fn close_gracefully(
     // fermeture du client (ou la fin du délai qui nous entoure).
     while let Some(Ok(_)) = lines.next().await {}
 }
-// ANCHOR_END: connection
+// ANCHOR_END: conversation

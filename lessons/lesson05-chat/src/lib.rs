@@ -106,31 +106,39 @@
 //!   pseudos, neutralisation, lignes de 80 colonnes, et chaque phrase du serveur) ;
 //! - [`server`] : les réglages, la socket d'écoute, la boucle d'acceptation,
 //!   l'arrêt ;
-//! - `state.rs` : l'état partagé (inscrits, diffusion, adresses) ;
-//! - `connection.rs` : la vie d'une connexion, sa file d'envoi et son budget en
-//!   octets ;
+//! - [`admission`] : le portier (les places, au total et par adresse, et ce que le
+//!   serveur retient de chaque adresse) ;
+//! - `state.rs` : l'état partagé (inscrits, diffusion) ;
+//! - [`connection`] : la vie d'une connexion, sa file d'envoi et son budget en
+//!   octets, et le trait `Conversation` qui sépare la boucle du protocole ;
 //! - `session.rs` : le rythme de lecture, l'inscription, le départ ;
 //! - `commands.rs` : une fonction par commande ;
-//! - `rate_limit.rs` : le seau à jetons, les essais de `/oper`, le journal limité ;
+//! - [`rate_limit`] : le seau à jetons, les essais de `/oper`, le journal limité ;
+//!
+//! Les modules publics que la leçon 07 (IRC) emprunte sans rien recopier :
+//! `admission`, `connection` et `rate_limit`. Ils ne savent rien du salon.
 //! - [`history`] : l'historique en mémoire et son fichier, écrit par un thread à
 //!   lui ;
 //! - [`client`] : le client, clavier et réseau en même temps ;
-//! - [`tui`] : le même client en plein écran (ratatui), la saisie à l'abri des
+//! - `tui` : le même client en plein écran (ratatui), la saisie à l'abri des
 //!   messages qui arrivent.
 
+pub mod admission;
 pub mod client;
 mod commands;
-mod connection;
+pub mod connection;
 pub mod history;
 pub mod protocol;
-mod rate_limit;
+pub mod rate_limit;
 pub mod server;
 mod session;
 mod state;
+#[cfg(feature = "tui")]
 pub mod tui;
 
 pub use client::{ClientEnd, run_client};
 pub use server::{ChatServer, Config, listen, serve};
+#[cfg(feature = "tui")]
 pub use tui::run_tui;
 
 /// Adresse d'écoute par défaut : la boucle locale, joignable seulement depuis cette

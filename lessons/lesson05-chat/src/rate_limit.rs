@@ -7,6 +7,8 @@
 //! nulle et c'est le programme du client qui attend dans son `send`. C'est la
 //! contre-pression : le trop rapide ralentit, rien n'est perdu, et les autres ne
 //! remarquent rien.
+//!
+//! Le module est public : la leçon 07 (IRC) emprunte ces deux limites.
 
 use std::time::{Duration, Instant};
 
@@ -17,7 +19,7 @@ use std::time::{Duration, Instant};
 /// les réponses d'erreur sont donc bornées elles aussi). On peut coller d'un coup une
 /// rafale d'une seconde ; au-delà, chaque ligne attend son jeton.
 #[derive(Debug)]
-pub(crate) struct TokenBucket {
+pub struct TokenBucket {
     capacity: f64,
     per_second: f64,
     tokens: f64,
@@ -27,13 +29,13 @@ pub(crate) struct TokenBucket {
 impl TokenBucket {
     /// `per_second` lignes par seconde, par rafales d'une seconde ; 0 : pas de
     /// limite.
-    pub(crate) fn per_second(per_second: u32, now: Instant) -> TokenBucket {
+    pub fn per_second(per_second: u32, now: Instant) -> TokenBucket {
         TokenBucket::new(f64::from(per_second), f64::from(per_second), now)
     }
 
     /// Un seau de `capacity` jetons qui se remplit de `per_second` jetons par
     /// seconde.
-    pub(crate) fn new(capacity: f64, per_second: f64, now: Instant) -> TokenBucket {
+    pub fn new(capacity: f64, per_second: f64, now: Instant) -> TokenBucket {
         TokenBucket {
             capacity,
             per_second,
@@ -43,25 +45,33 @@ impl TokenBucket {
     }
 
     /// Prend un jeton s'il y en a un ; sinon, renvoie l'instant où il y en aura un.
-    pub(crate) fn take(&mut self, now: Instant) -> Result<(), Instant> {
+    pub fn take(&mut self, now: Instant) -> Result<(), Instant> {
+        self.take_many(1, now)
+    }
+
+    /// Prend `cost` jetons d'un coup (les commandes coûteuses d'IRC, leçon 07). Un
+    /// coût plus grand que le seau ne pourrait jamais passer : il est ramené à la
+    /// taille du seau.
+    pub fn take_many(&mut self, cost: u32, now: Instant) -> Result<(), Instant> {
         if self.per_second <= 0.0 {
             return Ok(());
         }
+        let cost = f64::from(cost).min(self.capacity);
         let refill =
             now.saturating_duration_since(self.last).as_secs_f64() * self.per_second;
         self.tokens = (self.tokens + refill).min(self.capacity);
         self.last = now;
         // La marge d'un milliardième absorbe les arrondis des calculs en virgule
-        // flottante : à l'heure annoncée par `Err`, le jeton est bien là.
-        if self.tokens >= 1.0 - 1e-9 {
-            self.tokens = (self.tokens - 1.0).max(0.0);
+        // flottante : à l'heure annoncée par `Err`, les jetons sont bien là.
+        if self.tokens >= cost - 1e-9 {
+            self.tokens = (self.tokens - cost).max(0.0);
             return Ok(());
         }
-        Err(now + Duration::from_secs_f64((1.0 - self.tokens) / self.per_second))
+        Err(now + Duration::from_secs_f64((cost - self.tokens) / self.per_second))
     }
 
     /// Vrai si le seau est plein : il ne retient plus rien du passé.
-    pub(crate) fn is_full(&self, now: Instant) -> bool {
+    pub fn is_full(&self, now: Instant) -> bool {
         let refill =
             now.saturating_duration_since(self.last).as_secs_f64() * self.per_second;
         self.per_second <= 0.0 || self.tokens + refill >= self.capacity
@@ -71,10 +81,10 @@ impl TokenBucket {
 
 // ANCHOR: oper_guard
 /// Essais manqués avant que `/oper` soit bloqué pour toute une adresse.
-pub(crate) const OPER_MAX_FAILURES: u32 = 5;
+pub const OPER_MAX_FAILURES: u32 = 5;
 
 /// Durée du blocage de `/oper` pour une adresse, après trop d'échecs.
-pub(crate) const OPER_LOCKOUT: Duration = Duration::from_secs(10 * 60);
+pub const OPER_LOCKOUT: Duration = Duration::from_secs(10 * 60);
 
 /// Les échecs de `/oper` depuis une adresse.
 ///
@@ -85,38 +95,57 @@ pub(crate) const OPER_LOCKOUT: Duration = Duration::from_secs(10 * 60);
 /// `/oper` y est refusé pendant [`OPER_LOCKOUT`]. Il faudrait alors des siècles pour
 /// deviner un mot de passe de dix caractères.
 #[derive(Debug, Default)]
-pub(crate) struct OperGuard {
+pub struct OperGuard {
     failures: u32,
     locked_until: Option<Instant>,
 }
 
 /// Ce que devient un essai de `/oper`.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum OperAttempt {
-    /// L'adresse est bloquée : on ne vérifie même pas le mot de passe.
+pub enum OperAttempt {
+    /// L'adresse est bloquée : on n'a même pas regardé le mot de passe.
     Locked { remaining: Duration },
-    /// On peut vérifier le mot de passe.
-    Allowed,
+    /// Mauvais mot de passe : la connexion n'est plus lue pendant `penalty` ;
+    /// `locked` : cet échec vient de bloquer l'adresse.
+    Wrong { penalty: Duration, locked: bool },
+    /// Le bon mot de passe.
+    Granted,
 }
 
 impl OperGuard {
-    pub(crate) fn check(&mut self, now: Instant) -> OperAttempt {
+    /// Un essai : `is_right` (la comparaison du mot de passe) n'est appelé que si
+    /// l'adresse n'est pas bloquée.
+    pub fn attempt(
+        &mut self,
+        now: Instant,
+        is_right: impl FnOnce() -> bool,
+    ) -> OperAttempt {
+        if let Some(remaining) = self.locked(now) {
+            return OperAttempt::Locked { remaining };
+        }
+        if is_right() {
+            return OperAttempt::Granted;
+        }
+        let (penalty, locked) = self.fail(now);
+        OperAttempt::Wrong { penalty, locked }
+    }
+
+    /// `Some(reste)` si l'adresse est bloquée.
+    fn locked(&mut self, now: Instant) -> Option<Duration> {
         match self.locked_until {
-            Some(until) if until > now => OperAttempt::Locked {
-                remaining: until - now,
-            },
+            Some(until) if until > now => Some(until - now),
             Some(_) => {
                 // Le blocage est fini : on repart de zéro.
                 *self = OperGuard::default();
-                OperAttempt::Allowed
+                None
             }
-            None => OperAttempt::Allowed,
+            None => None,
         }
     }
 
     /// Enregistre un échec ; renvoie le délai de pénalité de la connexion, et si
     /// l'adresse vient d'être bloquée.
-    pub(crate) fn fail(&mut self, now: Instant) -> (Duration, bool) {
+    fn fail(&mut self, now: Instant) -> (Duration, bool) {
         self.failures += 1;
         let penalty = Duration::from_secs(1 << (self.failures - 1).min(5));
         if self.failures >= OPER_MAX_FAILURES {
@@ -127,9 +156,21 @@ impl OperGuard {
     }
 
     /// Vrai si cet état n'a plus rien à retenir (on peut l'oublier).
-    pub(crate) fn is_clear(&self, now: Instant) -> bool {
+    pub fn is_clear(&self, now: Instant) -> bool {
         self.failures == 0 || self.locked_until.is_some_and(|until| until <= now)
     }
+}
+
+/// Compare deux secrets en temps constant : une comparaison ordinaire s'arrête au
+/// premier octet différent, et le temps de réponse dirait alors combien de caractères
+/// sont justes.
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    let (given, expected) = (given.as_bytes(), expected.as_bytes());
+    let mut difference = given.len() ^ expected.len();
+    for (index, byte) in expected.iter().enumerate() {
+        difference |= usize::from(byte ^ given.get(index).copied().unwrap_or(0));
+    }
+    difference == 0
 }
 // ANCHOR_END: oper_guard
 
@@ -186,6 +227,30 @@ mod tests {
     }
 
     #[test]
+    fn une_commande_couteuse_prend_plusieurs_jetons() {
+        let start = Instant::now();
+        let mut bucket = TokenBucket::per_second(4, start);
+        assert!(
+            bucket.take_many(3, start).is_ok(),
+            "une rafale d'une seconde"
+        );
+        let ready = bucket.take_many(2, start).expect_err("il manque un jeton");
+        let wait = ready - start;
+        assert!(wait > Duration::from_millis(240), "{wait:?}");
+        assert!(wait < Duration::from_millis(260), "{wait:?}");
+        assert!(
+            bucket.take_many(2, ready).is_ok(),
+            "à l'heure dite, c'est bon"
+        );
+        assert!(
+            bucket
+                .take_many(100, ready + Duration::from_secs(1))
+                .is_ok(),
+            "un coût plus grand que le seau passe quand le seau est plein"
+        );
+    }
+
+    #[test]
     fn le_journal_se_tait_puis_dit_combien_il_a_tu() {
         let now = Instant::now();
         let mut throttle = LogThrottle::default();
@@ -204,16 +269,33 @@ mod tests {
             penalties.iter().map(|(delay, _)| delay.as_secs()).collect();
         assert_eq!(secs, [1, 2, 4, 8]);
         assert!(penalties.iter().all(|(_, locked)| !locked));
-        assert_eq!(guard.check(now), OperAttempt::Allowed);
+        assert_eq!(guard.locked(now), None);
         assert!(guard.fail(now).1, "le cinquième échec bloque l'adresse");
-        assert!(matches!(guard.check(now), OperAttempt::Locked { .. }));
+        assert!(guard.locked(now).is_some());
         assert!(!guard.is_clear(now));
         let later = now + OPER_LOCKOUT;
         assert!(guard.is_clear(later));
+        assert_eq!(guard.locked(later), None, "le blocage a une fin");
+    }
+
+    #[test]
+    fn un_essai_sur_une_adresse_bloquee_ne_regarde_pas_le_mot_de_passe() {
+        let now = Instant::now();
+        let mut guard = OperGuard::default();
+        let wrong = guard.attempt(now, || false);
+        let penalty = Duration::from_secs(1);
         assert_eq!(
-            guard.check(later),
-            OperAttempt::Allowed,
-            "le blocage a une fin"
+            wrong,
+            OperAttempt::Wrong {
+                penalty,
+                locked: false
+            }
         );
+        assert_eq!(guard.attempt(now, || true), OperAttempt::Granted);
+        for _ in 0..4 {
+            guard.attempt(now, || false);
+        }
+        let locked = guard.attempt(now, || panic!("mot de passe regardé"));
+        assert!(matches!(locked, OperAttempt::Locked { .. }), "{locked:?}");
     }
 }

@@ -22,14 +22,14 @@ use std::time::{Duration, Instant};
 use lesson01_echo::{ListenOptions, listen_with};
 use socket2::{SockRef, TcpKeepalive};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::timeout;
 use tracing::{debug, info, warn};
 
+use crate::admission::{Place, Refusal};
 use crate::connection::handle_connection;
 use crate::history::History;
 use crate::protocol;
-use crate::state::{Shared, address_key};
+use crate::state::Shared;
 
 /// Taille de la file d'attente des connexions établies mais pas encore acceptées.
 pub const BACKLOG: i32 = 1024;
@@ -247,42 +247,13 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
     });
 }
 
-/// La place d'une connexion : une place du total, et une de son adresse. La rendre
-/// (la détruire) libère les deux.
-struct Place {
-    shared: Arc<Shared>,
-    address: IpAddr,
-    _total: OwnedSemaphorePermit,
-}
-
-impl Drop for Place {
-    fn drop(&mut self) {
-        self.shared.addresses().release(self.address);
-    }
-}
-
-/// Réserve une place pour une connexion venue de `ip`, ou dit pourquoi c'est
-/// impossible.
-fn reserve(shared: &Arc<Shared>, ip: IpAddr) -> Result<Place, String> {
-    let config = &shared.config;
-    let Ok(total) = Arc::clone(&shared.connections).try_acquire_owned() else {
-        return Err(protocol::server_full(config.max_clients));
-    };
-    let address = address_key(ip);
-    let mut addresses = shared.addresses();
-    let info = addresses.entry(address, config, Instant::now());
-    if info.connections >= config.max_per_address {
-        return Err(protocol::address_full(config.max_per_address));
-    }
-    if info.arrivals.take(Instant::now()).is_err() {
-        return Err(protocol::address_too_fast());
-    }
-    info.connections += 1;
-    drop(addresses);
-    Ok(Place {
-        shared: Arc::clone(shared),
-        address,
-        _total: total,
+/// Réserve une place pour une connexion venue de `ip` (voir `admission.rs`), ou dit
+/// pourquoi c'est impossible, en une phrase pour le client.
+fn reserve(shared: &Shared, ip: IpAddr) -> Result<Place, String> {
+    shared.doorman.reserve(ip).map_err(|refusal| match refusal {
+        Refusal::ServerFull(max) => protocol::server_full(max),
+        Refusal::AddressFull(max) => protocol::address_full(max),
+        Refusal::TooFast => protocol::address_too_fast(),
     })
 }
 

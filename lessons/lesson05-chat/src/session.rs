@@ -5,7 +5,7 @@
 //! Rien ici n'est `async` : chaque ligne est traitée d'un coup, sans attendre, et la
 //! boucle de `connection.rs` décide quand lire la suivante.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -15,14 +15,14 @@ use tokio_util::bytes::BytesMut;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
-use crate::connection::{End, Outbox, Output};
+use crate::connection::{Conversation, End, Outbox, Output};
 use crate::history::{Entry, History, unix_time};
 use crate::protocol::{
-    self, Command, Departure, GREETING, Line, NICK_PROMPT, nick_key, parse_line,
-    validate_nick,
+    self, Command, Departure, GREETING, Line, LineCodec, NICK_PROMPT, nick_key,
+    parse_line, validate_nick,
 };
 use crate::rate_limit::TokenBucket;
-use crate::state::{Shared, User, address_key};
+use crate::state::{Shared, User};
 
 /// Au plus tant d'octets d'historique rejoués d'un coup (à l'arrivée ou par
 /// `/history`) : les messages les plus récents qui y tiennent.
@@ -98,11 +98,6 @@ impl Session {
         }
     }
 
-    /// La clé de son adresse (voir `address_key`).
-    pub(crate) fn address(&self) -> IpAddr {
-        address_key(self.peer.ip())
-    }
-
     /// Met une réponse dans la propre file du client, sans attendre.
     ///
     /// Une réponse peut être grosse (`/history`) ; mais tant que sa file dépasse la
@@ -119,11 +114,20 @@ impl Session {
 // ANCHOR_END: session
 
 // ANCHOR: pacing
-impl Session {
+/// La session de ce salon, vue par la boucle de la connexion (`connection.rs`).
+impl Conversation for Session {
+    type Codec = LineCodec;
+    type End = End;
+
+    /// Salue le nouveau venu et lui demande son pseudo.
+    fn greet(&mut self) -> Result<(), End> {
+        self.reply(format!("{GREETING}{NICK_PROMPT}"))
+    }
+
     /// Peut-on lire une ligne de plus maintenant ?
     /// (Une pénalité en cours, `paused_until`, est levée par le minuteur quand elle
     /// expire.)
-    pub(crate) fn may_read(&self, output: &Output) -> bool {
+    fn may_read(&self, output: &Output) -> bool {
         self.held.is_none()
             && self.paused_until.is_none()
             && !output.is_over_soft_limit()
@@ -132,7 +136,7 @@ impl Session {
     /// Le prochain délai à surveiller : le pseudo à donner, l'inactivité, le jeton
     /// d'une ligne retenue, la fin d'une pénalité, l'engorgement de la socket. Un
     /// seul minuteur suffit, réglé sur le plus proche.
-    pub(crate) fn deadline(&self, output: &Output) -> Instant {
+    fn deadline(&self, output: &Output) -> Instant {
         let config = &self.shared.config;
         let mut deadline = match self.nick {
             None => self.register_deadline,
@@ -152,11 +156,7 @@ impl Session {
     }
 
     /// Le minuteur a sonné : on regarde quel délai est échu.
-    pub(crate) fn on_timer(
-        &mut self,
-        output: &Output,
-        now: Instant,
-    ) -> Result<(), End> {
+    fn on_timer(&mut self, output: &Output, now: Instant) -> Result<(), End> {
         let config = &self.shared.config;
         if self.nick.is_none() && now >= self.register_deadline {
             // Un client qui se connecte et ne dit rien (slowloris) occuperait une
@@ -194,7 +194,7 @@ impl Session {
     }
 
     /// Une lecture s'est terminée : une ligne, la fin de la connexion, ou une erreur.
-    pub(crate) fn on_read(
+    fn on_read(
         &mut self,
         read: Option<std::io::Result<Line>>,
         now: Instant,
@@ -209,6 +209,22 @@ impl Session {
         }
     }
 
+    /// L'annulation vient de l'arrêt du serveur, ou d'une expulsion.
+    fn cancelled(&self) -> End {
+        if self.shared.shutdown.is_cancelled() {
+            End::Shutdown
+        } else {
+            End::Cancelled
+        }
+    }
+
+    /// Le départ, quelle qu'en soit la raison : voir [`Session::depart`].
+    fn leave(&mut self, end: &End) {
+        self.depart(end);
+    }
+}
+
+impl Session {
     /// Chaque ligne reçue coûte un jeton, quelle qu'elle soit. Sans jeton, elle
     /// attend (et plus rien n'est lu) : le client est ralenti, rien n'est perdu.
     fn on_line(&mut self, line: Line, now: Instant) -> Result<(), End> {
@@ -224,15 +240,6 @@ impl Session {
             return Ok(());
         }
         self.handle_line(line)
-    }
-
-    /// L'annulation vient de l'arrêt du serveur, ou d'une expulsion.
-    pub(crate) fn cancelled(&self) -> End {
-        if self.shared.shutdown.is_cancelled() {
-            End::Shutdown
-        } else {
-            End::Cancelled
-        }
     }
 }
 // ANCHOR_END: pacing
@@ -257,11 +264,6 @@ impl Session {
             None => self.register(text),
             Some(_) => self.handle_command(text),
         }
-    }
-
-    /// Salue le nouveau venu et lui demande son pseudo.
-    pub(crate) fn greet(&self) -> Result<(), End> {
-        self.reply(format!("{GREETING}{NICK_PROMPT}"))
     }
 
     /// Une ligne avant l'inscription : un pseudo proposé.
@@ -354,12 +356,12 @@ impl Session {
     /// normal, ailleurs pour une expulsion ou un client trop lent. Le retrait se
     /// fait sous le verrou, une seule fois : les autres sont donc prévenus
     /// exactement une fois.
-    pub(crate) fn leave(&mut self, end: &End) {
+    pub(crate) fn depart(&mut self, end: &End) {
         let shutting_down = matches!(end, End::Shutdown);
         if shutting_down {
             let _ = self.reply(protocol::SHUTDOWN.to_owned());
         }
-        let Some(nick) = self.nick.take() else {
+        let Some(nick) = self.nick.clone() else {
             return; // jamais inscrit : personne à prévenir
         };
         if let End::Quit(_) = end {

@@ -1,22 +1,19 @@
-//! Ce que toutes les connexions partagent : les inscrits, l'historique, et ce que le
-//! serveur retient de chaque adresse (connexions ouvertes, arrivées récentes, essais
-//! de `/oper`).
+//! Ce que toutes les connexions partagent : les inscrits, l'historique, et le portier
+//! (`admission.rs`), qui compte les places et retient chaque adresse.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::IpAddr;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
 
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::warn;
 
+use crate::admission::Doorman;
 use crate::connection::Outbox;
 use crate::history::History;
 use crate::protocol::{Departure, departure};
-use crate::rate_limit::{LogThrottle, OperGuard, TokenBucket};
+use crate::rate_limit::LogThrottle;
 use crate::server::Config;
 
 // ANCHOR: shared
@@ -24,9 +21,8 @@ use crate::server::Config;
 pub(crate) struct Shared {
     pub(crate) config: Config,
     state: Mutex<State>,
-    addresses: Mutex<AddressBook>,
-    /// Une place par connexion ouverte : `--max-clients` places au total.
-    pub(crate) connections: Arc<Semaphore>,
+    /// Les places : `--max-clients` au total, `--max-per-address` par adresse.
+    pub(crate) doorman: Arc<Doorman>,
     /// Annulé à l'arrêt du serveur ; le jeton de chaque connexion en est un enfant.
     pub(crate) shutdown: CancellationToken,
     /// Les tâches des connexions : à l'arrêt, on attend qu'elles soient toutes
@@ -75,13 +71,15 @@ pub(crate) struct User {
 impl Shared {
     pub(crate) fn new(config: Config, history: History) -> Shared {
         Shared {
-            connections: Arc::new(Semaphore::new(config.max_clients)),
+            doorman: Arc::new(Doorman::new(
+                config.max_clients,
+                config.max_per_address,
+            )),
             config,
             state: Mutex::new(State {
                 users: HashMap::new(),
                 history,
             }),
-            addresses: Mutex::new(AddressBook::default()),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             next_id: AtomicU64::new(1),
@@ -95,12 +93,6 @@ impl Shared {
         // L'état reste cohérent ici (chaque modification est faite d'un
         // bloc), on continue donc à servir.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub(crate) fn addresses(&self) -> MutexGuard<'_, AddressBook> {
-        self.addresses
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 // ANCHOR_END: shared
@@ -163,89 +155,3 @@ impl State {
 }
 
 // ANCHOR_END: broadcast
-
-// ANCHOR: addresses
-/// Ce que le serveur retient d'une adresse.
-#[derive(Debug)]
-pub(crate) struct AddressInfo {
-    /// Connexions ouvertes depuis cette adresse.
-    pub(crate) connections: usize,
-    /// Arrivées récentes : une adresse qui se connecte et se déconnecte en boucle
-    /// ferait pleuvoir les « a rejoint » / « a quitté » chez tout le monde.
-    pub(crate) arrivals: TokenBucket,
-    /// Les essais manqués de `/oper`, toutes connexions de l'adresse confondues.
-    pub(crate) oper: OperGuard,
-}
-
-/// Les adresses connues. Bornées elles aussi : on oublie une adresse dès qu'elle n'a
-/// plus de connexion et plus rien à retenir.
-#[derive(Debug, Default)]
-pub(crate) struct AddressBook {
-    pub(crate) entries: HashMap<IpAddr, AddressInfo>,
-}
-
-/// La clé d'une adresse. Une adresse IPv4 vue à travers une écoute double pile
-/// (`::ffff:192.168.1.20`) est ramenée à l'IPv4 ; une adresse IPv6 est ramenée à son
-/// préfixe /64, car un seul abonné dispose d'ordinaire d'un /64 entier : sans cela,
-/// il aurait des milliards d'adresses pour contourner chaque limite.
-pub(crate) fn address_key(ip: IpAddr) -> IpAddr {
-    match ip.to_canonical() {
-        IpAddr::V6(v6) => {
-            let bits = u128::from(v6) & !((1u128 << 64) - 1);
-            IpAddr::V6(bits.into())
-        }
-        v4 => v4,
-    }
-}
-
-impl AddressBook {
-    /// La fiche de `key`, créée au besoin (avec un seau d'arrivées plein).
-    pub(crate) fn entry(
-        &mut self,
-        key: IpAddr,
-        config: &Config,
-        now: Instant,
-    ) -> &mut AddressInfo {
-        if self.entries.len() > 4 * config.max_clients {
-            self.forget_idle(now);
-        }
-        self.entries.entry(key).or_insert_with(|| AddressInfo {
-            connections: 0,
-            // Une classe entière derrière la même adresse peut arriver d'un coup ;
-            // ensuite, une arrivée toutes les deux secondes.
-            arrivals: TokenBucket::new(config.max_per_address as f64, 0.5, now),
-            oper: OperGuard::default(),
-        })
-    }
-
-    /// Oublie les adresses sans connexion qui n'ont plus rien à retenir.
-    fn forget_idle(&mut self, now: Instant) {
-        self.entries.retain(|_, info| {
-            info.connections > 0
-                || !info.arrivals.is_full(now)
-                || !info.oper.is_clear(now)
-        });
-    }
-
-    /// Une connexion de `key` se termine.
-    pub(crate) fn release(&mut self, key: IpAddr) {
-        if let Some(info) = self.entries.get_mut(&key) {
-            info.connections = info.connections.saturating_sub(1);
-        }
-    }
-}
-// ANCHOR_END: addresses
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn les_adresses_ipv6_comptent_par_prefixe_64_et_les_ipv4_mappees_comme_ipv4() {
-        let key = |text: &str| address_key(text.parse().unwrap());
-        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::2"));
-        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
-        assert_eq!(key("::ffff:192.168.1.20"), key("192.168.1.20"));
-        assert_eq!(key("127.0.0.1"), "127.0.0.1".parse::<IpAddr>().unwrap());
-    }
-}

@@ -10,13 +10,14 @@
 use std::time::{Instant, SystemTime};
 
 use course_kit::log;
+use lesson05_chat::rate_limit::{OperAttempt, same_secret};
 
 use crate::connection::End;
 use crate::message::{self, casefold, wildcard_match};
 use crate::register::VERSION;
 use crate::replies;
 use crate::session::Session;
-use crate::state::{Member, State, User, address_key};
+use crate::state::{Member, State, User};
 
 /// Au plus tant de destinataires par `PRIVMSG` (`TARGMAX=PRIVMSG:4`).
 const MAX_TARGETS: usize = 4;
@@ -396,7 +397,7 @@ impl Session {
     /// Sans limite, un script essaierait des milliers de mots de passe par seconde.
     /// Après chaque échec, cette connexion n'est plus lue pendant un délai qui
     /// double ; après cinq échecs depuis la même adresse, `OPER` y est bloqué dix
-    /// minutes (voir `flood.rs`).
+    /// minutes (`OperGuard`, emprunté à la leçon 05).
     pub(crate) fn oper(&mut self, params: &[&str]) -> Result<(), End> {
         if params.len() < 2 {
             return self.numeric(replies::ERR_NEEDMOREPARAMS, &["OPER"]);
@@ -405,28 +406,24 @@ impl Session {
             return self.numeric(replies::ERR_NOOPERHOST, &[]);
         };
         let now = Instant::now();
-        let mut addresses = self.shared.addresses();
-        let guard = &mut addresses
-            .entry(address_key(self.peer.ip()))
-            .or_default()
-            .oper;
-        if let Some(remaining) = guard.locked(now) {
-            drop(addresses);
-            self.notice(&format!(
-                "*** Trop d'essais manqués depuis votre adresse : OPER est bloqué \
-                 encore {} min.",
-                remaining.as_secs().div_ceil(60)
-            ))?;
-            return self.numeric(replies::ERR_PASSWDMISMATCH, &[]);
+        let is_right = || params[0] == name && same_secret(params[1], &password);
+        match self.shared.doorman.try_oper(self.peer.ip(), now, is_right) {
+            OperAttempt::Granted => {}
+            OperAttempt::Locked { remaining } => {
+                self.notice(&format!(
+                    "*** Trop d'essais manqués depuis votre adresse : OPER est bloqué \
+                     encore {} min.",
+                    remaining.as_secs().div_ceil(60)
+                ))?;
+                return self.numeric(replies::ERR_PASSWDMISMATCH, &[]);
+            }
+            OperAttempt::Wrong { penalty, .. } => {
+                log!("{} : mauvais mot de passe OPER", self.describe());
+                self.paused_until =
+                    Some(tokio::time::Instant::from_std(now + penalty));
+                return self.numeric(replies::ERR_PASSWDMISMATCH, &[]);
+            }
         }
-        if params[0] != name || params[1] != password {
-            let penalty = guard.fail(now);
-            drop(addresses);
-            log!("{} : mauvais mot de passe OPER", self.describe());
-            self.paused_until = Some(tokio::time::Instant::from_std(now + penalty));
-            return self.numeric(replies::ERR_PASSWDMISMATCH, &[]);
-        }
-        drop(addresses);
         let mut state = self.shared.lock();
         let user = state.users.get_mut(&self.id).ok_or(End::Cancelled)?;
         user.oper = true;

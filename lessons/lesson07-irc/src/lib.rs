@@ -29,13 +29,17 @@
 //! - `register.rs` : `CAP`, `PASS`, `NICK`, `USER` et la bienvenue ;
 //! - `channels.rs` : les salons et leurs modes ;
 //! - `commands.rs` : parler, chercher quelqu'un, l'opérateur ;
-//! - `state.rs` : l'état partagé et la diffusion ;
-//! - `flood.rs` : le seau à jetons et les essais de `OPER`.
+//! - `state.rs` : l'état partagé et la diffusion.
+//!
+//! Ce que la leçon 05 a déjà expliqué, la leçon 07 l'emprunte au lieu de le
+//! recopier : la boucle d'une connexion et sa file d'envoi
+//! (`lesson05_chat::connection`), le portier qui compte les places et les arrivées
+//! de chaque adresse (`lesson05_chat::admission`), le seau à jetons et les essais
+//! de `OPER` (`lesson05_chat::rate_limit`).
 
 mod channels;
 mod commands;
 mod connection;
-mod flood;
 pub mod message;
 mod register;
 pub mod replies;

@@ -6,17 +6,17 @@ use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use course_kit::log;
-use socket2::{Domain, Protocol, SockRef, Socket, Type};
+use lesson05_chat::admission::{Place, Refusal};
+use socket2::SockRef;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::timeout;
 
 use crate::connection::handle_connection;
 use crate::message::build_error;
-use crate::state::{Shared, address_key};
+use crate::state::Shared;
 
 /// Taille de la file d'attente des connexions établies mais pas encore acceptées.
 pub const BACKLOG: i32 = 1024;
@@ -96,23 +96,9 @@ impl Default for Config {
 }
 // ANCHOR_END: config
 
-// ANCHOR: listen
-/// Crée la socket d'écoute avec socket2, comme à la leçon 01, puis la confie à
+/// La socket d'écoute : celle de la leçon 05 (donc de la leçon 01), confiée à
 /// tokio. Doit être appelée depuis le runtime tokio.
-pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket =
-        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    #[cfg(unix)]
-    socket.set_reuse_address(true)?;
-    if addr.is_ipv6() {
-        socket.set_only_v6(false)?;
-    }
-    socket.bind(&addr.into())?;
-    socket.listen(BACKLOG)?;
-    socket.set_nonblocking(true)?;
-    TcpListener::from_std(socket.into())
-}
-// ANCHOR_END: listen
+pub use lesson05_chat::listen;
 
 // ANCHOR: accept_loop
 /// Sert les clients de `listener` avec `config` jusqu'à ce que `shutdown` se
@@ -171,54 +157,21 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
     });
 }
 
-/// La place d'une connexion : une du total, une de son adresse.
-struct Place {
-    shared: Arc<Shared>,
-    address: IpAddr,
-    _total: OwnedSemaphorePermit,
-}
-
-impl Drop for Place {
-    fn drop(&mut self) {
-        let mut addresses = self.shared.addresses();
-        let forget = addresses.get_mut(&self.address).is_some_and(|info| {
-            info.connections = info.connections.saturating_sub(1);
-            info.connections == 0 && info.oper.is_clear(Instant::now())
-        });
-        if forget {
-            addresses.remove(&self.address);
+/// Réserve une place auprès du portier de la leçon 05 (au total, par adresse, et au
+/// rythme des arrivées), ou dit pourquoi c'est impossible.
+fn reserve(shared: &Shared, ip: IpAddr) -> Result<Place, String> {
+    shared.doorman.reserve(ip).map_err(|refusal| match refusal {
+        Refusal::ServerFull(max) => {
+            format!(
+                "Serveur complet ({max} connexions au maximum) : réessayez plus tard."
+            )
         }
-    }
-}
-
-fn reserve(shared: &Arc<Shared>, ip: IpAddr) -> Result<Place, String> {
-    let config = &shared.config;
-    let Ok(total) = Arc::clone(&shared.connections).try_acquire_owned() else {
-        return Err(format!(
-            "Serveur complet ({} connexions au maximum) : réessayez plus tard.",
-            config.max_clients
-        ));
-    };
-    let address = address_key(ip);
-    let mut addresses = shared.addresses();
-    if addresses.len() > 4 * config.max_clients {
-        // Bornée : on oublie les adresses sans connexion ni blocage en cours.
-        let now = Instant::now();
-        addresses.retain(|_, info| info.connections > 0 || !info.oper.is_clear(now));
-    }
-    let info = addresses.entry(address).or_default();
-    if info.connections >= config.max_per_address {
-        return Err(format!(
-            "Trop de connexions depuis votre adresse ({} au maximum).",
-            config.max_per_address
-        ));
-    }
-    info.connections += 1;
-    drop(addresses);
-    Ok(Place {
-        shared: Arc::clone(shared),
-        address,
-        _total: total,
+        Refusal::AddressFull(max) => {
+            format!("Trop de connexions depuis votre adresse ({max} au maximum).")
+        }
+        Refusal::TooFast => "Connexions trop rapprochées depuis votre adresse : \
+                             réessayez dans 1 min."
+            .to_owned(),
     })
 }
 // ANCHOR_END: admit

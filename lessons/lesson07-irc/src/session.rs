@@ -12,9 +12,11 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::connection::{End, Outbox, Output};
-use crate::flood::TokenBucket;
-use crate::message::{self, Line, Message};
+use lesson05_chat::connection::{Conversation, Outbox, Output};
+use lesson05_chat::rate_limit::TokenBucket;
+
+use crate::connection::End;
+use crate::message::{self, IrcCodec, Line, Message};
 use crate::replies::{self, Numeric};
 use crate::state::Shared;
 
@@ -157,9 +159,13 @@ fn host_of(peer: SocketAddr) -> String {
 // ANCHOR_END: session
 
 // ANCHOR: pacing
-impl Session {
+/// La session IRC, vue par la boucle de connexion de la leçon 05.
+impl Conversation for Session {
+    type Codec = IrcCodec;
+    type End = End;
+
     /// Peut-on lire un message de plus maintenant ?
-    pub(crate) fn may_read(&self, output: &Output) -> bool {
+    fn may_read(&self, output: &Output) -> bool {
         self.held.is_none()
             && self.paused_until.is_none()
             && !output.is_over_soft_limit()
@@ -168,7 +174,7 @@ impl Session {
     /// Le prochain délai à surveiller : l'inscription, le `PING`, les jetons d'un
     /// message retenu, une pénalité, l'engorgement de la socket. Un seul minuteur,
     /// réglé sur le plus proche.
-    pub(crate) fn deadline(&self, output: &Output) -> Instant {
+    fn deadline(&self, output: &Output) -> Instant {
         let config = &self.shared.config;
         let mut deadline = match (self.registered, self.ping_sent) {
             (false, _) => self.register_deadline,
@@ -189,11 +195,7 @@ impl Session {
     }
 
     /// Le minuteur a sonné : on regarde quel délai est échu.
-    pub(crate) fn on_timer(
-        &mut self,
-        output: &Output,
-        now: Instant,
-    ) -> Result<(), End> {
+    fn on_timer(&mut self, output: &Output, now: Instant) -> Result<(), End> {
         let config = &self.shared.config;
         if !self.registered && now >= self.register_deadline {
             // Un client qui se connecte et ne dit rien occuperait une place pour
@@ -232,7 +234,7 @@ impl Session {
     }
 
     /// Une lecture s'est terminée : un message, la fin de la connexion, une erreur.
-    pub(crate) fn on_read(
+    fn on_read(
         &mut self,
         read: Option<std::io::Result<Line>>,
         now: Instant,
@@ -249,6 +251,22 @@ impl Session {
         }
     }
 
+    /// L'annulation vient de l'arrêt du serveur, ou d'une expulsion.
+    fn cancelled(&self) -> End {
+        if self.shared.shutdown.is_cancelled() {
+            End::Shutdown
+        } else {
+            End::Cancelled
+        }
+    }
+
+    /// Le départ, quelle qu'en soit la raison : voir [`Session::depart`].
+    fn leave(&mut self, end: &End) {
+        self.depart(end);
+    }
+}
+
+impl Session {
     /// Chaque message coûte sa pénalité en jetons. Sans assez de jetons, il attend
     /// (et plus rien n'est lu) : le client est ralenti, rien n'est perdu.
     fn on_line(&mut self, line: Line, now: Instant) -> Result<(), End> {
@@ -256,7 +274,7 @@ impl Session {
             Line::TooLong => 1,
             Line::Bytes(bytes) => penalty(bytes),
         };
-        if let Err(ready) = self.rate.take(cost, now.into_std()) {
+        if let Err(ready) = self.rate.take_many(cost, now.into_std()) {
             self.held = Some((line, ready.into()));
             let quiet = self
                 .last_slow_down_notice
@@ -272,15 +290,6 @@ impl Session {
             return Ok(());
         }
         self.handle_line(line)
-    }
-
-    /// L'annulation vient de l'arrêt du serveur, ou d'une expulsion.
-    pub(crate) fn cancelled(&self) -> End {
-        if self.shared.shutdown.is_cancelled() {
-            End::Shutdown
-        } else {
-            End::Cancelled
-        }
     }
 }
 
@@ -405,7 +414,7 @@ impl Session {
     /// qui l'a expulsé le lui a déjà mis dans sa file) ; ceux qui partagent un
     /// salon avec lui reçoivent son `QUIT`, exactement une fois : le retrait se fait
     /// sous le verrou, et seul celui qui le retire prévient les autres.
-    pub(crate) fn leave(&mut self, end: &End) {
+    pub(crate) fn depart(&mut self, end: &End) {
         let reason = end.reason();
         if let End::Shutdown = end {
             let _ = self.notice("*** Le serveur s'arrête. Au revoir !");

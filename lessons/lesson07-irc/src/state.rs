@@ -1,5 +1,6 @@
-//! Ce que toutes les connexions partagent : les inscrits, les salons, et ce que le
-//! serveur retient de chaque adresse.
+//! Ce que toutes les connexions partagent : les inscrits, les salons, et le portier
+//! de la leçon 05 (`lesson05_chat::admission`), qui compte les places et retient
+//! chaque adresse.
 //!
 //! Chaque opération (inscrire, renommer, rejoindre un salon, diffuser, retirer) se
 //! fait d'un bloc, verrou tenu : les autres la voient entière ou pas du tout. Le
@@ -7,18 +8,17 @@
 //! on n'y fait que des opérations immédiates (mettre une ligne dans une file).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use course_kit::log;
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::connection::Outbox;
-use crate::flood::OperGuard;
+use lesson05_chat::admission::Doorman;
+use lesson05_chat::connection::Outbox;
+
 use crate::message::{self, casefold};
 use crate::server::Config;
 
@@ -27,9 +27,9 @@ use crate::server::Config;
 pub(crate) struct Shared {
     pub(crate) config: Config,
     state: Mutex<State>,
-    addresses: Mutex<HashMap<IpAddr, AddressInfo>>,
-    /// Une place par connexion ouverte : `max_clients` places au total.
-    pub(crate) connections: Arc<Semaphore>,
+    /// Les places : `max_clients` au total, `max_per_address` par adresse, et les
+    /// arrivées et essais de `OPER` de chaque adresse.
+    pub(crate) doorman: Arc<Doorman>,
     /// Annulé à l'arrêt ; le jeton de chaque connexion en est un enfant.
     pub(crate) shutdown: CancellationToken,
     /// Les tâches des connexions : à l'arrêt, on attend qu'elles finissent.
@@ -216,10 +216,12 @@ pub(crate) fn unix_time() -> u64 {
 impl Shared {
     pub(crate) fn new(config: Config) -> Shared {
         Shared {
-            connections: Arc::new(Semaphore::new(config.max_clients)),
+            doorman: Arc::new(Doorman::new(
+                config.max_clients,
+                config.max_per_address,
+            )),
             config,
             state: Mutex::new(State::default()),
-            addresses: Mutex::new(HashMap::new()),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             next_id: AtomicU64::new(1),
@@ -232,12 +234,6 @@ impl Shared {
         // Un verrou « empoisonné » : une tâche a paniqué en le tenant. Chaque
         // modification se fait d'un bloc, l'état reste cohérent : on continue.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub(crate) fn addresses(&self) -> MutexGuard<'_, HashMap<IpAddr, AddressInfo>> {
-        self.addresses
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 // ANCHOR_END: shared
@@ -343,24 +339,3 @@ impl State {
     }
 }
 // ANCHOR_END: deliver
-
-// ANCHOR: addresses
-/// Ce que le serveur retient d'une adresse : ses connexions ouvertes, et ses essais
-/// manqués de `OPER` (toutes connexions confondues).
-#[derive(Debug, Default)]
-pub(crate) struct AddressInfo {
-    pub(crate) connections: usize,
-    pub(crate) oper: OperGuard,
-}
-
-/// La clé d'une adresse : une IPv4 vue à travers une écoute double pile
-/// (`::ffff:192.168.1.20`) redevient une IPv4 ; une IPv6 est ramenée à son préfixe
-/// /64, qu'un seul abonné a d'ordinaire tout entier (sinon il aurait des milliards
-/// d'adresses pour contourner la limite).
-pub(crate) fn address_key(ip: IpAddr) -> IpAddr {
-    match ip.to_canonical() {
-        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
-        v4 => v4,
-    }
-}
-// ANCHOR_END: addresses

@@ -140,7 +140,9 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
 }
 // ANCHOR_END: listen
 
-/// Le serveur, prêt à servir : l'historique est chargé.
+/// Le serveur, prêt à servir : l'historique est chargé. Une copie (`clone`) désigne
+/// le même salon.
+#[derive(Clone)]
 pub struct ChatServer {
     shared: Arc<Shared>,
 }
@@ -206,12 +208,23 @@ impl ChatServer {
         Ok(())
     }
     // ANCHOR_END: accept_loop
+
+    /// Fait entrer dans le salon une connexion établie ailleurs que sur sa socket
+    /// d'écoute, au nom de `peer`. La leçon 08 y passe chaque navigateur : ses
+    /// limites (places par adresse, arrivées, `/oper`) comptent alors l'adresse du
+    /// navigateur, et non celle de la passerelle, la même pour tous.
+    pub fn admit(&self, stream: TcpStream, peer: SocketAddr) {
+        admit(&self.shared, stream, peer);
+    }
 }
 
 // ANCHOR: admit
 /// Donne une place au nouveau venu s'il en reste (au total et pour son adresse), et
 /// lance sa tâche. Sinon, une phrase d'explication et la connexion est fermée.
 fn admit(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+    if shared.shutdown.is_cancelled() {
+        return; // le serveur s'arrête : la connexion est simplement fermée
+    }
     let place = match reserve(shared, peer.ip()) {
         Ok(place) => place,
         Err(refusal) => {

@@ -12,15 +12,17 @@
 //! Pour que la passerelle ne devienne pas une seconde file, cachée et sans limite,
 //! les tampons du noyau sont petits et fixes de son côté aussi.
 
-use std::net::SocketAddr;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use lesson05_chat::ChatServer;
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::oneshot;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite;
@@ -42,10 +44,10 @@ const RECEIVE_BUFFER: usize = 16 * 1024;
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 // ANCHOR: bridge
-/// Relie le WebSocket `socket` (le navigateur `peer`) au salon qui écoute sur `room`.
-pub(crate) async fn bridge(socket: WebSocket, room: SocketAddr, peer: SocketAddr) {
+/// Relie le WebSocket `socket` (le navigateur `peer`) au salon `room`.
+pub(crate) async fn bridge(socket: WebSocket, room: ChatServer, peer: SocketAddr) {
     let (mut sink, frames) = socket.split();
-    let tcp = match timeout(CONNECT_TIMEOUT, connect(room)).await {
+    let tcp = match timeout(CONNECT_TIMEOUT, enter(&room, peer)).await {
         Ok(Ok(tcp)) => tcp,
         _ => {
             let refusal = close(close_code::ERROR, "Le salon ne répond pas.");
@@ -74,16 +76,31 @@ pub(crate) async fn bridge(socket: WebSocket, room: SocketAddr, peer: SocketAddr
 }
 // ANCHOR_END: bridge
 
-/// Se connecte au salon avec un petit tampon de réception (réglé AVANT `connect` :
-/// la taille de la fenêtre TCP s'annonce pendant la poignée de main).
-async fn connect(room: SocketAddr) -> std::io::Result<TcpStream> {
-    let socket = match room {
-        SocketAddr::V4(_) => TcpSocket::new_v4()?,
-        SocketAddr::V6(_) => TcpSocket::new_v6()?,
-    };
+// ANCHOR: enter
+/// Ouvre une connexion TCP sur la boucle locale et en confie l'autre bout au salon,
+/// AU NOM du navigateur `peer` (`ChatServer::admit`) : les limites du salon (places
+/// par adresse, arrivées, essais de `/oper`) comptent ainsi chaque navigateur à son
+/// adresse, au lieu de les voir tous venir de 127.0.0.1, l'adresse de la passerelle.
+///
+/// Notre côté a un petit tampon de réception, réglé AVANT `connect` : la taille de
+/// la fenêtre TCP s'annonce pendant la poignée de main.
+async fn enter(room: &ChatServer, peer: SocketAddr) -> io::Result<TcpStream> {
+    let door = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+    let socket = TcpSocket::new_v4()?;
     socket.set_recv_buffer_size(RECEIVE_BUFFER as u32)?;
-    socket.connect(room).await
+    let ours = socket.connect(door.local_addr()?).await?;
+    let expected = ours.local_addr()?;
+    loop {
+        let (theirs, from) = door.accept().await?;
+        // Un autre programme de la machine pourrait se glisser sur ce port entre
+        // `bind` et `connect` : seule NOTRE connexion entre dans le salon.
+        if from == expected {
+            room.admit(theirs, peer);
+            return Ok(ours);
+        }
+    }
 }
+// ANCHOR_END: enter
 
 // ANCHOR: up
 /// Du navigateur vers le salon : un message texte, une ligne.

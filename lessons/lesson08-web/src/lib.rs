@@ -26,7 +26,7 @@ mod web;
 
 use std::future::Future;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::serve::ListenerExt;
@@ -70,10 +70,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let room = ChatServer::new(config)?;
-    let room_addr = reachable(chat.local_addr()?);
     let stop = CancellationToken::new();
     let bridges = TaskTracker::new();
-    let app = web::router(room_addr, bridges.clone());
+    let app = web::router(room.clone(), bridges.clone());
     let http = axum::serve(
         web.tap_io(tune),
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -104,17 +103,3 @@ fn tune(stream: &mut TcpStream) {
     let _ = SockRef::from(&*stream).set_send_buffer_size(SEND_BUFFER);
 }
 // ANCHOR_END: tune
-
-/// L'adresse où joindre le salon depuis cette machine : une écoute sur toutes les
-/// interfaces (`0.0.0.0`, `[::]`) se joint par la boucle locale.
-fn reachable(addr: SocketAddr) -> SocketAddr {
-    match addr.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => {
-            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
-        }
-        IpAddr::V6(ip) if ip.is_unspecified() => {
-            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port())
-        }
-        _ => addr,
-    }
-}

@@ -3,6 +3,8 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use lesson05_chat::ChatServer;
+
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, State};
@@ -30,7 +32,7 @@ const CHAT_JS: &str = include_str!("../static/chat.js");
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; connect-src 'self'";
 
 /// Les routes : la page et ses deux fichiers, puis `/ws`.
-pub(crate) fn router(room: SocketAddr, bridges: TaskTracker) -> Router {
+pub(crate) fn router(room: ChatServer, bridges: TaskTracker) -> Router {
     Router::new()
         .route("/", get(|| async { file("text/html", INDEX_HTML) }))
         .route("/chat.css", get(|| async { file("text/css", CHAT_CSS) }))
@@ -56,11 +58,11 @@ fn file(kind: &str, body: &'static str) -> Response {
 }
 // ANCHOR_END: page
 
-/// Ce que chaque requête `/ws` doit connaître : où est le salon, et le registre des
+/// Ce que chaque requête `/ws` doit connaître : le salon, et le registre des
 /// passerelles (attendues à l'arrêt).
 #[derive(Clone)]
 struct Web {
-    room: SocketAddr,
+    room: ChatServer,
     bridges: TaskTracker,
 }
 

@@ -176,6 +176,41 @@ async fn un_navigateur_et_nc_parlent_dans_le_meme_salon() -> io::Result<()> {
     server.stop().await
 }
 
+/// Le salon compte chaque navigateur à SON adresse (`ChatServer::admit`), et non à
+/// celle de la passerelle, 127.0.0.1 pour tous : une place par adresse, bob (en TCP
+/// depuis 127.0.0.1) ne prend pas celle d'alice (navigateur en 127.0.0.2).
+#[cfg(target_os = "linux")] // sous Linux, toute la plage 127.0.0.0/8 est locale
+#[tokio::test]
+async fn le_salon_compte_chaque_navigateur_a_son_adresse() -> io::Result<()> {
+    let config = Config {
+        max_per_address: 1,
+        ..test_config()
+    };
+    let server = start(config).await?;
+    let mut bob = Tcp::join(server.chat, "bob").await?;
+    let other: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+    let mut alice = Ws::connect_from(&server, other)
+        .await
+        .map_err(io::Error::other)?;
+    alice.send("alice").await?;
+    alice
+        .skip_until(|line| line.starts_with("*** Bienvenue"))
+        .await?;
+    bob.skip_until(|line| line == "*** alice a rejoint le salon.")
+        .await?;
+    // Un second navigateur de la même adresse : sa place est prise.
+    let mut carol = Ws::connect_from(&server, other)
+        .await
+        .map_err(io::Error::other)?;
+    let refusal = carol.line().await?;
+    assert!(
+        refusal.contains("Trop de connexions depuis votre adresse"),
+        "{refusal}"
+    );
+    assert!(carol.close_frame_or_end().await, "puis la fermeture");
+    server.stop().await
+}
+
 #[tokio::test]
 async fn une_autre_origine_est_refusee_par_un_403() -> io::Result<()> {
     let server = start(test_config()).await?;

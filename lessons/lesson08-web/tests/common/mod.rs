@@ -194,6 +194,25 @@ impl Ws {
     ) -> tungstenite::Result<Ws> {
         let socket = tokio::net::TcpSocket::new_v4()?;
         socket.set_recv_buffer_size(4096)?;
+        Ws::handshake(socket, server).await
+    }
+
+    /// Ouvre `/ws` comme la page, depuis l'adresse locale `ip` (127.0.0.2, par
+    /// exemple : sous Linux, toute la plage 127.0.0.0/8 est la boucle locale).
+    pub async fn connect_from(
+        server: &TestServer,
+        ip: std::net::IpAddr,
+    ) -> tungstenite::Result<Ws> {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind(SocketAddr::new(ip, 0))?;
+        Ws::handshake(socket, server).await
+    }
+
+    /// La poignée de main WebSocket sur `socket`, avec l'`Origin` de la page.
+    async fn handshake(
+        socket: tokio::net::TcpSocket,
+        server: &TestServer,
+    ) -> tungstenite::Result<Ws> {
         let stream = timeout(TIMEOUT, socket.connect(server.web))
             .await
             .map_err(|_| tungstenite::Error::ConnectionClosed)??;

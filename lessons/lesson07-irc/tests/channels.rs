@@ -430,8 +430,7 @@ async fn oper_et_kill() -> io::Result<()> {
 }
 
 #[tokio::test]
-async fn un_mauvais_mot_de_passe_oper_ralentit_puis_bloque_l_adresse()
--> io::Result<()> {
+async fn un_mauvais_mot_de_passe_oper_ralentit_la_connexion() -> io::Result<()> {
     let config = Config {
         oper: Some(("prof".into(), "tableau".into())),
         ..test_config()
@@ -449,5 +448,37 @@ async fn un_mauvais_mot_de_passe_oper_ralentit_puis_bloque_l_adresse()
     bob.send("OPER prof tableau").await?;
     bob.expect_command("491").await;
     unconfigured.stop().await?;
+    server.stop().await
+}
+
+/// Cinq échecs depuis la même adresse, chacun sur sa connexion (en ouvrir d'autres ne
+/// contourne pas la règle) : `OPER` y est bloqué, même avec le bon mot de passe, qui
+/// n'est alors même pas regardé.
+#[tokio::test]
+async fn cinq_echecs_oper_bloquent_l_adresse_meme_pour_le_bon_mot_de_passe()
+-> io::Result<()> {
+    let config = Config {
+        oper: Some(("prof".into(), "tableau".into())),
+        ..test_config()
+    };
+    let server = start_server(config).await?;
+    for attempt in 0..5 {
+        let mut guesser =
+            Client::register(server.addr, &format!("essai{attempt}")).await?;
+        guesser.send("OPER prof craie").await?;
+        guesser.expect_command("464").await;
+    }
+    let mut alice = Client::register(server.addr, "alice").await?;
+    alice.send("OPER prof tableau").await?;
+    let notice = alice.expect_command("NOTICE").await;
+    assert!(
+        notice.text().contains("OPER est bloqué"),
+        "{:?}",
+        notice.raw
+    );
+    alice.expect_command("464").await;
+    // Le bon mot de passe n'a pas fait d'alice une opératrice : KILL lui est refusé.
+    alice.send("KILL essai0 :essai").await?;
+    alice.expect_command("481").await;
     server.stop().await
 }

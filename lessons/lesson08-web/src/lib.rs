@@ -17,25 +17,26 @@
 //! ## Organisation
 //!
 //! - [`serve`] (ici) : le salon de la leçon 05 et le serveur web, lancés ensemble ;
+//! - `http.rs` : la boucle HTTP, avec un délai pour les en-têtes (*slowloris*) ;
 //! - `web.rs` : les routes HTTP (la page, `/ws`) et le contrôle de l'`Origin` ;
 //! - `bridge.rs` : la passerelle entre UN WebSocket et UNE connexion TCP au salon ;
 //! - `static/` : la page, sa feuille de style et son script.
 
 mod bridge;
+mod http;
 mod web;
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use lesson05_chat::{ChatServer, Config};
 use socket2::SockRef;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+pub use http::HEADER_TIMEOUT;
 pub use web::origin_allowed;
 
 /// Adresse par défaut de la page et du WebSocket.
@@ -71,26 +72,20 @@ pub async fn serve(
 ) -> io::Result<()> {
     let room = ChatServer::new(config)?;
     let stop = CancellationToken::new();
-    let bridges = TaskTracker::new();
-    let app = web::router(room.clone(), bridges.clone());
-    let http = axum::serve(
-        web.tap_io(tune),
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(stop.clone().cancelled_owned());
+    // Les tâches des connexions HTTP et des passerelles : attendues à l'arrêt.
+    let tasks = TaskTracker::new();
+    let app = web::router(room.clone(), tasks.clone());
+    let http = http::serve_http(web, app, stop.clone(), tasks.clone());
     let signal = async {
         shutdown.await;
         stop.cancel();
     };
-    let (http, chat, ()) = tokio::join!(
-        async { http.await },
-        room.run(chat, stop.clone().cancelled_owned()),
-        signal
-    );
+    let (http, chat, ()) =
+        tokio::join!(http, room.run(chat, stop.clone().cancelled_owned()), signal);
     // Le salon a dit au revoir à chacun et fermé ses connexions : les passerelles
     // transmettent ces derniers mots aux navigateurs, en un temps borné.
-    bridges.close();
-    let _ = tokio::time::timeout(CLOSE_GRACE, bridges.wait()).await;
+    tasks.close();
+    let _ = tokio::time::timeout(CLOSE_GRACE, tasks.wait()).await;
     http.and(chat)
 }
 // ANCHOR_END: serve

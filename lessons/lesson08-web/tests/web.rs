@@ -465,3 +465,27 @@ async fn a_l_arret_le_navigateur_recoit_l_au_revoir_puis_la_fermeture()
     );
     stopping.await.expect("arrêt sans panique")
 }
+
+/// *Slowloris* : un client qui n'achève jamais ses en-têtes ne garde pas sa connexion
+/// au-delà de `HEADER_TIMEOUT` ; pendant ce temps, les autres sont servis.
+#[tokio::test]
+async fn des_en_tetes_jamais_finis_ferment_la_connexion() -> io::Result<()> {
+    let server = start(test_config()).await?;
+    let mut slow = timeout(TIMEOUT, TcpStream::connect(server.web)).await??;
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Lent: ")
+        .await?;
+    let (status, _) =
+        exchange(server.web, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").await?;
+    assert!(
+        status.starts_with("HTTP/1.1 200"),
+        "les autres sont servis : {status}"
+    );
+    let mut rest = Vec::new();
+    let limit = lesson08_web::HEADER_TIMEOUT + TIMEOUT;
+    let closed = timeout(limit, slow.read_to_end(&mut rest)).await;
+    assert!(
+        closed.is_ok(),
+        "la connexion aurait dû être fermée en {limit:?}"
+    );
+    server.stop().await
+}

@@ -201,7 +201,8 @@ impl Session {
             }
             // La connexion n'est plus lue pendant la pénalité : pas d'autre essai
             // avant.
-            self.paused_until = Some(tokio::time::Instant::from_std(now + penalty));
+            self.pace
+                .pause_until(tokio::time::Instant::from_std(now + penalty));
             let wait = protocol::french_duration(penalty);
             return self.reply(protocol::oper_wrong(&wait));
         }

@@ -53,6 +53,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 use crate::protocol::LineCodec;
+use crate::rate_limit::TokenBucket;
 use crate::session::Session;
 use crate::state::Shared;
 
@@ -123,11 +124,18 @@ pub struct Output {
     /// Depuis quand la file dépasse la limite douce ET le noyau refuse nos octets.
     backed_up_since: Option<Instant>,
     soft_limit: usize,
+    /// Combien de temps une socket peut rester engorgée.
+    backed_up_timeout: Duration,
 }
 
-/// Crée la file d'un client, avec ses limites douce et dure en octets : un côté pour
-/// les expéditeurs, un côté pour sa connexion.
-pub fn output_queue(soft_limit: usize, hard_limit: usize) -> (Outbox, Output) {
+/// Crée la file d'un client, avec ses limites douce et dure en octets et le temps
+/// qu'une socket peut rester engorgée : un côté pour les expéditeurs, un côté pour
+/// sa connexion.
+pub fn output_queue(
+    soft_limit: usize,
+    hard_limit: usize,
+    backed_up_timeout: Duration,
+) -> (Outbox, Output) {
     let (sender, receiver) = mpsc::unbounded_channel();
     let queued = Arc::new(AtomicUsize::new(0));
     let outbox = Outbox {
@@ -142,6 +150,7 @@ pub fn output_queue(soft_limit: usize, hard_limit: usize) -> (Outbox, Output) {
         sent: 0,
         backed_up_since: None,
         soft_limit,
+        backed_up_timeout,
     };
     (outbox, output)
 }
@@ -162,6 +171,12 @@ impl Output {
     /// Depuis quand la socket est engorgée au-delà de la limite douce, s'il y a lieu.
     pub fn backed_up_since(&self) -> Option<Instant> {
         self.backed_up_since
+    }
+
+    /// L'heure où une socket engorgée fera déclarer son client trop lent.
+    fn too_slow_at(&self) -> Option<Instant> {
+        self.backed_up_since
+            .map(|since| since + self.backed_up_timeout)
     }
 
     /// Vrai s'il reste des octets que le noyau a refusés : on attend que la socket
@@ -236,6 +251,90 @@ impl Output {
 }
 // ANCHOR_END: write_now
 
+// ANCHOR: pacer
+/// Au plus une notice « Doucement ! » par période de cette durée.
+const SLOW_DOWN_NOTICE_EVERY: Duration = Duration::from_secs(30);
+
+/// Le rythme de lecture d'une connexion : le seau à jetons, le message reçu trop
+/// tôt qui attend les siens, et la pause qui suit un mauvais mot de passe. Tant
+/// qu'un message attend ou qu'une pause court, la connexion n'est plus lue : les
+/// octets suivants restent dans le noyau, et TCP fait attendre le client.
+#[derive(Debug)]
+pub struct Pacer<M> {
+    rate: TokenBucket,
+    /// Un message reçu trop tôt, et l'heure où il aura ses jetons.
+    held: Option<(M, Instant)>,
+    /// Après un mauvais mot de passe, plus rien n'est lu jusqu'à cette heure.
+    paused_until: Option<Instant>,
+    last_notice: Option<Instant>,
+}
+
+/// Ce que devient un message reçu.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Paced<M> {
+    /// Il a ses jetons : à traiter maintenant.
+    Now(M),
+    /// Il attend ses jetons ; `notify` : le dire au client (au plus une fois toutes
+    /// les 30 s, pour que l'avertissement ne soit pas un flot de plus).
+    Held { notify: bool },
+}
+
+impl<M> Pacer<M> {
+    /// `per_second` messages par seconde, par rafales d'une seconde ; 0 : pas de
+    /// limite.
+    pub fn new(per_second: u32, now: Instant) -> Pacer<M> {
+        Pacer {
+            rate: TokenBucket::per_second(per_second, now.into_std()),
+            held: None,
+            paused_until: None,
+            last_notice: None,
+        }
+    }
+
+    /// Peut-on lire un message de plus ?
+    pub fn may_read(&self) -> bool {
+        self.held.is_none() && self.paused_until.is_none()
+    }
+
+    /// Le prochain délai du rythme : les jetons du message retenu, ou la fin de la
+    /// pause.
+    pub fn deadline(&self) -> Option<Instant> {
+        let ready = self.held.as_ref().map(|(_, ready)| *ready);
+        ready.into_iter().chain(self.paused_until).min()
+    }
+
+    /// Ne plus lire cette connexion jusqu'à `until` (un mauvais mot de passe).
+    pub fn pause_until(&mut self, until: Instant) {
+        self.paused_until = Some(until);
+    }
+
+    /// Le minuteur a sonné : la pause échue est levée, et le message retenu rendu
+    /// (à présenter de nouveau à [`Pacer::admit`]).
+    pub fn on_timer(&mut self, now: Instant) -> Option<M> {
+        if self.paused_until.is_some_and(|until| until <= now) {
+            self.paused_until = None;
+        }
+        self.held.take().map(|(message, _)| message)
+    }
+
+    /// Un message reçu, qui coûte `cost` jetons. Sans assez de jetons, il attend
+    /// (et plus rien n'est lu) : le client est ralenti, rien n'est perdu.
+    pub fn admit(&mut self, message: M, cost: u32, now: Instant) -> Paced<M> {
+        let Err(ready) = self.rate.take_many(cost, now.into_std()) else {
+            return Paced::Now(message);
+        };
+        self.held = Some((message, ready.into()));
+        let notify = self
+            .last_notice
+            .is_none_or(|last| now >= last + SLOW_DOWN_NOTICE_EVERY);
+        if notify {
+            self.last_notice = Some(now);
+        }
+        Paced::Held { notify }
+    }
+}
+// ANCHOR_END: pacer
+
 // ANCHOR: end
 /// Pourquoi une connexion se termine.
 #[derive(Debug)]
@@ -294,7 +393,11 @@ pub(crate) async fn handle_connection(
     // Tout ce qui est destiné à ce client passe par SA file : ses propres réponses
     // comme les messages des autres. Une seule tâche écrit donc sur sa socket,
     // dans l'ordre.
-    let (outbox, output) = output_queue(config.soft_limit, config.hard_limit);
+    let (outbox, output) = output_queue(
+        config.soft_limit,
+        config.hard_limit,
+        config.backed_up_timeout,
+    );
     let codec = LineCodec::new(config.max_line);
     let mut session = Session::new(peer, Arc::clone(&shared), outbox, cancel.clone());
     let grace = config.shutdown_grace;
@@ -307,6 +410,10 @@ pub(crate) async fn handle_connection(
 // ANCHOR: conversation
 /// Ce que la boucle d'une connexion demande au protocole qu'on y parle. La session
 /// de ce salon (`session.rs`) le met en œuvre ; celle d'IRC, à la leçon 07, aussi.
+///
+/// La boucle s'occupe elle-même de ce qui ne dépend pas du protocole : lire et
+/// écrire, ne plus lire un client dont la file dépasse la limite douce, déclarer
+/// trop lent celui dont la socket reste engorgée, reconnaître une fermeture.
 pub trait Conversation {
     /// Le découpeur des octets reçus : des lignes ici, des messages IRC ailleurs.
     type Codec: Decoder<Error = io::Error>;
@@ -317,18 +424,22 @@ pub trait Conversation {
     fn greet(&mut self) -> Result<(), Self::End> {
         Ok(())
     }
-    /// Peut-on lire un message de plus maintenant ?
-    fn may_read(&self, output: &Output) -> bool;
-    /// Le prochain délai à surveiller (un seul minuteur, le plus proche).
-    fn deadline(&self, output: &Output) -> Instant;
-    /// Une lecture s'est terminée : un message, la fin (`None`), ou une erreur.
-    fn on_read(
+    /// La session veut-elle un message de plus maintenant ? (Voir [`Pacer`].)
+    fn may_read(&self) -> bool;
+    /// Le prochain délai de la session (un seul minuteur, le plus proche).
+    fn deadline(&self) -> Instant;
+    /// Un message reçu.
+    fn on_message(
         &mut self,
-        read: Option<io::Result<<Self::Codec as Decoder>::Item>>,
+        message: <Self::Codec as Decoder>::Item,
         now: Instant,
     ) -> Result<(), Self::End>;
-    /// Le minuteur a sonné.
-    fn on_timer(&mut self, output: &Output, now: Instant) -> Result<(), Self::End>;
+    /// Le minuteur a sonné pour un délai de la session.
+    fn on_timer(&mut self, now: Instant) -> Result<(), Self::End>;
+    /// Le client a fermé sa connexion (lecture de 0 octet).
+    fn closed(&self) -> Self::End;
+    /// Sa socket est restée engorgée : il ne lit pas ce qu'on lui envoie.
+    fn too_slow(&self) -> Self::End;
     /// La connexion a été annulée (arrêt du serveur, expulsion).
     fn cancelled(&self) -> Self::End;
     /// Le seul chemin de sortie : prévenir les autres, mettre les derniers mots
@@ -379,18 +490,23 @@ async fn run<C: Conversation>(
     // `Conversation::deadline`), et une seule attente de l'annulation : créés une
     // fois pour toute la connexion, et non à chaque tour (s'inscrire auprès du
     // jeton d'annulation prend un verrou).
-    let timer = sleep_until(session.deadline(output));
+    let timer = sleep_until(session.deadline());
     let cancelled = cancel.cancelled();
     tokio::pin!(timer, cancelled);
     loop {
         if let Err(err) = output.write_now(writer) {
             return err.into();
         }
-        let deadline = session.deadline(output);
+        let deadline = match output.too_slow_at() {
+            Some(too_slow) => too_slow.min(session.deadline()),
+            None => session.deadline(),
+        };
         if timer.deadline() != deadline {
             timer.as_mut().reset(deadline);
         }
-        let may_read = session.may_read(output);
+        // Au-delà de la limite douce, on ne lit plus ce client : il ne peut pas
+        // demander d'autres réponses sans avoir lu les précédentes.
+        let may_read = session.may_read() && !output.is_over_soft_limit();
         // `biased` : dans cet ordre, du plus fréquent au plus rare. Écrire passe
         // avant lire : un serveur qui lit plus vite qu'il n'écrit accumule.
         // Le minuteur et l'annulation viennent en dernier, et ne sont pas
@@ -407,11 +523,21 @@ async fn run<C: Conversation>(
                 output.lines.extend(line);
                 Ok(())
             }
-            read = lines.next(), if may_read => session.on_read(read, Instant::now()),
+            read = lines.next(), if may_read => match read {
+                None => Err(session.closed()),
+                Some(Err(err)) => Err(err.into()),
+                Some(Ok(message)) => session.on_message(message, Instant::now()),
+            },
             ready = writer.writable(), if output.is_waiting() => {
                 ready.map_err(C::End::from)
             }
-            () = &mut timer => session.on_timer(output, Instant::now()),
+            () = &mut timer => {
+                let now = Instant::now();
+                match output.too_slow_at() {
+                    Some(too_slow) if now >= too_slow => Err(session.too_slow()),
+                    _ => session.on_timer(now),
+                }
+            }
             () = &mut cancelled => Err(session.cancelled()),
         };
         if let Err(end) = step {

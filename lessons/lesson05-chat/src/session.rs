@@ -8,28 +8,23 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use tokio::time::Instant;
 use tokio_util::bytes::BytesMut;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
-use crate::connection::{Conversation, End, Outbox, Output};
+use crate::connection::{Conversation, End, Outbox, Paced, Pacer};
 use crate::history::{Entry, History, unix_time};
 use crate::protocol::{
     self, Command, Departure, GREETING, Line, LineCodec, NICK_PROMPT, nick_key,
     parse_line, validate_nick,
 };
-use crate::rate_limit::TokenBucket;
 use crate::state::{Shared, User};
 
 /// Au plus tant d'octets d'historique rejoués d'un coup (à l'arrivée ou par
 /// `/history`) : les messages les plus récents qui y tiennent.
 pub(crate) const MAX_REPLAY_BYTES: usize = 32 * 1024;
-
-/// Au plus une notice « Doucement ! » par période de cette durée.
-const SLOW_DOWN_NOTICE_EVERY: Duration = Duration::from_secs(30);
 
 // ANCHOR: session
 /// Ce qu'une connexion sait d'elle-même.
@@ -43,20 +38,14 @@ pub(crate) struct Session {
     pub(crate) nick: Option<String>,
     /// Le jeton de cette connexion (copié dans l'état pour qu'on puisse l'expulser).
     cancel: CancellationToken,
-    /// Les lignes par seconde permises.
-    rate: TokenBucket,
-    /// Une ligne reçue trop tôt, et l'heure où elle aura son jeton. Tant qu'elle
-    /// attend, on ne lit plus rien d'autre.
-    held: Option<(Line, Instant)>,
-    /// Après un mauvais mot de passe, la connexion n'est plus lue jusqu'à cette
-    /// heure.
-    pub(crate) paused_until: Option<Instant>,
+    /// Le rythme de lecture : les lignes par seconde permises, la ligne qui attend
+    /// son jeton, la pénalité d'un mauvais mot de passe.
+    pub(crate) pace: Pacer<Line>,
     /// Heure limite pour donner un pseudo.
     register_deadline: Instant,
     /// Dernière ligne reçue, et prochain contrôle de l'inactivité.
     last_line: Instant,
     idle_check: Instant,
-    last_slow_down_notice: Option<Instant>,
 }
 
 impl Session {
@@ -74,13 +63,10 @@ impl Session {
             outbox,
             nick: None,
             cancel,
-            rate: TokenBucket::per_second(config.max_rate, now.into_std()),
-            held: None,
-            paused_until: None,
+            pace: Pacer::new(config.max_rate, now),
             register_deadline: now + config.register_timeout,
             last_line: now,
             idle_check: now + config.idle_timeout,
-            last_slow_down_notice: None,
             shared,
         }
     }
@@ -124,39 +110,27 @@ impl Conversation for Session {
         self.reply(format!("{GREETING}{NICK_PROMPT}"))
     }
 
-    /// Peut-on lire une ligne de plus maintenant ?
-    /// (Une pénalité en cours, `paused_until`, est levée par le minuteur quand elle
-    /// expire.)
-    fn may_read(&self, output: &Output) -> bool {
-        self.held.is_none()
-            && self.paused_until.is_none()
-            && !output.is_over_soft_limit()
+    /// Peut-on lire une ligne de plus maintenant ? Pas tant qu'une ligne attend son
+    /// jeton, ni pendant une pénalité (voir [`Pacer`]).
+    fn may_read(&self) -> bool {
+        self.pace.may_read()
     }
 
     /// Le prochain délai à surveiller : le pseudo à donner, l'inactivité, le jeton
-    /// d'une ligne retenue, la fin d'une pénalité, l'engorgement de la socket. Un
-    /// seul minuteur suffit, réglé sur le plus proche.
-    fn deadline(&self, output: &Output) -> Instant {
-        let config = &self.shared.config;
-        let mut deadline = match self.nick {
+    /// d'une ligne retenue, la fin d'une pénalité. Un seul minuteur suffit, réglé
+    /// sur le plus proche (la boucle y ajoute l'engorgement de la socket).
+    fn deadline(&self) -> Instant {
+        let session = match self.nick {
             None => self.register_deadline,
             Some(_) => self.idle_check,
         };
-        let others = [
-            self.held.as_ref().map(|(_, ready)| *ready),
-            self.paused_until,
-            output
-                .backed_up_since()
-                .map(|since| since + config.backed_up_timeout),
-        ];
-        for other in others.into_iter().flatten() {
-            deadline = deadline.min(other);
-        }
-        deadline
+        self.pace
+            .deadline()
+            .map_or(session, |pace| pace.min(session))
     }
 
     /// Le minuteur a sonné : on regarde quel délai est échu.
-    fn on_timer(&mut self, output: &Output, now: Instant) -> Result<(), End> {
+    fn on_timer(&mut self, now: Instant) -> Result<(), End> {
         let config = &self.shared.config;
         if self.nick.is_none() && now >= self.register_deadline {
             // Un client qui se connecte et ne dit rien (slowloris) occuperait une
@@ -178,35 +152,24 @@ impl Conversation for Session {
             }
             self.idle_check = self.last_line + config.idle_timeout;
         }
-        if output
-            .backed_up_since()
-            .is_some_and(|since| now >= since + config.backed_up_timeout)
-        {
-            return Err(End::TooSlow);
+        match self.pace.on_timer(now) {
+            Some(line) => self.on_line(line, now),
+            None => Ok(()),
         }
-        if self.paused_until.is_some_and(|until| until <= now) {
-            self.paused_until = None;
-        }
-        if let Some((line, _)) = self.held.take() {
-            return self.on_line(line, now);
-        }
-        Ok(())
     }
 
-    /// Une lecture s'est terminée : une ligne, la fin de la connexion, ou une erreur.
-    fn on_read(
-        &mut self,
-        read: Option<std::io::Result<Line>>,
-        now: Instant,
-    ) -> Result<(), End> {
-        match read {
-            None => Err(End::Closed),
-            Some(Err(err)) => Err(End::Error(err)),
-            Some(Ok(line)) => {
-                self.last_line = now;
-                self.on_line(line, now)
-            }
-        }
+    /// Une ligne reçue.
+    fn on_message(&mut self, line: Line, now: Instant) -> Result<(), End> {
+        self.last_line = now;
+        self.on_line(line, now)
+    }
+
+    fn closed(&self) -> End {
+        End::Closed
+    }
+
+    fn too_slow(&self) -> End {
+        End::TooSlow
     }
 
     /// L'annulation vient de l'arrêt du serveur, ou d'une expulsion.
@@ -228,18 +191,13 @@ impl Session {
     /// Chaque ligne reçue coûte un jeton, quelle qu'elle soit. Sans jeton, elle
     /// attend (et plus rien n'est lu) : le client est ralenti, rien n'est perdu.
     fn on_line(&mut self, line: Line, now: Instant) -> Result<(), End> {
-        if let Err(ready) = self.rate.take(now.into_std()) {
-            self.held = Some((line, ready.into()));
-            let quiet = self
-                .last_slow_down_notice
-                .is_none_or(|last| now >= last + SLOW_DOWN_NOTICE_EVERY);
-            if quiet {
-                self.last_slow_down_notice = Some(now);
-                self.reply(protocol::slow_down(self.shared.config.max_rate))?;
+        match self.pace.admit(line, 1, now) {
+            Paced::Now(line) => self.handle_line(line),
+            Paced::Held { notify: true } => {
+                self.reply(protocol::slow_down(self.shared.config.max_rate))
             }
-            return Ok(());
+            Paced::Held { notify: false } => Ok(()),
         }
-        self.handle_line(line)
     }
 }
 // ANCHOR_END: pacing

@@ -419,8 +419,8 @@ impl Session {
             }
             OperAttempt::Wrong { penalty, .. } => {
                 log!("{} : mauvais mot de passe OPER", self.describe());
-                self.paused_until =
-                    Some(tokio::time::Instant::from_std(now + penalty));
+                self.pace
+                    .pause_until(tokio::time::Instant::from_std(now + penalty));
                 return self.numeric(replies::ERR_PASSWDMISMATCH, &[]);
             }
         }

@@ -98,7 +98,11 @@ pub(crate) async fn handle_connection(
     let config = &shared.config;
     // Tout ce qui est destiné à ce client passe par SA file : ses réponses comme
     // les messages des autres. Une seule tâche écrit sur sa socket, dans l'ordre.
-    let (outbox, output) = output_queue(config.soft_limit, config.hard_limit);
+    let (outbox, output) = output_queue(
+        config.soft_limit,
+        config.hard_limit,
+        config.backed_up_timeout,
+    );
     let mut session = Session::new(peer, Arc::clone(&shared), outbox, cancel.clone());
     let (codec, grace) = (IrcCodec::default(), config.shutdown_grace);
     let end =

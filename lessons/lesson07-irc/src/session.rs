@@ -7,21 +7,16 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use lesson05_chat::connection::{Conversation, Outbox, Output};
-use lesson05_chat::rate_limit::TokenBucket;
+use lesson05_chat::connection::{Conversation, Outbox, Paced, Pacer};
 
 use crate::connection::End;
 use crate::message::{self, IrcCodec, Line, Message};
 use crate::replies::{self, Numeric};
 use crate::state::Shared;
-
-/// Au plus une notice « Doucement ! » par période de cette durée.
-const SLOW_DOWN_NOTICE_EVERY: Duration = Duration::from_secs(30);
 
 // ANCHOR: session
 /// Ce qu'une connexion sait d'elle-même.
@@ -44,17 +39,13 @@ pub(crate) struct Session {
     pub(crate) cap_negotiating: bool,
     /// Inscrit : présent dans l'état partagé, visible des autres.
     pub(crate) registered: bool,
-    rate: TokenBucket,
-    /// Un message reçu trop tôt, et l'heure où il aura ses jetons. Tant qu'il
-    /// attend, on ne lit plus rien.
-    held: Option<(Line, Instant)>,
-    /// Après un mauvais mot de passe `OPER`, plus de lecture jusqu'à cette heure.
-    pub(crate) paused_until: Option<Instant>,
+    /// Le rythme de lecture (leçon 05) : le seau à jetons, le message qui attend
+    /// les siens, la pénalité d'un mauvais mot de passe `OPER`.
+    pub(crate) pace: Pacer<Line>,
     register_deadline: Instant,
     last_received: Instant,
     /// Heure de notre `PING`, tant que le client n'a rien renvoyé depuis.
     ping_sent: Option<Instant>,
-    last_slow_down_notice: Option<Instant>,
 }
 
 impl Session {
@@ -78,13 +69,10 @@ impl Session {
             password: None,
             cap_negotiating: false,
             registered: false,
-            rate: TokenBucket::per_second(config.max_rate, now.into_std()),
-            held: None,
-            paused_until: None,
+            pace: Pacer::new(config.max_rate, now),
             register_deadline: now + config.register_timeout,
             last_received: now,
             ping_sent: None,
-            last_slow_down_notice: None,
             shared,
         }
     }
@@ -164,38 +152,29 @@ impl Conversation for Session {
     type Codec = IrcCodec;
     type End = End;
 
-    /// Peut-on lire un message de plus maintenant ?
-    fn may_read(&self, output: &Output) -> bool {
-        self.held.is_none()
-            && self.paused_until.is_none()
-            && !output.is_over_soft_limit()
+    /// Peut-on lire un message de plus maintenant ? Pas tant qu'un message attend
+    /// ses jetons, ni pendant une pénalité (le `Pacer` de la leçon 05).
+    fn may_read(&self) -> bool {
+        self.pace.may_read()
     }
 
     /// Le prochain délai à surveiller : l'inscription, le `PING`, les jetons d'un
-    /// message retenu, une pénalité, l'engorgement de la socket. Un seul minuteur,
-    /// réglé sur le plus proche.
-    fn deadline(&self, output: &Output) -> Instant {
+    /// message retenu, une pénalité. Un seul minuteur, réglé sur le plus proche (la
+    /// boucle y ajoute l'engorgement de la socket, la SendQ).
+    fn deadline(&self) -> Instant {
         let config = &self.shared.config;
-        let mut deadline = match (self.registered, self.ping_sent) {
+        let session = match (self.registered, self.ping_sent) {
             (false, _) => self.register_deadline,
             (true, None) => self.last_received + config.ping_interval,
             (true, Some(sent)) => sent + config.ping_timeout,
         };
-        let others = [
-            self.held.as_ref().map(|(_, ready)| *ready),
-            self.paused_until,
-            output
-                .backed_up_since()
-                .map(|since| since + config.backed_up_timeout),
-        ];
-        for other in others.into_iter().flatten() {
-            deadline = deadline.min(other);
-        }
-        deadline
+        self.pace
+            .deadline()
+            .map_or(session, |pace| pace.min(session))
     }
 
     /// Le minuteur a sonné : on regarde quel délai est échu.
-    fn on_timer(&mut self, output: &Output, now: Instant) -> Result<(), End> {
+    fn on_timer(&mut self, now: Instant) -> Result<(), End> {
         let config = &self.shared.config;
         if !self.registered && now >= self.register_deadline {
             // Un client qui se connecte et ne dit rien occuperait une place pour
@@ -218,37 +197,26 @@ impl Conversation for Session {
                 _ => {}
             }
         }
-        if output
-            .backed_up_since()
-            .is_some_and(|since| now >= since + config.backed_up_timeout)
-        {
-            return Err(End::SendQ);
+        match self.pace.on_timer(now) {
+            Some(line) => self.on_line(line, now),
+            None => Ok(()),
         }
-        if self.paused_until.is_some_and(|until| until <= now) {
-            self.paused_until = None;
-        }
-        if let Some((line, _)) = self.held.take() {
-            return self.on_line(line, now);
-        }
-        Ok(())
     }
 
-    /// Une lecture s'est terminée : un message, la fin de la connexion, une erreur.
-    fn on_read(
-        &mut self,
-        read: Option<std::io::Result<Line>>,
-        now: Instant,
-    ) -> Result<(), End> {
-        match read {
-            None => Err(End::Closed),
-            Some(Err(err)) => Err(End::Error(err)),
-            Some(Ok(line)) => {
-                // N'importe quel message prouve que le client est là.
-                self.last_received = now;
-                self.ping_sent = None;
-                self.on_line(line, now)
-            }
-        }
+    /// Un message reçu : n'importe lequel prouve que le client est là.
+    fn on_message(&mut self, line: Line, now: Instant) -> Result<(), End> {
+        self.last_received = now;
+        self.ping_sent = None;
+        self.on_line(line, now)
+    }
+
+    fn closed(&self) -> End {
+        End::Closed
+    }
+
+    /// « SendQ exceeded », disent les serveurs IRC.
+    fn too_slow(&self) -> End {
+        End::SendQ
     }
 
     /// L'annulation vient de l'arrêt du serveur, ou d'une expulsion.
@@ -274,22 +242,17 @@ impl Session {
             Line::TooLong => 1,
             Line::Bytes(bytes) => penalty(bytes),
         };
-        if let Err(ready) = self.rate.take_many(cost, now.into_std()) {
-            self.held = Some((line, ready.into()));
-            let quiet = self
-                .last_slow_down_notice
-                .is_none_or(|last| now >= last + SLOW_DOWN_NOTICE_EVERY);
-            if quiet {
-                self.last_slow_down_notice = Some(now);
+        match self.pace.admit(line, cost, now) {
+            Paced::Now(line) => self.handle_line(line),
+            Paced::Held { notify: true } => {
                 let rate = self.shared.config.max_rate;
                 self.notice(&format!(
                     "*** Doucement ! Au plus {rate} lignes par seconde : \
                      la suite attend son tour."
-                ))?;
+                ))
             }
-            return Ok(());
+            Paced::Held { notify: false } => Ok(()),
         }
-        self.handle_line(line)
     }
 }
 

@@ -9,7 +9,7 @@ mod common;
 
 use std::io;
 
-use common::{Client, TempFile, start_server, test_config};
+use common::{Chat, Client, TempFile, start_server, test_config};
 use lesson05_chat::{ChatServer, Config};
 
 /// Vérifie une ligne d'historique `[il y a … s] alice: texte` (l'âge dépend de

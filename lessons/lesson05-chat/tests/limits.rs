@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::io;
 use std::time::Duration;
 
-use common::{Client, start_server, test_config};
+use common::{Chat, Client, start_server, test_config};
 use lesson05_chat::Config;
 use lesson05_chat::protocol::MAX_COLUMNS;
 use unicode_width::UnicodeWidthStr;

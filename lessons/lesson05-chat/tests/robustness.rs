@@ -7,7 +7,7 @@ mod common;
 use std::io;
 use std::time::{Duration, Instant};
 
-use common::{Client, TIMEOUT, start_server, test_config};
+use common::{Chat, Client, TIMEOUT, start_server, test_config};
 use lesson05_chat::Config;
 use tokio::io::AsyncWriteExt;
 

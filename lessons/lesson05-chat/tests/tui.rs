@@ -9,7 +9,7 @@ mod common;
 use std::io;
 use std::net::SocketAddr;
 
-use common::{Client, TIMEOUT, start_server, test_config};
+use common::{Chat, Client, TIMEOUT, start_server, test_config};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures_util::stream;
 use lesson05_chat::ClientEnd;

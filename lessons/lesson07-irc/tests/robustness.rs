@@ -12,6 +12,7 @@ use std::time::Duration;
 use common::{Client, start_server, test_config};
 use lesson07_irc::Config;
 use socket2::SockRef;
+use test_kit::TaskClient;
 use tokio::io::AsyncWriteExt;
 
 /// Deux clients inscrits, tous deux dans `#c`, et prêts (chacun a vu l'autre).
@@ -127,7 +128,7 @@ async fn une_coupure_brutale_est_vue_comme_un_depart() -> io::Result<()> {
     let (mut alice, bob) = pair(server.addr).await?;
     // SO_LINGER à 0 : la fermeture envoie un RST au lieu d'un FIN, comme un
     // programme tué ou une box qui redémarre.
-    let Client { reader, writer, .. } = bob;
+    let TaskClient { reader, writer } = bob.conn;
     let stream = reader
         .into_inner()
         .reunite(writer)

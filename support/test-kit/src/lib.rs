@@ -20,7 +20,10 @@
 //!   vérifie) ;
 //! - [`with_deadline`] et [`background`] font travailler un thread et font échouer le
 //!   test, au lieu de le figer, s'il ne finit pas à temps ;
-//! - [`keyboard`] et [`screen`] simulent le clavier et l'écran d'un client.
+//! - [`keyboard`] et [`screen`] simulent le clavier et l'écran d'un client ;
+//! - avec la fonction `tokio`, [`TaskServer`] lance un serveur tokio dans une tâche
+//!   du test (et l'arrête comme un Ctrl+C), [`TaskClient`] lui parle avec une
+//!   échéance à chaque attente (leçons 05, 07 et 08).
 //!
 //! Les règles qu'ils appliquent (voir `CONTRIBUTING.md`) : chaque attente a une
 //! échéance, chaque boucle une borne, et un échec dit ce qu'on a vu. Aucun ne mesure
@@ -31,6 +34,8 @@ use std::time::Duration;
 mod deadline;
 mod net;
 mod program;
+#[cfg(feature = "tokio")]
+mod task;
 mod terminal;
 
 pub use deadline::{Background, background, with_deadline};
@@ -41,6 +46,8 @@ pub use program::{
     Lines, Program, assert_addr_in_use_is_explained, assert_fails_with,
     assert_help_mentions, assert_refusal_is_explained, run, run_with_input,
 };
+#[cfg(feature = "tokio")]
+pub use task::{MAX_BACKLOG, Shutdown, TaskClient, TaskServer};
 pub use terminal::{Keyboard, Screen, Shown, keyboard, screen};
 
 /// L'échéance de chaque attente : largement assez sur la boucle locale, même sur une

@@ -7,14 +7,13 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
+use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use lesson07_irc::{Config, listen, serve};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpSocket, TcpStream};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use test_kit::TaskClient;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 /// Délai maximal de chaque attente, et nombre maximal de lignes qu'une attente
@@ -37,35 +36,16 @@ fn course_kit_quiet() {
     course_kit::journal::set_enabled(false);
 }
 
-/// Un serveur lancé dans une tâche, et de quoi l'arrêter.
-pub struct TestServer {
-    pub addr: SocketAddr,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<io::Result<()>>,
-}
+/// Un serveur lancé dans une tâche, et de quoi l'arrêter (crate `test-kit`).
+pub use test_kit::TaskServer as TestServer;
 
 /// Démarre un vrai serveur sur un port libre choisi par le noyau (port 0).
 pub async fn start_server(config: Config) -> io::Result<TestServer> {
     let listener = listen("127.0.0.1:0".parse().unwrap())?;
     let addr = listener.local_addr()?;
-    let (stop, stopped) = oneshot::channel::<()>();
-    let shutdown = async {
-        let _ = stopped.await;
-    };
-    let task = tokio::spawn(serve(listener, config, shutdown));
-    Ok(TestServer { addr, stop, task })
-}
-
-impl TestServer {
-    /// Déclenche l'arrêt propre (comme Ctrl+C) et attend que `serve` se termine.
-    pub async fn stop(self) -> io::Result<()> {
-        let _ = self.stop.send(());
-        match timeout(TIMEOUT, self.task).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(panic)) => panic!("le serveur a paniqué : {panic}"),
-            Err(_) => panic!("le serveur ne s'est pas arrêté en {TIMEOUT:?}"),
-        }
-    }
+    Ok(TestServer::spawn(addr, |shutdown| {
+        serve(listener, config, shutdown)
+    }))
 }
 
 /// Un message reçu, découpé comme le ferait un client : préfixe, commande,
@@ -98,35 +78,43 @@ impl Reply {
 
 /// Un client IRC de test.
 pub struct Client {
-    pub reader: BufReader<OwnedReadHalf>,
-    pub writer: OwnedWriteHalf,
+    /// La connexion de `test-kit` : chaque attente a son échéance.
+    pub conn: TaskClient,
     pub nick: String,
+}
+
+impl Deref for Client {
+    type Target = TaskClient;
+    fn deref(&self) -> &TaskClient {
+        &self.conn
+    }
+}
+
+impl DerefMut for Client {
+    fn deref_mut(&mut self) -> &mut TaskClient {
+        &mut self.conn
+    }
 }
 
 impl Client {
     /// Se connecte, sans rien envoyer.
     pub async fn connect(addr: SocketAddr) -> io::Result<Client> {
-        let stream = timeout(TIMEOUT, TcpStream::connect(addr)).await??;
-        Ok(Client::from_stream(stream))
+        Ok(Client::from(TaskClient::connect(addr).await?))
     }
 
     /// Se connecte avec un tampon de réception minuscule : un client qui ne lit pas
     /// remplit vite les tampons du noyau.
     pub async fn connect_small_buffer(addr: SocketAddr) -> io::Result<Client> {
-        let socket = TcpSocket::new_v4()?;
-        socket.set_recv_buffer_size(4096)?;
-        let stream = timeout(TIMEOUT, socket.connect(addr)).await??;
-        Ok(Client::from_stream(stream))
+        Ok(Client::from(TaskClient::connect_small_buffer(addr).await?))
     }
 
     pub fn from_stream(stream: TcpStream) -> Client {
-        stream.set_nodelay(true).unwrap();
-        let (reader, writer) = stream.into_split();
-        Client {
-            reader: BufReader::new(reader),
-            writer,
-            nick: String::new(),
-        }
+        Client::from(TaskClient::from_stream(stream))
+    }
+
+    fn from(conn: TaskClient) -> Client {
+        let nick = String::new();
+        Client { conn, nick }
     }
 
     /// Se connecte et s'inscrit sous `nick` ; lit tout jusqu'à la fin du message
@@ -151,28 +139,11 @@ impl Client {
         self.send_raw(format!("{line}\r\n").as_bytes()).await
     }
 
-    /// Envoie des octets tels quels, en un seul `write`.
-    pub async fn send_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
-        timeout(TIMEOUT, self.writer.write_all(bytes)).await?
-    }
-
     /// La prochaine ligne brute, sans `\r\n`. Erreur si rien n'arrive à temps ou
     /// si le serveur ferme la connexion.
     pub async fn raw_line(&mut self) -> io::Result<String> {
-        let mut line = Vec::new();
-        let read = timeout(
-            TIMEOUT,
-            (&mut self.reader)
-                .take(64 * 1024)
-                .read_until(b'\n', &mut line),
-        )
-        .await??;
-        if read == 0 || !line.ends_with(b"\r\n") {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!("connexion fermée ou ligne sans \\r\\n (reçu : {line:?})"),
-            ));
-        }
+        let mut line = self.read_line_bytes(64 * 1024).await?;
+        assert!(line.ends_with(b"\r\n"), "une ligne sans \\r\\n : {line:?}");
         assert!(
             line.len() <= 512,
             "une ligne de plus de 512 octets : {line:?}"
@@ -260,8 +231,8 @@ impl Client {
         burst: Vec<u8>,
         count: usize,
     ) -> io::Result<(HashMap<String, Vec<u32>>, Vec<String>)> {
-        let writing =
-            async { timeout(TIMEOUT * 4, self.writer.write_all(&burst)).await? };
+        let TaskClient { reader, writer } = &mut self.conn;
+        let writing = async { timeout(TIMEOUT * 4, writer.write_all(&burst)).await? };
         let reading = async {
             let mut by_sender: HashMap<String, Vec<u32>> = HashMap::new();
             let mut others = Vec::new();
@@ -272,8 +243,8 @@ impl Client {
                     break;
                 }
                 let mut line = Vec::new();
-                let read = timeout(TIMEOUT, self.reader.read_until(b'\n', &mut line))
-                    .await??;
+                let read =
+                    timeout(TIMEOUT, reader.read_until(b'\n', &mut line)).await??;
                 if read == 0 {
                     break;
                 }
@@ -295,21 +266,5 @@ impl Client {
         let (written, collected) = tokio::join!(writing, reading);
         written?;
         collected
-    }
-
-    /// Lit tout jusqu'à la fermeture par le serveur ; rend les lignes reçues.
-    pub async fn until_closed(&mut self) -> Vec<String> {
-        let mut lines = Vec::new();
-        for _ in 0..200_000 {
-            let mut line = Vec::new();
-            match timeout(TIMEOUT, self.reader.read_until(b'\n', &mut line)).await {
-                Ok(Ok(0)) | Ok(Err(_)) => return lines,
-                Ok(Ok(_)) => {
-                    lines.push(String::from_utf8_lossy(&line).trim_end().to_owned())
-                }
-                Err(_) => panic!("la connexion reste ouverte ; reçu : {lines:?}"),
-            }
-        }
-        panic!("trop de lignes avant la fermeture");
     }
 }

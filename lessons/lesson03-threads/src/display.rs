@@ -39,7 +39,9 @@ pub fn sanitize(text: &str) -> String {
         .collect()
 }
 
-fn is_forbidden(c: char) -> bool {
+/// Vrai pour un caractère que [`sanitize`] remplace : la règle, seule, que les
+/// leçons 05 et 07 empruntent.
+pub fn is_forbidden(c: char) -> bool {
     (c.is_control() && c != '\t')
         || matches!(
             c,

@@ -5,6 +5,7 @@
 //! ce que le serveur écrit sur le réseau passe par ici, si bien que ce fichier EST la
 //! documentation exacte du protocole.
 
+use lesson03_threads::display::{REPLACEMENT, is_forbidden};
 use std::borrow::Cow;
 use std::fmt;
 use std::io;
@@ -347,31 +348,19 @@ pub const HELP: &str = "\
 /// sont des fins de ligne pour certains programmes. Tous sont remplacés par `�`
 /// (U+FFFD), sauf la tabulation. Le message passe, inoffensif.
 ///
-/// C'est LA règle du cours : les leçons 03, 04 et 05 et l'exercice 11 l'appliquent à
-/// l'identique, et les clients des leçons aussi, à ce qu'ils affichent.
+/// C'est LA règle du cours, écrite une fois à la leçon 03 (`is_forbidden`) : les
+/// leçons 03, 04, 05 et 07 et l'exercice 11 l'appliquent à l'identique, et les
+/// clients des leçons aussi, à ce qu'ils affichent. La leçon 05 y ajoute seulement
+/// de ne rien copier quand il n'y a rien à remplacer (`Cow`).
 pub fn sanitize(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_dangerous) {
+    if !text.chars().any(is_forbidden) {
         return Cow::Borrowed(text); // le cas courant : aucune copie
     }
     Cow::Owned(
         text.chars()
-            .map(|c| if is_dangerous(c) { '\u{FFFD}' } else { c })
+            .map(|c| if is_forbidden(c) { REPLACEMENT } else { c })
             .collect(),
     )
-}
-
-fn is_dangerous(c: char) -> bool {
-    (c.is_control() && c != '\t')
-        || matches!(
-            c,
-            '\u{061C}'
-                | '\u{200E}'
-                | '\u{200F}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{2028}'
-                | '\u{2029}'
-        )
 }
 
 /// Le texte d'un message tel que le salon le diffuse : neutralisé, chaque suite de

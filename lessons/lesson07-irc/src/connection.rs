@@ -31,7 +31,7 @@ use lesson05_chat::connection::{converse, output_queue};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
-use crate::message::IrcCodec;
+use crate::message;
 use crate::session::Session;
 use crate::state::Shared;
 
@@ -104,7 +104,7 @@ pub(crate) async fn handle_connection(
         config.backed_up_timeout,
     );
     let mut session = Session::new(peer, Arc::clone(&shared), outbox, cancel.clone());
-    let (codec, grace) = (IrcCodec::default(), config.shutdown_grace);
+    let (codec, grace) = (message::codec(), config.shutdown_grace);
     let end =
         converse(&mut stream, codec, &mut session, output, &cancel, grace).await;
     log!("{} : {}", session.describe(), end.reason());

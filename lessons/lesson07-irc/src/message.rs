@@ -8,11 +8,10 @@
 //! serveurs et les clients d'aujourd'hui.
 
 use std::borrow::Cow;
-use std::io;
 use std::sync::Arc;
 
-use tokio_util::bytes::BytesMut;
-use tokio_util::codec::Decoder;
+use lesson03_threads::display::{REPLACEMENT, is_forbidden};
+use lesson05_chat::protocol::LineCodec;
 
 // ANCHOR: limits
 /// Longueur maximale d'un message IRC, `\r\n` compris (RFC 1459 § 2.3) : 510 octets
@@ -34,73 +33,19 @@ pub const TOPICLEN: usize = 390;
 // ANCHOR_END: limits
 
 // ANCHOR: codec
-/// Ce que le découpeur extrait du flux d'octets.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Line {
-    /// Une ligne complète, sans `\r\n` (ni `\n` seul : on l'accepte aussi, comme
-    /// tous les serveurs, pour `nc` sans `-C`).
-    Bytes(BytesMut),
-    /// Une ligne de plus de 512 octets : elle est jetée, le client reçoit `417`.
-    TooLong,
-}
+/// Ce que le découpeur extrait du flux : une ligne sans sa fin (`\r\n`, ou `\n`
+/// seul, pour `nc` sans `-C`), ou [`Line::TooLong`].
+pub use lesson05_chat::protocol::Line;
 
-/// Découpe un flux TCP en messages IRC.
+/// Le découpeur des messages : celui de la leçon 05 (`LineCodec`), qui garde les
+/// octets jusqu'au `\n` mais jamais plus que la limite, avec la limite d'IRC, 510
+/// octets de texte. Au-delà, il signale une fois [`Line::TooLong`] (le client
+/// reçoit `417`) et jette tout jusqu'au prochain `\n`.
 ///
-/// TCP transporte des octets, pas des messages : un message peut arriver en dix
-/// morceaux, et dix messages dans un seul. On garde donc les octets reçus jusqu'au
-/// `\n`, mais jamais plus de 512 : un client qui n'envoie jamais de fin de ligne ne
-/// fait pas grossir la mémoire du serveur. Au-delà, on signale [`Line::TooLong`] une
-/// fois et on jette tout jusqu'au prochain `\n`.
-///
-/// Pourquoi pas le `LinesCodec` de tokio-util ? Il rend des `String` : un octet qui
-/// n'est pas de l'UTF-8 y devient une erreur qui termine le flux, donc la
-/// connexion. Or IRC transporte des octets, et de vieux clients envoient du
-/// Latin-1.
-#[derive(Debug, Default)]
-pub struct IrcCodec {
-    /// Où reprendre la recherche du `\n` : les octets d'avant sont déjà examinés.
-    searched: usize,
-    /// Vrai pendant qu'on jette la fin d'une ligne trop longue.
-    discarding: bool,
-}
-
-impl Decoder for IrcCodec {
-    type Item = Line;
-    type Error = io::Error;
-
-    fn decode(&mut self, buffer: &mut BytesMut) -> io::Result<Option<Line>> {
-        loop {
-            let newline = buffer[self.searched..].iter().position(|&b| b == b'\n');
-            let Some(offset) = newline else {
-                if self.discarding || buffer.len() >= MAX_MESSAGE {
-                    buffer.clear();
-                    self.searched = 0;
-                    if !self.discarding {
-                        self.discarding = true;
-                        return Ok(Some(Line::TooLong));
-                    }
-                    return Ok(None);
-                }
-                self.searched = buffer.len();
-                return Ok(None);
-            };
-            let end = self.searched + offset;
-            self.searched = 0;
-            let mut line = buffer.split_to(end + 1);
-            if std::mem::take(&mut self.discarding) {
-                continue; // la fin de la ligne trop longue, déjà signalée
-            }
-            // 512 octets au plus, `\r\n` compris : avec un `\n` seul, 511.
-            if end + 1 > MAX_MESSAGE {
-                return Ok(Some(Line::TooLong));
-            }
-            line.truncate(end);
-            if line.last() == Some(&b'\r') {
-                line.truncate(end - 1);
-            }
-            return Ok(Some(Line::Bytes(line)));
-        }
-    }
+/// Il rend des octets et non des `String`, comme il le faut ici : IRC transporte des
+/// octets, et de vieux clients envoient du Latin-1.
+pub fn codec() -> LineCodec {
+    LineCodec::new(MAX_MESSAGE - 2)
 }
 // ANCHOR_END: codec
 
@@ -278,25 +223,13 @@ const IRC_FORMATTING: [char; 9] = [
 /// pour écrire par-dessus le pseudo, et les caractères qui inversent le sens
 /// d'écriture maquilleraient la fin du message. Tous deviennent `�`.
 pub fn sanitize(text: &str) -> Cow<'_, str> {
-    let dangerous = |c: char| {
-        (c.is_control() && c != '\t' && !IRC_FORMATTING.contains(&c))
-            || matches!(
-                c,
-                '\u{061C}'
-                    | '\u{200E}'
-                    | '\u{200F}'
-                    | '\u{202A}'..='\u{202E}'
-                    | '\u{2066}'..='\u{2069}'
-                    | '\u{2028}'
-                    | '\u{2029}'
-            )
-    };
+    let dangerous = |c: char| is_forbidden(c) && !IRC_FORMATTING.contains(&c);
     if !text.chars().any(dangerous) {
         return Cow::Borrowed(text);
     }
     Cow::Owned(
         text.chars()
-            .map(|c| if dangerous(c) { '\u{FFFD}' } else { c })
+            .map(|c| if dangerous(c) { REPLACEMENT } else { c })
             .collect(),
     )
 }
@@ -333,10 +266,13 @@ pub fn wildcard_match(mask: &str, text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use tokio_util::bytes::BytesMut;
+    use tokio_util::codec::Decoder;
+
     use super::*;
 
     fn decode_all(input: &[u8]) -> Vec<Line> {
-        let mut codec = IrcCodec::default();
+        let mut codec = codec();
         let mut buffer = BytesMut::from(input);
         let mut lines = Vec::new();
         while let Some(line) = codec.decode(&mut buffer).unwrap() {

@@ -14,7 +14,9 @@ use tokio_util::sync::CancellationToken;
 use lesson05_chat::connection::{Conversation, Outbox, Paced, Pacer};
 
 use crate::connection::End;
-use crate::message::{self, IrcCodec, Line, Message};
+use lesson05_chat::protocol::LineCodec;
+
+use crate::message::{self, Line, Message};
 use crate::replies::{self, Numeric};
 use crate::state::Shared;
 
@@ -149,7 +151,7 @@ fn host_of(peer: SocketAddr) -> String {
 // ANCHOR: pacing
 /// La session IRC, vue par la boucle de connexion de la leçon 05.
 impl Conversation for Session {
-    type Codec = IrcCodec;
+    type Codec = LineCodec;
     type End = End;
 
     /// Peut-on lire un message de plus maintenant ? Pas tant qu'un message attend

@@ -3,7 +3,6 @@
 //! régler le journal, attendre Ctrl+C et traduire les erreurs attendues en phrases
 //! françaises, avec `course_kit::cli` (voir la leçon 01).
 
-use std::future::Future;
 use std::io::{self, ErrorKind, IsTerminal};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -151,13 +150,9 @@ struct ClientArgs {
 
 fn main() -> ExitCode {
     let args: Cli = cli::parse();
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match cli::runtime() {
         Ok(runtime) => runtime,
-        Err(err) => {
-            return cli::finish(Err(format!(
-                "impossible de démarrer tokio : {err}."
-            )));
-        }
+        Err(message) => return cli::finish(Err(message)),
     };
     let result = runtime.block_on(async {
         match args.command {
@@ -203,7 +198,9 @@ async fn run_server(args: ServerArgs) -> Result<(), String> {
     })?;
     let listener = listen(addr).map_err(|err| explain(&err, addr))?;
     let local = listener.local_addr().map_err(|err| explain(&err, addr))?;
-    let shutdown = shutdown_signal();
+    // L'écoute des signaux s'installe dès maintenant (voir `shutdown_signal`).
+    let signal = cli::shutdown_signal();
+    let shutdown = async move { info!("{} reçu", signal.await) };
     print_banner(local);
     server
         .run(listener, shutdown)
@@ -248,44 +245,6 @@ fn print_banner(local: SocketAddr) {
         show!(
             "Ouvert au réseau : les autres utilisent l'adresse IP de cette machine."
         );
-    }
-}
-
-/// Se termine au premier Ctrl+C (SIGINT) ou, sous Unix, au premier SIGTERM (`kill`).
-///
-/// L'écoute des signaux est installée TOUT DE SUITE, à l'appel, et non quand le
-/// serveur commence à attendre : sinon un `kill` arrivé juste après l'affichage de
-/// l'adresse tuerait le serveur sans qu'il ait prévenu personne.
-fn shutdown_signal() -> impl Future<Output = ()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{Signal, SignalKind, signal};
-        let interrupt = signal(SignalKind::interrupt());
-        let terminate = signal(SignalKind::terminate());
-        // Impossible d'écouter un signal : on ne l'attend pas.
-        async fn next(signal: io::Result<Signal>) {
-            match signal {
-                Ok(mut signal) => {
-                    signal.recv().await;
-                }
-                Err(_) => std::future::pending().await,
-            }
-        }
-        async move {
-            tokio::select! {
-                () = next(interrupt) => info!("Ctrl+C reçu"),
-                () = next(terminate) => info!("SIGTERM reçu"),
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        async {
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-            info!("Ctrl+C reçu");
-        }
     }
 }
 
@@ -344,7 +303,11 @@ async fn run_client_cli(args: ClientArgs) -> Result<(), String> {
         run_client(stream, nick, keyboard, tokio::io::stdout()).await
     } else {
         // Le terminal est rendu à son état normal avant tout message ci-dessous.
-        run_tui(stream, nick, shutdown_signal()).await
+        let signal = cli::shutdown_signal();
+        run_tui(stream, nick, async move {
+            signal.await;
+        })
+        .await
     };
     match end.map_err(|err| explain(&err, addr))? {
         ClientEnd::Quit => show!("Au revoir !"),

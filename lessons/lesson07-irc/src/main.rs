@@ -3,7 +3,6 @@
 //! lire les options, attendre Ctrl+C et traduire les erreurs attendues en phrases
 //! françaises, avec `course_kit::cli` (voir la leçon 01).
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -101,13 +100,9 @@ struct Cli {
 
 fn main() -> ExitCode {
     let args: Cli = cli::parse();
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match cli::runtime() {
         Ok(runtime) => runtime,
-        Err(err) => {
-            return cli::finish(Err(format!(
-                "impossible de démarrer tokio : {err}."
-            )));
-        }
+        Err(message) => return cli::finish(Err(message)),
     };
     cli::finish(runtime.block_on(run(args)))
 }
@@ -118,7 +113,9 @@ async fn run(args: Cli) -> Result<(), String> {
     let config = config(&args)?;
     let listener = listen(addr).map_err(|err| explain(&err, addr))?;
     let local = listener.local_addr().map_err(|err| explain(&err, addr))?;
-    let shutdown = shutdown_signal();
+    // L'écoute des signaux s'installe dès maintenant (leçon 05).
+    let signal = cli::shutdown_signal();
+    let shutdown = async move { log!("{} reçu", signal.await) };
     print_banner(local, &config);
     serve(listener, config, shutdown)
         .await
@@ -190,38 +187,4 @@ fn print_banner(local: SocketAddr, config: &Config) {
     );
 }
 
-/// Se termine au premier Ctrl+C (SIGINT) ou, sous Unix, au premier SIGTERM.
-/// L'écoute est installée tout de suite : un `kill` arrivé juste après la bannière
-/// est bien reçu.
-fn shutdown_signal() -> impl Future<Output = ()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{Signal, SignalKind, signal};
-        let interrupt = signal(SignalKind::interrupt());
-        let terminate = signal(SignalKind::terminate());
-        async move {
-            let next = |signal: std::io::Result<Signal>| async move {
-                match signal {
-                    Ok(mut signal) => {
-                        signal.recv().await;
-                    }
-                    Err(_) => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                () = next(interrupt) => log!("Ctrl+C reçu"),
-                () = next(terminate) => log!("SIGTERM reçu"),
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        async {
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-            log!("Ctrl+C reçu");
-        }
-    }
-}
 // ANCHOR_END: run

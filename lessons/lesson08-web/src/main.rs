@@ -12,6 +12,7 @@ use course_kit::show;
 use lesson05_chat::server::DEFAULT_MAX_RATE;
 use lesson05_chat::{Config, DEFAULT_ADDR, listen};
 use lesson08_web::{DEFAULT_WEB_ADDR, serve};
+use tracing::info;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 
 /// Leçon 08 : le salon de la leçon 05 dans le navigateur, sur WebSocket (et
@@ -46,13 +47,9 @@ struct Cli {
 
 fn main() -> ExitCode {
     let args: Cli = cli::parse();
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match cli::runtime() {
         Ok(runtime) => runtime,
-        Err(err) => {
-            return cli::finish(Err(format!(
-                "impossible de démarrer tokio : {err}."
-            )));
-        }
+        Err(message) => return cli::finish(Err(message)),
     };
     cli::finish(runtime.block_on(run(args)))
 }
@@ -76,7 +73,9 @@ async fn run(args: Cli) -> Result<(), String> {
     };
     // Les signaux sont écoutés AVANT d'annoncer les adresses : un `kill` arrivé juste
     // après l'annonce arrête proprement le serveur (voir la leçon 05).
-    let shutdown = shutdown_signal();
+    // L'écoute des signaux s'installe dès maintenant (leçon 05).
+    let signal = cli::shutdown_signal();
+    let shutdown = async move { info!("{} reçu", signal.await) };
     show!("Page du salon en écoute sur {web_local} : ouvrez http://{web_local}");
     show!(
         "Salon en écoute sur {chat_local} pour nc : nc {} {}",
@@ -97,34 +96,6 @@ fn local(
     addr: SocketAddr,
 ) -> Result<SocketAddr, String> {
     listener.local_addr().map_err(|err| explain(&err, addr))
-}
-
-/// Se termine au premier Ctrl+C (SIGINT) ou, sous Unix, au premier SIGTERM (`kill`).
-/// Les deux écoutes sont installées dès l'appel, pas au premier `.await` (voir la
-/// leçon 05).
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let signals = [SignalKind::interrupt(), SignalKind::terminate()].map(signal);
-        async move {
-            let [Ok(mut interrupt), Ok(mut terminate)] = signals else {
-                return std::future::pending().await;
-            };
-            tokio::select! {
-                _ = interrupt.recv() => {}
-                _ = terminate.recv() => {}
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        async {
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }
-    }
 }
 
 /// Le journal du salon (leçon 05, avec `tracing`) va sur la sortie d'erreur, niveau

@@ -298,6 +298,58 @@ macro_rules! show {
 }
 // ANCHOR_END: show
 
+// ANCHOR: runtime
+/// Le runtime de tokio d'un `main` (leçons 05, 07 et 08), ou la phrase qui dit
+/// pourquoi il n'a pas démarré (presque jamais : le système refuse un thread).
+#[cfg(feature = "tokio")]
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Runtime::new()
+        .map_err(|err| format!("impossible de démarrer tokio : {err}."))
+}
+// ANCHOR_END: runtime
+
+// ANCHOR: shutdown_signal
+/// Se termine au premier Ctrl+C (SIGINT) ou, sous Unix, au premier SIGTERM (ce
+/// qu'envoie `kill`), et dit lequel est arrivé.
+///
+/// L'écoute des signaux est installée TOUT DE SUITE, à l'appel, et non quand le
+/// serveur commence à attendre : sinon un `kill` arrivé juste après l'affichage de
+/// l'adresse tuerait le serveur sans qu'il ait prévenu personne. Une écoute
+/// impossible à installer n'est simplement pas attendue.
+#[cfg(feature = "tokio")]
+pub fn shutdown_signal() -> impl std::future::Future<Output = &'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async fn next(signal: io::Result<Signal>) {
+            match signal {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending().await,
+            }
+        }
+        async move {
+            tokio::select! {
+                () = next(interrupt) => "Ctrl+C",
+                () = next(terminate) => "SIGTERM",
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            "Ctrl+C"
+        }
+    }
+}
+// ANCHOR_END: shutdown_signal
+
 #[cfg(test)]
 mod tests {
     use super::*;

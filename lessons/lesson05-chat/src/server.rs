@@ -183,26 +183,8 @@ impl ChatServer {
         shutdown: impl Future<Output = ()>,
     ) -> io::Result<()> {
         let shared = self.shared;
-        tokio::pin!(shutdown);
-        loop {
-            let accepted = tokio::select! {
-                () = &mut shutdown => break,
-                accepted = listener.accept() => accepted,
-            };
-            match accepted {
-                Ok((stream, peer)) => admit(&shared, stream, peer),
-                // Un client parti avant qu'on l'accepte : rien de grave.
-                Err(err) if err.kind() == io::ErrorKind::ConnectionAborted => {}
-                Err(err) => {
-                    // Le plus souvent « trop de fichiers ouverts » : la connexion
-                    // attend dans le backlog. On ne quitte
-                    // surtout pas ; on laisse une petite pause pour
-                    // que des connexions se ferment, au lieu de tourner à vide.
-                    warn!("accept() a échoué : {err} ; nouvel essai dans 100 ms");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-        }
+        let admit = |stream, peer| admit(&shared, stream, peer);
+        accept_until(&listener, shutdown, admit, |trouble| warn!("{trouble}")).await;
         drop(listener); // plus de nouvelles connexions : le noyau les refusera
         stop(&shared).await;
         Ok(())
@@ -217,6 +199,43 @@ impl ChatServer {
         admit(&self.shared, stream, peer);
     }
 }
+
+// ANCHOR: accept_until
+/// Accepte les connexions de `listener` jusqu'à ce que `shutdown` se termine, et
+/// confie chacune à `admit`. Les serveurs des leçons 07 (IRC) et 08 (HTTP)
+/// l'empruntent.
+///
+/// `select!` attend la première de deux choses : un nouveau client, ou l'arrêt. Une
+/// erreur d'`accept` n'arrête jamais le serveur : un client parti avant qu'on
+/// l'accepte n'est rien de grave ; le plus souvent, c'est « trop de fichiers
+/// ouverts », et la connexion attend dans le backlog. On le dit au journal
+/// (`trouble`), puis une petite pause laisse des connexions se fermer, au lieu de
+/// tourner à vide.
+pub async fn accept_until(
+    listener: &TcpListener,
+    shutdown: impl Future<Output = ()>,
+    mut admit: impl FnMut(TcpStream, SocketAddr),
+    mut trouble: impl FnMut(&str),
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            () = &mut shutdown => return,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => admit(stream, peer),
+            Err(err) if err.kind() == io::ErrorKind::ConnectionAborted => {}
+            Err(err) => {
+                trouble(&format!(
+                    "accept() a échoué : {err} ; nouvel essai dans 100 ms"
+                ));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+// ANCHOR_END: accept_until
 
 // ANCHOR: admit
 /// Donne une place au nouveau venu s'il en reste (au total et pour son adresse), et

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use course_kit::log;
 use lesson05_chat::admission::{Place, Refusal};
+use lesson05_chat::server::accept_until;
 use socket2::SockRef;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
@@ -110,23 +111,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let shared = Arc::new(Shared::new(config));
-    tokio::pin!(shutdown);
-    loop {
-        let accepted = tokio::select! {
-            () = &mut shutdown => break,
-            accepted = listener.accept() => accepted,
-        };
-        match accepted {
-            Ok((stream, peer)) => admit(&shared, stream, peer),
-            Err(err) if err.kind() == io::ErrorKind::ConnectionAborted => {}
-            Err(err) => {
-                // Le plus souvent « trop de fichiers ouverts » : on ne quitte pas,
-                // on laisse aux connexions le temps de se fermer.
-                log!("accept() a échoué : {err} ; nouvel essai dans 100 ms");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    }
+    let admit = |stream, peer| admit(&shared, stream, peer);
+    accept_until(&listener, shutdown, admit, |trouble| log!("{trouble}")).await;
     drop(listener);
     stop(&shared).await;
     Ok(())

@@ -18,7 +18,8 @@ use axum::extract::{ConnectInfo, Extension};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use lesson05_chat::server::accept_until;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -42,20 +43,7 @@ pub(crate) async fn serve_http(
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT);
-    loop {
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            () = stop.cancelled() => return Ok(()),
-        };
-        let (mut stream, peer) = match accepted {
-            Ok(accepted) => accepted,
-            Err(err) => {
-                // « Trop de fichiers ouverts », le plus souvent : on ne quitte pas.
-                warn!("accept() a échoué : {err} ; nouvel essai dans 100 ms");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
+    let connection = |mut stream: TcpStream, peer: SocketAddr| {
         tune(&mut stream);
         // L'adresse du navigateur, pour `ConnectInfo` (le journal, le salon).
         let service = app
@@ -77,6 +65,13 @@ pub(crate) async fn serve_http(
                 }
             }
         });
-    }
+    };
+    // La boucle d'acceptation de la leçon 05.
+    let shutdown = stop.clone().cancelled_owned();
+    accept_until(&listener, shutdown, connection, |trouble| {
+        warn!("{trouble}")
+    })
+    .await;
+    Ok(())
 }
 // ANCHOR_END: serve_http

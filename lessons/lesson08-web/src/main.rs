@@ -47,11 +47,8 @@ struct Cli {
 
 fn main() -> ExitCode {
     let args: Cli = cli::parse();
-    let runtime = match cli::runtime() {
-        Ok(runtime) => runtime,
-        Err(message) => return cli::finish(Err(message)),
-    };
-    cli::finish(runtime.block_on(run(args)))
+    let served = cli::runtime().and_then(|runtime| runtime.block_on(run(args)));
+    cli::finish(served)
 }
 
 // ANCHOR: run

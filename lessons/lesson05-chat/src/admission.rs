@@ -1,15 +1,21 @@
-//! Le portier du serveur : qui peut entrer, et ce que le serveur retient de chaque
-//! adresse (connexions ouvertes, arrivées récentes, essais de `/oper`).
+//! L'entrée et la sortie des connexions : le portier (qui peut entrer, et ce que le
+//! serveur retient de chaque adresse : connexions ouvertes, arrivées récentes,
+//! essais de `/oper`), puis les tâches des connexions admises et leur arrêt.
 //!
-//! Il ne sait rien du salon : la leçon 07 (IRC) l'emprunte tel quel, avec ses
+//! Rien ici ne sait rien du salon : la leçon 07 (IRC) l'emprunte tel quel, avec ses
 //! limites, pour son propre serveur.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::timeout;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::rate_limit::{OperAttempt, OperGuard, TokenBucket};
 
@@ -107,6 +113,70 @@ impl Doorman {
     }
 }
 // ANCHOR_END: reserve
+
+// ANCHOR: connections
+/// Les connexions d'un serveur : les places (le portier), l'arrêt, les tâches en
+/// cours, et le numéro de la prochaine.
+///
+/// Chaque connexion reçoit un **jeton d'annulation** enfant de celui de l'arrêt :
+/// annuler le parent (Ctrl+C) les annule toutes, annuler un enfant (une expulsion,
+/// un client trop lent) n'annule que lui.
+#[derive(Debug)]
+pub struct Connections {
+    pub doorman: Arc<Doorman>,
+    shutdown: CancellationToken,
+    /// Les tâches des connexions : à l'arrêt, on attend qu'elles soient finies.
+    tasks: TaskTracker,
+    next_id: AtomicU64,
+}
+
+impl Connections {
+    pub fn new(max_clients: usize, max_per_address: usize) -> Connections {
+        Connections {
+            doorman: Arc::new(Doorman::new(max_clients, max_per_address)),
+            shutdown: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    /// Vrai dès que l'arrêt a commencé.
+    pub fn is_stopping(&self) -> bool {
+        self.shutdown.is_cancelled()
+    }
+
+    /// Un numéro unique pour une nouvelle connexion : il distingue « alice » d'une
+    /// nouvelle « alice » arrivée après le départ de la première.
+    pub fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Lance `connection(jeton)` dans une tâche suivie ; la place est rendue quand
+    /// la connexion est vraiment finie.
+    pub fn spawn<F>(
+        &self,
+        place: Place,
+        connection: impl FnOnce(CancellationToken) -> F,
+    ) where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let task = connection(self.shutdown.child_token());
+        self.tasks.spawn(async move {
+            task.await;
+            drop(place);
+        });
+    }
+
+    /// L'arrêt : annule chaque connexion (chacune envoie ses derniers mots), puis
+    /// attend leur fin, au plus `delay`. Faux si certaines ne se sont pas fermées
+    /// à temps.
+    pub async fn stop(&self, delay: Duration) -> bool {
+        self.shutdown.cancel();
+        self.tasks.close();
+        timeout(delay, self.tasks.wait()).await.is_ok()
+    }
+}
+// ANCHOR_END: connections
 
 // ANCHOR: addresses
 /// Ce que le serveur retient d'une adresse.

@@ -171,7 +171,11 @@ impl Session {
         let shared = Arc::clone(&self.shared);
         let is_right = || same_secret(password, &expected);
         let (penalty, locked) =
-            match shared.doorman.try_oper(self.peer.ip(), now, is_right) {
+            match shared
+                .connections
+                .doorman
+                .try_oper(self.peer.ip(), now, is_right)
+            {
                 OperAttempt::Granted => (None, false),
                 OperAttempt::Locked { remaining } => {
                     let wait =

@@ -241,7 +241,7 @@ pub async fn accept_until(
 /// Donne une place au nouveau venu s'il en reste (au total et pour son adresse), et
 /// lance sa tâche. Sinon, une phrase d'explication et la connexion est fermée.
 fn admit(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
-    if shared.shutdown.is_cancelled() {
+    if shared.connections.is_stopping() {
         return; // le serveur s'arrête : la connexion est simplement fermée
     }
     let place = match reserve(shared, peer.ip()) {
@@ -268,29 +268,29 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
     if let Err(err) = tune(&stream) {
         debug!("réglage de la socket de {peer} impossible : {err}");
     }
-    // Chaque connexion a son jeton d'annulation, enfant de celui de l'arrêt : annuler
-    // le parent (Ctrl+C) annule tous les enfants, annuler un enfant (expulsion)
-    // n'annule que lui.
-    let cancel = shared.shutdown.child_token();
+    // La tâche reçoit son jeton d'annulation ; la place est rendue à sa fin.
     let task_shared = Arc::clone(shared);
-    shared.tasks.spawn(async move {
-        handle_connection(stream, peer, Arc::clone(&task_shared), cancel).await;
-        drop(place); // la place se libère quand la connexion est vraiment finie
+    shared.connections.spawn(place, |cancel| {
+        handle_connection(stream, peer, task_shared, cancel)
     });
 }
 
 /// Réserve une place pour une connexion venue de `ip` (voir `admission.rs`), ou dit
 /// pourquoi c'est impossible, en une phrase pour le client.
 fn reserve(shared: &Shared, ip: IpAddr) -> Result<Place, String> {
-    shared.doorman.reserve(ip).map_err(|refusal| match refusal {
-        Refusal::ServerFull(max) => protocol::server_full(max),
-        Refusal::AddressFull(max) => protocol::address_full(max),
-        Refusal::TooFast => protocol::address_too_fast(),
-    })
+    shared
+        .connections
+        .doorman
+        .reserve(ip)
+        .map_err(|refusal| match refusal {
+            Refusal::ServerFull(max) => protocol::server_full(max),
+            Refusal::AddressFull(max) => protocol::address_full(max),
+            Refusal::TooFast => protocol::address_too_fast(),
+        })
 }
 
-/// Règle la socket d'un client.
-fn tune(stream: &TcpStream) -> io::Result<()> {
+/// Règle la socket d'un client (la leçon 07 fait de même pour les siens).
+pub fn tune(stream: &TcpStream) -> io::Result<()> {
     // Sans TCP_NODELAY, l'algorithme de Nagle retient les petits paquets en attendant
     // l'accusé de réception du précédent : une ligne de chat attendrait au moins 40
     // ms.
@@ -320,10 +320,8 @@ async fn stop(shared: &Shared) {
     // Annule le jeton de chaque connexion : chacune met la notice d'arrêt dans sa
     // file et l'envoie en au plus `shutdown_grace`, même si son client ne lit
     // pas.
-    shared.shutdown.cancel();
-    shared.tasks.close();
     let delay = shared.config.shutdown_grace + Duration::from_secs(1);
-    if timeout(delay, shared.tasks.wait()).await.is_err() {
+    if !shared.connections.stop(delay).await {
         warn!("des connexions ne se sont pas fermées à temps");
     }
     // L'historique s'écrit dans un thread à lui ; on attend qu'il ait tout écrit,

@@ -7,7 +7,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use tokio::time::Instant;
 use tokio_util::bytes::BytesMut;
@@ -58,7 +57,7 @@ impl Session {
         let now = Instant::now();
         let config = &shared.config;
         Session {
-            id: shared.next_id.fetch_add(1, Ordering::Relaxed),
+            id: shared.connections.next_id(),
             peer,
             outbox,
             nick: None,
@@ -174,7 +173,7 @@ impl Conversation for Session {
 
     /// L'annulation vient de l'arrêt du serveur, ou d'une expulsion.
     fn cancelled(&self) -> End {
-        if self.shared.shutdown.is_cancelled() {
+        if self.shared.connections.is_stopping() {
             End::Shutdown
         } else {
             End::Cancelled

@@ -2,14 +2,12 @@
 //! (`admission.rs`), qui compte les places et retient chaque adresse.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tracing::warn;
 
-use crate::admission::Doorman;
+use crate::admission::Connections;
 use crate::connection::Outbox;
 use crate::history::History;
 use crate::protocol::{Departure, departure};
@@ -21,14 +19,9 @@ use crate::server::Config;
 pub(crate) struct Shared {
     pub(crate) config: Config,
     state: Mutex<State>,
-    /// Les places : `--max-clients` au total, `--max-per-address` par adresse.
-    pub(crate) doorman: Arc<Doorman>,
-    /// Annulé à l'arrêt du serveur ; le jeton de chaque connexion en est un enfant.
-    pub(crate) shutdown: CancellationToken,
-    /// Les tâches des connexions : à l'arrêt, on attend qu'elles soient toutes
-    /// finies.
-    pub(crate) tasks: TaskTracker,
-    pub(crate) next_id: AtomicU64,
+    /// Les places (`--max-clients` au total, `--max-per-address` par adresse), les
+    /// tâches des connexions et l'arrêt (`admission.rs`).
+    pub(crate) connections: Connections,
     /// Les journaux des connexions refusées et des mauvais mots de passe, limités à
     /// une ligne par seconde chacun.
     pub(crate) refusals_log: Mutex<LogThrottle>,
@@ -71,18 +64,12 @@ pub(crate) struct User {
 impl Shared {
     pub(crate) fn new(config: Config, history: History) -> Shared {
         Shared {
-            doorman: Arc::new(Doorman::new(
-                config.max_clients,
-                config.max_per_address,
-            )),
+            connections: Connections::new(config.max_clients, config.max_per_address),
             config,
             state: Mutex::new(State {
                 users: HashMap::new(),
                 history,
             }),
-            shutdown: CancellationToken::new(),
-            tasks: TaskTracker::new(),
-            next_id: AtomicU64::new(1),
             refusals_log: Mutex::new(LogThrottle::default()),
             oper_log: Mutex::new(LogThrottle::default()),
         }

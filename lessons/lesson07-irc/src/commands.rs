@@ -407,7 +407,12 @@ impl Session {
         };
         let now = Instant::now();
         let is_right = || params[0] == name && same_secret(params[1], &password);
-        match self.shared.doorman.try_oper(self.peer.ip(), now, is_right) {
+        match self
+            .shared
+            .connections
+            .doorman
+            .try_oper(self.peer.ip(), now, is_right)
+        {
             OperAttempt::Granted => {}
             OperAttempt::Locked { remaining } => {
                 self.notice(&format!(

@@ -10,10 +10,8 @@ use std::time::Duration;
 
 use course_kit::log;
 use lesson05_chat::admission::{Place, Refusal};
-use lesson05_chat::server::accept_until;
-use socket2::SockRef;
+use lesson05_chat::server::{accept_until, tune};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::time::timeout;
 
 use crate::connection::handle_connection;
 use crate::message::build_error;
@@ -21,10 +19,6 @@ use crate::state::Shared;
 
 /// Taille de la file d'attente des connexions établies mais pas encore acceptées.
 pub const BACKLOG: i32 = 1024;
-
-/// Tampon d'envoi du noyau pour chaque client : fixe, pour que ce qui ne tient pas
-/// reste dans NOTRE file, comptée en octets.
-const SEND_BUFFER: usize = 64 * 1024;
 
 // ANCHOR: config
 /// Nom du serveur par défaut : il préfixe chaque réponse (`:cours.irc 001 …`).
@@ -132,21 +126,19 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
             return;
         }
     };
-    // Sans TCP_NODELAY, Nagle retiendrait chaque petite ligne jusqu'à 40 ms.
-    let _ = stream.set_nodelay(true);
-    let _ = SockRef::from(&stream).set_send_buffer_size(SEND_BUFFER);
-    let cancel = shared.shutdown.child_token();
+    // Les réglages TCP des clients de la leçon 05 : sans Nagle, un tampon d'envoi
+    // fixe, le keepalive.
+    let _ = tune(&stream);
     let task_shared = Arc::clone(shared);
-    shared.tasks.spawn(async move {
-        handle_connection(stream, peer, Arc::clone(&task_shared), cancel).await;
-        drop(place);
+    shared.connections.spawn(place, |cancel| {
+        handle_connection(stream, peer, task_shared, cancel)
     });
 }
 
 /// Réserve une place auprès du portier de la leçon 05 (au total, par adresse, et au
 /// rythme des arrivées), ou dit pourquoi c'est impossible.
 fn reserve(shared: &Shared, ip: IpAddr) -> Result<Place, String> {
-    shared.doorman.reserve(ip).map_err(|refusal| match refusal {
+    shared.connections.doorman.reserve(ip).map_err(|refusal| match refusal {
         Refusal::ServerFull(max) => {
             format!(
                 "Serveur complet ({max} connexions au maximum) : réessayez plus tard."
@@ -167,10 +159,8 @@ fn reserve(shared: &Shared, ip: IpAddr) -> Result<Place, String> {
 /// temps borné) qu'elles soient toutes fermées.
 async fn stop(shared: &Shared) {
     log!("arrêt du serveur : on prévient les clients");
-    shared.shutdown.cancel();
-    shared.tasks.close();
     let delay = shared.config.shutdown_grace + Duration::from_secs(1);
-    if timeout(delay, shared.tasks.wait()).await.is_err() {
+    if !shared.connections.stop(delay).await {
         log!("des connexions ne se sont pas fermées à temps");
     }
 }

@@ -61,7 +61,7 @@ impl Session {
         let config = &shared.config;
         shared.unregistered.fetch_add(1, Ordering::Relaxed);
         Session {
-            id: shared.next_id.fetch_add(1, Ordering::Relaxed),
+            id: shared.connections.next_id(),
             peer,
             host: host_of(peer),
             outbox,
@@ -223,7 +223,7 @@ impl Conversation for Session {
 
     /// L'annulation vient de l'arrêt du serveur, ou d'une expulsion.
     fn cancelled(&self) -> End {
-        if self.shared.shutdown.is_cancelled() {
+        if self.shared.connections.is_stopping() {
             End::Shutdown
         } else {
             End::Cancelled

@@ -8,15 +8,14 @@
 //! on n'y fait que des opérations immédiates (mettre une ligne dans une file).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
-use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use course_kit::log;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
-use lesson05_chat::admission::Doorman;
+use lesson05_chat::admission::Connections;
 use lesson05_chat::connection::Outbox;
 
 use crate::message::{self, casefold};
@@ -27,14 +26,10 @@ use crate::server::Config;
 pub(crate) struct Shared {
     pub(crate) config: Config,
     state: Mutex<State>,
-    /// Les places : `max_clients` au total, `max_per_address` par adresse, et les
-    /// arrivées et essais de `OPER` de chaque adresse.
-    pub(crate) doorman: Arc<Doorman>,
-    /// Annulé à l'arrêt ; le jeton de chaque connexion en est un enfant.
-    pub(crate) shutdown: CancellationToken,
-    /// Les tâches des connexions : à l'arrêt, on attend qu'elles finissent.
-    pub(crate) tasks: TaskTracker,
-    pub(crate) next_id: AtomicU64,
+    /// Les places (au total, par adresse, au rythme des arrivées), les essais de
+    /// `OPER` de chaque adresse, les tâches des connexions et l'arrêt : ceux de la
+    /// leçon 05 (`lesson05_chat::admission`).
+    pub(crate) connections: Connections,
     /// Connexions pas encore inscrites (`LUSERS`, `253`).
     pub(crate) unregistered: AtomicUsize,
     /// L'heure de démarrage (RPL_CREATED, `003`).
@@ -216,15 +211,9 @@ pub(crate) fn unix_time() -> u64 {
 impl Shared {
     pub(crate) fn new(config: Config) -> Shared {
         Shared {
-            doorman: Arc::new(Doorman::new(
-                config.max_clients,
-                config.max_per_address,
-            )),
+            connections: Connections::new(config.max_clients, config.max_per_address),
             config,
             state: Mutex::new(State::default()),
-            shutdown: CancellationToken::new(),
-            tasks: TaskTracker::new(),
-            next_id: AtomicU64::new(1),
             unregistered: AtomicUsize::new(0),
             created: SystemTime::now(),
         }

@@ -7,28 +7,30 @@
 //!
 //! Chaque ligne porte un marqueur `~tirage:émetteur:numéro:prévu:envoyé~`, cherché
 //! n'importe où dans la ligne reçue : chaque serveur ajoute son préfixe
-//! (`[127.0.0.1:54321] `, `b3: `).
+//! (`[127.0.0.1:54321] `, `b3: `). Ce qui entoure le message (un pseudo à donner,
+//! une fin de ligne) dépend du protocole du serveur : c'est le [`Dialect`].
 
 use std::hash::{BuildHasher, RandomState};
 use std::io::{self, ErrorKind, Write};
-use std::net::SocketAddr;
+use std::net::{self as std_net, SocketAddr};
 use std::time::{Duration, Instant};
 
 use mio::net::TcpStream;
 use mio::{Events, Poll};
 
-use crate::net::{connect_all, receive_available, register, send_pending};
+use crate::net::{connect, nonblocking, receive_available, register, send_pending};
 use crate::stats::{Latencies, Progress};
 use crate::system::cpu_time;
 
 /// Une charge : `messages` lignes de `line_len` octets (fin de ligne comprise),
 /// réparties régulièrement sur la durée `over`, envoyées par les clients à tour de
-/// rôle.
+/// rôle. Ce qui n'est pas arrivé `drain` après le dernier envoi compte perdu.
 #[derive(Debug, Clone, Copy)]
 pub struct ChatLoad {
     pub messages: u64,
     pub over: Duration,
     pub line_len: usize,
+    pub drain: Duration,
 }
 
 impl ChatLoad {
@@ -51,6 +53,7 @@ impl ChatLoad {
             messages,
             over,
             line_len,
+            drain: DRAIN,
         }
     }
     // ANCHOR_END: burst
@@ -124,7 +127,7 @@ impl ChatOutcome {
 }
 
 /// Ce que l'on attend au plus, après le dernier envoi, les dernières livraisons.
-const DRAIN: Duration = Duration::from_secs(2);
+pub const DRAIN: Duration = Duration::from_secs(2);
 /// Octets en attente d'envoi au plus par client (en plus des tampons du noyau) :
 /// au-delà, la ligne n'est pas envoyée et compte perdue. La mémoire du générateur
 /// reste bornée.
@@ -132,12 +135,55 @@ const MAX_UNSENT: usize = 1024 * 1024;
 /// Ligne reçue la plus longue que l'on garde ; au-delà, le début est jeté.
 const MAX_LINE: usize = 64 * 1024;
 
-/// Un client simulé : sa socket, ce qui attend d'être écrit, le début d'une ligne
-/// reçue.
+// ANCHOR: dialect
+/// Ce que le protocole d'un serveur ajoute autour des messages du banc ; la mesure,
+/// elle, ne change pas. Par défaut, des lignes finies par `\n`. Le comparatif
+/// (`tools/bench-suite`) définit aussi IRC et le WebSocket de la leçon 08.
+pub trait Dialect {
+    /// Une connexion neuve, encore bloquante, avant la boucle : s'inscrire,
+    /// changer de protocole… Rien par défaut.
+    fn open(&self, _stream: &mut std_net::TcpStream, _nick: &str) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Une ligne du serveur sans marqueur : ce qu'on y répond (dans `reply`), et
+    /// `true` si elle dit que le client est entré dans le salon.
+    fn on_line(&self, line: &[u8], nick: &str, reply: &mut Vec<u8>) -> bool;
+
+    /// Ajoute à `out` le message `text`, tel qu'il part sur la connexion.
+    fn frame(&self, text: &[u8], out: &mut Vec<u8>) {
+        out.extend_from_slice(text);
+        out.push(b'\n');
+    }
+
+    /// La première ligne complète de `data`, et le nombre d'octets qu'elle occupe.
+    fn next_line<'a>(&self, data: &'a [u8]) -> Option<(&'a [u8], usize)> {
+        let end = data.iter().position(|&byte| byte == b'\n')? + 1;
+        Some((&data[..end], end))
+    }
+}
+
+/// Les chats des leçons 03 à 05 : chacun salue d'un « *** Bienvenue » ; la leçon 05
+/// demande d'abord un pseudo (sa question est `NICK_PROMPT`).
+pub struct Lesson05;
+
+impl Dialect for Lesson05 {
+    fn on_line(&self, line: &[u8], nick: &str, reply: &mut Vec<u8>) -> bool {
+        if line.starts_with("*** Votre pseudo".as_bytes()) {
+            self.frame(nick.as_bytes(), reply);
+        }
+        line.starts_with(b"*** Bienvenue")
+    }
+}
+// ANCHOR_END: dialect
+
+/// Un client simulé : sa socket, son pseudo, ce qui attend d'être écrit, le début
+/// d'une ligne reçue.
 struct Member {
     stream: TcpStream,
+    nick: String,
     unsent: Vec<u8>,
-    partial: Vec<u8>,
+    received: Vec<u8>,
     open: bool,
     welcomed: bool,
 }
@@ -149,37 +195,38 @@ impl Member {
         self.open &= send_pending(&mut self.stream, &mut self.unsent).is_ok();
     }
 
-    /// Lit tout, découpe en lignes, passe les marqueurs à `on_marker`, répond au
-    /// pseudo.
-    fn receive(&mut self, buffer: &mut [u8], on_marker: &mut dyn FnMut(Marker)) {
-        let mut asked_nick = false;
-        let read = receive_available(&mut self.stream, buffer, |data| {
-            for piece in data.split_inclusive(|&byte| byte == b'\n') {
-                if self.partial.len() + piece.len() > MAX_LINE {
-                    self.partial.clear();
+    /// Lit tout, découpe en lignes, passe les marqueurs à `on_marker` ; le reste
+    /// (annonces, questions du serveur) va au dialecte.
+    fn receive(
+        &mut self,
+        dialect: &dyn Dialect,
+        buffer: &mut [u8],
+        on_marker: &mut dyn FnMut(Marker),
+    ) {
+        let Member {
+            stream,
+            nick,
+            unsent,
+            received,
+            welcomed,
+            ..
+        } = self;
+        let read = receive_available(stream, buffer, |data| {
+            received.extend_from_slice(data);
+            let mut used = 0;
+            while let Some((line, len)) = dialect.next_line(&received[used..]) {
+                used += len;
+                match Marker::find(line) {
+                    Some(marker) => on_marker(marker),
+                    None => *welcomed |= dialect.on_line(line, nick, unsent),
                 }
-                self.partial.extend_from_slice(piece);
-                if !piece.ends_with(b"\n") {
-                    continue;
-                }
-                let line = &self.partial[..];
-                if line.starts_with(b"***") {
-                    // Les annonces du serveur ; la question est `NICK_PROMPT` de la
-                    // leçon 05.
-                    self.welcomed |= line.starts_with(b"*** Bienvenue");
-                    asked_nick |= line.starts_with("*** Votre pseudo".as_bytes());
-                } else if let Some(marker) = Marker::find(line) {
-                    on_marker(marker);
-                }
-                self.partial.clear();
+            }
+            received.drain(..used);
+            if received.len() > MAX_LINE {
+                received.clear(); // Une ligne sans fin : on jette son début.
             }
         });
         self.open &= read.is_ok();
-        if asked_nick {
-            // Un pseudo court et unique : le port local de la connexion.
-            let port = self.stream.local_addr().map_or(0, |addr| addr.port());
-            self.unsent.extend(format!("b{port}\n").bytes());
-        }
     }
 }
 
@@ -196,10 +243,14 @@ pub struct Marker {
 }
 
 impl Marker {
-    /// Cherche `~tirage:émetteur:numéro:prévu:envoyé~` n'importe où dans la ligne.
+    /// Cherche `~tirage:émetteur:numéro:prévu:envoyé~` n'importe où dans la ligne
+    /// (un `~` peut le précéder : ngIRCd écrit `:b1!~b1@127.0.0.1 PRIVMSG …`).
     pub fn find(line: &[u8]) -> Option<Marker> {
         let text = String::from_utf8_lossy(line);
-        let text = text.split('~').nth(1)?;
+        text.split('~').skip(1).find_map(Marker::parse)
+    }
+
+    fn parse(text: &str) -> Option<Marker> {
         let fields: Result<Vec<u64>, _> = text.split(':').map(str::parse).collect();
         let &[tag, sender, seq, scheduled_us, sent_us] = fields.ok()?.as_slice()
         else {
@@ -220,6 +271,7 @@ impl Marker {
 /// horodatages, le tirage de la mesure, et le prochain numéro attendu
 /// (`expected_seq[client * n + émetteur]`).
 pub struct ChatRoom {
+    dialect: &'static dyn Dialect,
     poll: Poll,
     events: Events,
     members: Vec<Member>,
@@ -234,7 +286,18 @@ impl ChatRoom {
     /// tous salués d'un « *** Bienvenue » (après un pseudo, leçon 05) : salué, un
     /// client est inscrit.
     pub fn join(addr: SocketAddr, clients: usize) -> io::Result<ChatRoom> {
+        ChatRoom::join_with(addr, clients, &Lesson05)
+    }
+
+    /// Pareil, avec le protocole `dialect` : chacun est entré quand le dialecte
+    /// le dit.
+    pub fn join_with(
+        addr: SocketAddr,
+        clients: usize,
+        dialect: &'static dyn Dialect,
+    ) -> io::Result<ChatRoom> {
         let mut room = ChatRoom {
+            dialect,
             poll: Poll::new()?,
             events: Events::with_capacity(1024),
             members: Vec::with_capacity(clients),
@@ -243,15 +306,20 @@ impl ChatRoom {
             expected_seq: vec![0; clients * clients],
             buffer: vec![0; 256 * 1024],
         };
-        for (index, mut stream) in connect_all(addr, clients)?.into_iter().enumerate()
-        {
+        for index in 0..clients {
+            let mut stream = connect(addr)?;
+            // Un pseudo court et unique : le port local de la connexion.
+            let nick = format!("b{}", stream.local_addr()?.port());
+            dialect.open(&mut stream, &nick)?;
+            let mut stream = nonblocking(stream)?;
             register(&room.poll, &mut stream, index)?;
-            let (unsent, partial, open, welcomed) =
+            let (unsent, received, open, welcomed) =
                 (Vec::new(), Vec::new(), true, false);
             room.members.push(Member {
                 stream,
+                nick,
                 unsent,
-                partial,
+                received,
                 open,
                 welcomed,
             });
@@ -261,7 +329,7 @@ impl ChatRoom {
         {
             if Instant::now() > deadline {
                 let message =
-                    format!("{waiting} clients n'ont jamais reçu « *** Bienvenue »");
+                    format!("{waiting} clients ne sont pas entrés dans le salon");
                 return Err(io::Error::new(ErrorKind::TimedOut, message));
             }
             room.poll_once(Duration::from_millis(10), &mut ChatOutcome::default())?;
@@ -311,7 +379,7 @@ impl ChatRoom {
         }
         // ANCHOR_END: open_loop
         outcome.expected = outcome.sent * (speakers - 1); // Chacun, sauf l'émetteur.
-        let drain_end = Instant::now() + DRAIN;
+        let drain_end = Instant::now() + load.drain;
         while outcome.delivered < outcome.expected && Instant::now() < drain_end {
             self.poll_once(Duration::from_millis(10), &mut outcome)?;
             progress(&Progress::since(start, outcome.sent, outcome.delivered));
@@ -331,13 +399,13 @@ impl ChatRoom {
         let micros =
             |at: Instant| at.saturating_duration_since(self.epoch).as_micros();
         let (scheduled, now) = (micros(scheduled), micros(Instant::now()));
-        let mut line = Vec::with_capacity(line_len);
-        let _ = write!(line, "~{}:{sender}:{seq}:{scheduled}:{now}~ ", self.tag);
-        line.resize(line_len.max(line.len() + 1) - 1, b'x');
-        line.push(b'\n');
+        let mut text = Vec::with_capacity(line_len);
+        let _ = write!(text, "~{}:{sender}:{seq}:{scheduled}:{now}~ ", self.tag);
+        // `line_len` octets avec la fin de ligne `\n` de la leçon 05.
+        text.resize(line_len.max(text.len() + 1) - 1, b'x');
         let member = &mut self.members[sender];
-        if member.unsent.len() + line.len() <= MAX_UNSENT {
-            member.unsent.extend_from_slice(&line);
+        if member.unsent.len() + line_len <= MAX_UNSENT {
+            self.dialect.frame(&text, &mut member.unsent);
         }
         member.flush();
     }
@@ -353,7 +421,7 @@ impl ChatRoom {
             Err(err) if err.kind() == ErrorKind::Interrupted => return Ok(()),
             other => other?,
         }
-        let (tag, clients) = (self.tag, self.members.len());
+        let (tag, clients, dialect) = (self.tag, self.members.len(), self.dialect);
         for event in self.events.iter() {
             // L'heure de réception, relue à chaque client : lire un gros arrivage
             // prend du temps.
@@ -364,7 +432,7 @@ impl ChatRoom {
                 continue;
             }
             let seqs = &mut self.expected_seq[index * clients..(index + 1) * clients];
-            member.receive(&mut self.buffer, &mut |marker| {
+            member.receive(dialect, &mut self.buffer, &mut |marker| {
                 if marker.tag == tag {
                     outcome.check(marker, index, now_us, seqs);
                 }

@@ -55,11 +55,18 @@ pub fn serve(
     }
 }
 
-fn serve_lesson05(listener: TcpListener) -> io::Result<()> {
+/// Les réglages de la leçon 05 pour le banc (voir plus haut) ; le comparatif s'en
+/// sert aussi pour le salon de la leçon 08.
+pub fn lesson05_config() -> lesson05_chat::Config {
     let mut config = lesson05_chat::Config::default();
     (config.max_clients, config.max_per_address, config.max_rate) =
         (MAX_CLIENTS, MAX_CLIENTS, 0);
     config.register_timeout = Duration::from_secs(600);
+    config
+}
+
+fn serve_lesson05(listener: TcpListener) -> io::Result<()> {
+    let config = lesson05_config();
     // La leçon 05 vit dans tokio : son propre runtime, dans le thread qui la fait
     // tourner.
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -14,19 +14,25 @@ use std::time::Duration;
 use mio::net::TcpStream;
 use mio::{Interest, Poll, Token};
 
-/// Ouvre `count` connexions vers `addr` (10 s au plus chacune), non bloquantes, avec
-/// TCP_NODELAY : sans lui, l'algorithme de Nagle retiendrait une petite écriture
-/// jusqu'à l'accusé de réception de la précédente (40 ms), et l'on mesurerait ce
-/// délai.
+/// Ouvre une connexion vers `addr` (10 s au plus), avec TCP_NODELAY : sans lui,
+/// l'algorithme de Nagle retiendrait une petite écriture jusqu'à l'accusé de
+/// réception de la précédente (40 ms), et l'on mesurerait ce délai.
+pub fn connect(addr: SocketAddr) -> io::Result<std::net::TcpStream> {
+    let stream =
+        std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
+}
+
+/// Rend une connexion non bloquante, prête pour la boucle mio.
+pub fn nonblocking(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+    stream.set_nonblocking(true)?;
+    Ok(TcpStream::from_std(stream))
+}
+
+/// Ouvre `count` connexions vers `addr`, non bloquantes.
 pub fn connect_all(addr: SocketAddr, count: usize) -> io::Result<Vec<TcpStream>> {
-    let connect = || {
-        let stream =
-            std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
-        stream.set_nodelay(true)?;
-        stream.set_nonblocking(true)?;
-        Ok(TcpStream::from_std(stream))
-    };
-    (0..count).map(|_| connect()).collect()
+    (0..count).map(|_| nonblocking(connect(addr)?)).collect()
 }
 
 /// Confie la connexion `index` à la boucle : mio dira quand elle peut être lue ou

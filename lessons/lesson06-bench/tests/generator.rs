@@ -169,6 +169,7 @@ fn le_marqueur_est_trouve_quel_que_soit_le_prefixe() {
         "~7:2:5:100:150~ xxx",
         "[127.0.0.1:5432] ~7:2:5:100:150~ x",
         "b2: ~7:2:5:100:150~",
+        ":b2!~b2@127.0.0.1 PRIVMSG #banc :~7:2:5:100:150~ x",
     ] {
         assert_eq!(Marker::find(line.as_bytes()), expected, "dans {line:?}");
     }

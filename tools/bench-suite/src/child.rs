@@ -3,7 +3,8 @@
 //! le comparatif se relance lui-même (`current_exe`) avec la commande cachée
 //! `serve NOM ADRESSE` ; un serveur Python est lancé avec l'interpréteur (`python3`,
 //! ou la variable `BENCH_PYTHON`). L'enfant écrit `PRÊT <adresse>` une fois à
-//! l'écoute.
+//! l'écoute (la leçon 08 : `PRÊT <salon> <page>`). ngIRCd, un programme installé,
+//! se lance à part (`ngircd.rs`).
 
 use std::ffi::OsString;
 use std::io::{self, BufRead, BufReader, Write};
@@ -16,7 +17,7 @@ use std::time::{Duration, Instant};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::servers::{ServerSpec, Start};
-use crate::system;
+use crate::{ngircd, system};
 
 /// File d'attente des connexions des serveurs mesurés : assez pour des rafales de
 /// centaines de connexions (le scénario capacité en ouvre 250 d'un coup).
@@ -25,10 +26,14 @@ pub const BACKLOG: i32 = 1024;
 /// Ce que l'enfant attend au plus pour annoncer son adresse.
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Un serveur démarré dans un processus enfant, arrêté (tué) quand on le lâche.
+/// Un serveur démarré dans un processus enfant, arrêté (tué) quand on le lâche ; son
+/// dossier de travail (la configuration de ngIRCd) est alors effacé.
 pub struct RunningServer {
     child: Child,
     pub addr: SocketAddr,
+    /// La page et `/ws` de la leçon 08.
+    pub web: Option<SocketAddr>,
+    workdir: Option<PathBuf>,
 }
 
 impl RunningServer {
@@ -41,6 +46,9 @@ impl Drop for RunningServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(dir) = &self.workdir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -73,12 +81,22 @@ pub fn spawn(
     core: Option<usize>,
 ) -> io::Result<RunningServer> {
     let mut command = match server.start {
+        Start::Ngircd => {
+            let (child, addr, workdir) = ngircd::spawn(exe, core)?;
+            let (web, workdir) = (None, Some(workdir));
+            return Ok(RunningServer {
+                child,
+                addr,
+                web,
+                workdir,
+            });
+        }
         Start::Python(script) => {
             let mut command = Command::new(python());
             command.arg(python_dir().join(script)).arg("0");
             command
         }
-        Start::Lesson(_) | Start::Reference(_) => {
+        Start::Lesson(_) | Start::Reference(_) | Start::Later(_) | Start::Web(_) => {
             let mut command = Command::new(exe);
             command.args(["serve", server.name, "127.0.0.1:0"]);
             command
@@ -95,7 +113,12 @@ pub fn spawn(
         None => Err(io::Error::other("sortie du serveur indisponible")),
     };
     match ready {
-        Ok(addr) => Ok(RunningServer { child, addr }),
+        Ok((addr, web)) => Ok(RunningServer {
+            child,
+            addr,
+            web,
+            workdir: None,
+        }),
         Err(err) => {
             let _ = child.kill();
             let _ = child.wait();
@@ -120,8 +143,11 @@ fn forward_lines(stdout: ChildStdout) -> mpsc::Receiver<String> {
     receiver
 }
 
-/// Attend « PRÊT <adresse> », au plus [`READY_TIMEOUT`].
-fn wait_ready(lines: &mpsc::Receiver<String>) -> io::Result<SocketAddr> {
+/// Attend « PRÊT <adresse> » (ou « PRÊT <salon> <page> »), au plus
+/// [`READY_TIMEOUT`].
+fn wait_ready(
+    lines: &mpsc::Receiver<String>,
+) -> io::Result<(SocketAddr, Option<SocketAddr>)> {
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -134,10 +160,15 @@ fn wait_ready(lines: &mpsc::Receiver<String>) -> io::Result<SocketAddr> {
                 "le serveur s'est arrêté avant d'annoncer son adresse",
             ),
         })?;
-        if let Some(addr) = line.strip_prefix("PRÊT ") {
-            return addr.trim().parse().map_err(|_| {
-                io::Error::other(format!("adresse illisible : {addr}"))
-            });
+        if let Some(addrs) = line.strip_prefix("PRÊT ") {
+            let parse = |addr: &str| {
+                addr.parse().map_err(|_| {
+                    io::Error::other(format!("adresse illisible : {addr}"))
+                })
+            };
+            let mut addrs = addrs.split_whitespace();
+            let first = parse(addrs.next().unwrap_or_default())?;
+            return Ok((first, addrs.next().map(parse).transpose()?));
         }
     }
 }
@@ -149,11 +180,19 @@ pub fn serve_here(server: &ServerSpec, addr: SocketAddr) -> io::Result<()> {
     // la main.
     let _ = system::raise_file_limit(30_000);
     let listener = listen(addr)?;
+    let web = match server.start {
+        Start::Web(_) => Some(listen(addr)?),
+        _ => None,
+    };
     let mut out = io::stdout().lock();
-    writeln!(out, "PRÊT {}", listener.local_addr()?)?;
+    write!(out, "PRÊT {}", listener.local_addr()?)?;
+    if let Some(web) = &web {
+        write!(out, " {}", web.local_addr()?)?;
+    }
+    writeln!(out)?;
     out.flush()?;
     drop(out);
-    server.serve(listener)
+    server.serve(listener, web)
 }
 
 /// La socket d'écoute (même recette que la leçon 01, avec une file d'attente plus

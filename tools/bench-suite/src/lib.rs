@@ -23,6 +23,8 @@
 pub mod capacity;
 pub mod chart;
 pub mod child;
+pub mod irc;
+pub mod ngircd;
 pub mod numbers;
 pub mod plan;
 pub mod reference;
@@ -33,3 +35,4 @@ pub mod silent;
 pub mod suite;
 pub mod system;
 pub mod targets;
+pub mod web;

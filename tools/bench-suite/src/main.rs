@@ -30,8 +30,13 @@ use course_kit::{cli, show};
                   ceux du livre se régénèrent, sur une machine au repos, avec :\n  \
                   cargo run --release -p bench-suite -- --out book/src/bench\n\
                   Serveurs : ref-mio, tokio-echo, l03-echo, l04-echo, py-echo (écho) ;\n\
-                  l03-chat, l04-chat, l05-chat, tokio-chat, py-chat (chat).\n\
-                  BENCH_PYTHON choisit l'interpréteur des serveurs Python (défaut : python3)."
+                  l03-chat, l04-chat, l05-chat, tokio-chat, py-chat (chat, rafale) ;\n\
+                  l07-irc, ngircd (irc) ; l08-web (web : TCP et WebSocket).\n\
+                  Les résultats du livre pour IRC et le WebSocket se régénèrent à part :\n  \
+                  cargo run --release -p bench-suite -- --scenarios irc --out book/src/bench/irc\n  \
+                  cargo run --release -p bench-suite -- --scenarios web --out book/src/bench/web\n\
+                  BENCH_PYTHON choisit l'interpréteur des serveurs Python (défaut : python3),\n\
+                  BENCH_NGIRCD le programme ngIRCd (défaut : /usr/sbin/ngircd, ou ngircd)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -41,8 +46,8 @@ struct Cli {
     #[arg(long)]
     quick: bool,
 
-    /// Scénarios, séparés par des virgules : echo, chat, rafale, capacite (défaut :
-    /// tous)
+    /// Scénarios, séparés par des virgules : echo, chat, rafale, capacite, irc, web
+    /// (défaut : tous)
     #[arg(
         long,
         value_enum,
@@ -57,8 +62,8 @@ struct Cli {
     #[arg(long, value_delimiter = ',', value_name = "LISTE")]
     servers: Vec<String>,
 
-    /// Tailles des salons de chat, séparées par des virgules (défaut : 10,100,500 ;
-    /// 10,100 avec --quick)
+    /// Tailles des salons de chat et du scénario web, séparées par des virgules
+    /// (défaut : 10,100,500 ; 10,100 avec --quick)
     #[arg(long, value_delimiter = ',', value_name = "LISTE", value_parser = cli::between(2usize, 2_000))]
     rooms: Vec<usize>,
 

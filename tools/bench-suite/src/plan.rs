@@ -18,6 +18,10 @@ pub enum Part {
     /// Des milliers de connexions inactives : mémoire et threads.
     #[value(alias = "capacité")]
     Capacite,
+    /// IRC : la leçon 07 face à ngIRCd, un salon au rythme fixe, puis une rafale.
+    Irc,
+    /// La leçon 08 : le même salon par TCP et par WebSocket.
+    Web,
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +56,21 @@ pub struct Plan {
     pub burst_room: usize,
     pub burst_lines: u64,
     pub capacity_connections: usize,
+    /// IRC : clients du salon (un seul canal), lignes par seconde et par client,
+    /// durée de chaque rythme.
+    pub irc_room: usize,
+    pub irc_rates: Vec<f64>,
+    pub irc_step: Duration,
+    /// IRC : la rafale, `irc_burst_room` clients × `irc_burst_lines` lignes.
+    pub irc_burst_room: usize,
+    pub irc_burst_lines: u64,
+    /// IRC : ce qu'on attend au plus les dernières livraisons, au rythme fixe et
+    /// après la rafale (un serveur qui ralentit les bavards livre tard, mais livre).
+    pub irc_drain: Duration,
+    pub irc_burst_drain: Duration,
+    /// La rafale de la leçon 08 : par WebSocket, elle prend plus de 2 s ; on attend
+    /// jusque-là pour distinguer une ligne en retard d'une ligne perdue.
+    pub web_burst_drain: Duration,
 }
 
 impl Plan {
@@ -59,7 +78,14 @@ impl Plan {
     pub fn full() -> Plan {
         Plan {
             quick: false,
-            parts: vec![Part::Echo, Part::Chat, Part::Rafale, Part::Capacite],
+            parts: vec![
+                Part::Echo,
+                Part::Chat,
+                Part::Rafale,
+                Part::Capacite,
+                Part::Irc,
+                Part::Web,
+            ],
             servers: SERVERS.iter().collect(),
             servers_named: false,
             echo_connections: vec![1, 10, 50, 100, 1000],
@@ -76,6 +102,14 @@ impl Plan {
             burst_room: 50,
             burst_lines: 100,
             capacity_connections: 10_000,
+            irc_room: 100,
+            irc_rates: vec![1.0, 4.0],
+            irc_step: Duration::from_secs(5),
+            irc_burst_room: 50,
+            irc_burst_lines: 100,
+            irc_drain: Duration::from_secs(10),
+            irc_burst_drain: Duration::from_secs(90),
+            web_burst_drain: Duration::from_secs(30),
         }
     }
 
@@ -94,6 +128,10 @@ impl Plan {
             chat_rates: vec![20_000.0, 160_000.0, 1_280_000.0],
             chat_step: Duration::from_millis(400),
             capacity_connections: 2_000,
+            irc_room: 20,
+            irc_step: Duration::from_secs(1),
+            irc_burst_room: 10,
+            irc_burst_lines: 10,
             ..Plan::full()
         }
     }

@@ -132,7 +132,9 @@ fn pump_echo(client: &mut EchoClient, buffer: &mut [u8]) -> bool {
 }
 
 /// Démarre un environnement tokio et y fait tourner `server`.
-fn run_tokio<F: Future<Output = io::Result<()>>>(server: F) -> io::Result<()> {
+pub(crate) fn run_tokio<F: Future<Output = io::Result<()>>>(
+    server: F,
+) -> io::Result<()> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?

@@ -8,7 +8,9 @@ use std::io;
 use std::path::Path;
 
 use crate::numbers::{decimal, or_dash, thousands};
-use crate::results::{Limit, P99_LIMIT_MS, Report};
+use crate::results::{
+    BurstRow, ChatRow, IrcLoad, Limit, P99_LIMIT_MS, Report, WebRow, common_rate,
+};
 
 /// Les fichiers écrits, dans le dossier `--out`.
 pub const FILES: [&str; 3] = ["results.md", "results.svg", "results.json"];
@@ -55,6 +57,9 @@ pub fn markdown(report: &Report) -> String {
     chat_table(report, &mut md);
     stalled_table(report, &mut md);
     burst_table(report, &mut md);
+    irc_table(report, &mut md);
+    web_table(report, &mut md);
+    web_burst_table(report, &mut md);
     capacity_table(report, &mut md);
     targets_table(report, &mut md);
     md
@@ -127,37 +132,7 @@ fn chat_table(report: &Report, md: &mut String) {
     let mut rows: Vec<_> = report.chat.iter().collect();
     rows.sort_by_key(|row| row.room);
     for row in rows {
-        let at_sustained = row
-            .sustained
-            .and_then(|rate| row.steps.iter().find(|step| step.offered == rate));
-        let sustained = match (row.sustained, &row.limit) {
-            (Some(rate), Limit::Ceiling) => format!("≥ {}", thousands(rate)),
-            (Some(rate), _) => thousands(rate),
-            (None, _) => "aucun".to_string(),
-        };
-        let p99 = at_sustained.map_or("—".to_string(), |step| {
-            format!(
-                "{} ({})",
-                decimal(step.p99_ms, 2),
-                decimal(step.p99_uncorrected_ms, 2)
-            )
-        });
-        let _ = writeln!(
-            md,
-            "| {} | {} | {sustained} | {} | {p99} | {} | {} | {} | {} |",
-            row.label,
-            row.room,
-            or_dash(at_sustained.map(|step| step.p50_ms), 2),
-            or_dash(at_sustained.and_then(|step| step.cpu_per_delivery_us), 2),
-            at_sustained
-                .and_then(|step| step.server_load)
-                .map_or("—".to_string(), |load| format!("{:.0} %", load * 100.0)),
-            or_dash(
-                row.steps.first().and_then(|step| step.cpu_per_delivery_us),
-                2
-            ),
-            row.limit,
-        );
+        let _ = writeln!(md, "{}", ramp_line(row));
     }
     md.push('\n');
     let mut rooms: Vec<usize> = report.chat.iter().map(|row| row.room).collect();
@@ -241,27 +216,201 @@ fn burst_table(report: &Report, md: &mut String) {
         thousands(first.expected as f64),
     );
     for row in &report.burst {
-        let delivered = match &row.error {
-            Some(err) => format!("erreur : {err}"),
-            None => format!(
-                "{} / {}",
-                thousands(row.delivered as f64),
-                thousands(row.expected as f64)
-            ),
+        let _ = writeln!(md, "{}", burst_line(row));
+    }
+    md.push('\n');
+}
+
+/// Une ligne du tableau d'une rafale.
+fn burst_line(row: &BurstRow) -> String {
+    let delivered = match &row.error {
+        Some(err) => format!("erreur : {err}"),
+        None => format!(
+            "{} / {}",
+            thousands(row.delivered as f64),
+            thousands(row.expected as f64)
+        ),
+    };
+    format!(
+        "| {} | {delivered} | {} | {} | {} | {} | {} | {} |",
+        row.label,
+        row.disordered,
+        row.closed,
+        decimal(row.p50_ms, 2),
+        decimal(row.p99_ms, 2),
+        decimal(row.total_ms, 0),
+        or_dash(row.cpu_per_delivery_us, 2),
+    )
+}
+
+fn irc_table(report: &Report, md: &mut String) {
+    if report.irc.is_empty() {
+        return;
+    }
+    let drain = |burst: bool| {
+        let row = report
+            .irc
+            .iter()
+            .find(|row| matches!(row.load, IrcLoad::Burst { .. }) == burst);
+        row.map_or("—".to_string(), |row| decimal(row.drain_s, 0))
+    };
+    let _ = writeln!(
+        md,
+        "### IRC : un salon, un canal, la leçon 07 face à ngIRCd\n\n\
+         Chaque client s'inscrit (`NICK`, `USER`), entre dans `#banc`, puis envoie ses \
+         lignes (`PRIVMSG #banc :…`) au rythme dit, ou toutes d'un coup (rafale). Chaque \
+         ligne est attendue chez tous les autres membres, dans l'ordre de son auteur ; \
+         « perdue » : pas arrivée {} s après le dernier envoi ({} s après une rafale). \
+         Latence : depuis l'heure PRÉVUE de l'envoi (corrigée) ; entre parenthèses, le \
+         p99 depuis l'envoi réel (non corrigé). CPU : temps CPU du serveur pendant la \
+         mesure, divisé par les livraisons.\n\n\
+         | Serveur | Clients | Charge | Livrées | Perdues | Hors d'ordre | Déconnectés | p50 (ms) | p99 (ms) | Dernière livraison (ms) | CPU par livraison (µs) | Charge du serveur |\n\
+         |---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        drain(false),
+        drain(true),
+    );
+    for row in &report.irc {
+        let Some(d) = &row.delivery else {
+            let error = row.error.as_deref().unwrap_or("non mesuré");
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | erreur : {error} | | | | | | | | |",
+                row.label, row.clients, row.load
+            );
+            continue;
         };
         let _ = writeln!(
             md,
-            "| {} | {delivered} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} / {} | {} | {} | {} | {} | {} ({}) | {} | {} | {} |",
             row.label,
-            row.disordered,
-            row.closed,
-            decimal(row.p50_ms, 2),
-            decimal(row.p99_ms, 2),
-            decimal(row.total_ms, 0),
-            or_dash(row.cpu_per_delivery_us, 2),
+            row.clients,
+            row.load,
+            thousands(d.delivered as f64),
+            thousands(d.expected as f64),
+            d.lost,
+            d.disordered,
+            d.closed,
+            decimal(d.p50_ms, 2),
+            decimal(d.p99_ms, 2),
+            decimal(d.p99_uncorrected_ms, 2),
+            decimal(d.total_ms, 0),
+            or_dash(d.cpu_per_delivery_us, 2),
+            percent(d.server_load),
         );
     }
     md.push('\n');
+}
+
+fn web_table(report: &Report, md: &mut String) {
+    if report.web.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "### Leçon 08 : le même salon par TCP et par WebSocket\n\n\
+         Un seul processus par taille de salon : le salon de la leçon 05, joint d'abord \
+         par son port TCP (des lignes), puis par `/ws` (une ligne par trame, par la \
+         passerelle de la leçon 08). Même montée en débit et mêmes règles que le chat : \
+         sans perte, dans l'ordre, p99 sous {P99_LIMIT_MS} ms.\n\n\
+         | Chemin | Salon | Débit soutenu (livraisons/s) | p50 (ms) | p99 (ms) | CPU par livraison (µs) | Charge du serveur | CPU au 1er palier (µs) | Palier suivant |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---|"
+    );
+    for WebRow { chat, .. } in &report.web {
+        let _ = writeln!(md, "{}", ramp_line(chat));
+    }
+    md.push('\n');
+    let mut rooms: Vec<usize> = report.web.iter().map(|row| row.chat.room).collect();
+    rooms.dedup();
+    for room in rooms {
+        let rows: Vec<&WebRow> = report
+            .web
+            .iter()
+            .filter(|row| row.chat.room == room)
+            .collect();
+        let chats: Vec<&ChatRow> = rows.iter().map(|row| &row.chat).collect();
+        let Some(rate) = common_rate(&chats) else {
+            continue;
+        };
+        let each: Vec<String> = rows
+            .iter()
+            .filter_map(|row| {
+                let step = row.chat.steps.iter().find(|step| step.offered == rate)?;
+                Some(format!(
+                    "{} {} µs (p99 {} ms)",
+                    row.transport,
+                    or_dash(step.cpu_per_delivery_us, 2),
+                    decimal(step.p99_ms, 2)
+                ))
+            })
+            .collect();
+        let _ = writeln!(
+            md,
+            "- Salon de {room}, au même débit ({} livraisons/s, le plus haut tenu par \
+             les deux chemins sous 80 % d'un cœur), CPU par livraison : {}.",
+            thousands(rate),
+            each.join(" ; ")
+        );
+    }
+    md.push('\n');
+}
+
+fn web_burst_table(report: &Report, md: &mut String) {
+    let Some(first) = report.web_burst.first() else {
+        return;
+    };
+    let _ = writeln!(
+        md,
+        "### Leçon 08 : la rafale, par TCP et par WebSocket\n\n\
+         {} clients × {} lignes d'un coup, dans le même processus, par un chemin puis \
+         par l'autre ; une livraison pas arrivée {} s après le dernier envoi compte \
+         perdue.\n\n\
+         | Chemin | Livrées | Hors d'ordre | Déconnectés | p50 (ms) | p99 (ms) | Dernière livraison (ms) | CPU par livraison (µs) |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|",
+        first.burst.clients,
+        first.burst.lines,
+        decimal(first.drain_s, 0),
+    );
+    for row in &report.web_burst {
+        let _ = writeln!(md, "{}", burst_line(&row.burst));
+    }
+    md.push('\n');
+}
+
+/// Une ligne du tableau d'une montée en débit : le palier soutenu, et le suivant.
+fn ramp_line(row: &ChatRow) -> String {
+    let at_sustained = row
+        .sustained
+        .and_then(|rate| row.steps.iter().find(|step| step.offered == rate));
+    let sustained = match (row.sustained, &row.limit) {
+        (Some(rate), Limit::Ceiling) => format!("≥ {}", thousands(rate)),
+        (Some(rate), _) => thousands(rate),
+        (None, _) => "aucun".to_string(),
+    };
+    let p99 = at_sustained.map_or("—".to_string(), |step| {
+        format!(
+            "{} ({})",
+            decimal(step.p99_ms, 2),
+            decimal(step.p99_uncorrected_ms, 2)
+        )
+    });
+    format!(
+        "| {} | {} | {sustained} | {} | {p99} | {} | {} | {} | {} |",
+        row.label,
+        row.room,
+        or_dash(at_sustained.map(|step| step.p50_ms), 2),
+        or_dash(at_sustained.and_then(|step| step.cpu_per_delivery_us), 2),
+        percent(at_sustained.and_then(|step| step.server_load)),
+        or_dash(
+            row.steps.first().and_then(|step| step.cpu_per_delivery_us),
+            2
+        ),
+        row.limit,
+    )
+}
+
+/// 0,42 → « 42 % » (d'un cœur).
+fn percent(load: Option<f64>) -> String {
+    load.map_or("—".to_string(), |load| format!("{:.0} %", load * 100.0))
 }
 
 fn capacity_table(report: &Report, md: &mut String) {

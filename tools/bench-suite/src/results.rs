@@ -236,6 +236,120 @@ impl BurstRow {
     }
 }
 
+/// Une charge IRC : un rythme fixe par client, ou une rafale.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum IrcLoad {
+    /// Chaque client envoie `lines_per_second` lignes par seconde, régulièrement.
+    Paced { lines_per_second: f64 },
+    /// Chaque client envoie `lines` lignes d'un coup.
+    Burst { lines: u64 },
+}
+
+impl fmt::Display for IrcLoad {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            IrcLoad::Paced { lines_per_second } => {
+                write!(f, "{} ligne(s)/s par client", decimal(lines_per_second, 0))
+            }
+            IrcLoad::Burst { lines } => {
+                write!(f, "rafale de {lines} lignes par client")
+            }
+        }
+    }
+}
+
+/// Ce qu'a donné une charge fixe (IRC) : chaque livraison comptée, deux latences,
+/// le CPU du serveur.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivery {
+    pub sent: u64,
+    pub expected: u64,
+    pub delivered: u64,
+    /// Pas arrivées `drain_s` secondes après le dernier envoi.
+    pub lost: u64,
+    pub disordered: u64,
+    /// Clients déconnectés par le serveur.
+    pub closed: u64,
+    /// Depuis l'heure PRÉVUE de l'envoi (corrigées).
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    /// Depuis l'envoi réel (non corrigée).
+    pub p99_uncorrected_ms: f64,
+    /// Du premier envoi à la dernière livraison (ou la fin de l'attente).
+    pub total_ms: f64,
+    pub cpu_per_delivery_us: Option<f64>,
+    /// Charge du serveur, en fraction d'un cœur.
+    pub server_load: Option<f64>,
+}
+
+impl Delivery {
+    /// Tout est arrivé, dans l'ordre, et personne n'a été déconnecté.
+    pub fn complete(&self) -> bool {
+        self.lost == 0 && self.disordered == 0 && self.closed == 0
+    }
+}
+
+/// Une mesure IRC : un serveur, un salon, une charge.
+#[derive(Debug, Clone, Serialize)]
+pub struct IrcRow {
+    pub server: &'static str,
+    pub label: &'static str,
+    pub clients: usize,
+    pub load: IrcLoad,
+    /// Ce qu'on attend au plus, après le dernier envoi, les dernières livraisons.
+    pub drain_s: f64,
+    pub delivery: Option<Delivery>,
+    /// La mesure n'a pas pu se faire (serveur absent, salon injoignable…).
+    pub error: Option<String>,
+}
+
+/// Par où passent les clients du salon de la leçon 08.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    /// Le protocole de la leçon 05, en lignes, sur le port du salon.
+    Tcp,
+    /// Une ligne par trame, sur `/ws`, par la passerelle de la leçon 08.
+    WebSocket,
+}
+
+impl Transport {
+    /// Le chemin, pour les tableaux.
+    pub fn label(self) -> &'static str {
+        match self {
+            Transport::Tcp => "leçon 08 par TCP (lignes de la leçon 05)",
+            Transport::WebSocket => "leçon 08 par WebSocket (/ws)",
+        }
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Transport::Tcp => "TCP (lignes)",
+            Transport::WebSocket => "WebSocket (/ws)",
+        })
+    }
+}
+
+/// La montée en débit d'un salon de la leçon 08, par un transport.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebRow {
+    pub transport: Transport,
+    pub chat: ChatRow,
+}
+
+/// La rafale d'une classe dans le salon de la leçon 08, par un transport.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebBurstRow {
+    pub transport: Transport,
+    /// Ce qu'on attend au plus, après le dernier envoi, les dernières livraisons.
+    pub drain_s: f64,
+    pub burst: BurstRow,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CapacityRow {
     pub server: &'static str,
@@ -275,6 +389,9 @@ pub struct Report {
     pub stalled: Vec<StalledRow>,
     pub burst: Vec<BurstRow>,
     pub capacity: Vec<CapacityRow>,
+    pub irc: Vec<IrcRow>,
+    pub web: Vec<WebRow>,
+    pub web_burst: Vec<WebBurstRow>,
     pub targets: Vec<TargetRow>,
 }
 
@@ -302,6 +419,26 @@ impl Report {
                 failures.push(format!("rafale {} : {error}", row.server));
             }
         }
+        for row in &self.irc {
+            if let Some(error) = &row.error {
+                failures.push(format!("irc {} ({}) : {error}", row.server, row.load));
+            }
+        }
+        for WebRow { transport, chat } in &self.web {
+            if let Limit::Error { message } = &chat.limit {
+                let room = chat.room;
+                failures
+                    .push(format!("web {transport} (salon de {room}) : {message}"));
+            }
+        }
+        for WebBurstRow {
+            transport, burst, ..
+        } in &self.web_burst
+        {
+            if let Some(error) = &burst.error {
+                failures.push(format!("rafale web {transport} : {error}"));
+            }
+        }
         failures
     }
 
@@ -321,27 +458,33 @@ impl Report {
     /// le plus haut palier que tous ont tenu sans dépasser [`COMFORTABLE_LOAD`] ;
     /// à défaut, le plus bas palier tenu par tous.
     pub fn comparison_rate(&self, room: usize, servers: &[&str]) -> Option<f64> {
-        let rows = self.chat_rows(room, servers);
-        let held_by_all = |rate: f64, comfortable: bool| {
-            rows.iter().all(|row| {
-                row.steps.iter().any(|step| {
-                    let load_ok =
-                        step.server_load.is_some_and(|load| load < COMFORTABLE_LOAD);
-                    step.offered == rate && step.passed() && (!comfortable || load_ok)
-                })
-            })
-        };
-        let rates: Vec<f64> = rows
-            .first()?
-            .steps
-            .iter()
-            .map(|step| step.offered)
-            .collect();
-        let comfortable = rates.iter().rev().find(|&&rate| held_by_all(rate, true));
-        comfortable
-            .or_else(|| rates.iter().find(|&&rate| held_by_all(rate, false)))
-            .copied()
+        common_rate(&self.chat_rows(room, servers))
     }
+}
+
+/// Débit de comparaison de ces montées en débit : le plus haut palier que toutes ont
+/// tenu sans dépasser [`COMFORTABLE_LOAD`] ; à défaut, le plus bas palier tenu par
+/// toutes.
+pub fn common_rate(rows: &[&ChatRow]) -> Option<f64> {
+    let held_by_all = |rate: f64, comfortable: bool| {
+        rows.iter().all(|row| {
+            row.steps.iter().any(|step| {
+                let load_ok =
+                    step.server_load.is_some_and(|load| load < COMFORTABLE_LOAD);
+                step.offered == rate && step.passed() && (!comfortable || load_ok)
+            })
+        })
+    };
+    let rates: Vec<f64> = rows
+        .first()?
+        .steps
+        .iter()
+        .map(|step| step.offered)
+        .collect();
+    let comfortable = rates.iter().rev().find(|&&rate| held_by_all(rate, true));
+    comfortable
+        .or_else(|| rates.iter().find(|&&rate| held_by_all(rate, false)))
+        .copied()
 }
 
 /// La médiane : insensible à une mesure isolée faussée par un autre programme.

@@ -9,7 +9,32 @@ use std::net::TcpListener;
 use lesson06_bench::Scenario;
 use lesson06_bench::local::{self, Lesson};
 
+use crate::irc::serve_lesson07;
 use crate::reference::{serve_mio_echo, serve_tokio_chat, serve_tokio_echo};
+use crate::web::serve_lesson08;
+
+/// Ce que parle un serveur, donc les scénarios qu'on peut lui appliquer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speaks {
+    /// Un écho : scénarios écho et capacité.
+    Echo,
+    /// Un chat en lignes (leçons 03 à 05) : chat, rafale, capacité.
+    Chat,
+    /// IRC (leçon 07, ngIRCd) : scénario irc.
+    Irc,
+    /// Le salon de la leçon 05 par TCP ET par WebSocket (leçon 08) : scénario web.
+    Web,
+}
+
+impl Speaks {
+    /// Le scénario du générateur de la leçon 06 que parle un écho ou un chat.
+    pub fn scenario(self) -> Scenario {
+        match self {
+            Speaks::Echo => Scenario::Echo,
+            Speaks::Chat | Speaks::Irc | Speaks::Web => Scenario::Chat,
+        }
+    }
+}
 
 // ANCHOR: server_spec
 /// Comment lancer un serveur, dans un processus à part.
@@ -23,6 +48,14 @@ pub enum Start {
     Reference(fn(TcpListener) -> io::Result<()>),
     /// Un script du dossier `python/`, lancé avec l'interpréteur Python.
     Python(&'static str),
+    /// Le serveur d'une leçon qui vient APRÈS la leçon 06 (la 07) : la leçon 06 ne
+    /// dépend pas des suivantes, c'est ce crate qui l'appelle, de la même façon.
+    Later(fn(TcpListener) -> io::Result<()>),
+    /// La leçon 08 : deux sockets d'écoute, le salon (TCP) puis la page et `/ws`.
+    Web(fn(TcpListener, TcpListener) -> io::Result<()>),
+    /// ngIRCd, le programme installé (paquet Debian `ngircd`), lancé avec une
+    /// configuration générée (`ngircd.rs`).
+    Ngircd,
 }
 
 /// Les objectifs chiffrés d'un serveur, vérifiés sur chaque passage (voir
@@ -40,6 +73,9 @@ pub struct Targets {
     /// Chat, salon de 100 : au moins le débit soutenu de ces serveurs, et moins de
     /// CPU par livraison qu'eux au même débit.
     pub chat_beats: &'static [&'static str],
+    /// IRC : rien de perdu, moins de CPU par livraison et un p99 plus bas que ce
+    /// serveur, une rafale au p99 au moins dix fois plus bas.
+    pub irc_beats: Option<&'static str>,
 }
 
 /// Un serveur comparé.
@@ -49,8 +85,8 @@ pub struct ServerSpec {
     pub name: &'static str,
     /// Ce qu'il est, pour les tableaux.
     pub label: &'static str,
-    /// Le scénario qu'il sert : écho ou chat.
-    pub speaks: Scenario,
+    /// Ce qu'il parle : écho, chat, IRC, ou chat et WebSocket.
+    pub speaks: Speaks,
     pub start: Start,
     /// Mesuré au scénario capacité (10 000 connexions inactives) ?
     pub idle_capacity: bool,
@@ -65,6 +101,7 @@ const NO_TARGET: Targets = Targets {
     delivers_burst: false,
     idle_kib: None,
     chat_beats: &[],
+    irc_beats: None,
 };
 
 const GREY: (u8, u8, u8) = (85, 85, 85);
@@ -81,11 +118,11 @@ const RED: (u8, u8, u8) = (192, 57, 43);
 /// de lignes pour 10 000 connexions) ; celui de la leçon 04 cesse d'annoncer au-delà
 /// de 100 participants, celui de la leçon 05 n'annonce qu'après le pseudo. Les chats
 /// Python et tokio ne bornent pas leurs files : ils ne sont pas faits pour cela.
-pub const SERVERS: [ServerSpec; 10] = [
+pub const SERVERS: [ServerSpec; 13] = [
     ServerSpec {
         name: "ref-mio",
         label: "référence epoll (mio, 1 thread)",
-        speaks: Scenario::Echo,
+        speaks: Speaks::Echo,
         start: Start::Reference(serve_mio_echo),
         idle_capacity: true,
         targets: NO_TARGET,
@@ -94,7 +131,7 @@ pub const SERVERS: [ServerSpec; 10] = [
     ServerSpec {
         name: "tokio-echo",
         label: "tokio (une tâche par client)",
-        speaks: Scenario::Echo,
+        speaks: Speaks::Echo,
         start: Start::Reference(serve_tokio_echo),
         idle_capacity: true,
         targets: Targets {
@@ -106,7 +143,7 @@ pub const SERVERS: [ServerSpec; 10] = [
     ServerSpec {
         name: "l03-echo",
         label: "leçon 03, écho (un thread par client)",
-        speaks: Scenario::Echo,
+        speaks: Speaks::Echo,
         start: Start::Lesson(Lesson::L03),
         idle_capacity: true,
         targets: Targets {
@@ -118,7 +155,7 @@ pub const SERVERS: [ServerSpec; 10] = [
     ServerSpec {
         name: "l04-echo",
         label: "leçon 04, écho (boucle mio)",
-        speaks: Scenario::Echo,
+        speaks: Speaks::Echo,
         start: Start::Lesson(Lesson::L04),
         idle_capacity: true,
         targets: Targets {
@@ -131,7 +168,7 @@ pub const SERVERS: [ServerSpec; 10] = [
     ServerSpec {
         name: "py-echo",
         label: "Python (un thread par client)",
-        speaks: Scenario::Echo,
+        speaks: Speaks::Echo,
         start: Start::Python("echo_threads.py"),
         idle_capacity: false,
         targets: NO_TARGET,
@@ -140,7 +177,7 @@ pub const SERVERS: [ServerSpec; 10] = [
     ServerSpec {
         name: "l03-chat",
         label: "leçon 03, chat (un thread par client)",
-        speaks: Scenario::Chat,
+        speaks: Speaks::Chat,
         start: Start::Lesson(Lesson::L03),
         idle_capacity: false,
         targets: Targets {
@@ -153,7 +190,7 @@ pub const SERVERS: [ServerSpec; 10] = [
     ServerSpec {
         name: "l04-chat",
         label: "leçon 04, chat (boucle mio)",
-        speaks: Scenario::Chat,
+        speaks: Speaks::Chat,
         start: Start::Lesson(Lesson::L04),
         idle_capacity: true,
         targets: Targets {
@@ -167,7 +204,7 @@ pub const SERVERS: [ServerSpec; 10] = [
     ServerSpec {
         name: "l05-chat",
         label: "leçon 05 (tokio)",
-        speaks: Scenario::Chat,
+        speaks: Speaks::Chat,
         start: Start::Lesson(Lesson::L05),
         idle_capacity: true,
         targets: Targets {
@@ -181,7 +218,7 @@ pub const SERVERS: [ServerSpec; 10] = [
     ServerSpec {
         name: "tokio-chat",
         label: "tokio façon examples/chat.rs",
-        speaks: Scenario::Chat,
+        speaks: Speaks::Chat,
         start: Start::Reference(serve_tokio_chat),
         idle_capacity: false,
         targets: NO_TARGET,
@@ -190,11 +227,43 @@ pub const SERVERS: [ServerSpec; 10] = [
     ServerSpec {
         name: "py-chat",
         label: "Python select",
-        speaks: Scenario::Chat,
+        speaks: Speaks::Chat,
         start: Start::Python("chat_select.py"),
         idle_capacity: false,
         targets: NO_TARGET,
         color: RED,
+    },
+    // ANCHOR: irc_servers
+    ServerSpec {
+        name: "l07-irc",
+        label: "leçon 07, IRC (tokio)",
+        speaks: Speaks::Irc,
+        start: Start::Later(serve_lesson07),
+        idle_capacity: false,
+        targets: Targets {
+            irc_beats: Some("ngircd"),
+            ..NO_TARGET
+        },
+        color: PURPLE,
+    },
+    ServerSpec {
+        name: "ngircd",
+        label: "ngIRCd (C, une boucle d'événements)",
+        speaks: Speaks::Irc,
+        start: Start::Ngircd,
+        idle_capacity: false,
+        targets: NO_TARGET,
+        color: GREY,
+    },
+    // ANCHOR_END: irc_servers
+    ServerSpec {
+        name: "l08-web",
+        label: "leçon 08 (salon de la leçon 05, TCP et WebSocket)",
+        speaks: Speaks::Web,
+        start: Start::Web(serve_lesson08),
+        idle_capacity: false,
+        targets: NO_TARGET,
+        color: PURPLE,
     },
 ];
 
@@ -211,15 +280,32 @@ impl ServerSpec {
         matches!(self.start, Start::Python(_))
     }
 
-    /// Fait tourner ce serveur sur `listener`, dans ce processus. Ne revient qu'en
-    /// cas d'erreur.
-    pub fn serve(&self, listener: TcpListener) -> io::Result<()> {
-        match self.start {
-            Start::Lesson(lesson) => local::serve(lesson, self.speaks, listener),
-            Start::Reference(serve) => serve(listener),
-            Start::Python(_) => Err(io::Error::other(
-                "un serveur Python se lance avec l'interpréteur, pas avec `serve`",
-            )),
+    /// Un programme installé à part (ngIRCd) : s'il manque, le serveur est écarté.
+    pub fn is_installed_program(&self) -> bool {
+        matches!(self.start, Start::Ngircd)
+    }
+
+    /// Fait tourner ce serveur sur `listener` (et `web` pour la leçon 08), dans ce
+    /// processus. Ne revient qu'en cas d'erreur.
+    pub fn serve(
+        &self,
+        listener: TcpListener,
+        web: Option<TcpListener>,
+    ) -> io::Result<()> {
+        let elsewhere = |what: &str| {
+            Err(io::Error::other(format!(
+                "{what} ne se lance pas avec `serve`"
+            )))
+        };
+        match (self.start, web) {
+            (Start::Lesson(lesson), _) => {
+                local::serve(lesson, self.speaks.scenario(), listener)
+            }
+            (Start::Reference(serve) | Start::Later(serve), _) => serve(listener),
+            (Start::Web(serve), Some(web)) => serve(listener, web),
+            (Start::Web(_), None) => elsewhere("la leçon 08 sans sa page"),
+            (Start::Python(_), _) => elsewhere("un serveur Python"),
+            (Start::Ngircd, _) => elsewhere("ngIRCd"),
         }
     }
 }

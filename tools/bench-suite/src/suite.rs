@@ -2,26 +2,71 @@
 //! serveur est démarré dans son propre processus, épinglé sur un cœur, mesuré avec le
 //! générateur de la leçon 06, puis arrêté.
 
+use std::io;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lesson06_bench::Scenario;
-use lesson06_bench::chat::{ChatLoad, ChatOutcome, ChatRoom};
+use lesson06_bench::chat::{
+    ChatLoad, ChatOutcome, ChatRoom, DRAIN, Dialect, Lesson05,
+};
 use lesson06_bench::echo::{EchoLoad, EchoOutcome, run_echo};
 use lesson06_bench::stats::{Latencies, Progress};
 use lesson06_bench::system::{cpu_time, memory_use};
 
 use crate::capacity::run_capacity;
 use crate::child::{self, RunningServer};
+use crate::irc::Irc;
 use crate::numbers::decimal;
 use crate::plan::{Part, Plan};
 use crate::results::{
-    BurstRow, CapacityRow, ChatRow, EchoRow, Limit, Machine, P99_LIMIT_MS, Report,
-    StalledRow, StepFailure, StepRow, Verdict, median,
+    BurstRow, CapacityRow, ChatRow, Delivery, EchoRow, IrcLoad, IrcRow, Limit,
+    Machine, P99_LIMIT_MS, Report, StalledRow, StepFailure, StepRow, Transport,
+    Verdict, WebBurstRow, WebRow, median,
 };
-use crate::servers::{REFERENCE, ServerSpec};
-use crate::silent;
+use crate::servers::{REFERENCE, ServerSpec, Speaks};
 use crate::system::{self, FileLimit};
+use crate::web::WebSocket;
+use crate::{ngircd, silent};
+
+/// Une porte d'entrée d'un salon : son adresse, le protocole qu'on y parle, le PID
+/// du serveur (pour son temps CPU).
+#[derive(Clone, Copy)]
+struct Door {
+    addr: SocketAddr,
+    dialect: &'static dyn Dialect,
+    pid: u32,
+}
+
+impl Door {
+    /// Le salon d'un chat de leçon : des lignes, le protocole de la leçon 05.
+    fn chat(running: &RunningServer) -> Door {
+        let (addr, pid) = (running.addr, running.pid());
+        let dialect = &Lesson05;
+        Door { addr, dialect, pid }
+    }
+
+    /// Le salon de la leçon 08, par `transport`.
+    fn web(running: &RunningServer, transport: Transport) -> io::Result<Door> {
+        let door = Door::chat(running);
+        match transport {
+            Transport::Tcp => Ok(door),
+            Transport::WebSocket => Ok(Door {
+                addr: running.web.ok_or_else(|| {
+                    io::Error::other(
+                        "la leçon 08 n'a pas annoncé l'adresse de sa page",
+                    )
+                })?,
+                dialect: &WebSocket,
+                ..door
+            }),
+        }
+    }
+
+    fn join(&self, clients: usize) -> io::Result<ChatRoom> {
+        ChatRoom::join_with(self.addr, clients, self.dialect)
+    }
+}
 
 /// Le générateur ne montre pas sa ligne de progression : le comparatif a la sienne.
 fn quiet() -> impl FnMut(&Progress) {
@@ -74,6 +119,9 @@ impl<'a> Suite<'a> {
             stalled: Vec::new(),
             burst: Vec::new(),
             capacity: Vec::new(),
+            irc: Vec::new(),
+            web: Vec::new(),
+            web_burst: Vec::new(),
             targets: Vec::new(),
         };
         let server_core = pinned.then_some(1);
@@ -89,14 +137,14 @@ impl<'a> Suite<'a> {
     /// Lance tout le plan et rend le rapport.
     pub fn run(mut self) -> Report {
         let servers = self.available_servers();
-        let speaking = |scenario| -> Vec<&'static ServerSpec> {
+        let speaking = |speaks| -> Vec<&'static ServerSpec> {
             servers
                 .iter()
                 .copied()
-                .filter(|s| s.speaks == scenario)
+                .filter(|s| s.speaks == speaks)
                 .collect()
         };
-        let (echo, chat) = (speaking(Scenario::Echo), speaking(Scenario::Chat));
+        let (echo, chat) = (speaking(Speaks::Echo), speaking(Speaks::Chat));
         if self.plan.runs(Part::Echo) {
             self.echo_all(&echo);
             self.compare_echo_to_reference();
@@ -113,31 +161,60 @@ impl<'a> Suite<'a> {
         if self.plan.runs(Part::Rafale) {
             chat.iter().for_each(|server| self.burst_server(server));
         }
+        if self.plan.runs(Part::Irc) {
+            let irc = speaking(Speaks::Irc);
+            irc.iter().for_each(|server| self.irc_paced(server));
+            irc.iter().for_each(|server| self.irc_burst(server));
+        }
+        if self.plan.runs(Part::Web) {
+            let web = speaking(Speaks::Web);
+            web.iter().for_each(|server| self.web_server(server));
+        }
         if self.plan.runs(Part::Capacite) {
             for server in servers.iter().filter(|server| server.idle_capacity) {
                 self.capacity_server(server);
             }
         }
-        self.report.targets = crate::targets::evaluate(&self.report);
+        self.report.targets =
+            crate::targets::evaluate(&self.report, &self.plan.parts);
         self.report
     }
 
     /// Les serveurs du plan qu'on peut lancer ici. Sans interpréteur Python, les
-    /// serveurs Python sont écartés avec une note, sauf s'ils ont été demandés
-    /// nommément : c'est alors une mesure qui échoue.
+    /// serveurs Python sont écartés avec une note, sans ngIRCd, ngIRCd ; sauf s'ils
+    /// ont été demandés nommément : c'est alors une mesure qui échoue.
     fn available_servers(&mut self) -> Vec<&'static ServerSpec> {
-        let python = child::python_available();
-        if !python && self.plan.servers.iter().any(|server| server.is_python()) {
-            let message = "interpréteur Python absent (python3, ou BENCH_PYTHON) : serveurs Python non mesurés.";
-            match self.plan.servers_named {
-                true => self.report.errors.push(message.to_string()),
-                false => self.report.notes.push(message.to_string()),
-            }
+        let wanted =
+            |test: fn(&ServerSpec) -> bool| self.plan.servers.iter().any(|s| test(s));
+        let python = !wanted(ServerSpec::is_python) || child::python_available();
+        let ngircd = !(wanted(ServerSpec::is_installed_program)
+            && self.plan.runs(Part::Irc))
+            || ngircd::available();
+        if !python {
+            self.missing(concat!(
+                "interpréteur Python absent (python3, ou BENCH_PYTHON) : ",
+                "serveurs Python non mesurés."
+            ));
+        }
+        if !ngircd {
+            self.missing(concat!(
+                "ngIRCd absent (paquet Debian « ngircd », ou BENCH_NGIRCD) : ",
+                "serveur ngircd non mesuré."
+            ));
         }
         let servers = self.plan.servers.iter().copied();
         servers
             .filter(|server| python || !server.is_python())
+            .filter(|server| ngircd || !server.is_installed_program())
             .collect()
+    }
+
+    /// Un serveur du plan manque : une note, ou une erreur s'il était demandé.
+    fn missing(&mut self, message: &str) {
+        match self.plan.servers_named {
+            true => self.report.errors.push(message.to_string()),
+            false => self.report.notes.push(message.to_string()),
+        }
     }
 
     fn start(&mut self, server: &ServerSpec) -> Option<RunningServer> {
@@ -225,45 +302,56 @@ impl<'a> Suite<'a> {
         }
     }
 
-    /// La montée en débit d'un salon de `room` clients, sur un serveur neuf : les
-    /// paliers doublent jusqu'au premier qui échoue.
+    /// La montée en débit d'un salon de `room` clients, sur un serveur neuf.
     fn chat_server(&mut self, server: &'static ServerSpec, room: usize) {
         let Some(running) = self.start(server) else {
             return;
         };
-        (self.progress)(&format!(
-            "chat {:<11} salon de {room} : connexion",
-            server.name
-        ));
+        let what = format!("chat {:<11}", server.name);
+        let row = self.ramp(&what, server, server.label, room, Door::chat(&running));
+        self.report.chat.push(row);
+    }
+
+    /// La montée en débit d'un salon de `room` clients entrés par `door` : les
+    /// paliers doublent jusqu'au premier qui échoue. `what` : ce que dit la ligne de
+    /// progression.
+    fn ramp(
+        &mut self,
+        what: &str,
+        server: &'static ServerSpec,
+        label: &'static str,
+        room: usize,
+        door: Door,
+    ) -> ChatRow {
+        (self.progress)(&format!("{what} salon de {room} : connexion"));
         let mut row = ChatRow {
             server: server.name,
-            label: server.label,
+            label,
             room,
             sustained: None,
             limit: Limit::Ceiling,
             steps: Vec::new(),
         };
-        let mut chat = match ChatRoom::join(running.addr, room) {
+        let mut chat = match door.join(room) {
             Ok(chat) => chat,
             Err(err) => {
                 let message = format!("entrée dans le salon impossible : {err}");
                 row.limit = Limit::Error { message };
-                self.report.chat.push(row);
-                return;
+                return row;
             }
         };
         for rate in self.plan.chat_rates.clone() {
             (self.progress)(&format!(
-                "chat {:<11} salon de {room}, {} livraisons/s",
-                server.name, rate as u64
+                "{what} salon de {room}, {} livraisons/s",
+                rate as u64
             ));
             let load = self.chat_load(rate, room);
-            let mut result = chat.run(load, Some(running.pid()), &mut quiet());
+            let mut result = chat.run(load, Some(door.pid), &mut quiet());
             // Seule la latence est sensible à un à-coup passager de la machine (un
             // autre programme prend le cœur 20 ms) : un palier raté pour
             // elle seule est rejoué une fois.
             if result.as_ref().is_ok_and(only_latency_failed) {
-                result = chat.run(load, Some(running.pid()), &mut quiet());
+                result = chat.run(load, Some(door.pid), &mut quiet());
             }
             let outcome = match result {
                 Ok(outcome) => outcome,
@@ -285,7 +373,7 @@ impl<'a> Suite<'a> {
                 }
             }
         }
-        self.report.chat.push(row);
+        row
     }
 
     /// `rate` livraisons par seconde dans un salon de `room` clients : chaque message
@@ -372,14 +460,27 @@ impl<'a> Suite<'a> {
         let Some(running) = self.start(server) else {
             return;
         };
+        let what = format!("rafale {:<9}", server.name);
+        let door = Door::chat(&running);
+        let row = self.burst_row(&what, server, server.label, door, DRAIN);
+        self.report.burst.push(row);
+    }
+
+    /// La rafale de toute une classe entrée par `door` ; ce qui n'est pas arrivé
+    /// `drain` après le dernier envoi compte perdu.
+    fn burst_row(
+        &mut self,
+        what: &str,
+        server: &'static ServerSpec,
+        label: &'static str,
+        door: Door,
+        drain: Duration,
+    ) -> BurstRow {
         let (clients, lines) = (self.plan.burst_room, self.plan.burst_lines);
-        (self.progress)(&format!(
-            "rafale {:<9} {clients} clients × {lines} lignes",
-            server.name
-        ));
+        (self.progress)(&format!("{what} {clients} clients × {lines} lignes"));
         let mut row = BurstRow {
             server: server.name,
-            label: server.label,
+            label,
             clients,
             lines,
             expected: (clients * (clients - 1)) as u64 * lines,
@@ -392,9 +493,11 @@ impl<'a> Suite<'a> {
             cpu_per_delivery_us: None,
             error: None,
         };
-        let load = ChatLoad::burst(lines * clients as u64, self.plan.chat_line_len);
-        let measured = ChatRoom::join(running.addr, clients)
-            .and_then(|mut chat| chat.run(load, Some(running.pid()), &mut quiet()));
+        let burst = ChatLoad::burst(lines * clients as u64, self.plan.chat_line_len);
+        let load = ChatLoad { drain, ..burst };
+        let measured = door
+            .join(clients)
+            .and_then(|mut chat| chat.run(load, Some(door.pid), &mut quiet()));
         match measured {
             Ok(outcome) => {
                 row.expected = outcome.expected;
@@ -408,7 +511,107 @@ impl<'a> Suite<'a> {
             }
             Err(err) => row.error = Some(err.to_string()),
         }
-        self.report.burst.push(row);
+        row
+    }
+
+    // ANCHOR: irc
+    /// IRC au rythme fixe : un salon de `irc_room` clients dans UN canal, chacun
+    /// envoyant `irc_rates` lignes par seconde, sur un serveur neuf.
+    fn irc_paced(&mut self, server: &'static ServerSpec) {
+        let Some(running) = self.start(server) else {
+            return;
+        };
+        let (clients, drain) = (self.plan.irc_room, self.plan.irc_drain);
+        (self.progress)(&format!(
+            "irc {:<8} salon de {clients} : inscription",
+            server.name
+        ));
+        let mut room = ChatRoom::join_with(running.addr, clients, &Irc)
+            .map_err(|err| format!("entrée dans le salon impossible : {err}"));
+        for rate in self.plan.irc_rates.clone() {
+            let load = IrcLoad::Paced {
+                lines_per_second: rate,
+            };
+            (self.progress)(&format!(
+                "irc {:<8} salon de {clients}, {load}",
+                server.name
+            ));
+            let steady = ChatLoad::steady(
+                rate * clients as f64,
+                self.plan.irc_step,
+                self.plan.chat_line_len,
+            );
+            let chat_load = ChatLoad { drain, ..steady };
+            let measured = match &mut room {
+                Ok(room) => room.run(chat_load, Some(running.pid()), &mut quiet()),
+                Err(message) => Err(io::Error::other(message.clone())),
+            };
+            let row = irc_row(server, clients, load, drain, measured);
+            self.report.irc.push(row);
+        }
+    }
+
+    /// IRC, la rafale : `irc_burst_room` clients envoient chacun
+    /// `irc_burst_lines` lignes d'un coup, sur un serveur neuf. On attend les
+    /// dernières livraisons longtemps : un serveur qui ralentit les bavards livre
+    /// tard, mais il livre.
+    fn irc_burst(&mut self, server: &'static ServerSpec) {
+        let Some(running) = self.start(server) else {
+            return;
+        };
+        let (clients, lines) = (self.plan.irc_burst_room, self.plan.irc_burst_lines);
+        let drain = self.plan.irc_burst_drain;
+        let load = IrcLoad::Burst { lines };
+        (self.progress)(&format!("irc {:<8} {clients} clients, {load}", server.name));
+        let burst = ChatLoad::burst(lines * clients as u64, self.plan.chat_line_len);
+        let chat_load = ChatLoad { drain, ..burst };
+        let measured =
+            ChatRoom::join_with(running.addr, clients, &Irc).and_then(|mut room| {
+                room.run(chat_load, Some(running.pid()), &mut quiet())
+            });
+        let row = irc_row(server, clients, load, drain, measured);
+        self.report.irc.push(row);
+    }
+    // ANCHOR_END: irc
+
+    /// La leçon 08 : pour chaque taille de salon, sur un serveur neuf, la montée en
+    /// débit par TCP puis par WebSocket, dans le MÊME processus ; puis la rafale,
+    /// par l'un puis par l'autre.
+    fn web_server(&mut self, server: &'static ServerSpec) {
+        let transports = [Transport::Tcp, Transport::WebSocket];
+        for room in self.plan.rooms.clone() {
+            let Some(running) = self.start(server) else {
+                return;
+            };
+            for transport in transports {
+                let what = format!("web {transport:<15}");
+                let label = transport.label();
+                let chat = match Door::web(&running, transport) {
+                    Ok(door) => self.ramp(&what, server, label, room, door),
+                    Err(err) => return self.report.errors.push(err.to_string()),
+                };
+                self.report.web.push(WebRow { transport, chat });
+            }
+        }
+        let Some(running) = self.start(server) else {
+            return;
+        };
+        let drain = self.plan.web_burst_drain;
+        for transport in transports {
+            let what = format!("rafale {transport}");
+            let label = transport.label();
+            let burst = match Door::web(&running, transport) {
+                Ok(door) => self.burst_row(&what, server, label, door, drain),
+                Err(err) => return self.report.errors.push(err.to_string()),
+            };
+            let drain_s = drain.as_secs_f64();
+            let row = WebBurstRow {
+                transport,
+                drain_s,
+                burst,
+            };
+            self.report.web_burst.push(row);
+        }
     }
 
     fn capacity_server(&mut self, server: &'static ServerSpec) {
@@ -420,8 +623,12 @@ impl<'a> Suite<'a> {
             "capacité {:<11} {target} connexions inactives",
             server.name
         ));
-        let outcome =
-            run_capacity(running.addr, target, server.speaks, Some(running.pid()));
+        let outcome = run_capacity(
+            running.addr,
+            target,
+            server.speaks.scenario(),
+            Some(running.pid()),
+        );
         self.report.capacity.push(CapacityRow {
             server: server.name,
             label: server.label,
@@ -494,6 +701,55 @@ fn only_latency_failed(outcome: &ChatOutcome) -> bool {
     )
 }
 
+/// Une mesure IRC : ce qu'a donné `measured` (ou pourquoi elle n'a pas pu se
+/// faire).
+fn irc_row(
+    server: &'static ServerSpec,
+    clients: usize,
+    load: IrcLoad,
+    drain: Duration,
+    measured: io::Result<ChatOutcome>,
+) -> IrcRow {
+    let (delivery, error) = match measured {
+        Ok(outcome) => (Some(delivery(&outcome)), None),
+        Err(err) => (None, Some(err.to_string())),
+    };
+    IrcRow {
+        server: server.name,
+        label: server.label,
+        clients,
+        load,
+        drain_s: drain.as_secs_f64(),
+        delivery,
+        error,
+    }
+}
+
+fn delivery(outcome: &ChatOutcome) -> Delivery {
+    let quantile = |latencies: &Latencies, q| millis(latencies.quantile(q));
+    Delivery {
+        sent: outcome.sent,
+        expected: outcome.expected,
+        delivered: outcome.delivered,
+        lost: outcome.lost(),
+        disordered: outcome.disordered,
+        closed: outcome.closed,
+        p50_ms: quantile(&outcome.corrected, 0.5),
+        p99_ms: quantile(&outcome.corrected, 0.99),
+        max_ms: millis(outcome.corrected.max()),
+        p99_uncorrected_ms: quantile(&outcome.uncorrected, 0.99),
+        total_ms: millis(outcome.total),
+        cpu_per_delivery_us: cpu_per_delivery_us(outcome),
+        server_load: server_load(outcome),
+    }
+}
+
+/// La charge du serveur pendant la mesure, en fraction d'un cœur.
+fn server_load(outcome: &ChatOutcome) -> Option<f64> {
+    let cpu = outcome.server_cpu?;
+    Some(cpu.as_secs_f64() / outcome.total.as_secs_f64().max(1e-9))
+}
+
 fn step_row(offered: f64, outcome: &ChatOutcome, window: Duration) -> StepRow {
     let quantile = |latencies: &Latencies, q| millis(latencies.quantile(q));
     StepRow {
@@ -507,9 +763,7 @@ fn step_row(offered: f64, outcome: &ChatOutcome, window: Duration) -> StepRow {
         p99_ms: quantile(&outcome.corrected, 0.99),
         p99_uncorrected_ms: quantile(&outcome.uncorrected, 0.99),
         cpu_per_delivery_us: cpu_per_delivery_us(outcome),
-        server_load: outcome
-            .server_cpu
-            .map(|cpu| cpu.as_secs_f64() / outcome.total.as_secs_f64().max(1e-9)),
+        server_load: server_load(outcome),
         failure: step_failure(outcome),
     }
 }
@@ -549,7 +803,7 @@ fn setup_notes(
 }
 
 /// Ce que couvre ce passage, pour qu'on ne lise pas un passage rapide comme une
-/// mesure.
+/// mesure : le mode, puis la grille de chaque scénario mesuré.
 fn grid_note(plan: &Plan) -> String {
     let list = |values: &[usize]| {
         values
@@ -558,25 +812,58 @@ fn grid_note(plan: &Plan) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let kind = if plan.quick {
-        "Mode rapide (intégration continue) : grille réduite et fenêtres courtes, des ordres de grandeur seulement"
-    } else {
-        "Mode complet"
-    };
-    format!(
-        "{kind}. Écho : {} connexions, lignes de {} octets, chauffe {} ms puis {} ms mesurées, \
-         {} fois (médiane). Chat : salons de {} clients, lignes de {} octets, paliers de {} s \
-         (un palier raté pour sa seule latence est rejoué une fois). Capacité : {} connexions.",
-        list(&plan.echo_connections),
-        list(&plan.echo_line_lens),
-        plan.echo_warmup.as_millis(),
-        plan.echo_measure.as_millis(),
-        plan.echo_rounds,
-        list(&plan.rooms),
-        plan.chat_line_len,
-        decimal(plan.chat_step.as_secs_f64(), 1),
-        plan.capacity_connections,
-    )
+    let mut note = vec![match plan.quick {
+        true => "Mode rapide (intégration continue) : grille réduite et fenêtres \
+                 courtes, des ordres de grandeur seulement."
+            .to_string(),
+        false => "Mode complet.".to_string(),
+    }];
+    if plan.runs(Part::Echo) {
+        note.push(format!(
+            "Écho : {} connexions, lignes de {} octets, chauffe {} ms puis {} ms \
+             mesurées, {} fois (médiane).",
+            list(&plan.echo_connections),
+            list(&plan.echo_line_lens),
+            plan.echo_warmup.as_millis(),
+            plan.echo_measure.as_millis(),
+            plan.echo_rounds,
+        ));
+    }
+    if [Part::Chat, Part::Web].iter().any(|&part| plan.runs(part)) {
+        note.push(format!(
+            "Chat{} : salons de {} clients, lignes de {} octets, paliers de {} s (un \
+             palier raté pour sa seule latence est rejoué une fois).",
+            if plan.runs(Part::Web) { " et web" } else { "" },
+            list(&plan.rooms),
+            plan.chat_line_len,
+            decimal(plan.chat_step.as_secs_f64(), 1),
+        ));
+    }
+    if plan.runs(Part::Capacite) {
+        note.push(format!(
+            "Capacité : {} connexions.",
+            plan.capacity_connections
+        ));
+    }
+    if plan.runs(Part::Irc) {
+        let rates: Vec<String> = plan
+            .irc_rates
+            .iter()
+            .map(|rate| decimal(*rate, 0))
+            .collect();
+        note.push(format!(
+            "IRC : un salon de {} clients dans un canal, {} ligne(s)/s par client \
+             pendant {} s chacun, puis une rafale de {} clients × {} lignes ; \
+             messages de {} octets.",
+            plan.irc_room,
+            rates.join(" puis "),
+            decimal(plan.irc_step.as_secs_f64(), 0),
+            plan.irc_burst_room,
+            plan.irc_burst_lines,
+            plan.chat_line_len - 1,
+        ));
+    }
+    note.join(" ")
 }
 
 /// Résume les mesures d'une charge : médianes des débits, des latences et des coûts

@@ -2,7 +2,8 @@
 //! vérifiés sur les mesures du passage.
 
 use crate::numbers::{decimal, thousands};
-use crate::results::{ChatRow, Report, TargetRow};
+use crate::plan::Part;
+use crate::results::{ChatRow, Delivery, IrcLoad, IrcRow, Report, TargetRow};
 use crate::servers::{REFERENCE, SERVERS, ServerSpec};
 
 /// Salon et charge d'écho sur lesquels portent les objectifs.
@@ -10,28 +11,132 @@ const TARGET_ROOM: usize = 100;
 const TARGET_CONNECTIONS: usize = 50;
 const TARGET_LINE_LEN: usize = 64;
 
-pub fn evaluate(report: &Report) -> Vec<TargetRow> {
+/// Les objectifs des scénarios `parts` (ceux du passage).
+pub fn evaluate(report: &Report, parts: &[Part]) -> Vec<TargetRow> {
     let mut targets = Vec::new();
     for server in &SERVERS {
-        if let Some(limit) = server.targets.echo_vs_reference {
-            targets.push(echo_target(report, server, limit));
+        let goals = &server.targets;
+        match goals.echo_vs_reference {
+            Some(limit) if parts.contains(&Part::Echo) => {
+                targets.push(echo_target(report, server, limit));
+            }
+            _ => {}
+        }
+        if parts.contains(&Part::Chat) {
+            for &rival in goals.chat_beats {
+                targets.extend(chat_targets(report, server, rival));
+            }
+        }
+        if goals.delivers_burst && parts.contains(&Part::Rafale) {
+            targets.push(burst_target(report, server));
+        }
+        match goals.idle_kib {
+            Some(kib) if parts.contains(&Part::Capacite) => {
+                targets.push(capacity_target(report, server, kib));
+            }
+            _ => {}
+        }
+        match goals.irc_beats {
+            Some(rival) if parts.contains(&Part::Irc) => {
+                targets.extend(irc_targets(report, server.name, rival));
+            }
+            _ => {}
         }
     }
-    for server in &SERVERS {
-        for &rival in server.targets.chat_beats {
-            targets.extend(chat_targets(report, server, rival));
+    targets
+}
+
+/// « Bien plus bas » : le p99 de la rafale IRC, au moins tant de fois plus bas.
+const FAR_BELOW: f64 = 10.0;
+
+/// Les objectifs IRC de `name` face à `rival`, mesurés dans le même passage : rien
+/// de perdu ; à chaque charge, moins de CPU par livraison ; au rythme fixe, un p99
+/// plus bas ; après la rafale, un p99 au moins [`FAR_BELOW`] fois plus bas.
+fn irc_targets(report: &Report, name: &str, rival: &str) -> Vec<TargetRow> {
+    let rows = |server: &str| -> Vec<&IrcRow> {
+        report
+            .irc
+            .iter()
+            .filter(|row| row.server == server)
+            .collect()
+    };
+    let (ours, theirs) = (rows(name), rows(rival));
+    let lossless =
+        format!("irc : {name} livre tout, dans l'ordre, sans déconnecter personne");
+    let mut targets = vec![match ours.is_empty() {
+        true => not_measured(lossless),
+        false => {
+            let deliveries: Vec<Option<&Delivery>> =
+                ours.iter().map(|row| row.delivery.as_ref()).collect();
+            let sum = |count: fn(&Delivery) -> u64| {
+                deliveries.iter().flatten().map(|d| count(d)).sum::<u64>()
+            };
+            TargetRow {
+                target: lossless,
+                measured: format!(
+                    "{} perdues, {} hors d'ordre, {} déconnectés, {} mesures \
+                     impossibles",
+                    sum(|d| d.lost),
+                    sum(|d| d.disordered),
+                    sum(|d| d.closed),
+                    deliveries.iter().filter(|d| d.is_none()).count()
+                ),
+                met: Some(
+                    deliveries.iter().all(|d| d.is_some_and(Delivery::complete)),
+                ),
+            }
         }
-    }
-    for server in SERVERS
-        .iter()
-        .filter(|server| server.targets.delivers_burst)
-    {
-        targets.push(burst_target(report, server));
-    }
-    for server in &SERVERS {
-        if let Some(kib) = server.targets.idle_kib {
-            targets.push(capacity_target(report, server, kib));
-        }
+    }];
+    for row in &ours {
+        let rival_row = theirs.iter().find(|other| other.load == row.load);
+        let pair = row
+            .delivery
+            .as_ref()
+            .zip(rival_row.and_then(|r| r.delivery.as_ref()));
+        let load = row.load;
+        let cpu_target = format!(
+            "irc, {load} : {name} dépense moins de CPU par livraison que {rival}"
+        );
+        let p99_target = match load {
+            IrcLoad::Paced { .. } => {
+                format!("irc, {load} : p99 de {name} sous celui de {rival}")
+            }
+            IrcLoad::Burst { .. } => format!(
+                "irc, {load} : p99 de {name} au moins {} fois sous celui de {rival}",
+                decimal(FAR_BELOW, 0)
+            ),
+        };
+        let Some((mine, other)) = pair else {
+            targets.extend([not_measured(cpu_target), not_measured(p99_target)]);
+            continue;
+        };
+        targets.push(
+            match mine.cpu_per_delivery_us.zip(other.cpu_per_delivery_us) {
+                Some((mine, other)) => TargetRow {
+                    target: cpu_target,
+                    measured: format!(
+                        "{} contre {} µs par livraison",
+                        decimal(mine, 2),
+                        decimal(other, 2)
+                    ),
+                    met: Some(mine < other),
+                },
+                None => not_measured(cpu_target),
+            },
+        );
+        let factor = match load {
+            IrcLoad::Paced { .. } => 1.0,
+            IrcLoad::Burst { .. } => FAR_BELOW,
+        };
+        targets.push(TargetRow {
+            target: p99_target,
+            measured: format!(
+                "{} contre {} ms",
+                decimal(mine.p99_ms, 2),
+                decimal(other.p99_ms, 2)
+            ),
+            met: Some(mine.p99_ms * factor < other.p99_ms),
+        });
     }
     targets
 }

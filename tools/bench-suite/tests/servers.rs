@@ -9,9 +9,8 @@ use std::time::Duration;
 
 use bench_suite::capacity::run_capacity;
 use bench_suite::child::{self, RunningServer};
-use bench_suite::servers::{self, SERVERS, ServerSpec};
+use bench_suite::servers::{self, SERVERS, ServerSpec, Speaks};
 use bench_suite::silent;
-use lesson06_bench::Scenario;
 use lesson06_bench::chat::{ChatLoad, ChatRoom};
 use lesson06_bench::echo::{EchoLoad, run_echo};
 use lesson06_bench::stats::Progress;
@@ -24,13 +23,13 @@ fn start(server: &ServerSpec) -> RunningServer {
 }
 
 /// Les serveurs d'un scénario, sans ceux en Python si l'interpréteur manque.
-fn speaking(scenario: Scenario) -> Vec<&'static ServerSpec> {
+fn speaking(speaks: Speaks) -> Vec<&'static ServerSpec> {
     let python = child::python_available();
     if !python {
         eprintln!("Python absent : serveurs Python non testés.");
     }
     let usable = |server: &&ServerSpec| {
-        server.speaks == scenario && (python || !server.is_python())
+        server.speaks == speaks && (python || !server.is_python())
     };
     SERVERS.iter().filter(usable).collect()
 }
@@ -47,7 +46,7 @@ fn l_echo_de_chaque_serveur_revient_intact_et_compte() {
         warmup: Duration::from_millis(50),
         duration: Duration::from_millis(300),
     };
-    for server in speaking(Scenario::Echo) {
+    for server in speaking(Speaks::Echo) {
         let running = start(server);
         let name = server.name;
         let outcome = run_echo(running.addr, load, Some(running.pid()), &mut quiet())
@@ -76,7 +75,7 @@ fn l_echo_de_chaque_serveur_revient_intact_et_compte() {
 
 #[test]
 fn chaque_serveur_de_chat_livre_tout_dans_l_ordre() {
-    for server in speaking(Scenario::Chat) {
+    for server in speaking(Speaks::Chat) {
         let (running, name) = (start(server), server.name);
         let mut room = ChatRoom::join(running.addr, 6).unwrap_or_else(|err| {
             panic!("{name} : entrée dans le salon impossible : {err}")
@@ -155,8 +154,12 @@ fn le_generateur_voit_le_chat_python_bloque_par_un_client_muet() {
 fn les_connexions_inactives_sont_toutes_servies() {
     for server in SERVERS.iter().filter(|server| server.idle_capacity) {
         let running = start(server);
-        let outcome =
-            run_capacity(running.addr, 300, server.speaks, Some(running.pid()));
+        let outcome = run_capacity(
+            running.addr,
+            300,
+            server.speaks.scenario(),
+            Some(running.pid()),
+        );
         let stopped_by = outcome.stopped_by.clone().unwrap_or_default();
         assert_eq!(outcome.connected, 300, "{} : {stopped_by}", server.name);
         #[cfg(target_os = "linux")]

@@ -41,6 +41,11 @@ fn l_aide_est_en_francais_et_nomme_la_commande_du_livre() -> io::Result<()> {
         "--servers",
         "--out",
         "--out book/src/bench",
+        "irc, web",
+        "l07-irc, ngircd (irc)",
+        "l08-web",
+        "--scenarios irc --out book/src/bench/irc",
+        "--scenarios web --out book/src/bench/web",
         "Affiche cette aide",
     ] {
         assert!(
@@ -186,6 +191,93 @@ fn un_serveur_qui_ne_demarre_pas_fait_echouer_le_comparatif() -> io::Result<()> 
         markdown.contains("Mesure impossible"),
         "le rapport le dit aussi :\n{markdown}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// Un passage IRC minuscule contre la leçon 07 seule : ses trois mesures (deux
+/// rythmes, une rafale) sont écrites, typées, et rien n'est perdu.
+#[test]
+fn un_passage_irc_rapide_mesure_la_lecon_07_et_l_ecrit_en_json() -> io::Result<()> {
+    let dir = empty_dir("irc")?;
+    let out = dir.join("out");
+    let out_arg = out.to_string_lossy().into_owned();
+    let mut command = Command::new(PROGRAM);
+    command.args([
+        "--quick",
+        "--scenarios",
+        "irc",
+        "--servers",
+        "l07-irc",
+        "--out",
+        &out_arg,
+    ]);
+    let mut bench = Program::spawn(&mut command)?;
+    bench
+        .stderr
+        .expect(|line| line.contains("rafale"), "la rafale IRC");
+    bench.stdout.expect(
+        |line| line.starts_with("Résultats écrits"),
+        "la fin du passage",
+    );
+    assert!(bench.wait().success(), "le passage IRC doit réussir");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json"))?)
+            .expect("results.json doit être du JSON valide");
+    let rows = json["irc"].as_array().expect("une liste de mesures IRC");
+    let loads: Vec<&str> = rows
+        .iter()
+        .filter_map(|row| row["load"]["kind"].as_str())
+        .collect();
+    assert_eq!(
+        loads,
+        ["paced", "paced", "burst"],
+        "deux rythmes et une rafale"
+    );
+    for row in rows {
+        let delivery = &row["delivery"];
+        assert_eq!(row["server"], "l07-irc");
+        assert!(
+            delivery["delivered"].as_u64() > Some(0),
+            "des livraisons : {row}"
+        );
+        assert_eq!(delivery["lost"], 0, "rien de perdu : {row}");
+        assert_eq!(delivery["closed"], 0, "personne de déconnecté : {row}");
+    }
+    let markdown = std::fs::read_to_string(out.join("results.md"))?;
+    assert!(markdown.contains("### IRC"), "le tableau IRC :\n{markdown}");
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// ngIRCd demandé nommément mais introuvable : la mesure échoue, avec une phrase
+/// qui dit quoi installer.
+#[test]
+fn ngircd_demande_mais_absent_fait_echouer_le_comparatif() -> io::Result<()> {
+    let dir = empty_dir("ngircd")?;
+    let out_arg = dir.join("out").to_string_lossy().into_owned();
+    let mut command = Command::new(PROGRAM);
+    command
+        .env("BENCH_NGIRCD", dir.join("pas-de-ngircd"))
+        .args([
+            "--quick",
+            "--scenarios",
+            "irc",
+            "--servers",
+            "ngircd",
+            "--out",
+            &out_arg,
+        ]);
+    let mut bench = Program::spawn(&mut command)?;
+    let error = bench
+        .stderr
+        .expect(|line| line.starts_with("Erreur : "), "la phrase d'erreur");
+    assert!(error.contains("mesure(s) ont échoué"), "{error}");
+    bench.stderr.expect(
+        |line| line.contains("ngIRCd absent (paquet Debian « ngircd »"),
+        "ce qu'il faut installer",
+    );
+    assert!(!bench.wait().success(), "un code de sortie non nul");
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

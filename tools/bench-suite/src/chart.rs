@@ -1,7 +1,8 @@
-//! Le graphique du rapport, en SVG, dessiné avec plotters : trois panneaux l'un sous
-//! l'autre, une couleur par famille de serveurs (voir la table des serveurs). Le
-//! texte reste du texte SVG : c'est le navigateur qui le dessine, avec ses polices,
-//! sur un fond blanc explicite, lisible dans les thèmes clair et sombre du livre.
+//! Le graphique du rapport, en SVG, dessiné avec plotters : un panneau par scénario
+//! mesuré, l'un sous l'autre, une couleur par famille de serveurs (voir la table des
+//! serveurs). Le texte reste du texte SVG : c'est le navigateur qui le dessine, avec
+//! ses polices, sur un fond blanc explicite, lisible dans les thèmes clair et sombre
+//! du livre.
 
 use std::io;
 
@@ -10,8 +11,8 @@ use plotters::coord::combinators::IntoLogRange;
 use plotters::coord::ranged1d::{IntoSegmentedCoord, SegmentValue};
 use plotters::prelude::*;
 
-use crate::numbers::thousands;
-use crate::results::Report;
+use crate::numbers::{decimal, thousands};
+use crate::results::{IrcLoad, Report, Transport};
 use crate::servers;
 
 /// La largeur de la colonne du livre : plus large, la figure serait réduite et son
@@ -39,19 +40,47 @@ fn color(server: &str) -> RGBColor {
     RGBColor(r, g, b)
 }
 
+type Panel = fn(&Area, &Report) -> io::Result<()>;
+
+/// Les panneaux des scénarios mesurés ; sans aucun, les trois premiers disent
+/// « non mesuré ».
+fn panels(report: &Report) -> Vec<Panel> {
+    let measured: [(bool, Panel); 5] = [
+        (!report.echo.is_empty(), echo_panel),
+        (!report.chat.is_empty(), chat_panel),
+        (!report.capacity.is_empty(), capacity_panel),
+        (
+            report.irc.iter().any(|row| row.delivery.is_some()),
+            irc_panel,
+        ),
+        (!report.web.is_empty(), web_panel),
+    ];
+    let panels: Vec<Panel> = measured
+        .iter()
+        .filter(|(shown, _)| *shown)
+        .map(|&(_, panel)| panel)
+        .collect();
+    match panels.is_empty() {
+        true => vec![echo_panel, chat_panel, capacity_panel],
+        false => panels,
+    }
+}
+
 /// Le graphique entier, en SVG.
 pub fn svg(report: &Report) -> io::Result<String> {
     let mut svg = String::new();
     {
-        let height = 3 * PANEL_HEIGHT + FOOTER_HEIGHT;
+        let panels = panels(report);
+        let count = panels.len() as u32;
+        let height = count * PANEL_HEIGHT + FOOTER_HEIGHT;
         let root =
             SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(drawing)?;
-        let (panels, footer) = root.split_vertically(3 * PANEL_HEIGHT);
-        let panels = panels.split_evenly((3, 1));
-        echo_panel(&panels[0], report)?;
-        chat_panel(&panels[1], report)?;
-        capacity_panel(&panels[2], report)?;
+        let (areas, footer) = root.split_vertically(count * PANEL_HEIGHT);
+        let areas = areas.split_evenly((panels.len(), 1));
+        for (area, panel) in areas.iter().zip(panels) {
+            panel(area, report)?;
+        }
         let m = &report.machine;
         let style = (FONT, 12).into_font().color(&RGBColor(85, 85, 85));
         let when = format!(
@@ -139,7 +168,7 @@ fn echo_panel(area: &Area, report: &Report) -> io::Result<()> {
             .filter(|row| row.server == name)
             .filter_map(|row| Some((row.connections as f64, row.cpu_per_message_us?)))
             .collect();
-        draw_line(&mut chart, name, points)?;
+        draw_line(&mut chart, label(name), color(name), points)?;
     }
     legend(&mut chart)
 }
@@ -148,23 +177,52 @@ fn echo_panel(area: &Area, report: &Report) -> io::Result<()> {
 /// logarithmiques : les débits vont du simple au centuple).
 fn chat_panel(area: &Area, report: &Report) -> io::Result<()> {
     let title = "Chat : débit soutenu (livraisons/s, sans perte, p99 < 50 ms)";
-    let sustained: Vec<_> = report
-        .chat
-        .iter()
-        .filter_map(|row| Some((row.server, row.room as f64, row.sustained?)))
-        .collect();
-    if sustained.is_empty() {
+    let names = in_table_order(report.chat.iter().map(|row| row.server));
+    let series = names.into_iter().map(|name| {
+        let points = report
+            .chat
+            .iter()
+            .filter(|row| row.server == name)
+            .filter_map(|row| Some((row.room as f64, row.sustained?)))
+            .collect();
+        (label(name), color(name), points)
+    });
+    sustained_panel(area, title, series.collect())
+}
+
+/// Leçon 08 : débit soutenu selon la taille du salon, par TCP et par WebSocket.
+fn web_panel(area: &Area, report: &Report) -> io::Result<()> {
+    let title = "Leçon 08 : débit soutenu par TCP et par WebSocket (livraisons/s)";
+    let transports = [
+        (Transport::Tcp, RGBColor(142, 68, 173)),
+        (Transport::WebSocket, RGBColor(230, 126, 0)),
+    ];
+    let series = transports.into_iter().map(|(transport, color)| {
+        let points = report
+            .web
+            .iter()
+            .filter(|row| row.transport == transport)
+            .filter_map(|row| Some((row.chat.room as f64, row.chat.sustained?)))
+            .collect();
+        (transport.label(), color, points)
+    });
+    sustained_panel(area, title, series.collect())
+}
+
+/// Une courbe de débit soutenu par série : (légende, couleur, (salon, débit)).
+type Series = (&'static str, RGBColor, Vec<(f64, f64)>);
+
+/// Débit soutenu selon la taille du salon, une courbe par série (échelles
+/// logarithmiques : les débits vont du simple au centuple).
+fn sustained_panel(area: &Area, title: &str, series: Vec<Series>) -> io::Result<()> {
+    let points = || series.iter().flat_map(|(_, _, points)| points.iter());
+    if points().next().is_none() {
         return empty_panel(area, title);
     }
-    let max_room = sustained
-        .iter()
-        .map(|&(_, room, _)| room)
-        .fold(2.0, f64::max);
-    let (low, high) = sustained
-        .iter()
-        .fold((f64::MAX, 1.0f64), |(low, high), &(_, _, rate)| {
-            (low.min(rate), high.max(rate))
-        });
+    let max_room = points().map(|&(room, _)| room).fold(2.0, f64::max);
+    let (low, high) = points().fold((f64::MAX, 1.0f64), |(low, high), &(_, rate)| {
+        (low.min(rate), high.max(rate))
+    });
     let mut chart = ChartBuilder::on(area)
         .caption(title, (FONT, 16))
         .margin(12)
@@ -184,15 +242,90 @@ fn chat_panel(area: &Area, report: &Report) -> io::Result<()> {
         .label_style((FONT, 12))
         .draw()
         .map_err(drawing)?;
-    for name in in_table_order(sustained.iter().map(|&(name, _, _)| name)) {
-        let points = sustained
-            .iter()
-            .filter(|&&(server, _, _)| server == name)
-            .map(|&(_, room, rate)| (room, rate))
-            .collect();
-        draw_line(&mut chart, name, points)?;
+    for (label, color, points) in series {
+        if !points.is_empty() {
+            draw_line(&mut chart, label, color, points)?;
+        }
     }
     legend(&mut chart)
+}
+
+/// IRC : le p99 (depuis l'heure prévue) de chaque serveur à chaque charge, une
+/// barre chacun, groupées par charge (échelle logarithmique : de la milliseconde à
+/// la demi-minute).
+fn irc_panel(area: &Area, report: &Report) -> io::Result<()> {
+    let title =
+        "IRC : p99 depuis l'heure prévue (ms, échelle log ; plus bas = mieux)";
+    let mut bars: Vec<(String, &str, f64)> = Vec::new();
+    let mut loads: Vec<IrcLoad> = Vec::new();
+    for row in &report.irc {
+        if !loads.contains(&row.load) {
+            loads.push(row.load);
+        }
+    }
+    for load in loads {
+        let rows = report.irc.iter().filter(|row| row.load == load);
+        for row in rows {
+            let Some(delivery) = &row.delivery else {
+                continue;
+            };
+            let short = match load {
+                IrcLoad::Paced { lines_per_second } => {
+                    format!("{}/s", decimal(lines_per_second, 0))
+                }
+                IrcLoad::Burst { .. } => "rafale".to_string(),
+            };
+            bars.push((
+                format!("{} {short}", row.server),
+                row.server,
+                delivery.p99_ms,
+            ));
+        }
+    }
+    if bars.is_empty() {
+        return empty_panel(area, title);
+    }
+    let low = bars
+        .iter()
+        .map(|bar| bar.2)
+        .fold(f64::MAX, f64::min)
+        .max(0.01);
+    let high = bars.iter().map(|bar| bar.2).fold(1.0, f64::max);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, (FONT, 16))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(
+            (0..bars.len() - 1).into_segmented(),
+            (low / 2.0..high * 2.0).log_scale(),
+        )
+        .map_err(drawing)?;
+    let name_of = |value: &SegmentValue<usize>| match value {
+        SegmentValue::CenterOf(index) => {
+            bars.get(*index).map_or(String::new(), |bar| bar.0.clone())
+        }
+        _ => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_label_formatter(&name_of)
+        .y_label_formatter(&|y| thousands(*y))
+        .label_style((FONT, 11))
+        .draw()
+        .map_err(drawing)?;
+    let rectangles = bars.iter().enumerate().map(|(index, (_, server, p99))| {
+        let corners = [
+            (SegmentValue::Exact(index), low / 2.0),
+            (SegmentValue::Exact(index + 1), *p99),
+        ];
+        let mut bar = Rectangle::new(corners, color(server).filled());
+        bar.set_margin(0, 0, 10, 10);
+        bar
+    });
+    chart.draw_series(rectangles).map_err(drawing)?;
+    Ok(())
 }
 
 /// Capacité : mémoire par connexion inactive, une barre par serveur.
@@ -248,18 +381,22 @@ fn in_table_order<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'static str>
     table.filter(|name| present.contains(name)).collect()
 }
 
-/// Une courbe (et ses points) pour le serveur `name`, avec son nom dans la légende.
+/// Ce qu'est un serveur, d'après la table, pour la légende.
+fn label(server: &str) -> &'static str {
+    servers::find(server).map_or("?", |spec| spec.label)
+}
+
+/// Une courbe (et ses points), avec `label` dans la légende.
 fn draw_line<'a, X, Y>(
     chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
-    name: &str,
+    label: &str,
+    color: RGBColor,
     points: Vec<(f64, f64)>,
 ) -> io::Result<()>
 where
     X: Ranged<ValueType = f64>,
     Y: Ranged<ValueType = f64>,
 {
-    let color = color(name);
-    let label = servers::find(name).map_or(name, |spec| spec.label);
     chart
         .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
         .map_err(drawing)?

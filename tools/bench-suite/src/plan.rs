@@ -128,7 +128,6 @@ impl Plan {
             chat_rates: vec![20_000.0, 160_000.0, 1_280_000.0],
             chat_step: Duration::from_millis(400),
             capacity_connections: 2_000,
-            irc_room: 20,
             irc_step: Duration::from_secs(1),
             irc_burst_room: 10,
             irc_burst_lines: 10,

@@ -320,6 +320,7 @@ fn web_table(report: &Report, md: &mut String) {
     }
     md.push('\n');
     let mut rooms: Vec<usize> = report.web.iter().map(|row| row.chat.room).collect();
+    rooms.sort_unstable();
     rooms.dedup();
     for room in rooms {
         let rows: Vec<&WebRow> = report

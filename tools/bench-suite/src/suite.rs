@@ -852,9 +852,9 @@ fn grid_note(plan: &Plan) -> String {
             .map(|rate| decimal(*rate, 0))
             .collect();
         note.push(format!(
-            "IRC : un salon de {} clients dans un canal, {} ligne(s)/s par client \
-             pendant {} s chacun, puis une rafale de {} clients × {} lignes ; \
-             messages de {} octets.",
+            "IRC : un salon de {} clients dans un canal, {} ligne(s)/s par client, \
+             {} s chaque fois, puis une rafale de {} clients × {} lignes ; {} octets \
+             de texte par message, comme les lignes du chat.",
             plan.irc_room,
             rates.join(" puis "),
             decimal(plan.irc_step.as_secs_f64(), 0),

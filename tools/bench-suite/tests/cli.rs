@@ -213,9 +213,10 @@ fn un_passage_irc_rapide_mesure_la_lecon_07_et_l_ecrit_en_json() -> io::Result<(
         &out_arg,
     ]);
     let mut bench = Program::spawn(&mut command)?;
-    bench
-        .stderr
-        .expect(|line| line.contains("rafale"), "la rafale IRC");
+    // Chaque étape annonce la suivante : chaque attente reste courte.
+    for step in ["inscription", "1 ligne(s)/s", "4 ligne(s)/s", "rafale"] {
+        bench.stderr.expect(|line| line.contains(step), step);
+    }
     bench.stdout.expect(
         |line| line.starts_with("Résultats écrits"),
         "la fin du passage",

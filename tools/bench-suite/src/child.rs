@@ -60,12 +60,7 @@ pub fn python() -> OsString {
 
 /// L'interpréteur Python est-il là ?
 pub fn python_available() -> bool {
-    Command::new(python())
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
+    system::answers_version(&python())
 }
 
 fn python_dir() -> PathBuf {

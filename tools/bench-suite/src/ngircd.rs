@@ -35,12 +35,7 @@ pub fn program() -> OsString {
 
 /// ngIRCd est-il installé ?
 pub fn available() -> bool {
-    Command::new(program())
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
+    system::answers_version(&program())
 }
 
 // ANCHOR: config

@@ -98,6 +98,17 @@ pub fn prepare_child(command: &mut std::process::Command, core: Option<usize>) {
 #[cfg(not(target_os = "linux"))]
 pub fn prepare_child(_command: &mut std::process::Command, _core: Option<usize>) {}
 
+/// Le programme `program` est-il là ? Il répond à `--version` et réussit.
+pub fn answers_version(program: &std::ffi::OsStr) -> bool {
+    use std::process::{Command, Stdio};
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
 /// Nombre de cœurs et modèle du processeur, pour situer chaque mesure.
 pub fn machine_description() -> (usize, String) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());

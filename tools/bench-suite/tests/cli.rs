@@ -29,6 +29,24 @@ fn entries(dir: &Path) -> io::Result<Vec<String>> {
     Ok(names)
 }
 
+/// Lance le comparatif, qui doit échouer : la phrase d'erreur, puis la ligne qui dit
+/// pourquoi (elle contient `cause`), et un code de sortie non nul.
+fn assert_measure_fails(command: &mut Command, cause: &str) -> io::Result<()> {
+    let mut bench = Program::spawn(command)?;
+    let error = bench
+        .stderr
+        .expect(|line| line.starts_with("Erreur : "), "la phrase d'erreur");
+    assert!(error.contains("mesure(s) ont échoué"), "{error}");
+    bench
+        .stderr
+        .expect(|line| line.contains(cause), "la mesure en cause");
+    assert!(
+        !bench.wait().success(),
+        "une mesure qui échoue donne un code de sortie non nul"
+    );
+    Ok(())
+}
+
 #[test]
 fn l_aide_est_en_francais_et_nomme_la_commande_du_livre() -> io::Result<()> {
     let output = run(PROGRAM, &["--help"])?;
@@ -173,19 +191,7 @@ fn un_serveur_qui_ne_demarre_pas_fait_echouer_le_comparatif() -> io::Result<()> 
         "--out",
         &out_arg,
     ]);
-    let mut bench = Program::spawn(&mut command)?;
-    let error = bench
-        .stderr
-        .expect(|line| line.starts_with("Erreur : "), "la phrase d'erreur");
-    assert!(error.contains("mesure(s) ont échoué"), "{error}");
-    bench.stderr.expect(
-        |line| line.contains("n'a pas démarré"),
-        "le serveur en cause",
-    );
-    assert!(
-        !bench.wait().success(),
-        "une mesure qui échoue donne un code de sortie non nul"
-    );
+    assert_measure_fails(&mut command, "n'a pas démarré")?;
     let markdown = std::fs::read_to_string(out.join("results.md"))?;
     assert!(
         markdown.contains("Mesure impossible"),
@@ -269,16 +275,7 @@ fn ngircd_demande_mais_absent_fait_echouer_le_comparatif() -> io::Result<()> {
             "--out",
             &out_arg,
         ]);
-    let mut bench = Program::spawn(&mut command)?;
-    let error = bench
-        .stderr
-        .expect(|line| line.starts_with("Erreur : "), "la phrase d'erreur");
-    assert!(error.contains("mesure(s) ont échoué"), "{error}");
-    bench.stderr.expect(
-        |line| line.contains("ngIRCd absent (paquet Debian « ngircd »"),
-        "ce qu'il faut installer",
-    );
-    assert!(!bench.wait().success(), "un code de sortie non nul");
+    assert_measure_fails(&mut command, "ngIRCd absent (paquet Debian « ngircd »")?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

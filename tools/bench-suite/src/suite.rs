@@ -514,7 +514,6 @@ impl<'a> Suite<'a> {
         row
     }
 
-    // ANCHOR: irc
     /// IRC au rythme fixe : un salon de `irc_room` clients dans UN canal, chacun
     /// envoyant `irc_rates` lignes par seconde, sur un serveur neuf.
     fn irc_paced(&mut self, server: &'static ServerSpec) {
@@ -572,7 +571,6 @@ impl<'a> Suite<'a> {
         let row = irc_row(server, clients, load, drain, measured);
         self.report.irc.push(row);
     }
-    // ANCHOR_END: irc
 
     /// La leçon 08 : pour chaque taille de salon, sur un serveur neuf, la montée en
     /// débit par TCP puis par WebSocket, dans le MÊME processus ; puis la rafale,

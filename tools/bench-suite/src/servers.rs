@@ -27,7 +27,8 @@ pub enum Speaks {
 }
 
 impl Speaks {
-    /// Le scénario du générateur de la leçon 06 que parle un écho ou un chat.
+    /// Le scénario du générateur de la leçon 06 : l'écho, ou le chat (IRC et le
+    /// WebSocket en sont des dialectes, voir `irc.rs` et `web.rs`).
     pub fn scenario(self) -> Scenario {
         match self {
             Speaks::Echo => Scenario::Echo,

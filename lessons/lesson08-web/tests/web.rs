@@ -63,6 +63,33 @@ async fn exchange(addr: SocketAddr, request: &str) -> io::Result<(String, Vec<u8
     Ok((String::from_utf8_lossy(&received).into_owned(), Vec::new()))
 }
 
+/// `ws` reçoit une trame de fermeture avec ce code et une raison qui contient `reason`.
+async fn assert_closed_with(ws: &mut Ws, code: CloseCode, reason: &str) {
+    let frame = ws.close_frame().await.expect("une raison");
+    assert_eq!(frame.code, code, "raison : {}", frame.reason);
+    assert!(frame.reason.contains(reason), "raison : {}", frame.reason);
+}
+
+/// `watcher` voit annoncer le départ de `nick`.
+async fn announced_left(watcher: &mut Tcp, nick: &str) -> io::Result<()> {
+    let notice = format!("*** {nick} s'est déconnecté(e).");
+    watcher.skip_until(|line| line == notice).await.map(drop)
+}
+
+/// Le serveur sert toujours : un navigateur `nick` entre, dit `text`, et `watcher`
+/// le lit.
+async fn still_served(
+    server: &TestServer,
+    watcher: &mut Tcp,
+    nick: &str,
+    text: &str,
+) -> io::Result<()> {
+    let mut ws = Ws::join(server, nick).await?;
+    ws.send(text).await?;
+    let said = format!("{nick}: {text}");
+    watcher.skip_until(|line| line == said).await.map(drop)
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
@@ -268,19 +295,9 @@ async fn un_message_de_plus_de_64_kio_ferme_avec_le_code_1009() -> io::Result<()
     let mut alice = Ws::join(&server, "alice").await?;
     let mut bob = Tcp::join(server.chat, "bob").await?;
     alice.send(&"x".repeat(100 * 1024)).await?;
-    let frame = alice.close_frame().await.expect("une raison");
-    assert_eq!(frame.code, CloseCode::Size, "raison : {}", frame.reason);
-    assert!(
-        frame.reason.contains("trop long"),
-        "raison : {}",
-        frame.reason
-    );
-    bob.skip_until(|line| line == "*** alice s'est déconnecté(e).")
-        .await?;
-    // Le serveur sert toujours les autres.
-    let mut carole = Ws::join(&server, "carole").await?;
-    carole.send("me voici").await?;
-    bob.skip_until(|line| line == "carole: me voici").await?;
+    assert_closed_with(&mut alice, CloseCode::Size, "trop long").await;
+    announced_left(&mut bob, "alice").await?;
+    still_served(&server, &mut bob, "carole", "me voici").await?;
     server.stop().await
 }
 
@@ -291,18 +308,7 @@ async fn une_trame_binaire_est_refusee_avec_une_raison_claire() -> io::Result<()
     alice
         .send_message(Message::binary(vec![0, 159, 146, 150]))
         .await?;
-    let frame = alice.close_frame().await.expect("une raison");
-    assert_eq!(
-        frame.code,
-        CloseCode::Unsupported,
-        "raison : {}",
-        frame.reason
-    );
-    assert!(
-        frame.reason.contains("texte seulement"),
-        "raison : {}",
-        frame.reason
-    );
+    assert_closed_with(&mut alice, CloseCode::Unsupported, "texte seulement").await;
     server.stop().await
 }
 
@@ -318,10 +324,7 @@ async fn une_trame_mal_formee_ne_coupe_que_sa_connexion() -> io::Result<()> {
     let mut rest = Vec::new();
     let closed = timeout(TIMEOUT, stream.read_to_end(&mut rest)).await;
     assert!(closed.is_ok(), "le serveur doit fermer cette connexion");
-    let mut alice = Ws::join(&server, "alice").await?;
-    alice.send("toujours là ?").await?;
-    bob.skip_until(|line| line == "alice: toujours là ?")
-        .await?;
+    still_served(&server, &mut bob, "alice", "toujours là ?").await?;
     server.stop().await
 }
 
@@ -342,8 +345,7 @@ async fn une_fermeture_du_navigateur_recoit_sa_reponse_et_est_annoncee()
         matches!(alice.next().await, Ok(Message::Close(_))),
         "le serveur répond à la trame de fermeture"
     );
-    bob.skip_until(|line| line == "*** alice s'est déconnecté(e).")
-        .await?;
+    announced_left(&mut bob, "alice").await?;
     server.stop().await
 }
 
@@ -358,11 +360,8 @@ async fn une_coupure_brutale_du_navigateur_est_annoncee_aux_autres() -> io::Resu
         socket2::SockRef::from(tcp).set_linger(Some(Duration::ZERO))?;
     }
     drop(alice);
-    bob.skip_until(|line| line == "*** alice s'est déconnecté(e).")
-        .await?;
-    let mut alice = Ws::join(&server, "alice").await?;
-    alice.send("revenue").await?;
-    bob.skip_until(|line| line == "alice: revenue").await?;
+    announced_left(&mut bob, "alice").await?;
+    still_served(&server, &mut bob, "alice", "revenue").await?;
     server.stop().await
 }
 

@@ -63,6 +63,14 @@ async fn exchange(addr: SocketAddr, request: &str) -> io::Result<(String, Vec<u8
     Ok((String::from_utf8_lossy(&received).into_owned(), Vec::new()))
 }
 
+/// Le serveur des tests, avec alice dans un navigateur et bob dans `nc`.
+async fn alice_and_bob() -> io::Result<(TestServer, Ws, Tcp)> {
+    let server = start(test_config()).await?;
+    let alice = Ws::join(&server, "alice").await?;
+    let bob = Tcp::join(server.chat, "bob").await?;
+    Ok((server, alice, bob))
+}
+
 /// `ws` reçoit une trame de fermeture avec ce code et une raison qui contient `reason`.
 async fn assert_closed_with(ws: &mut Ws, code: CloseCode, reason: &str) {
     let frame = ws.close_frame().await.expect("une raison");
@@ -171,9 +179,7 @@ async fn la_poignee_de_main_rend_la_cle_de_la_rfc_puis_des_trames() -> io::Resul
 
 #[tokio::test]
 async fn un_navigateur_et_nc_parlent_dans_le_meme_salon() -> io::Result<()> {
-    let server = start(test_config()).await?;
-    let mut alice = Ws::join(&server, "alice").await?;
-    let mut bob = Tcp::join(server.chat, "bob").await?;
+    let (server, mut alice, mut bob) = alice_and_bob().await?;
     alice
         .skip_until(|line| line == "*** bob a rejoint le salon.")
         .await?;
@@ -291,9 +297,7 @@ async fn une_ligne_trop_longue_recoit_la_reponse_du_salon() -> io::Result<()> {
 
 #[tokio::test]
 async fn un_message_de_plus_de_64_kio_ferme_avec_le_code_1009() -> io::Result<()> {
-    let server = start(test_config()).await?;
-    let mut alice = Ws::join(&server, "alice").await?;
-    let mut bob = Tcp::join(server.chat, "bob").await?;
+    let (server, mut alice, mut bob) = alice_and_bob().await?;
     alice.send(&"x".repeat(100 * 1024)).await?;
     assert_closed_with(&mut alice, CloseCode::Size, "trop long").await;
     announced_left(&mut bob, "alice").await?;
@@ -331,9 +335,7 @@ async fn une_trame_mal_formee_ne_coupe_que_sa_connexion() -> io::Result<()> {
 #[tokio::test]
 async fn une_fermeture_du_navigateur_recoit_sa_reponse_et_est_annoncee()
 -> io::Result<()> {
-    let server = start(test_config()).await?;
-    let mut alice = Ws::join(&server, "alice").await?;
-    let mut bob = Tcp::join(server.chat, "bob").await?;
+    let (server, mut alice, mut bob) = alice_and_bob().await?;
     alice
         .skip_until(|line| line == "*** bob a rejoint le salon.")
         .await?;
@@ -352,9 +354,7 @@ async fn une_fermeture_du_navigateur_recoit_sa_reponse_et_est_annoncee()
 #[tokio::test]
 async fn une_coupure_brutale_du_navigateur_est_annoncee_aux_autres() -> io::Result<()>
 {
-    let server = start(test_config()).await?;
-    let alice = Ws::join(&server, "alice").await?;
-    let mut bob = Tcp::join(server.chat, "bob").await?;
+    let (server, alice, mut bob) = alice_and_bob().await?;
     // RST au lieu d'une fermeture WebSocket : SO_LINGER à 0, puis on lâche tout.
     if let tokio_tungstenite::MaybeTlsStream::Plain(tcp) = alice.socket.get_ref() {
         socket2::SockRef::from(tcp).set_linger(Some(Duration::ZERO))?;

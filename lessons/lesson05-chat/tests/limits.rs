@@ -13,6 +13,7 @@ use std::time::Duration;
 use common::{Chat, Client, start_server, test_config};
 use lesson05_chat::Config;
 use lesson05_chat::protocol::MAX_COLUMNS;
+use test_kit::assert_complete_in_order;
 use unicode_width::UnicodeWidthStr;
 
 /// Lit `count` lignes et les range par expéditeur : le numéro de séquence de chaque
@@ -79,18 +80,7 @@ async fn une_rafale_de_toute_la_classe_arrive_en_entier_et_dans_l_ordre()
     }
     for reader in readers {
         let by_sender = reader.await.expect("tâche de lecture")?;
-        assert_eq!(
-            by_sender.len(),
-            CLIENTS - 1,
-            "un message de chacun des autres"
-        );
-        for (sender, numbers) in by_sender {
-            let expected: Vec<u32> = (0..LINES).collect();
-            assert_eq!(
-                numbers, expected,
-                "{sender} : tout, dans l'ordre, sans trou"
-            );
-        }
+        assert_complete_in_order(&by_sender, CLIENTS - 1, LINES);
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use common::{Client, start_server, test_config};
 use lesson07_irc::Config;
 use socket2::SockRef;
-use test_kit::TaskClient;
+use test_kit::{TaskClient, assert_complete_in_order};
 use tokio::io::AsyncWriteExt;
 
 /// Deux clients inscrits, tous deux dans `#c`, et prêts (chacun a vu l'autre).
@@ -184,15 +184,7 @@ async fn une_rafale_de_toute_la_classe_arrive_en_entier_et_dans_l_ordre()
     }
     for reader in readers {
         let (by_sender, _) = reader.await.expect("pas de panique")?;
-        assert_eq!(
-            by_sender.len(),
-            CLIENTS - 1,
-            "un message de chacun des autres"
-        );
-        for (sender, numbers) in by_sender {
-            let expected: Vec<u32> = (0..LINES).collect();
-            assert_eq!(numbers, expected, "de {sender} : tout, dans l'ordre");
-        }
+        assert_complete_in_order(&by_sender, CLIENTS - 1, LINES);
     }
     server.stop().await
 }

@@ -47,7 +47,9 @@ pub use program::{
     assert_help_mentions, assert_refusal_is_explained, run, run_with_input,
 };
 #[cfg(feature = "tokio")]
-pub use task::{MAX_BACKLOG, Shutdown, TaskClient, TaskServer};
+pub use task::{
+    MAX_BACKLOG, Shutdown, TaskClient, TaskServer, assert_complete_in_order,
+};
 pub use terminal::{Keyboard, Screen, Shown, keyboard, screen};
 
 /// L'échéance de chaque attente : largement assez sur la boucle locale, même sur une

@@ -135,3 +135,22 @@ impl TaskClient {
         );
     }
 }
+
+/// Après une rafale, ce qu'un client a reçu de chacun des autres (les numéros de
+/// leurs lignes, dans l'ordre d'arrivée) : `senders` émetteurs, chacun avec ses
+/// `lines` lignes, toutes, dans l'ordre, sans trou. C'est la promesse d'un salon qui
+/// ralentit les bavards au lieu de jeter leurs lignes.
+pub fn assert_complete_in_order(
+    by_sender: &std::collections::HashMap<String, Vec<u32>>,
+    senders: usize,
+    lines: u32,
+) {
+    assert_eq!(by_sender.len(), senders, "un message de chacun des autres");
+    let expected: Vec<u32> = (0..lines).collect();
+    for (sender, numbers) in by_sender {
+        assert_eq!(
+            numbers, &expected,
+            "de {sender} : tout, dans l'ordre, sans trou"
+        );
+    }
+}

@@ -43,8 +43,8 @@ pub use test_kit::TaskServer as TestServer;
 pub async fn start_server(config: Config) -> io::Result<TestServer> {
     let listener = listen("127.0.0.1:0".parse().unwrap())?;
     let addr = listener.local_addr()?;
-    Ok(TestServer::spawn(addr, |shutdown| {
-        serve(listener, config, shutdown)
+    Ok(TestServer::spawn(addr, |stop| {
+        serve(listener, config, stop)
     }))
 }
 

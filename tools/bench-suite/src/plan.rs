@@ -61,6 +61,9 @@ pub struct Plan {
     pub irc_room: usize,
     pub irc_rates: Vec<f64>,
     pub irc_step: Duration,
+    /// IRC : passages au rythme fixe, entrelacés d'un serveur à l'autre ; le
+    /// tableau en garde la médiane.
+    pub irc_rounds: usize,
     /// IRC : la rafale, `irc_burst_room` clients × `irc_burst_lines` lignes.
     pub irc_burst_room: usize,
     pub irc_burst_lines: u64,
@@ -105,6 +108,7 @@ impl Plan {
             irc_room: 100,
             irc_rates: vec![1.0, 4.0],
             irc_step: Duration::from_secs(5),
+            irc_rounds: 3,
             irc_burst_room: 50,
             irc_burst_lines: 100,
             irc_drain: Duration::from_secs(10),
@@ -129,6 +133,7 @@ impl Plan {
             chat_step: Duration::from_millis(400),
             capacity_connections: 2_000,
             irc_step: Duration::from_secs(1),
+            irc_rounds: 1,
             irc_burst_room: 10,
             irc_burst_lines: 10,
             ..Plan::full()

@@ -263,11 +263,12 @@ fn irc_table(report: &Report, md: &mut String) {
          « perdue » : pas arrivée {} s après le dernier envoi ({} s après une rafale). \
          Latence : depuis l'heure PRÉVUE de l'envoi (corrigée) ; entre parenthèses, le \
          p99 depuis l'envoi réel (non corrigé). CPU : temps CPU du serveur pendant la \
-         mesure, divisé par les livraisons.\n\n\
+         mesure, divisé par les livraisons.{}\n\n\
          | Serveur | Clients | Charge | Livrées | Perdues | Hors d'ordre | Déconnectés | p50 (ms) | p99 (ms) | Dernière livraison (ms) | CPU par livraison (µs) | Charge du serveur |\n\
          |---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         drain(false),
         drain(true),
+        rounds_note(report),
     );
     for row in &report.irc {
         let Some(d) = &row.delivery else {
@@ -461,4 +462,16 @@ fn targets_table(report: &Report, md: &mut String) {
         let _ = writeln!(md, "| {} | {} | {met} |", target.target, target.measured);
     }
     md.push('\n');
+}
+
+/// Combien de passages résume chaque ligne IRC au rythme fixe, s'il y en a plusieurs.
+fn rounds_note(report: &Report) -> String {
+    match report.irc.iter().map(|row| row.rounds).max() {
+        Some(rounds @ 2..) => format!(
+            " Au rythme fixe, {rounds} passages de chaque serveur, entrelacés : les \
+             latences et le CPU sont leurs médianes, les livraisons et les pertes leurs \
+             totaux."
+        ),
+        _ => String::new(),
+    }
 }

@@ -300,6 +300,8 @@ pub struct IrcRow {
     pub load: IrcLoad,
     /// Ce qu'on attend au plus, après le dernier envoi, les dernières livraisons.
     pub drain_s: f64,
+    /// Combien de passages la ligne résume (voir `merge_rounds`).
+    pub rounds: usize,
     pub delivery: Option<Delivery>,
     /// La mesure n'a pas pu se faire (serveur absent, salon injoignable…).
     pub error: Option<String>,

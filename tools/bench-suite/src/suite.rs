@@ -163,8 +163,13 @@ impl<'a> Suite<'a> {
         }
         if self.plan.runs(Part::Irc) {
             let irc = speaking(Speaks::Irc);
-            irc.iter().for_each(|server| self.irc_paced(server));
+            // Au rythme fixe, l'écart entre deux serveurs est de l'ordre du bruit :
+            // plusieurs passages, entrelacés, et leur médiane.
+            for _ in 0..self.plan.irc_rounds {
+                irc.iter().for_each(|server| self.irc_paced(server));
+            }
             irc.iter().for_each(|server| self.irc_burst(server));
+            self.report.irc = merge_rounds(std::mem::take(&mut self.report.irc));
         }
         if self.plan.runs(Part::Web) {
             let web = speaking(Speaks::Web);
@@ -718,9 +723,65 @@ fn irc_row(
         clients,
         load,
         drain_s: drain.as_secs_f64(),
+        rounds: 1,
         delivery,
         error,
     }
+}
+
+/// Les passages d'une même mesure IRC (même serveur, même salon, même charge) ne
+/// font qu'une ligne : les comptes (envoyées, livrées, perdues…) s'additionnent, les
+/// latences et le CPU par livraison prennent la médiane des passages. Un passage
+/// impossible rend la ligne impossible.
+fn merge_rounds(rows: Vec<IrcRow>) -> Vec<IrcRow> {
+    let mut groups: Vec<Vec<IrcRow>> = Vec::new();
+    for row in rows {
+        let same = |group: &&mut Vec<IrcRow>| {
+            let first = &group[0];
+            (first.server, first.clients, first.load)
+                == (row.server, row.clients, row.load)
+        };
+        match groups.iter_mut().find(same) {
+            Some(group) => group.push(row),
+            None => groups.push(vec![row]),
+        }
+    }
+    groups.into_iter().map(merge_group).collect()
+}
+
+fn merge_group(mut group: Vec<IrcRow>) -> IrcRow {
+    let rounds = group.len();
+    let deliveries: Option<Vec<Delivery>> =
+        group.iter().map(|row| row.delivery.clone()).collect();
+    let error = group.iter().find_map(|row| row.error.clone());
+    let mut row = group.swap_remove(0);
+    row.rounds = rounds;
+    row.error = error;
+    row.delivery = deliveries.filter(|_| row.error.is_none()).map(|all| {
+        let total = |field: fn(&Delivery) -> u64| all.iter().map(field).sum();
+        let middle = |field: fn(&Delivery) -> f64| {
+            median(all.iter().map(field).collect()).unwrap_or(f64::NAN)
+        };
+        let middle_opt = |field: fn(&Delivery) -> Option<f64>| {
+            median(all.iter().filter_map(field).collect())
+        };
+        Delivery {
+            sent: total(|d| d.sent),
+            expected: total(|d| d.expected),
+            delivered: total(|d| d.delivered),
+            lost: total(|d| d.lost),
+            disordered: total(|d| d.disordered),
+            closed: total(|d| d.closed),
+            p50_ms: middle(|d| d.p50_ms),
+            p99_ms: middle(|d| d.p99_ms),
+            max_ms: middle(|d| d.max_ms),
+            p99_uncorrected_ms: middle(|d| d.p99_uncorrected_ms),
+            total_ms: middle(|d| d.total_ms),
+            cpu_per_delivery_us: middle_opt(|d| d.cpu_per_delivery_us),
+            server_load: middle_opt(|d| d.server_load),
+        }
+    });
+    row
 }
 
 fn delivery(outcome: &ChatOutcome) -> Delivery {

@@ -27,8 +27,9 @@ use course_kit::{cli, show};
     disable_help_subcommand = true,
     after_help = "Sans option : tous les scénarios, tous les serveurs, quelques minutes sur deux cœurs.\n\
                   Les résultats vont dans target/banc/ (results.md, results.svg, results.json) ;\n\
-                  ceux du livre se régénèrent, sur une machine au repos, avec :\n  \
-                  cargo run --release -p bench-suite -- --out book/src/bench\n\
+                  ceux du livre (leçon 06) se régénèrent, sur une machine au repos, avec :\n  \
+                  cargo run --release -p bench-suite -- --scenarios echo,chat,rafale,capacite \
+                  --out book/src/bench\n\
                   Serveurs : ref-mio, tokio-echo, l03-echo, l04-echo, py-echo (écho) ;\n\
                   l03-chat, l04-chat, l05-chat, tokio-chat, py-chat (chat, rafale) ;\n\
                   l07-irc, ngircd (irc) ; l08-web (web : TCP et WebSocket).\n\

@@ -58,7 +58,7 @@ fn l_aide_est_en_francais_et_nomme_la_commande_du_livre() -> io::Result<()> {
         "--scenarios",
         "--servers",
         "--out",
-        "--out book/src/bench",
+        "--scenarios echo,chat,rafale,capacite --out book/src/bench",
         "irc, web",
         "l07-irc, ngircd (irc)",
         "l08-web",

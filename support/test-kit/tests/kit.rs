@@ -2,13 +2,14 @@
 //! sur 127.0.0.1 : un outil qui ne borne pas ses attentes ferait bloquer tous les
 //! tests du cours.
 
-use std::io::{BufReader, ErrorKind, Write};
-use std::net::TcpListener;
+use std::io::{BufReader, ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use test_kit::{
-    MAX_LINE_BYTES, Program, assert_echoes, assert_fails_with, background, connect,
+    MAX_LINE_BYTES, Program, assert_echoes, assert_echoes_a_mebibyte,
+    assert_echoes_binary, assert_fails_with, assert_turned_away, background, connect,
     keyboard, occupied_addr, pattern, read_line, roundtrip, run, run_with_input,
     screen, unused_addr, with_deadline,
 };
@@ -154,7 +155,6 @@ fn une_ligne_sans_fin_est_une_erreur_et_non_une_memoire_sans_borne()
 #[test]
 fn roundtrip_envoie_tout_ferme_l_envoi_et_lit_jusqu_a_la_fin() -> std::io::Result<()>
 {
-    use std::io::Read;
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     // Un serveur qui lit tout jusqu'à la fin du flux, puis répond combien il a reçu.
@@ -184,7 +184,6 @@ fn assert_echoes_accepte_un_vrai_echo() -> std::io::Result<()> {
 #[test]
 #[should_panic(expected = "il manque des octets dans l'écho : un écho tronqué")]
 fn assert_echoes_refuse_un_echo_tronque() {
-    use std::io::Read;
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let _echo = background(move || -> std::io::Result<()> {
@@ -194,6 +193,80 @@ fn assert_echoes_refuse_un_echo_tronque() {
         stream.write_all(&all[..all.len() / 2])
     });
     assert_echoes(addr, pattern(1000), "un écho tronqué").unwrap();
+}
+
+/// Un serveur d'essai pour une seule connexion : il lit tout jusqu'à la fin du flux,
+/// passe ce qu'il a lu à `answer`, renvoie ce que `answer` en fait, puis ferme.
+fn serve_once(answer: fn(Vec<u8>) -> Vec<u8>) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    // Pas besoin de l'attendre : il finit avec sa connexion, ou avec le test.
+    let _server = background(move || -> std::io::Result<()> {
+        let (mut stream, _) = listener.accept()?;
+        let mut received = Vec::new();
+        stream.read_to_end(&mut received)?;
+        stream.write_all(&answer(received))
+    });
+    Ok(addr)
+}
+
+#[test]
+fn un_vrai_echo_renvoie_tout_octet_et_le_mebioctet() -> std::io::Result<()> {
+    assert_echoes_binary(serve_once(|received| received)?)?;
+    assert_echoes_a_mebibyte(serve_once(|received| received)?)
+}
+
+#[test]
+#[should_panic(
+    expected = "l'écho diffère de l'envoi : le serveur ne doit ni décoder"
+)]
+fn un_seul_octet_change_fait_echouer_l_echo_binaire() {
+    let addr = serve_once(|mut received| {
+        // Le dernier octet, `0xc3` sans sa suite, devient `0xc2` : la taille ne
+        // change pas, seul le contenu diffère.
+        if let Some(last) = received.last_mut() {
+            *last ^= 1;
+        }
+        received
+    });
+    assert_echoes_binary(addr.unwrap()).unwrap();
+}
+
+#[test]
+#[should_panic(expected = "l'écho diffère de l'envoi : 1 Mio arrive en plusieurs")]
+fn deux_octets_echanges_font_echouer_l_echo_du_mebioctet() {
+    // Tout est là, mais pas dans l'ordre : deux octets du milieu échangés.
+    let addr = serve_once(|mut received| {
+        let middle = received.len() / 2;
+        received.swap(middle, middle + 1);
+        received
+    });
+    assert_echoes_a_mebibyte(addr.unwrap()).unwrap();
+}
+
+/// Un serveur « plein » d'essai : à la première connexion, il écrit `refusal` sans
+/// rien lire, puis ferme.
+fn refuse_once(refusal: &'static str) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let _server = background(move || -> std::io::Result<()> {
+        let (mut stream, _) = listener.accept()?;
+        stream.write_all(refusal.as_bytes())
+    });
+    Ok(addr)
+}
+
+#[test]
+fn un_refus_puis_la_fermeture_renvoient_le_client_de_trop() -> std::io::Result<()> {
+    let addr = refuse_once("*** Serveur complet : plus tard.\n")?;
+    assert_turned_away(addr, "*** Serveur complet : plus tard.\n")
+}
+
+#[test]
+#[should_panic(expected = "le client de trop doit recevoir le refus en français")]
+fn un_autre_refus_que_celui_attendu_fait_echouer_le_test() {
+    let addr = refuse_once("Server full\n").unwrap();
+    assert_turned_away(addr, "*** Serveur complet : plus tard.\n").unwrap();
 }
 
 #[test]

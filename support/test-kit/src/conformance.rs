@@ -3,12 +3,14 @@
 //! Les serveurs d'écho des leçons 01, 03 et 04 diffèrent par leur façon de servir
 //! (un client à la fois, un thread par client, une boucle d'événements), jamais par
 //! ce qu'un client reçoit : les mêmes vérifications les jugent tous, et chaque leçon
-//! appelle celles-ci au lieu d'en garder sa copie.
+//! appelle celles-ci au lieu d'en garder sa copie. Il en va de même du refus d'un
+//! client de trop et d'un journal écrit dans un tube fermé.
 
+use std::ffi::OsStr;
 use std::io::{self, Read};
 use std::net::SocketAddr;
 
-use crate::{assert_echoes, connect, pattern};
+use crate::{Program, assert_echoes, connect, pattern, roundtrip};
 
 /// Vérifie qu'un serveur d'écho à `addr` renvoie intactes les 256 valeurs d'octet,
 /// suivies d'octets qui ne forment pas de l'UTF-8 (`0xff`, `0xfe`, un zéro, un
@@ -71,5 +73,34 @@ pub fn assert_turned_away(addr: SocketAddr, expected: &str) -> io::Result<()> {
         refusal, expected,
         "le client de trop doit recevoir le refus en français, puis la fermeture"
     );
+    Ok(())
+}
+
+/// Lance le serveur d'écho `program args --addr 127.0.0.1:0`, lit sa bannière, ferme
+/// ses deux sorties (comme `programme 2>&1 | head -1`), puis vérifie qu'il renvoie
+/// encore l'écho à trois clients, l'un après l'autre.
+///
+/// Chaque client fait écrire au serveur des lignes de journal, qui échouent toutes
+/// (« broken pipe ») : `println!` et `eprintln!` paniquent alors, et le serveur
+/// s'arrêterait pour tout le monde à cause d'une ligne de journal. Un serveur du
+/// cours ignore ces échecs (`course_kit::show!`, `course_kit::log!`) et continue.
+#[track_caller]
+pub fn assert_echo_survives_closed_outputs(
+    program: impl AsRef<OsStr>,
+    args: &[&str],
+) -> io::Result<()> {
+    let mut full = args.to_vec();
+    full.extend(["--addr", "127.0.0.1:0"]);
+    let mut server = Program::start_then_close_outputs(program, &full)?;
+    let addr = server.listening_addr();
+    for round in 0..3 {
+        let why = format!(
+            "tour {round} : le serveur doit servir encore malgré ses sorties fermées"
+        );
+        // Un serveur qui a paniqué coupe la connexion : c'est le même échec.
+        let received = roundtrip(addr, b"encore\n".to_vec())
+            .unwrap_or_else(|err| panic!("{why} ; la connexion a échoué : {err}"));
+        assert_eq!(received, b"encore\n", "{why}");
+    }
     Ok(())
 }

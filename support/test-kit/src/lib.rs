@@ -18,11 +18,13 @@
 //!   [`read_line`] lit une ligne bornée en octets, et [`roundtrip`] envoie tout puis
 //!   lit tout (l'échange type avec un serveur d'écho, que [`assert_echoes`]
 //!   vérifie) ;
-//! - [`assert_echoes_binary`], [`assert_echoes_a_mebibyte`] et
-//!   [`assert_turned_away`] jugent ce que tout serveur du cours doit faire (des
-//!   octets quelconques et un mébioctet renvoyés intacts, un client de trop refusé
-//!   en une phrase), et [`french_cli_tests!`] écrit les trois tests du programme
-//!   que passe chaque leçon (l'aide, un port déjà pris, une connexion refusée) ;
+//! - [`assert_echoes_binary`], [`assert_echoes_a_mebibyte`],
+//!   [`assert_turned_away`] et [`assert_echo_survives_closed_outputs`] jugent ce
+//!   que tout serveur du cours doit faire (des octets quelconques et un mébioctet
+//!   renvoyés intacts, un client de trop refusé en une phrase, un journal dans un
+//!   tube fermé qui n'arrête rien), et [`french_cli_tests!`] écrit les tests du
+//!   programme que passe chaque leçon (l'aide, un port déjà pris, une connexion
+//!   refusée) ;
 //! - [`with_deadline`] et [`background`] font travailler un thread et font échouer le
 //!   test, au lieu de le figer, s'il ne finit pas à temps ;
 //! - [`keyboard`] et [`screen`] simulent le clavier et l'écran d'un client ;
@@ -46,7 +48,8 @@ mod task;
 mod terminal;
 
 pub use conformance::{
-    assert_echoes_a_mebibyte, assert_echoes_binary, assert_turned_away,
+    assert_echo_survives_closed_outputs, assert_echoes_a_mebibyte,
+    assert_echoes_binary, assert_turned_away,
 };
 pub use deadline::{Background, background, with_deadline};
 pub use net::{

@@ -8,10 +8,10 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use test_kit::{
-    MAX_LINE_BYTES, Program, assert_echoes, assert_echoes_a_mebibyte,
-    assert_echoes_binary, assert_fails_with, assert_turned_away, background, connect,
-    keyboard, occupied_addr, pattern, read_line, roundtrip, run, run_with_input,
-    screen, unused_addr, with_deadline,
+    MAX_LINE_BYTES, Program, assert_echo_survives_closed_outputs, assert_echoes,
+    assert_echoes_a_mebibyte, assert_echoes_binary, assert_fails_with,
+    assert_turned_away, background, connect, keyboard, occupied_addr, pattern,
+    read_line, roundtrip, run, run_with_input, screen, unused_addr, with_deadline,
 };
 
 const PARROT: &str = env!("CARGO_BIN_EXE_parrot");
@@ -267,6 +267,18 @@ fn un_refus_puis_la_fermeture_renvoient_le_client_de_trop() -> std::io::Result<(
 fn un_autre_refus_que_celui_attendu_fait_echouer_le_test() {
     let addr = refuse_once("Server full\n").unwrap();
     assert_turned_away(addr, "*** Serveur complet : plus tard.\n").unwrap();
+}
+
+#[test]
+fn un_serveur_qui_ignore_un_journal_impossible_sert_encore() -> std::io::Result<()> {
+    assert_echo_survives_closed_outputs(PARROT, &["echo", "robust"])
+}
+
+#[test]
+#[should_panic(expected = "tour 0 : le serveur doit servir encore")]
+fn un_serveur_qui_panique_sur_son_journal_est_pris_en_faute() {
+    // `println!` panique dès le premier client : la connexion est fermée sans écho.
+    assert_echo_survives_closed_outputs(PARROT, &["echo", "fragile"]).unwrap();
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! Un petit programme qui sert aux tests de `test-kit` lui-même : il fait, selon son
 //! premier argument, ce que font les programmes du cours (annoncer une adresse,
-//! répéter son entrée, ne jamais finir…), sans réseau.
+//! répéter son entrée, ne jamais finir, servir l'écho en journalisant…).
 
 use std::io::{self, BufRead, Write};
+use std::net::TcpListener;
 use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
@@ -45,8 +46,32 @@ fn main() -> ExitCode {
                 thread::sleep(Duration::from_millis(1));
             }
         }
+        // Un serveur d'écho qui écrit une ligne de journal par client AVANT de le
+        // servir : « fragile » avec `println!`, qui panique si la sortie est
+        // fermée ; « robust » en ignorant l'échec, comme `course_kit::log!`.
+        ["echo", kind @ ("fragile" | "robust"), "--addr", addr] => {
+            let Ok(listener) = TcpListener::bind(addr) else {
+                return ExitCode::from(1);
+            };
+            let Ok(addr) = listener.local_addr() else {
+                return ExitCode::from(1);
+            };
+            println!("Perroquet en écoute sur {addr} (écho).");
+            for stream in listener.incoming().map_while(Result::ok) {
+                if kind == "fragile" {
+                    println!("client connecté");
+                } else {
+                    let _ = writeln!(io::stdout(), "client connecté");
+                }
+                let _ = io::copy(&mut &stream, &mut &stream);
+            }
+            ExitCode::SUCCESS
+        }
         _ => {
-            eprintln!("usage : parrot code N | repeat | serve | chatter");
+            eprintln!(
+                "usage : parrot code N | repeat | serve | chatter \
+                 | echo fragile|robust --addr ADRESSE"
+            );
             ExitCode::from(2)
         }
     }

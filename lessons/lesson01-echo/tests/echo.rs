@@ -9,9 +9,8 @@ use std::time::Duration;
 
 use lesson01_echo::{ClientEnd, listen, run_client, serve};
 use test_kit::{
-    Program, TIMEOUT, assert_addr_in_use_is_explained, assert_echoes,
-    assert_help_mentions, assert_refusal_is_explained, connect, pattern, roundtrip,
-    run,
+    Program, TIMEOUT, assert_echo_survives_closed_outputs, assert_echoes_a_mebibyte,
+    assert_echoes_binary, connect, roundtrip, run,
 };
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson01-echo");
@@ -39,23 +38,12 @@ fn le_texte_est_renvoye_a_l_identique() -> io::Result<()> {
 
 #[test]
 fn les_octets_binaires_et_non_utf8_sont_renvoyes_intacts() -> io::Result<()> {
-    let addr = start_server()?;
-    let payload: Vec<u8> = (0..=255u8).chain([0xff, 0xfe, 0x00, 0xc3]).collect();
-    assert_echoes(
-        addr,
-        payload,
-        "le serveur ne doit ni décoder ni modifier les octets",
-    )
+    assert_echoes_binary(start_server()?)
 }
 
 #[test]
 fn un_mebioctet_revient_entier_malgre_les_lectures_partielles() -> io::Result<()> {
-    let addr = start_server()?;
-    assert_echoes(
-        addr,
-        pattern(1024 * 1024),
-        "1 Mio arrive en plusieurs lectures, chacune renvoyée entière",
-    )
+    assert_echoes_a_mebibyte(start_server()?)
 }
 
 #[test]
@@ -161,31 +149,13 @@ fn le_client_previent_quand_le_serveur_ferme() -> io::Result<()> {
     Ok(())
 }
 
-#[test]
-fn l_aide_est_en_francais() -> io::Result<()> {
-    assert_help_mentions(
-        PROGRAM,
-        &["--help"],
-        &[
-            "Utilisation",
-            "serveur",
-            "client",
-            "--addr",
-            "Affiche cette aide",
-        ],
-    )?;
-    Ok(())
-}
-
-#[test]
-fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()>
-{
-    assert_addr_in_use_is_explained(PROGRAM, &["server"])
-}
-
-#[test]
-fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
-    assert_refusal_is_explained(PROGRAM, &["client"])
+// `l_aide_est_en_francais`, `un_port_deja_pris_…` et `une_connexion_refusee_…` :
+// les tests du programme que passe chaque leçon, écrits une fois dans test-kit.
+test_kit::french_cli_tests! {
+    program: PROGRAM,
+    help: ["Utilisation", "serveur", "client", "--addr", "Affiche cette aide"],
+    servers: [["server"]],
+    clients: [["client"]],
 }
 
 #[test]
@@ -211,17 +181,7 @@ fn le_serveur_survit_a_une_sortie_standard_fermee() -> io::Result<()> {
     // On lit la première ligne puis on ferme les tubes, comme `… 2>&1 | head -1` :
     // chaque ligne de journal suivante échoue (« broken pipe »). Avec `println!`,
     // le serveur paniquerait.
-    let mut server =
-        Program::start_then_close_outputs(PROGRAM, &["--addr", "127.0.0.1:0"])?;
-    let addr = server.listening_addr();
-    for round in 0..3 {
-        let received = roundtrip(addr, b"encore\n".to_vec())?;
-        assert_eq!(
-            received, b"encore\n",
-            "tour {round} : le serveur doit servir encore malgré sa sortie fermée"
-        );
-    }
-    Ok(())
+    assert_echo_survives_closed_outputs(PROGRAM, &[])
 }
 
 #[test]

@@ -7,10 +7,7 @@ use std::net::SocketAddr;
 use std::thread;
 
 use lesson02_client_server::{GREETING, listen, serve};
-use test_kit::{
-    Program, assert_addr_in_use_is_explained, assert_help_mentions,
-    assert_refusal_is_explained, connect, read_line, run,
-};
+use test_kit::{Program, connect, read_line, run};
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson02-client-server");
 
@@ -23,34 +20,16 @@ fn start_server() -> io::Result<SocketAddr> {
     Ok(addr)
 }
 
-#[test]
-fn l_aide_est_en_francais() -> io::Result<()> {
-    assert_help_mentions(
-        PROGRAM,
-        &["--help"],
-        &[
-            "Utilisation",
-            "Commandes",
-            "serveur",
-            "client",
-            "--addr",
-            "127.0.0.1:7777",
-            "Affiche cette aide",
-            "exit",
-        ],
-    )?;
-    Ok(())
-}
-
-#[test]
-fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()>
-{
-    assert_addr_in_use_is_explained(PROGRAM, &["serveur"])
-}
-
-#[test]
-fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
-    assert_refusal_is_explained(PROGRAM, &["client"])
+// `l_aide_est_en_francais`, `un_port_deja_pris_…` et `une_connexion_refusee_…` :
+// les tests du programme que passe chaque leçon, écrits une fois dans test-kit.
+test_kit::french_cli_tests! {
+    program: PROGRAM,
+    help: [
+        "Utilisation", "Commandes", "serveur", "client", "--addr", "127.0.0.1:7777",
+        "Affiche cette aide", "exit",
+    ],
+    servers: [["serveur"]],
+    clients: [["client"]],
 }
 
 #[test]

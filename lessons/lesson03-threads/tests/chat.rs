@@ -3,11 +3,11 @@
 
 mod common;
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 
 use common::{Chatter, start_chat};
 use lesson03_threads::ChatConfig;
-use test_kit::{TIMEOUT, background, connect};
+use test_kit::{TIMEOUT, assert_turned_away, background, connect};
 
 #[test]
 fn une_ligne_arrive_a_tous_les_autres_mais_pas_a_son_auteur() -> io::Result<()> {
@@ -101,15 +101,11 @@ fn le_chat_refuse_le_client_de_trop() -> io::Result<()> {
     };
     let addr = start_chat(config)?;
     let _alice = Chatter::join(addr)?;
-    let mut late = connect(addr)?;
-    let mut refusal = String::new();
-    late.read_to_string(&mut refusal)?;
-    assert_eq!(
-        refusal,
+    // La formule des leçons 03 à 05.
+    assert_turned_away(
+        addr,
         "*** Serveur complet (1 connexion au maximum) : réessayez plus tard.\n",
-        "le client de trop doit recevoir le refus (la formule des leçons 03 à 05), puis la fermeture"
-    );
-    Ok(())
+    )
 }
 
 #[test]

@@ -9,55 +9,25 @@ use std::net::Shutdown;
 
 use common::PROGRAM;
 use test_kit::{
-    Program, assert_addr_in_use_is_explained, assert_fails_with,
-    assert_help_mentions, assert_refusal_is_explained, connect, read_line, run,
+    Program, assert_echo_survives_closed_outputs, assert_fails_with,
+    assert_help_mentions, connect, read_line, run,
 };
 
-#[test]
-fn l_aide_est_en_francais_pour_chaque_commande() -> io::Result<()> {
-    let cases: [(&[&str], &[&str]); 4] = [
-        (
-            &["--help"],
-            &[
-                "Utilisation",
-                "Commandes",
-                "serveur",
-                "chat",
-                "client",
-                "--addr",
-            ],
-        ),
-        (
-            &["server", "--help"],
-            &["Utilisation", "--max-clients", "défaut : 100"],
-        ),
-        (
-            &["chat", "--help"],
-            &["--max-clients", "--max-line", "défaut : 1024"],
-        ),
-        (
-            &["client", "-h"],
-            &["Utilisation", "--addr", "Affiche cette aide"],
-        ),
-    ];
-    for (args, expected) in cases {
-        assert_help_mentions(PROGRAM, args, expected)?;
-    }
-    Ok(())
-}
-
-#[test]
-fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()>
-{
-    for command in ["server", "chat"] {
-        assert_addr_in_use_is_explained(PROGRAM, &[command])?;
-    }
-    Ok(())
-}
-
-#[test]
-fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
-    assert_refusal_is_explained(PROGRAM, &["client"])
+// `l_aide_est_en_francais_pour_chaque_commande`, `un_port_deja_pris_…` (pour chacun
+// des deux serveurs) et `une_connexion_refusee_…` : les tests du programme que passe
+// chaque leçon, écrits une fois dans test-kit.
+test_kit::french_cli_tests! {
+    program: PROGRAM,
+    help_of_each_command: [
+        ["--help"] => [
+            "Utilisation", "Commandes", "serveur", "chat", "client", "--addr",
+        ],
+        ["server", "--help"] => ["Utilisation", "--max-clients", "défaut : 100"],
+        ["chat", "--help"] => ["--max-clients", "--max-line", "défaut : 1024"],
+        ["client", "-h"] => ["Utilisation", "--addr", "Affiche cette aide"],
+    ],
+    servers: [["server"], ["chat"]],
+    clients: [["client"]],
 }
 
 #[test]
@@ -189,21 +159,5 @@ fn le_serveur_survit_a_des_sorties_fermees() -> io::Result<()> {
     // Le serveur écrit une ligne de journal par client : avec `eprintln!`, la
     // première écriture sur ce tube fermé ferait paniquer la boucle d'accept et
     // arrêterait le serveur.
-    let mut server = Program::start_then_close_outputs(
-        PROGRAM,
-        &["server", "--addr", "127.0.0.1:0"],
-    )?;
-    let addr = server.listening_addr();
-    for round in 0..3 {
-        let mut stream = connect(addr)?;
-        stream.write_all(b"encore\n")?;
-        stream.shutdown(Shutdown::Write)?;
-        let mut echoed = Vec::new();
-        stream.read_to_end(&mut echoed)?;
-        assert_eq!(
-            echoed, b"encore\n",
-            "tour {round} : le serveur doit servir encore malgré ses sorties fermées"
-        );
-    }
-    Ok(())
+    assert_echo_survives_closed_outputs(PROGRAM, &["server"])
 }

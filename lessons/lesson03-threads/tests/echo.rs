@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use common::any_local_port;
 use lesson03_threads::{listen, serve_echo};
-use test_kit::{assert_echoes, connect, pattern, read_line, roundtrip};
+use test_kit::{
+    assert_echoes_a_mebibyte, assert_echoes_binary, assert_turned_away, connect,
+    read_line, roundtrip,
+};
 
 /// Démarre un vrai serveur d'écho sur un port libre, au plus `max_clients` clients.
 fn start_server(max_clients: usize) -> io::Result<SocketAddr> {
@@ -24,23 +27,12 @@ fn start_server(max_clients: usize) -> io::Result<SocketAddr> {
 
 #[test]
 fn les_octets_binaires_et_non_utf8_sont_renvoyes_intacts() -> io::Result<()> {
-    let addr = start_server(10)?;
-    let payload: Vec<u8> = (0..=255u8).chain([0xff, 0xfe, 0x00, 0xc3]).collect();
-    assert_echoes(
-        addr,
-        payload,
-        "le serveur ne doit ni décoder ni modifier les octets",
-    )
+    assert_echoes_binary(start_server(10)?)
 }
 
 #[test]
 fn un_mebioctet_revient_entier_malgre_les_lectures_partielles() -> io::Result<()> {
-    let addr = start_server(10)?;
-    assert_echoes(
-        addr,
-        pattern(1024 * 1024),
-        "1 Mio arrive en plusieurs lectures, chacune renvoyée entière",
-    )
+    assert_echoes_a_mebibyte(start_server(10)?)
 }
 
 #[test]
@@ -105,15 +97,10 @@ fn le_client_de_trop_recoit_un_refus_en_francais() -> io::Result<()> {
         assert_eq!(read_line(client)?, "present\n");
     }
 
-    let mut third = connect(addr)?;
-    let mut refusal = String::new();
-    third.read_to_string(&mut refusal)?; // le serveur écrit son refus puis ferme
-    assert_eq!(
-        refusal,
+    assert_turned_away(
+        addr,
         "*** Serveur complet (2 connexions au maximum) : réessayez plus tard.\n",
-        "le client de trop doit recevoir le refus en français, puis la fermeture"
-    );
-    Ok(())
+    )
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::{Chatter, join_without_reading, start_chat, start_stoppable_chat};
 use lesson04_select::Config;
 use lesson04_select::display::{MAX_COLUMNS, columns};
-use test_kit::{TIMEOUT, background, connect};
+use test_kit::{TIMEOUT, assert_turned_away, background};
 
 #[test]
 fn une_ligne_arrive_chez_tous_les_autres_mais_pas_chez_l_expediteur() -> io::Result<()>
@@ -277,14 +277,10 @@ fn au_dela_du_maximum_un_client_est_refuse_avec_un_message() -> io::Result<()> {
     let mut alice = Chatter::join(addr)?;
     let mut bob = Chatter::join(addr)?;
 
-    let mut refused = connect(addr)?;
-    let mut answer = String::new();
-    refused.read_to_string(&mut answer)?;
-    assert_eq!(
-        answer,
+    assert_turned_away(
+        addr,
         "*** Serveur complet (2 connexions au maximum) : réessayez plus tard.\n",
-        "le troisième client doit recevoir une ligne de refus en français"
-    );
+    )?;
 
     // Bob part ; quand il lit la fin du flux, le serveur l'a déjà retiré : une place
     // est libre.

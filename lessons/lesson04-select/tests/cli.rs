@@ -9,8 +9,8 @@ use std::io::{self, Read, Write};
 
 use common::Chatter;
 use test_kit::{
-    Program, assert_addr_in_use_is_explained, assert_fails_with,
-    assert_help_mentions, assert_refusal_is_explained, connect, run, run_with_input,
+    Program, assert_echo_survives_closed_outputs, assert_fails_with,
+    assert_turned_away, connect, run, run_with_input,
 };
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson04-select");
@@ -23,52 +23,34 @@ fn start_server(args: &[&str]) -> io::Result<Program> {
     Program::start(PROGRAM, &full)
 }
 
-#[test]
-fn l_aide_est_en_francais_pour_chaque_commande() -> io::Result<()> {
-    for (args, expected) in [
-        (
-            &["--help"][..],
-            &["Utilisation", "Commandes", "serveur", "chat", "client"][..],
-        ),
-        (&["server", "--help"], &["écho"]),
-        (&["serveur", "--help"], &["écho"]),
-        (
-            &["chat", "--help"],
-            &[
-                "chat",
-                "--max-line",
-                "--max-rate",
-                "1 Mio",
-                "64 Kio pendant 10 s",
-                "Ctrl+C",
-            ],
-        ),
-        (&["client", "--help"], &["exit"]),
-    ] {
-        let common = [
-            "Utilisation",
-            "--addr",
-            "--max-clients",
-            "Affiche cette aide",
-        ];
-        let words: Vec<&str> = expected.iter().chain(&common).copied().collect();
-        assert_help_mentions(PROGRAM, args, &words)?;
-    }
-    Ok(())
-}
-
-#[test]
-fn un_port_deja_pris_donne_un_message_francais_et_un_code_d_erreur() -> io::Result<()>
-{
-    for command in ["server", "chat"] {
-        assert_addr_in_use_is_explained(PROGRAM, &[command])?;
-    }
-    Ok(())
-}
-
-#[test]
-fn une_connexion_refusee_donne_un_message_francais() -> io::Result<()> {
-    assert_refusal_is_explained(PROGRAM, &["client"])
+// `l_aide_est_en_francais_pour_chaque_commande`, `un_port_deja_pris_…` (pour chacun
+// des deux serveurs) et `une_connexion_refusee_…` : les tests du programme que passe
+// chaque leçon, écrits une fois dans test-kit. L'aide de chaque commande cite
+// l'utilisation, `--addr`, `--max-clients` et « Affiche cette aide ».
+test_kit::french_cli_tests! {
+    program: PROGRAM,
+    help_of_each_command: [
+        ["--help"] => [
+            "Utilisation", "Commandes", "serveur", "chat", "client",
+            "--addr", "--max-clients", "Affiche cette aide",
+        ],
+        ["server", "--help"] => [
+            "écho", "Utilisation", "--addr", "--max-clients", "Affiche cette aide",
+        ],
+        ["serveur", "--help"] => [
+            "écho", "Utilisation", "--addr", "--max-clients", "Affiche cette aide",
+        ],
+        ["chat", "--help"] => [
+            "chat", "--max-line", "--max-rate", "1 Mio", "64 Kio pendant 10 s",
+            "Ctrl+C",
+            "Utilisation", "--addr", "--max-clients", "Affiche cette aide",
+        ],
+        ["client", "--help"] => [
+            "exit", "Utilisation", "--addr", "--max-clients", "Affiche cette aide",
+        ],
+    ],
+    servers: [["server"], ["chat"]],
+    clients: [["client"]],
 }
 
 #[test]
@@ -106,14 +88,11 @@ fn le_programme_annonce_son_adresse_et_respecte_max_clients() -> io::Result<()> 
     first.read_exact(&mut reply)?;
     assert_eq!(&reply, b"ping\n", "l'écho du programme");
 
-    let mut second = connect(addr)?;
-    let mut answer = String::new();
-    second.read_to_string(&mut answer)?;
-    assert!(
-        answer.contains("1 connexion au maximum"),
-        "--max-clients 1 : le deuxième client est refusé : {answer:?}"
-    );
-    Ok(())
+    // --max-clients 1 : le deuxième client est refusé.
+    assert_turned_away(
+        addr,
+        "*** Serveur complet (1 connexion au maximum) : réessayez plus tard.\n",
+    )
 }
 
 #[test]
@@ -164,22 +143,7 @@ fn le_serveur_survit_a_des_sorties_fermees() -> io::Result<()> {
     // Les tubes de sortie sont fermés après la première ligne. Avec `--verbose`, le
     // serveur écrit une ligne de journal par client : `eprintln!` paniquerait sur
     // ce tube fermé.
-    let mut server = Program::start_then_close_outputs(
-        PROGRAM,
-        &["server", "--verbose", "--addr", "127.0.0.1:0"],
-    )?;
-    let addr = server.listening_addr();
-    for round in 0..3 {
-        let mut stream = connect(addr)?;
-        stream.write_all(b"encore\n")?;
-        let mut reply = [0u8; 7];
-        stream.read_exact(&mut reply)?;
-        assert_eq!(
-            &reply, b"encore\n",
-            "tour {round} : le serveur doit servir encore"
-        );
-    }
-    Ok(())
+    assert_echo_survives_closed_outputs(PROGRAM, &["server", "--verbose"])
 }
 
 /// SIGTERM, comme `kill` ou un gestionnaire de services (Ctrl+C envoie SIGINT, traité

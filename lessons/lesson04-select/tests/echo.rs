@@ -12,27 +12,21 @@ use std::time::Duration;
 use common::{start_echo, start_stoppable_echo};
 use lesson04_select::Config;
 use socket2::{Domain, Socket, Type};
-use test_kit::{TIMEOUT, assert_echoes, connect, pattern, roundtrip};
+use test_kit::{
+    TIMEOUT, assert_echoes_a_mebibyte, assert_echoes_binary, assert_turned_away,
+    connect, pattern, roundtrip,
+};
 
 #[test]
 fn les_octets_binaires_et_non_utf8_sont_renvoyes_intacts() -> io::Result<()> {
-    let addr = start_echo(Config::default())?;
-    let payload: Vec<u8> = (0..=255u8).chain([0xff, 0xfe, 0x00, 0xc3]).collect();
-    assert_echoes(
-        addr,
-        payload,
-        "le serveur ne doit ni décoder ni modifier les octets",
-    )
+    assert_echoes_binary(start_echo(Config::default())?)
 }
 
 #[test]
 fn un_mebioctet_revient_entier_malgre_les_ecritures_partielles() -> io::Result<()> {
-    let addr = start_echo(Config::default())?;
-    assert_echoes(
-        addr,
-        pattern(1024 * 1024),
-        "il manque des octets : les écritures partielles sont-elles gardées dans le tampon ?",
-    )
+    // Ici, le reste d'une écriture partielle attend dans le tampon de sortie du
+    // client, jusqu'à ce que sa socket soit de nouveau prête en écriture.
+    assert_echoes_a_mebibyte(start_echo(Config::default())?)
 }
 
 #[test]
@@ -227,14 +221,10 @@ fn au_dela_du_maximum_un_client_est_refuse_avec_un_message() -> io::Result<()> {
         present.push(stream);
     }
 
-    let mut refused = connect(addr)?;
-    let mut answer = String::new();
-    refused.read_to_string(&mut answer)?;
-    assert!(
-        answer
-            == "*** Serveur complet (2 connexions au maximum) : réessayez plus tard.\n",
-        "le troisième client doit recevoir une ligne de refus en français : {answer:?}"
-    );
+    assert_turned_away(
+        addr,
+        "*** Serveur complet (2 connexions au maximum) : réessayez plus tard.\n",
+    )?;
 
     // Un client part poliment ; quand il lit la fin du flux, le serveur l'a déjà
     // retiré.

@@ -143,9 +143,7 @@ fn l_aide_est_en_francais() -> io::Result<()> {
             "Affiche cette aide",
         ],
     )?;
-    let output = run(PROGRAM, &["client", "--help"])?;
-    let help = String::from_utf8_lossy(&output.stdout);
-    assert!(help.contains("--nick"), "aide du client :\n{help}");
+    assert_help_mentions(PROGRAM, &["client", "--help"], &["--nick"])?;
     Ok(())
 }
 

@@ -4,38 +4,26 @@
 //! fin du test.
 
 use std::io;
-use std::net::TcpListener;
 use std::process::Command;
 
-use test_kit::{Program, run};
+use test_kit::{Program, run, unused_addr};
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson06-bench");
 
-#[test]
-fn l_aide_est_en_francais() -> io::Result<()> {
-    let output = run(PROGRAM, &["--help"])?;
-    assert!(output.status.success(), "--help doit réussir");
-    let help = String::from_utf8_lossy(&output.stdout);
-    for expected in [
-        "Utilisation",
-        "--scenario",
-        "--addr",
-        "--pid",
-        "--quick",
+// `l_aide_est_en_francais` : le test d'aide que passe chaque leçon, écrit une fois
+// dans test-kit.
+test_kit::french_cli_tests! {
+    program: PROGRAM,
+    help: [
+        "Utilisation", "--scenario", "--addr", "--pid", "--quick",
         "Affiche cette aide",
-    ] {
-        assert!(
-            help.contains(expected),
-            "l'aide doit mentionner « {expected} » :\n{help}"
-        );
-    }
-    Ok(())
+    ],
 }
 
 #[test]
 fn une_connexion_refusee_donne_une_phrase_francaise() -> io::Result<()> {
     // Un port qui vient d'être libéré : personne n'y écoute plus.
-    let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let addr = unused_addr()?;
     for scenario in ["chat", "echo"] {
         let args = [
             "--scenario",

@@ -15,9 +15,10 @@
 //!   et le tue à la fin du test, même en cas d'échec ;
 //! - [`connect`] ouvre une connexion dont chaque lecture et chaque écriture a un
 //!   délai ([`occupied_addr`] et [`unused_addr`] donnent une adresse prise ou libre),
-//!   [`read_line`] lit une ligne bornée en octets, et [`roundtrip`] envoie tout puis
-//!   lit tout (l'échange type avec un serveur d'écho, que [`assert_echoes`]
-//!   vérifie) ;
+//!   [`read_line`] lit une ligne bornée en octets, [`read_until`] saute les lignes
+//!   jusqu'à celle qu'on attend (au plus [`MAX_LINES`]), et [`roundtrip`] envoie
+//!   tout puis lit tout (l'échange type avec un serveur d'écho, que
+//!   [`assert_echoes`] vérifie) ;
 //! - [`assert_echoes_binary`], [`assert_echoes_a_mebibyte`],
 //!   [`assert_turned_away`] et [`assert_echo_survives_closed_outputs`] jugent ce
 //!   que tout serveur du cours doit faire (des octets quelconques et un mébioctet
@@ -53,7 +54,8 @@ pub use conformance::{
 };
 pub use deadline::{Background, background, with_deadline};
 pub use net::{
-    assert_echoes, connect, occupied_addr, pattern, read_line, roundtrip, unused_addr,
+    assert_echoes, connect, occupied_addr, pattern, read_line, read_until, roundtrip,
+    unused_addr,
 };
 pub use program::{
     Lines, Program, assert_addr_in_use_is_explained, assert_fails_with,

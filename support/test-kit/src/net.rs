@@ -3,7 +3,7 @@
 use std::io::{self, BufRead, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 
-use crate::{MAX_LINE_BYTES, TIMEOUT, background};
+use crate::{MAX_LINE_BYTES, MAX_LINES, TIMEOUT, background};
 
 /// Se connecte à `addr`, avec un délai sur la connexion, sur chaque lecture et sur
 /// chaque écriture : un serveur cassé fait échouer le test (`WouldBlock` ou
@@ -49,6 +49,33 @@ pub fn read_line(reader: &mut impl BufRead) -> io::Result<String> {
         ));
     }
     Ok(String::from_utf8_lossy(&line).into_owned())
+}
+
+/// Lit les lignes de `reader` (avec [`read_line`]) jusqu'à la première qui vérifie
+/// `wanted`, et la rend, `\n` compris : un serveur envoie souvent d'autres lignes
+/// avant celle qu'on attend (un accueil, une annonce).
+///
+/// Bornée : le test échoue, en rappelant ce qu'on attendait (`what`) et les lignes
+/// déjà reçues, si le pair ferme avant, ou si rien ne convient après [`MAX_LINES`]
+/// lignes ; chaque lecture a le délai de la socket (voir [`connect`]).
+#[track_caller]
+pub fn read_until(
+    reader: &mut impl BufRead,
+    wanted: impl Fn(&str) -> bool,
+    what: &str,
+) -> io::Result<String> {
+    let mut seen = Vec::new();
+    for _ in 0..MAX_LINES {
+        let line = read_line(reader)?;
+        if line.is_empty() {
+            panic!("connexion fermée avant {what} ; reçu : {seen:?}");
+        }
+        if wanted(&line) {
+            return Ok(line);
+        }
+        seen.push(line);
+    }
+    panic!("{what} absent des {MAX_LINES} lignes reçues");
 }
 
 /// Se connecte à `addr`, envoie `payload`, ferme le sens d'envoi (le serveur lit la

@@ -11,7 +11,8 @@ use test_kit::{
     MAX_LINE_BYTES, Program, assert_echo_survives_closed_outputs, assert_echoes,
     assert_echoes_a_mebibyte, assert_echoes_binary, assert_fails_with,
     assert_turned_away, background, connect, keyboard, occupied_addr, pattern,
-    read_line, roundtrip, run, run_with_input, screen, unused_addr, with_deadline,
+    read_line, read_until, roundtrip, run, run_with_input, screen, unused_addr,
+    with_deadline,
 };
 
 const PARROT: &str = env!("CARGO_BIN_EXE_parrot");
@@ -150,6 +151,37 @@ fn une_ligne_sans_fin_est_une_erreur_et_non_une_memoire_sans_borne()
     assert_eq!(err.kind(), ErrorKind::InvalidData, "{err}");
     drop(sending);
     Ok(())
+}
+
+#[test]
+fn read_until_saute_les_lignes_jusqu_a_celle_qu_on_attend() -> std::io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let client = connect(listener.local_addr()?)?;
+    let (mut server, _) = listener.accept()?;
+    server.write_all(b"*** Bienvenue\n*** Votre pseudo ?\nla suite\n")?;
+    let mut reader = BufReader::new(client);
+    let line = read_until(&mut reader, |l| l.contains("pseudo"), "la question")?;
+    assert_eq!(line, "*** Votre pseudo ?\n");
+    assert_eq!(
+        read_line(&mut reader)?,
+        "la suite\n",
+        "rien n'est sauté après"
+    );
+    Ok(())
+}
+
+#[test]
+#[should_panic(
+    expected = "connexion fermée avant la question ; reçu : [\"bonjour\\n\"]"
+)]
+fn read_until_echoue_si_le_pair_ferme_avant_la_ligne_attendue() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = connect(listener.local_addr().unwrap()).unwrap();
+    let (mut server, _) = listener.accept().unwrap();
+    server.write_all(b"bonjour\n").unwrap();
+    drop(server);
+    let mut reader = BufReader::new(client);
+    let _ = read_until(&mut reader, |l| l.contains("pseudo"), "la question");
 }
 
 #[test]

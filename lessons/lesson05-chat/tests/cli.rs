@@ -7,8 +7,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
 
 use test_kit::{
-    MAX_LINES, Program, assert_addr_in_use_is_explained, assert_fails_with,
-    assert_help_mentions, assert_refusal_is_explained, connect, read_line, run,
+    Program, assert_addr_in_use_is_explained, assert_fails_with,
+    assert_help_mentions, assert_refusal_is_explained, connect, run,
 };
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson05-chat");
@@ -28,21 +28,15 @@ fn connect_reader(addr: SocketAddr) -> io::Result<BufReader<TcpStream>> {
     Ok(BufReader::new(connect(addr)?))
 }
 
-/// Lit les lignes jusqu'à une qui commence par `prefix` (au plus `MAX_LINES`) et la
-/// rend.
+/// Lit les lignes jusqu'à une qui commence par `prefix` (au plus `MAX_LINES`, voir
+/// `test_kit::read_until`) et la rend.
+#[track_caller]
 fn read_until(reader: &mut BufReader<TcpStream>, prefix: &str) -> io::Result<String> {
-    let mut seen = Vec::new();
-    for _ in 0..MAX_LINES {
-        let line = read_line(reader)?;
-        if line.is_empty() {
-            panic!("connexion fermée avant {prefix:?} ; reçu : {seen:?}");
-        }
-        if line.starts_with(prefix) {
-            return Ok(line);
-        }
-        seen.push(line);
-    }
-    panic!("{prefix:?} absent des {MAX_LINES} lignes reçues");
+    test_kit::read_until(
+        reader,
+        |line| line.starts_with(prefix),
+        &format!("{prefix:?}"),
+    )
 }
 
 #[test]

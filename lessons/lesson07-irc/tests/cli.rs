@@ -7,24 +7,17 @@ use std::io::{self, BufReader, Write};
 use std::net::TcpStream;
 
 use test_kit::{
-    MAX_LINES, Program, assert_addr_in_use_is_explained, assert_fails_with,
+    Program, assert_addr_in_use_is_explained, assert_fails_with,
     assert_help_mentions, connect, read_line, run,
 };
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_lesson07-irc");
 
-/// Lit jusqu'à une ligne qui contient `wanted` (au plus `MAX_LINES`) et la rend.
+/// Lit jusqu'à une ligne qui contient `wanted` (au plus `MAX_LINES`, voir
+/// `test_kit::read_until`) et la rend.
+#[track_caller]
 fn read_until(reader: &mut BufReader<TcpStream>, wanted: &str) -> io::Result<String> {
-    let mut seen = Vec::new();
-    for _ in 0..MAX_LINES {
-        let line = read_line(reader)?;
-        assert!(!line.is_empty(), "fermé avant {wanted:?} ; reçu : {seen:?}");
-        if line.contains(wanted) {
-            return Ok(line);
-        }
-        seen.push(line);
-    }
-    panic!("{wanted:?} absent des {MAX_LINES} lignes reçues");
+    test_kit::read_until(reader, |line| line.contains(wanted), &format!("{wanted:?}"))
 }
 
 #[test]

@@ -100,7 +100,7 @@ pub fn assert_echo_survives_closed_outputs(
         // Un serveur qui a paniqué coupe la connexion : c'est le même échec.
         let received = roundtrip(addr, b"encore\n".to_vec())
             .unwrap_or_else(|err| panic!("{why} ; la connexion a échoué : {err}"));
-        assert_eq!(received, b"encore\n", "{why}");
+        assert_eq!(String::from_utf8_lossy(&received), "encore\n", "{why}");
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use std::ffi::OsStr;
 use std::io::{self, Read};
 use std::net::SocketAddr;
 
+use crate::program::with_addr;
 use crate::{Program, assert_echoes, connect, pattern, roundtrip};
 
 /// Vérifie qu'un serveur d'écho à `addr` renvoie intactes les 256 valeurs d'octet,
@@ -89,8 +90,7 @@ pub fn assert_echo_survives_closed_outputs(
     program: impl AsRef<OsStr>,
     args: &[&str],
 ) -> io::Result<()> {
-    let mut full = args.to_vec();
-    full.extend(["--addr", "127.0.0.1:0"]);
+    let full = with_addr(args, "127.0.0.1:0");
     let mut server = Program::start_then_close_outputs(program, &full)?;
     let addr = server.listening_addr();
     for round in 0..3 {

@@ -121,10 +121,8 @@ pub fn assert_addr_in_use_is_explained(
     args: &[&str],
 ) -> io::Result<()> {
     let (_occupied, addr) = occupied_addr()?;
-    let addr = addr.to_string();
-    let mut full = args.to_vec();
-    full.extend(["--addr", &addr]);
-    assert_fails_with(&run(program, &full)?, "déjà utilisée");
+    let output = run(program, &with_addr(args, &addr.to_string()))?;
+    assert_fails_with(&output, "déjà utilisée");
     Ok(())
 }
 
@@ -135,11 +133,17 @@ pub fn assert_refusal_is_explained(
     program: impl AsRef<OsStr>,
     args: &[&str],
 ) -> io::Result<()> {
-    let addr = unused_addr()?.to_string();
-    let mut full = args.to_vec();
-    full.extend(["--addr", &addr]);
-    assert_fails_with(&run(program, &full)?, "connexion refusée");
+    let output = run(program, &with_addr(args, &unused_addr()?.to_string()))?;
+    assert_fails_with(&output, "connexion refusée");
     Ok(())
+}
+
+/// `args` suivis de `--addr addr` : chaque programme du cours prend son adresse
+/// ainsi.
+pub(crate) fn with_addr<'a>(args: &[&'a str], addr: &'a str) -> Vec<&'a str> {
+    let mut full = args.to_vec();
+    full.extend(["--addr", addr]);
+    full
 }
 
 /// Lance `program args` (par exemple `--help`), vérifie qu'il réussit et que sa
@@ -343,7 +347,8 @@ impl Program {
         match wait_until(&mut self.child, Instant::now() + TIMEOUT) {
             Ok(Some(status)) => status,
             Ok(None) => panic!(
-                "{} tournait encore après {TIMEOUT:?} : il a été tué. Ses dernières lignes : {:?}",
+                "{} tournait encore après {TIMEOUT:?} : il a été tué. \
+                 Ses dernières lignes : {:?}",
                 self.name,
                 self.stdout.last_seen()
             ),
@@ -437,7 +442,8 @@ impl Lines {
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => panic!(
-                    "{} : {what} attendu, rien de tel en {TIMEOUT:?} ; dernières lignes : {:?}",
+                    "{} : {what} attendu, rien de tel en {TIMEOUT:?} ; \
+                     dernières lignes : {:?}",
                     self.name,
                     self.last_seen()
                 ),

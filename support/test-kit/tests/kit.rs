@@ -213,20 +213,6 @@ fn assert_echoes_accepte_un_vrai_echo() -> std::io::Result<()> {
     Ok(())
 }
 
-#[test]
-#[should_panic(expected = "il manque des octets dans l'écho : un écho tronqué")]
-fn assert_echoes_refuse_un_echo_tronque() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let _echo = background(move || -> std::io::Result<()> {
-        let (mut stream, _) = listener.accept()?;
-        let mut all = Vec::new();
-        stream.read_to_end(&mut all)?;
-        stream.write_all(&all[..all.len() / 2])
-    });
-    assert_echoes(addr, pattern(1000), "un écho tronqué").unwrap();
-}
-
 /// Un serveur d'essai pour une seule connexion : il lit tout jusqu'à la fin du flux,
 /// passe ce qu'il a lu à `answer`, renvoie ce que `answer` en fait, puis ferme.
 fn serve_once(answer: fn(Vec<u8>) -> Vec<u8>) -> std::io::Result<SocketAddr> {
@@ -240,6 +226,13 @@ fn serve_once(answer: fn(Vec<u8>) -> Vec<u8>) -> std::io::Result<SocketAddr> {
         stream.write_all(&answer(received))
     });
     Ok(addr)
+}
+
+#[test]
+#[should_panic(expected = "il manque des octets dans l'écho : un écho tronqué")]
+fn assert_echoes_refuse_un_echo_tronque() {
+    let addr = serve_once(|all| all[..all.len() / 2].to_vec()).unwrap();
+    assert_echoes(addr, pattern(1000), "un écho tronqué").unwrap();
 }
 
 #[test]

@@ -104,24 +104,27 @@
 //!
 //! - [`protocol`] : le protocole sans réseau (découpage en lignes, commandes,
 //!   pseudos, neutralisation, lignes de 80 colonnes, et chaque phrase du serveur) ;
-//! - [`server`] : les réglages, la socket d'écoute, la boucle d'acceptation,
-//!   l'arrêt ;
+//! - [`server`] : les réglages, la socket d'écoute, la boucle d'acceptation
+//!   (`accept_until`), l'accueil, l'arrêt ;
 //! - [`admission`] : le portier (les places, au total et par adresse, et ce que le
-//!   serveur retient de chaque adresse) ;
+//!   serveur retient de chaque adresse), les tâches des connexions et leur arrêt ;
 //! - `state.rs` : l'état partagé (inscrits, diffusion) ;
 //! - [`connection`] : la vie d'une connexion, sa file d'envoi et son budget en
-//!   octets, et le trait `Conversation` qui sépare la boucle du protocole ;
-//! - `session.rs` : le rythme de lecture, l'inscription, le départ ;
+//!   octets, le rythme de lecture (`Pacer`) et le trait `Conversation` qui sépare
+//!   la boucle du protocole ;
+//! - `session.rs` : la session de ce salon (le rythme, l'inscription, le départ) ;
 //! - `commands.rs` : une fonction par commande ;
 //! - [`rate_limit`] : le seau à jetons, les essais de `/oper`, le journal limité ;
-//!
-//! Les modules publics que la leçon 07 (IRC) emprunte sans rien recopier :
-//! `admission`, `connection` et `rate_limit`. Ils ne savent rien du salon.
 //! - [`history`] : l'historique en mémoire et son fichier, écrit par un thread à
 //!   lui ;
 //! - [`client`] : le client, clavier et réseau en même temps ;
 //! - `tui` : le même client en plein écran (ratatui), la saisie à l'abri des
-//!   messages qui arrivent.
+//!   messages qui arrivent (la fonction `tui`, active par défaut).
+//!
+//! Ce qui ne sait rien du salon est public, et les leçons suivantes l'empruntent
+//! sans rien recopier : `server::{listen, accept_until, tune}`, `admission`,
+//! `connection`, `protocol::LineCodec` et `rate_limit` (la leçon 07, pour IRC),
+//! `ChatServer::admit` (la leçon 08, pour chaque navigateur).
 
 pub mod admission;
 pub mod client;

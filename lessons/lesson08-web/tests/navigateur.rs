@@ -17,11 +17,8 @@ use std::time::Duration;
 
 use common::{ReadLines, Tcp, TestServer, test_config};
 use futures_util::{SinkExt, StreamExt};
-use lesson05_chat::listen;
-use lesson08_web::serve;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -200,15 +197,7 @@ async fn start_on(web: std::net::SocketAddr) -> io::Result<TestServer> {
         oper_password: Some("secret".into()),
         ..test_config()
     };
-    let listener = listen(web)?;
-    let chat = listen("127.0.0.1:0".parse().unwrap())?;
-    let (web, chat_addr) = (listener.local_addr()?, chat.local_addr()?);
-    let (stop, stopped) = oneshot::channel::<()>();
-    let shutdown = async {
-        let _ = stopped.await;
-    };
-    let task = tokio::spawn(serve(listener, chat, config, shutdown));
-    Ok(TestServer::from_parts(web, chat_addr, stop, task))
+    common::start_on(web, config).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

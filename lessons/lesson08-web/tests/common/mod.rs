@@ -14,8 +14,6 @@ use lesson08_web::serve;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -23,6 +21,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use test_kit::TaskServer;
 pub use test_kit::{MAX_LINES, TIMEOUT};
 
 /// Les réglages des tests : sans limite de débit, fermeture rapide.
@@ -34,48 +33,33 @@ pub fn test_config() -> Config {
     }
 }
 
-/// Le serveur lancé dans une tâche : l'adresse de la page, celle du salon, et de
-/// quoi l'arrêter.
+/// Le serveur lancé dans une tâche (`test-kit`) : l'adresse de la page, celle du
+/// salon, et de quoi l'arrêter.
 pub struct TestServer {
     pub web: SocketAddr,
     pub chat: SocketAddr,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<io::Result<()>>,
+    task: TaskServer,
 }
 
+/// Démarre le serveur : la page sur un port libre, le salon aussi.
 pub async fn start(config: Config) -> io::Result<TestServer> {
-    let loopback = "127.0.0.1:0".parse().unwrap();
-    let (web, chat) = (listen(loopback)?, listen(loopback)?);
+    start_on("127.0.0.1:0".parse().unwrap(), config).await
+}
+
+/// Démarre le serveur avec la page sur `web` (le test du navigateur garde son port :
+/// la page doit le retrouver quand le serveur revient), le salon sur un port libre.
+pub async fn start_on(web: SocketAddr, config: Config) -> io::Result<TestServer> {
+    let (web, chat) = (listen(web)?, listen("127.0.0.1:0".parse().unwrap())?);
     let (web_addr, chat_addr) = (web.local_addr()?, chat.local_addr()?);
-    let (stop, stopped) = oneshot::channel::<()>();
-    let shutdown = async {
-        let _ = stopped.await;
-    };
-    let task = tokio::spawn(serve(web, chat, config, shutdown));
+    let task = TaskServer::spawn(web_addr, |stop| serve(web, chat, config, stop));
     Ok(TestServer {
         web: web_addr,
         chat: chat_addr,
-        stop,
         task,
     })
 }
 
 impl TestServer {
-    /// Un serveur déjà lancé ailleurs (le test du navigateur choisit son port).
-    pub fn from_parts(
-        web: SocketAddr,
-        chat: SocketAddr,
-        stop: oneshot::Sender<()>,
-        task: JoinHandle<io::Result<()>>,
-    ) -> TestServer {
-        TestServer {
-            web,
-            chat,
-            stop,
-            task,
-        }
-    }
-
     /// L'`Origin` qu'un navigateur joint quand la page vient de ce serveur.
     pub fn origin(&self) -> String {
         format!("http://{}", self.web)
@@ -83,12 +67,7 @@ impl TestServer {
 
     /// Déclenche l'arrêt (comme Ctrl+C) et attend que `serve` se termine.
     pub async fn stop(self) -> io::Result<()> {
-        let _ = self.stop.send(());
-        match timeout(TIMEOUT * 2, self.task).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(panic)) => panic!("le serveur a paniqué : {panic}"),
-            Err(_) => panic!("le serveur ne s'est pas arrêté à temps"),
-        }
+        self.task.stop().await
     }
 }
 

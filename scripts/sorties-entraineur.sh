@@ -9,13 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-book/src/sorties}"
 
-# Les sorties montrent les squelettes : un exercises/src modifié les fausserait.
-if git rev-parse --git-dir >/dev/null 2>&1 \
-    && [ -n "$(git status --porcelain -- exercises/src)" ]; then
-    echo "exercises/src est modifié : remettez les squelettes (git stash)," \
-        "puis relancez." >&2
-    exit 1
-fi
+# Les sorties montrent les squelettes tels qu'ils sont distribués.
+. scripts/squelettes-intacts.sh
 
 cargo build -q -p exercises
 mkdir -p "$out"

@@ -34,6 +34,7 @@ pub enum Refusal {
 /// Les places du serveur : un sémaphore pour le total, et une fiche par adresse.
 #[derive(Debug)]
 pub struct Doorman {
+    max_clients: usize,
     max_per_address: usize,
     /// Une place par connexion ouverte : `max_clients` places au total.
     connections: Arc<Semaphore>,
@@ -58,6 +59,7 @@ impl Drop for Place {
 impl Doorman {
     pub fn new(max_clients: usize, max_per_address: usize) -> Doorman {
         Doorman {
+            max_clients,
             max_per_address,
             connections: Arc::new(Semaphore::new(max_clients)),
             addresses: Mutex::new(AddressBook::new(max_clients, max_per_address)),
@@ -68,8 +70,7 @@ impl Doorman {
     /// impossible.
     pub fn reserve(self: &Arc<Self>, ip: IpAddr) -> Result<Place, Refusal> {
         let Ok(total) = Arc::clone(&self.connections).try_acquire_owned() else {
-            let max_clients = self.addresses().max_clients;
-            return Err(Refusal::ServerFull(max_clients));
+            return Err(Refusal::ServerFull(self.max_clients));
         };
         let address = address_key(ip);
         let mut addresses = self.addresses();

@@ -126,6 +126,13 @@ pub struct Output {
     soft_limit: usize,
     /// Combien de temps une socket peut rester engorgée.
     backed_up_timeout: Duration,
+    /// Combien de temps une ligne venue d'un autre client peut attendre que
+    /// d'autres la rejoignent (zéro : elle part tout de suite). Voir
+    /// [`Output::with_flush_delay`].
+    flush_delay: Duration,
+    /// Tant que l'heure n'est pas venue, les lignes reçues attendent : elles
+    /// partiront ensemble à cette heure-là.
+    flush_at: Option<Instant>,
 }
 
 /// Crée la file d'un client, avec ses limites douce et dure en octets et le temps
@@ -151,6 +158,8 @@ pub fn output_queue(
         backed_up_since: None,
         soft_limit,
         backed_up_timeout,
+        flush_delay: Duration::ZERO,
+        flush_at: None,
     };
     (outbox, output)
 }
@@ -158,6 +167,19 @@ pub fn output_queue(
 
 // ANCHOR: write_now
 impl Output {
+    /// Regroupe les envois : une ligne venue d'un autre client attend au plus
+    /// `delay` que d'autres la rejoignent, puis toutes partent d'une seule
+    /// écriture. Sans cela, chaque ligne coûte un appel système et un segment TCP
+    /// à chaque destinataire ; avec, un salon animé en coûte plusieurs fois
+    /// moins, contre `delay` de latence en plus. Les réponses du serveur à ce
+    /// client, elles, partent tout de suite quand rien n'attend déjà.
+    pub fn with_flush_delay(self, delay: Duration) -> Output {
+        Output {
+            flush_delay: delay,
+            ..self
+        }
+    }
+
     /// Octets en attente pour ce client.
     pub fn queued(&self) -> usize {
         self.queued.load(Ordering::Relaxed)
@@ -182,7 +204,28 @@ impl Output {
     /// Vrai s'il reste des octets que le noyau a refusés : on attend que la socket
     /// redevienne inscriptible.
     fn is_waiting(&self) -> bool {
-        !self.lines.is_empty()
+        !self.lines.is_empty() && self.flush_at.is_none()
+    }
+
+    /// Vrai si des lignes attendent que d'autres les rejoignent.
+    fn is_holding(&self) -> bool {
+        self.flush_at.is_some()
+    }
+
+    /// Une ligne venue du canal : elle rejoint la file, et, si on regroupe les
+    /// envois, la file attend jusqu'à `flush_delay` avant de partir.
+    fn receive(&mut self, line: Option<Arc<str>>, now: Instant) {
+        let Some(line) = line else { return };
+        self.lines.push_back(line);
+        if !self.flush_delay.is_zero() && self.flush_at.is_none() {
+            self.flush_at = Some(now + self.flush_delay);
+        }
+    }
+
+    /// Est-ce l'heure d'écrire ? Toujours, sauf si des lignes attendent encore
+    /// d'en avoir rejoint d'autres.
+    fn may_write(&self, now: Instant) -> bool {
+        self.flush_at.is_none_or(|at| at <= now)
     }
 
     /// Écrit tout ce que le noyau accepte MAINTENANT, sans jamais attendre.
@@ -192,6 +235,7 @@ impl Output {
     /// être recopiées dans un tampon : le noyau lit directement les lignes
     /// partagées.
     fn write_now(&mut self, socket: &WriteHalf<'_>) -> io::Result<()> {
+        self.flush_at = None;
         let mut refused = false;
         loop {
             while let Ok(line) = self.incoming.try_recv() {
@@ -494,13 +538,15 @@ async fn run<C: Conversation>(
     let cancelled = cancel.cancelled();
     tokio::pin!(timer, cancelled);
     loop {
-        if let Err(err) = output.write_now(writer) {
+        if output.may_write(Instant::now())
+            && let Err(err) = output.write_now(writer)
+        {
             return err.into();
         }
-        let deadline = match output.too_slow_at() {
-            Some(too_slow) => too_slow.min(session.deadline()),
-            None => session.deadline(),
-        };
+        let deadline = [output.too_slow_at(), output.flush_at]
+            .into_iter()
+            .flatten()
+            .fold(session.deadline(), Instant::min);
         if timer.deadline() != deadline {
             timer.as_mut().reset(deadline);
         }
@@ -519,8 +565,12 @@ async fn run<C: Conversation>(
             // au-delà de la limite douce), inutile d'être réveillé à chaque
             // nouvelle ligne : elles attendent dans le canal, déjà comptées, et
             // partiront toutes d'un coup quand la socket redeviendra inscriptible.
-            line = output.incoming.recv(), if output.backed_up_since().is_none() => {
-                output.lines.extend(line);
+            // Même chose quand des lignes attendent déjà d'en rejoindre d'autres :
+            // les suivantes partiront avec elles.
+            line = output.incoming.recv(),
+                if output.backed_up_since().is_none() && !output.is_holding() =>
+            {
+                output.receive(line, Instant::now());
                 Ok(())
             }
             read = lines.next(), if may_read => match read {
@@ -535,7 +585,9 @@ async fn run<C: Conversation>(
                 let now = Instant::now();
                 match output.too_slow_at() {
                     Some(too_slow) if now >= too_slow => Err(session.too_slow()),
-                    _ => session.on_timer(now),
+                    _ if session.deadline() <= now => session.on_timer(now),
+                    // L'heure d'écrire les lignes regroupées : le tour suivant écrit.
+                    _ => Ok(()),
                 }
             }
             () = &mut cancelled => Err(session.cancelled()),

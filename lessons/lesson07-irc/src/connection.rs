@@ -103,6 +103,9 @@ pub(crate) async fn handle_connection(
         config.hard_limit,
         config.backed_up_timeout,
     );
+    // Les lignes des autres attendent un peu (`Config::flush_delay`) d'être
+    // plusieurs, pour partir d'une seule écriture.
+    let output = output.with_flush_delay(config.flush_delay);
     let mut session = Session::new(peer, Arc::clone(&shared), outbox, cancel.clone());
     let (codec, grace) = (message::codec(), config.shutdown_grace);
     let end =

@@ -12,8 +12,9 @@ use clap::Parser;
 use course_kit::cli::{self, between, explain, resolve};
 use course_kit::{log, show};
 use lesson07_irc::server::{
-    DEFAULT_MAX_CLIENTS, DEFAULT_MAX_PER_ADDRESS, DEFAULT_MAX_RATE, DEFAULT_NAME,
-    DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT, DEFAULT_REGISTER_TIMEOUT,
+    DEFAULT_FLUSH_DELAY, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_PER_ADDRESS,
+    DEFAULT_MAX_RATE, DEFAULT_NAME, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT,
+    DEFAULT_REGISTER_TIMEOUT,
 };
 use lesson07_irc::{Config, DEFAULT_ADDR, listen, serve};
 
@@ -95,6 +96,16 @@ struct Cli {
                           la connexion est fermée", DEFAULT_PING_INTERVAL.as_secs(),
                           DEFAULT_PING_TIMEOUT.as_secs()))]
     ping_interval: u64,
+
+    #[arg(long, value_name = "MS",
+          default_value_t = DEFAULT_FLUSH_DELAY.as_millis() as u64,
+          hide_default_value = true, value_parser = between(0u64, 1_000),
+          help = format!("Millisecondes qu'une ligne venue d'un autre client attend \
+                          que d'autres la rejoignent, pour partir avec elles d'une \
+                          seule écriture, de 0 à 1000 (défaut : {}) ; 0 : chaque \
+                          ligne part seule, tout de suite",
+                          DEFAULT_FLUSH_DELAY.as_millis()))]
+    flush_delay: u64,
 }
 // ANCHOR_END: cli
 
@@ -151,6 +162,7 @@ fn config(args: &Cli) -> Result<Config, String> {
         max_rate: args.max_rate,
         register_timeout: Duration::from_secs(args.register_timeout),
         ping_interval: Duration::from_secs(args.ping_interval),
+        flush_delay: Duration::from_millis(args.flush_delay),
         ..Config::default()
     })
 }

@@ -9,11 +9,12 @@ mod common;
 use std::io;
 use std::time::Duration;
 
-use common::{Client, start_server, test_config};
+use common::{Client, TIMEOUT, start_server, test_config};
 use lesson07_irc::Config;
 use socket2::SockRef;
 use test_kit::{TaskClient, assert_complete_in_order};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use tokio::time::timeout;
 
 /// Deux clients inscrits, tous deux dans `#c`, et prêts (chacun a vu l'autre).
 async fn pair(addr: std::net::SocketAddr) -> io::Result<(Client, Client)> {
@@ -359,6 +360,71 @@ async fn serveur_complet_et_connexions_par_adresse() -> io::Result<()> {
         ["ERROR :Trop de connexions depuis votre adresse (1 au maximum)."]
     );
     server.stop().await
+}
+
+/// Le regroupement des envois (`Config::flush_delay`) : une ligne venue d'un autre
+/// client attend que d'autres la rejoignent, puis toutes partent d'une seule
+/// écriture, donc arrivent d'une seule lecture.
+#[tokio::test]
+async fn les_lignes_qui_se_suivent_partent_d_une_seule_ecriture() -> io::Result<()> {
+    let config = Config {
+        flush_delay: Duration::from_secs(2),
+        ..test_config()
+    };
+    let server = start_server(config).await?;
+    let (mut alice, mut bob) = pair(server.addr).await?;
+    alice.send("PRIVMSG #c :un").await?;
+    // Le PONG d'Alice dit que le serveur a lu « un » : la ligne est dans la file
+    // de Bob, et elle y attend encore (deux secondes).
+    alice.sync().await;
+    assert!(bob.reader.buffer().is_empty(), "Bob a tout lu jusqu'ici");
+    let mut probe = [0; 512];
+    let early = bob.reader.get_ref().try_read(&mut probe);
+    assert!(
+        early
+            .as_ref()
+            .is_err_and(|err| err.kind() == io::ErrorKind::WouldBlock),
+        "« un » doit attendre « deux », reçu : {early:?}"
+    );
+    alice.send("PRIVMSG #c :deux").await?;
+    // Une seule lecture : un seul segment, donc une seule écriture.
+    let received = timeout(TIMEOUT, bob.reader.fill_buf()).await??;
+    assert_eq!(
+        String::from_utf8_lossy(received),
+        ":alice!alice@127.0.0.1 PRIVMSG #c :un\r\n\
+         :alice!alice@127.0.0.1 PRIVMSG #c :deux\r\n"
+    );
+    server.stop().await
+}
+
+/// Ce que le client demande lui-même n'attend pas le regroupement, et ce qui
+/// attend n'est pas perdu à la fermeture : avec une heure de regroupement,
+/// l'inscription, `PONG` et `JOIN` arrivent tout de suite, et l'arrêt du serveur
+/// envoie la ligne qui attendait avant ses adieux.
+#[tokio::test]
+async fn une_reponse_n_attend_pas_et_rien_n_est_perdu_a_la_fermeture()
+-> io::Result<()> {
+    let config = Config {
+        flush_delay: Duration::from_secs(3600),
+        ..test_config()
+    };
+    let server = start_server(config).await?;
+    let mut alice = Client::register(server.addr, "alice").await?;
+    alice.join("#c").await;
+    assert!(alice.sync().await.is_empty(), "PONG, et rien d'autre");
+    let mut bob = Client::register(server.addr, "bob").await?;
+    bob.join("#c").await;
+    // Alice garde le JOIN de Bob pour l'heure qui vient… ou pour l'arrêt.
+    let stopping = tokio::spawn(server.stop());
+    assert_eq!(
+        alice.until_closed().await,
+        [
+            ":bob!bob@127.0.0.1 JOIN #c",
+            ":cours.irc NOTICE alice :*** Le serveur s'arrête. Au revoir !",
+            "ERROR :Closing Link: 127.0.0.1 (Server shutting down)",
+        ]
+    );
+    stopping.await.expect("pas de panique")
 }
 
 #[tokio::test]

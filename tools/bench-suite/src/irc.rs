@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};
+use std::time::Duration;
 
 use lesson06_bench::chat::Dialect;
 
@@ -69,14 +70,36 @@ pub fn lesson07_config() -> lesson07_irc::Config {
         ..config
     }
 }
+
+/// La même leçon sans regroupement des envois (`--flush-delay 0`) : chaque ligne
+/// part seule, dès qu'elle arrive. Mesurée à côté, pour voir ce que le
+/// regroupement gagne en CPU et coûte en latence.
+pub fn lesson07_direct_config() -> lesson07_irc::Config {
+    lesson07_irc::Config {
+        flush_delay: Duration::ZERO,
+        ..lesson07_config()
+    }
+}
 // ANCHOR_END: lesson07
 
 /// Fait tourner la leçon 07 sur `listener`, jusqu'à une erreur.
 pub fn serve_lesson07(listener: TcpListener) -> io::Result<()> {
+    serve_lesson07_with(listener, lesson07_config())
+}
+
+/// La leçon 07 sans regroupement des envois, sur `listener`.
+pub fn serve_lesson07_direct(listener: TcpListener) -> io::Result<()> {
+    serve_lesson07_with(listener, lesson07_direct_config())
+}
+
+fn serve_lesson07_with(
+    listener: TcpListener,
+    config: lesson07_irc::Config,
+) -> io::Result<()> {
     course_kit::journal::set_enabled(false); // Son journal se mêlerait au rapport.
     run_tokio(async move {
         listener.set_nonblocking(true)?;
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        lesson07_irc::serve(listener, lesson07_config(), std::future::pending()).await
+        lesson07_irc::serve(listener, config, std::future::pending()).await
     })
 }

@@ -32,7 +32,7 @@ use course_kit::{cli, show};
                   --out book/src/bench\n\
                   Serveurs : ref-mio, tokio-echo, l03-echo, l04-echo, py-echo (écho) ;\n\
                   l03-chat, l04-chat, l05-chat, tokio-chat, py-chat (chat, rafale) ;\n\
-                  l07-irc, ngircd (irc) ; l08-web (web : TCP et WebSocket).\n\
+                  l07-irc, l07-direct, ngircd (irc) ; l08-web (web : TCP et WebSocket).\n\
                   Les résultats du livre pour IRC et le WebSocket se régénèrent à part :\n  \
                   cargo run --release -p bench-suite -- --scenarios irc --out book/src/bench/irc\n  \
                   cargo run --release -p bench-suite -- --scenarios web --out book/src/bench/web\n\

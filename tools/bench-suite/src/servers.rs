@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use lesson06_bench::Scenario;
 use lesson06_bench::local::{self, Lesson};
 
-use crate::irc::serve_lesson07;
+use crate::irc::{serve_lesson07, serve_lesson07_direct};
 use crate::reference::{serve_mio_echo, serve_tokio_chat, serve_tokio_echo};
 use crate::web::serve_lesson08;
 
@@ -119,7 +119,7 @@ const RED: (u8, u8, u8) = (192, 57, 43);
 /// de lignes pour 10 000 connexions) ; celui de la leçon 04 cesse d'annoncer au-delà
 /// de 100 participants, celui de la leçon 05 n'annonce qu'après le pseudo. Les chats
 /// Python et tokio ne bornent pas leurs files : ils ne sont pas faits pour cela.
-pub const SERVERS: [ServerSpec; 13] = [
+pub const SERVERS: [ServerSpec; 14] = [
     ServerSpec {
         name: "ref-mio",
         label: "référence epoll (mio, 1 thread)",
@@ -246,6 +246,15 @@ pub const SERVERS: [ServerSpec; 13] = [
             ..NO_TARGET
         },
         color: PURPLE,
+    },
+    ServerSpec {
+        name: "l07-direct",
+        label: "leçon 07 sans regroupement (--flush-delay 0)",
+        speaks: Speaks::Irc,
+        start: Start::Later(serve_lesson07_direct),
+        idle_capacity: false,
+        targets: NO_TARGET,
+        color: BLUE,
     },
     ServerSpec {
         name: "ngircd",

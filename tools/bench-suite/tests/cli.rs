@@ -60,7 +60,7 @@ fn l_aide_est_en_francais_et_nomme_la_commande_du_livre() -> io::Result<()> {
         "--out",
         "--scenarios echo,chat,rafale,capacite --out book/src/bench",
         "irc, web",
-        "l07-irc, ngircd (irc)",
+        "l07-irc, l07-direct, ngircd (irc)",
         "l08-web",
         "--scenarios irc --out book/src/bench/irc",
         "--scenarios web --out book/src/bench/web",

@@ -167,19 +167,6 @@ pub fn output_queue(
 
 // ANCHOR: write_now
 impl Output {
-    /// Regroupe les envois : une ligne venue d'un autre client attend au plus
-    /// `delay` que d'autres la rejoignent, puis toutes partent d'une seule
-    /// écriture. Sans cela, chaque ligne coûte un appel système et un segment TCP
-    /// à chaque destinataire ; avec, un salon animé en coûte plusieurs fois
-    /// moins, contre `delay` de latence en plus. Les réponses du serveur à ce
-    /// client, elles, partent tout de suite quand rien n'attend déjà.
-    pub fn with_flush_delay(self, delay: Duration) -> Output {
-        Output {
-            flush_delay: delay,
-            ..self
-        }
-    }
-
     /// Octets en attente pour ce client.
     pub fn queued(&self) -> usize {
         self.queued.load(Ordering::Relaxed)
@@ -202,30 +189,10 @@ impl Output {
     }
 
     /// Vrai s'il reste des octets que le noyau a refusés : on attend que la socket
-    /// redevienne inscriptible.
+    /// redevienne inscriptible. (Des lignes retenues exprès, voir
+    /// [`Output::with_flush_delay`], n'attendent pas la socket mais leur heure.)
     fn is_waiting(&self) -> bool {
         !self.lines.is_empty() && self.flush_at.is_none()
-    }
-
-    /// Vrai si des lignes attendent que d'autres les rejoignent.
-    fn is_holding(&self) -> bool {
-        self.flush_at.is_some()
-    }
-
-    /// Une ligne venue du canal : elle rejoint la file, et, si on regroupe les
-    /// envois, la file attend jusqu'à `flush_delay` avant de partir.
-    fn receive(&mut self, line: Option<Arc<str>>, now: Instant) {
-        let Some(line) = line else { return };
-        self.lines.push_back(line);
-        if !self.flush_delay.is_zero() && self.flush_at.is_none() {
-            self.flush_at = Some(now + self.flush_delay);
-        }
-    }
-
-    /// Est-ce l'heure d'écrire ? Toujours, sauf si des lignes attendent encore
-    /// d'en avoir rejoint d'autres.
-    fn may_write(&self, now: Instant) -> bool {
-        self.flush_at.is_none_or(|at| at <= now)
     }
 
     /// Écrit tout ce que le noyau accepte MAINTENANT, sans jamais attendre.
@@ -294,6 +261,55 @@ impl Output {
     }
 }
 // ANCHOR_END: write_now
+
+// ANCHOR: flush
+/// Le regroupement des envois, que la leçon 07 active (ici, `flush_delay` vaut zéro
+/// et chaque ligne part dès qu'elle arrive).
+///
+/// Une ligne écrite seule coûte un appel système et un segment TCP. Quand un salon
+/// s'anime, chaque destinataire reçoit des lignes toutes les quelques
+/// millisecondes : les retenir un instant pour les écrire ensemble divise ce coût
+/// par le nombre de lignes regroupées. C'est l'idée de l'algorithme de Nagle, mais
+/// avec un délai choisi et borné au lieu de l'attente d'un accusé de réception.
+impl Output {
+    /// Active le regroupement : une ligne venue d'un autre client attend au plus
+    /// `delay` que d'autres la rejoignent, puis toutes partent d'une seule
+    /// écriture. Le prix : jusqu'à `delay` de latence en plus.
+    pub fn with_flush_delay(self, delay: Duration) -> Output {
+        Output {
+            flush_delay: delay,
+            ..self
+        }
+    }
+
+    /// Vrai si des lignes attendent que d'autres les rejoignent : la boucle ne
+    /// relève plus le canal (les suivantes y attendent, déjà comptées) et
+    /// n'écrit pas avant l'heure.
+    fn is_holding(&self) -> bool {
+        self.flush_at.is_some()
+    }
+
+    /// Une ligne venue du canal : elle rejoint la file et, si on regroupe les
+    /// envois, toute la file attend jusqu'à `flush_delay` avant de partir. Les
+    /// lignes que la session met dans la file pendant son propre tour (ses réponses
+    /// à ce client) ne passent pas par ici : elles partent au tour suivant, sauf
+    /// si d'autres attendent déjà (l'ordre est gardé).
+    fn receive(&mut self, line: Option<Arc<str>>, now: Instant) {
+        let Some(line) = line else { return };
+        self.lines.push_back(line);
+        if !self.flush_delay.is_zero() && self.flush_at.is_none() {
+            self.flush_at = Some(now + self.flush_delay);
+        }
+    }
+
+    /// Est-ce l'heure d'écrire ? Toujours, sauf si des lignes attendent encore
+    /// d'en rejoindre d'autres. (`write_now` remet l'attente à zéro ; la fermeture
+    /// écrit tout, sans attendre.)
+    fn may_write(&self, now: Instant) -> bool {
+        self.flush_at.is_none_or(|at| at <= now)
+    }
+}
+// ANCHOR_END: flush
 
 // ANCHOR: pacer
 /// Au plus une notice « Doucement ! » par période de cette durée.
@@ -543,6 +559,9 @@ async fn run<C: Conversation>(
         {
             return err.into();
         }
+        // Le minuteur sonne au plus proche des trois : un délai de la session,
+        // la fin de la patience pour une socket engorgée, l'heure d'écrire les
+        // lignes retenues.
         let deadline = [output.too_slow_at(), output.flush_at]
             .into_iter()
             .flatten()

@@ -42,7 +42,7 @@ pub const DEFAULT_PING_TIMEOUT: Duration = Duration::from_secs(60);
 /// pour partir avec elles d'une seule écriture (voir `Output::with_flush_delay`) :
 /// invisible dans une conversation, et dans un salon animé, plusieurs fois moins
 /// d'appels système et de segments TCP.
-pub const DEFAULT_FLUSH_DELAY: Duration = Duration::from_millis(20);
+pub const DEFAULT_FLUSH_DELAY: Duration = Duration::from_millis(25);
 /// Salons au plus par client (`CHANLIMIT=#:20`).
 pub const MAX_CHANNELS_PER_USER: usize = 20;
 

@@ -108,7 +108,7 @@ impl Plan {
             irc_room: 100,
             irc_rates: vec![1.0, 4.0],
             irc_step: Duration::from_secs(5),
-            irc_rounds: 3,
+            irc_rounds: 5,
             irc_burst_room: 50,
             irc_burst_lines: 100,
             irc_drain: Duration::from_secs(10),

@@ -46,7 +46,7 @@ use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{ReadHalf, WriteHalf};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, sleep_until, timeout};
 use tokio_util::codec::{Decoder, FramedRead};
 use tokio_util::sync::CancellationToken;
@@ -81,7 +81,11 @@ pub struct Outbox {
     lines: mpsc::UnboundedSender<Arc<str>>,
     /// Octets en attente : mis dans la file mais pas encore acceptés par le noyau.
     queued: Arc<AtomicUsize>,
+    soft_limit: usize,
     hard_limit: usize,
+    /// Sonne quand la file franchit la limite douce : des lignes retenues (voir
+    /// [`Output::with_flush_delay`]) partent alors sans attendre leur heure.
+    crossed_soft_limit: Arc<Notify>,
 }
 
 impl Outbox {
@@ -96,6 +100,9 @@ impl Outbox {
         if before + cost > self.hard_limit {
             self.queued.fetch_sub(cost, Ordering::Relaxed);
             return false;
+        }
+        if before <= self.soft_limit && before + cost > self.soft_limit {
+            self.crossed_soft_limit.notify_one();
         }
         // Une erreur veut dire que la connexion se termine déjà : la ligne ne sert
         // plus à rien.
@@ -116,6 +123,7 @@ impl Outbox {
 pub struct Output {
     incoming: mpsc::UnboundedReceiver<Arc<str>>,
     queued: Arc<AtomicUsize>,
+    crossed_soft_limit: Arc<Notify>,
     /// Les lignes sorties du canal, pas encore entièrement écrites.
     lines: VecDeque<Arc<str>>,
     /// Octets de la première ligne déjà écrits (le noyau peut n'en prendre qu'une
@@ -145,14 +153,18 @@ pub fn output_queue(
 ) -> (Outbox, Output) {
     let (sender, receiver) = mpsc::unbounded_channel();
     let queued = Arc::new(AtomicUsize::new(0));
+    let crossed_soft_limit = Arc::new(Notify::new());
     let outbox = Outbox {
         lines: sender,
         queued: Arc::clone(&queued),
+        soft_limit,
         hard_limit,
+        crossed_soft_limit: Arc::clone(&crossed_soft_limit),
     };
     let output = Output {
         incoming: receiver,
         queued,
+        crossed_soft_limit,
         lines: VecDeque::new(),
         sent: 0,
         backed_up_since: None,
@@ -590,6 +602,12 @@ async fn run<C: Conversation>(
                 if output.backed_up_since().is_none() && !output.is_holding() =>
             {
                 output.receive(line, Instant::now());
+                Ok(())
+            }
+            // Des lignes retenues ne font jamais dépasser la limite douce : au-delà,
+            // elles partent sans attendre leur heure.
+            () = output.crossed_soft_limit.notified(), if output.is_holding() => {
+                output.flush_at = Some(Instant::now());
                 Ok(())
             }
             read = lines.next(), if may_read => match read {

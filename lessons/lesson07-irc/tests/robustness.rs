@@ -427,6 +427,50 @@ async fn une_reponse_n_attend_pas_et_rien_n_est_perdu_a_la_fermeture()
     stopping.await.expect("pas de panique")
 }
 
+/// Retenir des lignes ne fait jamais dépasser la limite douce : au-delà, elles
+/// partent sans attendre leur heure (sinon une rafale pendant l'attente pourrait
+/// mener un bon lecteur jusqu'à la limite dure). Avec une heure de regroupement et
+/// 4 Kio de limite douce, des lignes de 400 octets arrivent quand même.
+#[tokio::test]
+async fn des_lignes_retenues_partent_des_la_limite_douce() -> io::Result<()> {
+    let config = Config {
+        flush_delay: Duration::from_secs(3600),
+        soft_limit: 4 * 1024,
+        ..test_config()
+    };
+    let server = start_server(config).await?;
+    // Pas de `pair` : Alice ne verra le JOIN de Bob que dans une heure.
+    let mut alice = Client::register(server.addr, "alice").await?;
+    alice.join("#c").await;
+    let mut bob = Client::register(server.addr, "bob").await?;
+    bob.join("#c").await;
+    let text = "z".repeat(400);
+    let burst: String = (0..20)
+        .map(|n| format!("PRIVMSG #c :{n} {text}\r\n"))
+        .collect();
+    alice.send_raw(burst.as_bytes()).await?;
+    // Chaque ligne relayée compte environ 470 octets : la neuvième franchit 4 Kio,
+    // et toutes celles qui attendent partent. Les huit premières arrivent donc
+    // bien avant l'heure (une seule de trop, et le test attendrait une heure).
+    for n in 0..8 {
+        let line = bob.expect_command("PRIVMSG").await;
+        assert_eq!(line.text(), format!("{n} {text}"));
+    }
+    // Les suivantes peuvent attendre… l'arrêt du serveur, qui les envoie toutes.
+    let stopping = tokio::spawn(server.stop());
+    let rest: Vec<String> = bob
+        .until_closed()
+        .await
+        .into_iter()
+        .filter(|line| line.contains(" PRIVMSG #c :"))
+        .collect();
+    let expected: Vec<String> = (8..20)
+        .map(|n| format!(":alice!alice@127.0.0.1 PRIVMSG #c :{n} {text}"))
+        .collect();
+    assert_eq!(rest, expected, "rien de perdu, dans l'ordre");
+    stopping.await.expect("pas de panique")
+}
+
 #[tokio::test]
 async fn a_l_arret_chacun_recoit_une_notice_et_error() -> io::Result<()> {
     let server = start_server(test_config()).await?;

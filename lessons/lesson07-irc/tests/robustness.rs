@@ -367,15 +367,17 @@ async fn serveur_complet_et_connexions_par_adresse() -> io::Result<()> {
 /// écriture, donc arrivent d'une seule lecture.
 #[tokio::test]
 async fn les_lignes_qui_se_suivent_partent_d_une_seule_ecriture() -> io::Result<()> {
+    // 2,5 s : assez pour que rien n'arrive entre les deux envois d'Alice, assez peu
+    // pour que `pair` reçoive le JOIN de Bob (retenu lui aussi) dans son délai.
     let config = Config {
-        flush_delay: Duration::from_secs(2),
+        flush_delay: Duration::from_millis(2500),
         ..test_config()
     };
     let server = start_server(config).await?;
     let (mut alice, mut bob) = pair(server.addr).await?;
     alice.send("PRIVMSG #c :un").await?;
     // Le PONG d'Alice dit que le serveur a lu « un » : la ligne est dans la file
-    // de Bob, et elle y attend encore (deux secondes).
+    // de Bob, et elle y attend encore.
     alice.sync().await;
     assert!(bob.reader.buffer().is_empty(), "Bob a tout lu jusqu'ici");
     let mut probe = [0; 512];
@@ -388,7 +390,7 @@ async fn les_lignes_qui_se_suivent_partent_d_une_seule_ecriture() -> io::Result<
     );
     alice.send("PRIVMSG #c :deux").await?;
     // Une seule lecture : un seul segment, donc une seule écriture.
-    let received = timeout(TIMEOUT, bob.reader.fill_buf()).await??;
+    let received = timeout(2 * TIMEOUT, bob.reader.fill_buf()).await??;
     assert_eq!(
         String::from_utf8_lossy(received),
         ":alice!alice@127.0.0.1 PRIVMSG #c :un\r\n\

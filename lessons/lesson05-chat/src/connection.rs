@@ -544,6 +544,8 @@ pub async fn converse<C: Conversation>(
 /// La boucle d'une connexion. Cinq choses peuvent arriver, et `select!` réagit à la
 /// première : l'annulation (expulsion, arrêt), un délai échu, de la place dans la
 /// socket pour écrire, une ligne à envoyer au client, une ligne reçue du client.
+/// (Une sixième branche ne sert qu'au regroupement des envois de la leçon 07 : la
+/// limite douce franchie pendant que des lignes sont retenues.)
 ///
 /// La lecture a une condition : `session.may_read`. Un client qui envoie trop vite,
 /// ou qui ne lit pas les réponses qu'on lui fait, n'est tout simplement plus lu ; TCP

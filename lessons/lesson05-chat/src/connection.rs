@@ -306,19 +306,24 @@ impl Output {
     /// lignes que la session met dans la file pendant son propre tour (ses réponses
     /// à ce client) ne passent pas par ici : elles partent au tour suivant, sauf
     /// si d'autres attendent déjà (l'ordre est gardé).
-    fn receive(&mut self, line: Option<Arc<str>>, now: Instant) {
-        let Some(line) = line else { return };
+    fn receive(&mut self, line: Arc<str>) {
         self.lines.push_back(line);
         if !self.flush_delay.is_zero() && self.flush_at.is_none() {
-            self.flush_at = Some(now + self.flush_delay);
+            self.flush_at = Some(Instant::now() + self.flush_delay);
         }
     }
 
     /// Est-ce l'heure d'écrire ? Toujours, sauf si des lignes attendent encore
     /// d'en rejoindre d'autres. (`write_now` remet l'attente à zéro ; la fermeture
-    /// écrit tout, sans attendre.)
-    fn may_write(&self, now: Instant) -> bool {
-        self.flush_at.is_none_or(|at| at <= now)
+    /// écrit tout, sans attendre.) L'horloge n'est lue que pendant une attente.
+    fn may_write(&self) -> bool {
+        self.flush_at.is_none_or(|at| at <= Instant::now())
+    }
+
+    /// La file franchit la limite douce : les lignes retenues partent au tour
+    /// suivant, sans attendre leur heure.
+    fn stop_holding(&mut self) {
+        self.flush_at = None;
     }
 }
 // ANCHOR_END: flush
@@ -568,7 +573,7 @@ async fn run<C: Conversation>(
     let cancelled = cancel.cancelled();
     tokio::pin!(timer, cancelled);
     loop {
-        if output.may_write(Instant::now())
+        if output.may_write()
             && let Err(err) = output.write_now(writer)
         {
             return err.into();
@@ -600,16 +605,20 @@ async fn run<C: Conversation>(
             // partiront toutes d'un coup quand la socket redeviendra inscriptible.
             // Même chose quand des lignes attendent déjà d'en rejoindre d'autres :
             // les suivantes partiront avec elles.
+            // (Le canal ne se ferme pas tant que la session garde sa copie de
+            // l'`Outbox` : `None` n'arrive pas, et ne contiendrait rien.)
             line = output.incoming.recv(),
                 if output.backed_up_since().is_none() && !output.is_holding() =>
             {
-                output.receive(line, Instant::now());
+                if let Some(line) = line {
+                    output.receive(line);
+                }
                 Ok(())
             }
             // Des lignes retenues ne font jamais dépasser la limite douce : au-delà,
             // elles partent sans attendre leur heure.
             () = output.crossed_soft_limit.notified(), if output.is_holding() => {
-                output.flush_at = Some(Instant::now());
+                output.stop_holding();
                 Ok(())
             }
             read = lines.next(), if may_read => match read {
